@@ -1,0 +1,118 @@
+"""The adapter contract: what a platform adapter provides to the core, and what the core gives it.
+
+An adapter turns platform updates into `core.events` values (`host.deliver(event)`) and performs
+`core.replies` actions (`perform(action) -> Sent`). It declares what its platform can do in
+`Capabilities`, so plugins degrade gracefully (text polls where there are no native polls, a direct
+message where there are no ephemeral answers). Platform types never leave `adapters/<platform>/`.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from core.events import ChatRef, Event, Role, User
+from core.replies import Action, Sent
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform supports. Plugins read these instead of checking the platform's name."""
+
+    platform: str
+    max_text: int = 4096
+    markup: str = "plain"  # "plain", "html" (Telegram) or "markdown" (Discord)
+    buttons: bool = False
+    edit: bool = False
+    delete: bool = False
+    pin: bool = False
+    native_polls: bool = False
+    quiz_polls: bool = False
+    poll_max_options: int = 0
+    poll_option_max_len: int = 0
+    poll_question_max_len: int = 0
+    restrict: bool = False
+    kick: bool = False
+    ban: bool = False
+    join_requests: bool = False
+    direct_messages: bool = False
+    roles: bool = False
+    ephemeral: bool = False
+    files: bool = False
+    threads: bool = False
+    slash_commands: bool = False
+
+    def summary(self) -> str:
+        """One line listing what is supported, for `practica check`."""
+        flags = [name for name in (
+            "buttons", "edit", "delete", "pin", "native_polls", "quiz_polls", "restrict", "kick", "ban",
+            "join_requests", "direct_messages", "roles", "ephemeral", "files", "threads", "slash_commands",
+        ) if getattr(self, name)]
+        extra = f"text<={self.max_text}, markup={self.markup}"
+        if self.native_polls:
+            extra += f", polls<={self.poll_max_options} options"
+        return f"{extra}; " + (", ".join(flags) if flags else "text only")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    """A command as an adapter may publish it (Telegram setMyCommands, Discord slash commands)."""
+
+    name: str
+    descriptions: dict[str, str] = field(default_factory=dict)  # locale -> one line
+    usage: str = ""
+    role: Role = Role.MEMBER
+
+
+class AdapterHost(Protocol):
+    """What the core offers an adapter."""
+
+    async def deliver(self, event: Event) -> None:
+        """Hand an inbound event to the dispatcher; waits when the inbound queue is full."""
+
+    def configured_role(self, user: User, chat: ChatRef | None) -> Role:
+        """The role given by plugins.toml (community moderators...), without asking the platform."""
+
+
+class Adapter(ABC):
+    """Base class of platform adapters.
+
+    Subclasses set `name`, `config_type` (a frozen dataclass validated from `[adapters.<name>]`) and
+    `capabilities`, and implement `start`, `stop` and `perform`.
+    """
+
+    name: ClassVar[str]
+    config_type: ClassVar[type]
+    capabilities: Capabilities
+
+    def __init__(self, config: Any, host: AdapterHost) -> None:
+        self.config = config
+        self.host = host
+        self.log = logging.getLogger(f"practica.adapters.{self.name}")
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Connect and begin delivering events. Returns once the adapter is running."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop receiving, finish in-flight requests, release the connection. Idempotent."""
+
+    @abstractmethod
+    async def perform(self, action: Action) -> Sent:
+        """Carry out one outbound action; raise `DeliveryError` (with retry_after/permanent) on failure."""
+
+    async def platform_role(self, chat: ChatRef, user: User) -> Role:
+        """The role the platform itself gives `user` in `chat` (chat admin, guild owner...)."""
+        return Role.MEMBER
+
+    async def publish_commands(self, commands: list[CommandInfo]) -> None:
+        """Make the command list visible in the platform's UI, where it has one."""
+
+    async def wait_finished(self) -> None:
+        """Return when the adapter has no more input for good (console end of input). Default: never."""
+        import asyncio
+
+        await asyncio.Event().wait()
