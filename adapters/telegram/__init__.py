@@ -1,0 +1,1 @@
+"""Telegram adapter (python-telegram-bot). Importing this package does not import `telegram`."""

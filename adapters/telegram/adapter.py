@@ -1,0 +1,291 @@
+"""The Telegram adapter: python-telegram-bot's Bot and Updater, driven by hand on practica's loop.
+
+`start()` initializes the bot (getMe), then starts the updater in polling mode (deleteWebhook, then
+long-polling getUpdates with PTB's reconnect and backoff) or webhook mode (setWebhook and a local
+web server). Updates land in a queue that one named task reads, translates (`convert`) and delivers
+to the host. `perform()` carries out core actions through the same Bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from telegram import CallbackQuery, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import Updater
+from telegram.request import HTTPXRequest
+
+from adapters.base import Adapter, AdapterHost, CommandInfo
+from adapters.telegram.bot import PracticaBot
+from adapters.telegram.capabilities import CAPABILITIES
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.convert import (
+    command_menus, plan, sent_of, telegram_id, update_to_events, valid_command_name,
+)
+from adapters.telegram.errors import delivery_error, is_not_modified
+from adapters.telegram.logs import protect_logs, redact
+from core.errors import AdapterError, DeliveryError
+from core.events import ChatRef, Event, MemberJoined, MemberLeft, Role, User
+from core.replies import Action, Sent
+
+ADMIN_CACHE_SECONDS = 60.0
+MEMBER_DEDUP_SECONDS = 120.0
+STOP_TIMEOUT = 3.0
+_STOP = object()
+
+
+class _Recent:
+    """Remembers keys for a while: a join seen as a service message and as chat_member counts once."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._seen: dict[tuple[str, ...], float] = {}
+
+    def seen(self, key: tuple[str, ...]) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 1000:
+            self._seen = {k: t for k, t in self._seen.items() if t > now}
+        if self._seen.get(key, 0.0) > now:
+            return True
+        self._seen[key] = now + self.ttl
+        return False
+
+
+class TelegramAdapter(Adapter):
+    """Connects practica to one Telegram bot.
+
+    Attributes:
+        bot_handle: the bot's @username (without @) once started, so the core can accept
+            `/cmd@thisbot` and ignore commands addressed to other bots.
+    """
+
+    name = "telegram"
+    config_type = TelegramConfig
+    capabilities = CAPABILITIES
+
+    def __init__(self, config: TelegramConfig, host: AdapterHost) -> None:
+        super().__init__(config, host)
+        self.config: TelegramConfig = config
+        self.bot_handle: str | None = None
+        self._bot: PracticaBot | None = None
+        self._updater: Updater | None = None
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._consumer: asyncio.Task[None] | None = None
+        self._admins: dict[int, tuple[float, dict[int, Role]]] = {}
+        self._members = _Recent(MEMBER_DEDUP_SECONDS)
+        self._poll_failures = 0
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Check the token (getMe), then start polling or the webhook server and deliver updates."""
+        if self._bot is not None:
+            return
+        cfg = self.config
+        protect_logs(cfg.token.reveal(), cfg.secret_token.reveal() if cfg.secret_token else "")
+        options: dict[str, Any] = {}
+        if cfg.base_url:
+            options["base_url"] = cfg.base_url
+        if cfg.base_file_url:
+            options["base_file_url"] = cfg.base_file_url
+        bot = PracticaBot(
+            cfg.token.reveal(),
+            request=HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
+                                 write_timeout=10.0, pool_timeout=3.0),
+            get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=5.0, read_timeout=5.0,
+                                             write_timeout=5.0, pool_timeout=1.0),
+            **options,
+        )
+        try:
+            await bot.initialize()
+        except InvalidToken as exc:
+            raise AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
+                               "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)") from exc
+        except TelegramError as exc:
+            raise AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
+                               f"{redact(exc.message)}); check the network or base_url") from exc
+        self._bot = bot
+        self.bot_handle = bot.username
+        self._updater = Updater(bot, self._queue)
+        try:
+            await self._updater.initialize()
+            if cfg.mode == "webhook":
+                await self._updater.start_webhook(
+                    listen=cfg.listen, port=cfg.port, url_path=cfg.url_path, webhook_url=cfg.webhook_url,
+                    secret_token=cfg.secret_token.reveal() if cfg.secret_token else None,
+                    allowed_updates=list(cfg.allowed_updates), bootstrap_retries=3)
+            else:  # start_polling calls deleteWebhook first: a stale webhook would block getUpdates
+                await self._updater.start_polling(
+                    timeout=cfg.poll_timeout, allowed_updates=list(cfg.allowed_updates),
+                    bootstrap_retries=3, error_callback=self._on_polling_error)
+        except (TelegramError, OSError) as exc:
+            await self._close()
+            detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
+            raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
+        self._consumer = asyncio.create_task(self._consume(), name="telegram:updates")
+        self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
+
+    async def stop(self) -> None:
+        """Stop fetching, deliver what was already fetched, close the connections. Idempotent."""
+        if self._bot is None:
+            return
+        updater = self._updater
+        if updater is not None and updater.running:
+            try:
+                await asyncio.wait_for(updater.stop(), STOP_TIMEOUT)
+            except (asyncio.TimeoutError, TelegramError, RuntimeError) as exc:
+                self.log.debug("updater did not stop cleanly: %s", type(exc).__name__)
+        if self._consumer is not None:
+            self._queue.put_nowait(_STOP)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._consumer), STOP_TIMEOUT)
+            except asyncio.TimeoutError:
+                self._consumer.cancel()
+                await asyncio.gather(self._consumer, return_exceptions=True)
+            self._consumer = None
+        await self._close()
+
+    async def _close(self) -> None:
+        for part in (self._updater, self._bot):
+            if part is None:
+                continue
+            try:
+                await asyncio.wait_for(part.shutdown(), STOP_TIMEOUT)
+            except (asyncio.TimeoutError, TelegramError, RuntimeError) as exc:
+                self.log.debug("%s did not shut down cleanly: %s", type(part).__name__, type(exc).__name__)
+        self._updater = None
+        self._bot = None
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        """Called by PTB's retry loop (which then waits 1 s, 1.5 s ... up to 30 s and tries again)."""
+        self._poll_failures += 1
+        if isinstance(exc, Conflict):
+            self.log.error("another program is fetching updates for this bot (Telegram: %s); stop it, or use "
+                           "one webhook", redact(exc.message))
+        elif self._poll_failures == 1 or self._poll_failures % 20 == 0:
+            self.log.warning("fetching updates from Telegram failed (%s: %s); retrying with backoff",
+                             type(exc).__name__, redact(exc.message))
+        else:
+            self.log.debug("fetching updates failed again (%s)", type(exc).__name__)
+
+    # -------------------------------------------------------------------------------- inbound
+
+    async def _consume(self) -> None:
+        while True:
+            update = await self._queue.get()
+            if update is _STOP:
+                return
+            if not isinstance(update, Update):
+                continue
+            if self._poll_failures:
+                self.log.info("receiving updates from Telegram again")
+                self._poll_failures = 0
+            try:
+                events = update_to_events(update)
+            except Exception as exc:  # noqa: BLE001 - a malformed update must never stop the adapter
+                self.log.warning("ignored update %s: could not translate it (%s)", update.update_id,
+                                 type(exc).__name__)
+                continue
+            if update.callback_query is not None:
+                await self._answer(update.callback_query)
+            if update.chat_member is not None:
+                self._admins.pop(update.chat_member.chat.id, None)
+            for event in events:
+                await self._deliver(event)
+
+    async def _deliver(self, event: Event) -> None:
+        if isinstance(event, (MemberJoined, MemberLeft)):
+            key = (type(event).__name__, event.chat.id, event.member.id)
+            if self._members.seen(key):
+                return
+        try:
+            await self.host.deliver(event)
+        except Exception:  # noqa: BLE001 - the host's problem must not end the update loop
+            self.log.exception("the core failed to accept a %s event", type(event).__name__)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner right away (the plugin answers with a message, if at all)."""
+        try:
+            await query.get_bot().answer_callback_query(query.id)
+        except TelegramError as exc:
+            self.log.debug("could not answer a button press (%s)", type(exc).__name__)
+
+    # ------------------------------------------------------------------------------- outbound
+
+    def _require_bot(self, what: str) -> PracticaBot:
+        if self._bot is None:
+            raise DeliveryError(f"{what}: the Telegram adapter is not running")
+        return self._bot
+
+    async def perform(self, action: Action) -> Sent:
+        """Carry out `action` with the Bot API.
+
+        Raises:
+            DeliveryError: with `retry_after` on rate limits, `permanent` when retrying cannot help.
+        """
+        what = type(action).__name__
+        calls = plan(action)
+        bot = self._require_bot(what)
+        first: Any = None
+        for index, call in enumerate(calls):
+            try:
+                result = await getattr(bot, call.method)(**call.kwargs)
+            except TelegramError as exc:
+                if not is_not_modified(exc):
+                    raise delivery_error(exc, what) from exc
+                result = True  # editing to the same text: nothing to do
+            if index == 0:
+                first = result
+        return sent_of(action, first)
+
+    async def platform_role(self, chat: ChatRef, user: User) -> Role:
+        """OWNER for the group's creator, ADMIN for its administrators, else MEMBER.
+
+        Administrators are fetched with getChatAdministrators and kept for a minute per chat. When
+        Telegram cannot be asked, the answer is MEMBER (the configured roles still apply).
+        """
+        if chat.is_direct or self._bot is None:
+            return Role.MEMBER
+        try:
+            chat_id, user_id = telegram_id(chat.id, "chat"), telegram_id(user.id, "user")
+        except DeliveryError:
+            return Role.MEMBER
+        cached = self._admins.get(chat_id)
+        now = time.monotonic()
+        if cached is None or cached[0] <= now:
+            try:
+                admins = await self._bot.get_chat_administrators(chat_id)
+            except TelegramError as exc:
+                self.log.warning("could not list the administrators of chat %s (%s: %s)", chat_id,
+                                 type(exc).__name__, redact(exc.message))
+                return Role.MEMBER
+            roles = {a.user.id: Role.OWNER if a.status == ChatMemberStatus.OWNER else Role.ADMIN for a in admins}
+            cached = (now + ADMIN_CACHE_SECONDS, roles)
+            self._admins[chat_id] = cached
+        return cached[1].get(user_id, Role.MEMBER)
+
+    async def publish_commands(self, commands: list[CommandInfo]) -> None:
+        """setMyCommands: members' commands for everyone, moderator+ commands for group admins too,
+        in English (default) and French.
+
+        Raises:
+            AdapterError: Telegram refused the list.
+        """
+        bot = self._require_bot("publish_commands")
+        invalid = [c.name for c in commands if not valid_command_name(c.name)]
+        if invalid:
+            self.log.warning("not shown in Telegram's command menu (names must be lowercase a-z, 0-9 and _, "
+                             "up to 32 characters): %s", ", ".join(invalid))
+        for scope, language, menu in command_menus(commands):
+            try:
+                if menu:
+                    await bot.set_my_commands(menu, scope=scope, language_code=language)
+                else:
+                    await bot.delete_my_commands(scope=scope, language_code=language)
+            except TelegramError as exc:
+                raise AdapterError(f"[adapters.telegram] could not publish the command menu: "
+                                   f"{redact(exc.message)}") from exc
+        self.log.debug("published %d commands", len(commands) - len(invalid))

@@ -1,0 +1,397 @@
+"""Pure translation between python-telegram-bot objects and practica's core types (no I/O).
+
+Inbound: `update_to_events(update)` turns one PTB `Update` into zero or more core events.
+Outbound: `plan(action)` turns one core action into the Bot API calls that carry it out (PTB `Bot`
+method names and keyword arguments), and `sent_of(action, result)` reads the answer.
+Plain text is escaped with `html.escape` and sent with parse_mode HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    Chat,
+    ChatMember,
+    ChatMemberUpdated,
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageReactionUpdated,
+    Poll,
+    ReactionTypeEmoji,
+    ReplyParameters,
+    Update,
+)
+from telegram import User as TgUser
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
+
+from adapters.base import CommandInfo
+from core.errors import DeliveryError
+from core.events import (
+    Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
+    MessageEvent, PollUpdated, PollVote, ReactionAdded, ReplyTo, Role, User,
+)
+from core.replies import (
+    Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage, EditMessage,
+    Kick, PinMessage, Reply, Restrict, RemoveRole, SendFile, SendPoll, Sent, StopPoll, Unban,
+    Unrestrict,
+)
+
+PLATFORM = "telegram"
+EXCERPT_LEN = 200
+CALLBACK_DATA_MAX = 64
+COMMANDS_MAX = 100
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_MEMBER_STATUSES = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+# ---------------------------------------------------------------------------------------- inbound
+
+
+def user_of(user: TgUser) -> User:
+    """A core User from a Telegram user."""
+    return User(platform=PLATFORM, id=str(user.id), name=user.full_name, handle=user.username,
+                is_bot=bool(user.is_bot))
+
+
+def chat_of(chat: Chat, thread_id: int | None = None) -> ChatRef:
+    """A core ChatRef: private chats are "direct", groups and supergroups "group"."""
+    kind = {ChatType.PRIVATE: "direct", ChatType.CHANNEL: "channel"}.get(chat.type, "group")
+    return ChatRef(platform=PLATFORM, id=str(chat.id), kind=kind,  # type: ignore[arg-type]
+                   title=chat.title if kind != "direct" else None,
+                   thread_id=str(thread_id) if thread_id is not None else None)
+
+
+def message_chat(message: Any) -> ChatRef:
+    """The chat of a message, with the forum topic as thread id when it is a topic message."""
+    thread = message.message_thread_id if getattr(message, "is_topic_message", False) else None
+    return chat_of(message.chat, thread)
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    """Documents, the largest photo size, voice notes, audio and video of a message."""
+    out: list[Attachment] = []
+    if message.document:
+        d = message.document
+        out.append(Attachment("document", d.file_id, name=d.file_name, size=d.file_size, mime=d.mime_type))
+    if message.photo:
+        p = max(message.photo, key=lambda s: (s.file_size or 0, s.width * s.height))
+        out.append(Attachment("photo", p.file_id, size=p.file_size, mime="image/jpeg"))
+    if message.voice:
+        v = message.voice
+        out.append(Attachment("voice", v.file_id, size=v.file_size, mime=v.mime_type))
+    if message.audio:
+        a = message.audio
+        out.append(Attachment("audio", a.file_id, name=a.file_name, size=a.file_size, mime=a.mime_type))
+    if message.video:
+        v2 = message.video
+        out.append(Attachment("video", v2.file_id, name=v2.file_name, size=v2.file_size, mime=v2.mime_type))
+    return tuple(out)
+
+
+def _reply_to(message: Message) -> ReplyTo | None:
+    target = message.reply_to_message
+    if target is None:
+        return None
+    # In forum topics every message "replies" to the topic's first (service) message.
+    if message.is_topic_message and (target.forum_topic_created or target.message_id == message.message_thread_id):
+        return None
+    return ReplyTo(message_id=str(target.message_id),
+                   author=user_of(target.from_user) if target.from_user else None,
+                   text=(target.text or target.caption or "")[:EXCERPT_LEN],
+                   attachments=attachments_of(target))
+
+
+def _mentions(message: Message) -> tuple[User, ...]:
+    entities = (*message.entities, *message.caption_entities)
+    return tuple(user_of(e.user) for e in entities if e.type == MessageEntityType.TEXT_MENTION and e.user)
+
+
+def message_event(message: Message, *, edited: bool = False) -> MessageEvent | None:
+    """A MessageEvent for a message with text, a caption or a file; None for anything else."""
+    if message.from_user is None:
+        return None
+    text = message.text or message.caption or ""
+    attachments = attachments_of(message)
+    if not text and not attachments:
+        return None
+    timestamp = message.edit_date if edited and message.edit_date else message.date
+    return MessageEvent(id=str(message.message_id), chat=message_chat(message), author=user_of(message.from_user),
+                        text=text, timestamp=timestamp, attachments=attachments, reply_to=_reply_to(message),
+                        mentions=_mentions(message))
+
+
+def _from_message(message: Message) -> list[Event]:
+    if message.new_chat_members:
+        chat = message_chat(message)
+        return [MemberJoined(chat=chat, member=user_of(u), timestamp=message.date) for u in message.new_chat_members]
+    if message.left_chat_member:
+        return [MemberLeft(chat=message_chat(message), member=user_of(message.left_chat_member),
+                           timestamp=message.date)]
+    event = message_event(message)
+    return [event] if event else []
+
+
+def _is_member(member: ChatMember) -> bool:
+    return member.status in _MEMBER_STATUSES or (
+        member.status == ChatMemberStatus.RESTRICTED and bool(getattr(member, "is_member", False)))
+
+
+def _from_member_update(update: ChatMemberUpdated) -> list[Event]:
+    was, now = _is_member(update.old_chat_member), _is_member(update.new_chat_member)
+    chat, member = chat_of(update.chat), user_of(update.new_chat_member.user)
+    if now and not was:
+        return [MemberJoined(chat=chat, member=member, timestamp=update.date,
+                             via_join_request=bool(update.via_join_request))]
+    if was and not now:
+        return [MemberLeft(chat=chat, member=member, timestamp=update.date)]
+    return []
+
+
+def _from_button(query: CallbackQuery) -> list[Event]:
+    message = query.message
+    if query.data is None or message is None:  # games and inline-mode messages: not ours
+        return []
+    return [ButtonPressed(chat=message_chat(message), user=user_of(query.from_user),
+                          message_id=str(message.message_id), data=query.data, interaction_id=query.id)]
+
+
+def _from_reaction(update: MessageReactionUpdated) -> list[Event]:
+    if update.user is None:  # anonymous reactions carry no person
+        return []
+    old = {r.emoji for r in update.old_reaction if isinstance(r, ReactionTypeEmoji)}
+    added = [r.emoji for r in update.new_reaction if isinstance(r, ReactionTypeEmoji) and r.emoji not in old]
+    chat, user = chat_of(update.chat), user_of(update.user)
+    return [ReactionAdded(chat=chat, user=user, message_id=str(update.message_id), emoji=e, timestamp=update.date)
+            for e in added]
+
+
+def poll_updated(poll: Poll) -> PollUpdated:
+    """The totals of a native poll."""
+    return PollUpdated(poll_ref=poll.id, counts=tuple(o.voter_count for o in poll.options), closed=poll.is_closed)
+
+
+def update_to_events(update: Update) -> list[Event]:
+    """The core events one Telegram update stands for (empty for kinds practica does not use)."""
+    if update.message is not None:
+        return _from_message(update.message)
+    if update.edited_message is not None:
+        event = message_event(update.edited_message, edited=True)
+        return [MessageEdited(message=event)] if event else []
+    if update.callback_query is not None:
+        return _from_button(update.callback_query)
+    if update.poll_answer is not None:
+        answer = update.poll_answer
+        if answer.user is None:  # a vote cast on behalf of a chat
+            return []
+        return [PollVote(poll_ref=answer.poll_id, user=user_of(answer.user), option_ids=tuple(answer.option_ids),
+                         chat=None, mode="set")]
+    if update.poll is not None:
+        return [poll_updated(update.poll)]
+    if update.chat_member is not None:
+        return _from_member_update(update.chat_member)
+    if update.chat_join_request is not None:
+        request = update.chat_join_request
+        return [JoinRequest(chat=chat_of(request.chat), member=user_of(request.from_user), timestamp=request.date,
+                            bio=request.bio)]
+    if update.message_reaction is not None:
+        return _from_reaction(update.message_reaction)
+    return []
+
+
+# --------------------------------------------------------------------------------------- outbound
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One Bot API call: a python-telegram-bot `Bot` method name and its keyword arguments."""
+
+    method: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def telegram_id(value: str, what: str) -> int:
+    """A chat or user id as the int Telegram wants; a permanent DeliveryError if it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DeliveryError(f"{what} {value!r} is not a Telegram id (expected a number)", permanent=True) from None
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for parse_mode HTML."""
+    return html.escape(text, quote=False)
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard from rows of Buttons (None when there are none)."""
+    if not any(rows):
+        return None
+    for button in (b for row in rows for b in row):
+        if not 1 <= len(button.data.encode()) <= CALLBACK_DATA_MAX:
+            raise DeliveryError(f"button {button.label!r}: data must be 1 to {CALLBACK_DATA_MAX} bytes on Telegram",
+                                permanent=True)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in rows if row])
+
+
+def _text(text: str, buttons: Sequence[Sequence[Button]] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": escape(text), "parse_mode": ParseMode.HTML,
+                           "link_preview_options": LinkPreviewOptions(is_disabled=True)}
+    markup = keyboard(buttons)
+    if markup is not None:
+        out["reply_markup"] = markup
+    return out
+
+
+def _place(chat: ChatRef, reply_to: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"chat_id": telegram_id(chat.id, "chat")}
+    if chat.thread_id:
+        out["message_thread_id"] = telegram_id(chat.thread_id, "thread")
+    if reply_to:
+        out["reply_parameters"] = ReplyParameters(message_id=telegram_id(reply_to, "message"),
+                                                  allow_sending_without_reply=True)
+    return out
+
+
+def _member(action: Any) -> dict[str, Any]:
+    return {"chat_id": telegram_id(action.chat.id, "chat"), "user_id": telegram_id(action.user.id, "user")}
+
+
+def _message(chat: ChatRef, message_id: str) -> dict[str, Any]:
+    return {"chat_id": telegram_id(chat.id, "chat"), "message_id": telegram_id(message_id, "message")}
+
+
+def _poll(action: SendPoll) -> ApiCall:
+    spec = action.poll
+    kwargs: dict[str, Any] = {**_place(action.chat, None), "question": spec.question, "options": list(spec.options),
+                              "is_anonymous": spec.anonymous, "allows_multiple_answers": spec.multiple}
+    if spec.correct_option is not None:
+        kwargs.update(type=Poll.QUIZ, correct_option_ids=[spec.correct_option])
+        if spec.explanation:
+            kwargs["explanation"] = spec.explanation
+    else:
+        kwargs["type"] = Poll.REGULAR
+    if spec.close_at is not None:
+        kwargs["close_date"] = spec.close_at
+    return ApiCall("send_poll", kwargs)
+
+
+def plan(action: Action) -> tuple[ApiCall, ...]:
+    """The Bot API calls that perform `action`, in order.
+
+    Raises:
+        DeliveryError: permanent, for actions Telegram cannot do (roles) or malformed ids.
+    """
+    match action:
+        case Reply(ephemeral_to=User() as user):  # no ephemeral messages on Telegram: a direct message
+            kwargs = {"chat_id": telegram_id(user.id, "user"), **_text(action.text, action.buttons)}
+            return (ApiCall("send_message", kwargs),)
+        case Reply():
+            kwargs = {**_place(action.chat, action.reply_to), **_text(action.text, action.buttons)}
+            if action.silent:
+                kwargs["disable_notification"] = True
+            return (ApiCall("send_message", kwargs),)
+        case DirectMessage():
+            return (ApiCall("send_message", {"chat_id": telegram_id(action.user.id, "user"),
+                                             **_text(action.text, action.buttons)}),)
+        case EditMessage():
+            return (ApiCall("edit_message_text", {**_message(action.chat, action.message_id),
+                                                  **_text(action.text, action.buttons)}),)
+        case DeleteMessage():
+            return (ApiCall("delete_message", _message(action.chat, action.message_id)),)
+        case PinMessage():
+            return (ApiCall("pin_chat_message", {**_message(action.chat, action.message_id),
+                                                 "disable_notification": True}),)
+        case SendFile():
+            kwargs = {**_place(action.chat, action.reply_to), "document": action.file_ref}
+            if action.caption:
+                kwargs.update(caption=escape(action.caption), parse_mode=ParseMode.HTML)
+            return (ApiCall("send_document", kwargs),)
+        case SendPoll():
+            return (_poll(action),)
+        case StopPoll():
+            return (ApiCall("stop_poll", _message(action.chat, action.message_id)),)
+        case Restrict():
+            kwargs = {**_member(action), "permissions": ChatPermissions.no_permissions(),
+                      "use_independent_chat_permissions": True}
+            if action.until is not None:
+                kwargs["until_date"] = action.until
+            return (ApiCall("restrict_chat_member", kwargs),)
+        case Unrestrict():  # "pass True for all permissions to lift restrictions" (Bot API)
+            return (ApiCall("restrict_chat_member", {**_member(action), "permissions": ChatPermissions.all_permissions(),
+                                                     "use_independent_chat_permissions": True}),)
+        case Kick():  # a ban immediately lifted: the member is out but may come back by invite
+            return (ApiCall("ban_chat_member", _member(action)),
+                    ApiCall("unban_chat_member", {**_member(action), "only_if_banned": True}))
+        case Ban():
+            kwargs = _member(action)
+            if action.until is not None:
+                kwargs["until_date"] = action.until
+            return (ApiCall("ban_chat_member", kwargs),)
+        case Unban():
+            return (ApiCall("unban_chat_member", {**_member(action), "only_if_banned": True}),)
+        case ApproveJoin():
+            return (ApiCall("approve_chat_join_request", _member(action)),)
+        case DeclineJoin():
+            return (ApiCall("decline_chat_join_request", _member(action)),)
+        case AddRole() | RemoveRole():
+            raise DeliveryError("Telegram has no roles a bot can give or take; check the adapter's capabilities "
+                                "(roles=False) before asking for one", permanent=True)
+    raise DeliveryError(f"the Telegram adapter cannot perform {type(action).__name__}", permanent=True)
+
+
+def sent_of(action: Action, result: Any) -> Sent:
+    """What to report after the first call of `plan(action)` returned `result`."""
+    if isinstance(result, Message):
+        return Sent(message_id=str(result.message_id), poll_ref=result.poll.id if result.poll else None)
+    if isinstance(result, Poll):  # stopPoll
+        return Sent(message_id=getattr(action, "message_id", None), poll_ref=result.id)
+    return Sent(message_id=getattr(action, "message_id", None))
+
+
+# ---------------------------------------------------------------------------------------- command menu
+
+
+def valid_command_name(name: str) -> bool:
+    """Whether Telegram accepts `name` as a command (lowercase a-z, 0-9 and _, 1 to 32 characters)."""
+    return bool(_COMMAND_NAME.fullmatch(name))
+
+
+def _description(info: CommandInfo, locale: str | None) -> str:
+    text = (locale and info.descriptions.get(locale)) or info.descriptions.get("en") \
+        or next(iter(info.descriptions.values()), "") or info.usage or info.name
+    text = " ".join(text.split())
+    return text if len(text) <= 256 else text[:255] + "…"
+
+
+def _menu(commands: Iterable[CommandInfo], locale: str | None) -> list[BotCommand]:
+    return [BotCommand(c.name, _description(c, locale)) for c in commands][:COMMANDS_MAX]
+
+
+def command_menus(commands: Sequence[CommandInfo]) -> list[tuple[BotCommandScope, str | None, list[BotCommand]]]:
+    """The setMyCommands calls for `commands`: (scope, language_code, commands).
+
+    Members' commands go to the default scope; group admins additionally see moderator+ commands.
+    Each list exists in English (language_code None, the default) and French ("fr"). Names that
+    Telegram does not accept (lowercase a-z, 0-9, _ up to 32 characters) are left out.
+    """
+    valid = [c for c in commands if valid_command_name(c.name)]
+    members = [c for c in valid if c.role <= Role.TRUSTED]
+    staff = members + [c for c in valid if c.role > Role.TRUSTED]
+    out: list[tuple[BotCommandScope, str | None, list[BotCommand]]] = []
+    for locale in (None, "fr"):
+        out.append((BotCommandScopeDefault(), locale, _menu(members, locale)))
+        out.append((BotCommandScopeAllChatAdministrators(), locale, _menu(staff, locale)))
+    return out
