@@ -95,7 +95,7 @@ class TelegramAdapter(Adapter):
             cfg.token.reveal(),
             request=HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
                                  write_timeout=10.0, pool_timeout=3.0),
-            get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=5.0, read_timeout=5.0,
+            get_updates_request=HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
                                              write_timeout=5.0, pool_timeout=1.0),
             **options,
         )
