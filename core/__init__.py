@@ -1,0 +1,29 @@
+"""practica core: everything a plugin author imports comes from here (`from core import ...`)."""
+
+from __future__ import annotations
+
+from core.clock import Clock, FakeClock
+from core.commands import Command, Text, command
+from core.config import Community, Config, load_config
+from core.context import Context
+from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive, DeliveryError, MigrationError,
+                         NotFound, PermissionDenied, PluginLoadError, PracticaError, UsageError)
+from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event, JoinRequest, MemberJoined, MemberLeft,
+                         MessageEdited, MessageEvent, PollUpdated, PollVote, ReactionAdded, ReplyTo, Role, User)
+from core.hookspecs import Verdict, hookimpl
+from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
+                          EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
+                          SendPoll, Sent, StopPoll, Unban, Unrestrict)
+from core.scheduler import Job, JobKind
+from core.storage import Storage
+
+__all__ = [
+    "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "ChatRef",
+    "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
+    "DeclineJoin", "DeleteMessage", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
+    "FakeClock", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
+    "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
+    "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
+    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",
+    "UsageError", "User", "Verdict", "command", "hookimpl", "load_config",
+]

@@ -1,0 +1,109 @@
+"""`practica run | check | plugins | new-plugin`: the operator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from core.errors import PracticaError
+
+DEFAULT_CONFIG = "plugins.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="practica", description="A chat bot for communities of practice.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the bot")
+    run.add_argument("--config", default=DEFAULT_CONFIG, help="path to plugins.toml (default: ./plugins.toml)")
+    check = sub.add_parser("check", help="validate the config; list adapters and plugins")
+    check.add_argument("--config", default=DEFAULT_CONFIG)
+    plugins = sub.add_parser("plugins", help="list the installed plugins")
+    plugins.add_argument("--config", default=DEFAULT_CONFIG)
+    new = sub.add_parser("new-plugin", help="create a plugin folder with a passing test")
+    new.add_argument("name")
+    new.add_argument("--dir", default=None, help="where to create it (default: the built-in plugins/ folder)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(Path(args.config))
+        if args.command == "check":
+            return _check(Path(args.config))
+        if args.command == "plugins":
+            return _plugins(Path(args.config))
+        from core.scaffold import new_plugin
+
+        return new_plugin(args.name, args.dir)
+    except PracticaError as exc:
+        print(f"practica: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.WARNING), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _run(path: Path) -> int:
+    from core.config import load_config
+    from core.runtime import Runtime
+
+    config = load_config(path)
+    _setup_logging(config.practica.log_level)
+
+    async def serve() -> None:
+        runtime = Runtime(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, runtime.request_stop)
+            except (NotImplementedError, RuntimeError):
+                pass
+        async with runtime:
+            await runtime.run_until_stopped()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _check(path: Path) -> int:
+    from core.config import load_config
+    from core.runtime import Runtime
+
+    config = load_config(path)
+    runtime = Runtime(config)
+    print(f"{path}: OK")
+    print("adapters:")
+    for name, adapter in runtime.adapters.items():
+        print(f"  {name}: {adapter.capabilities.summary()}")
+    print("plugins:")
+    for name, info in sorted(runtime.loaded.infos.items()):
+        if not info.enabled:
+            print(f"  {name}: disabled")
+            continue
+        cmds = [f"{config.practica.prefix}{c.name}" for c in runtime.commands if c.plugin == name]
+        print(f"  {name} ({info.source}): {' '.join(cmds) or 'no commands'}")
+    print("communities:")
+    for community in config.communities.values():
+        print(f"  {community.name}: {len(community.chats)} chat(s), {community.locale}, {community.timezone.key}")
+    return 0
+
+
+def _plugins(path: Path) -> int:
+    from core.config import load_config, parse_config
+    from core.plugins import discover
+
+    config = load_config(path) if path.exists() else parse_config({}, path)
+    for name, info in sorted(discover(config).items()):
+        state = "disabled" if config.plugins.get(name, {}).get("enabled", True) is False else "enabled"
+        print(f"{name:16} {state:9} {info.source}" + (f" — {info.description}" if info.description else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Commands: the `@command` decorator, argument parsing, and the registry.
+
+A plugin declares commands as decorated coroutine functions and returns them from
+`practica_register_commands`. Arguments are parsed from the function's signature:
+
+    @command("vote", help="Vote in a text poll.", aliases=("v",))
+    async def vote(ctx: Context, poll: int, option: int) -> None: ...
+
+Supported parameter types: `str` (one word, or "quoted words"), `int`, `float`, and `Text` (the rest
+of the line, possibly empty; must be last). A parameter with a default is optional. Bad arguments
+raise UsageError with the usage line, e.g. "Usage: /vote <poll> <option>".
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, NewType
+
+from core.errors import PluginLoadError, UsageError
+from core.events import Role
+
+Text = NewType("Text", str)
+"""Annotation for a parameter that takes the rest of the command line."""
+
+Where = Literal["any", "group", "direct"]
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+MAX_ARGUMENTS_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    kind: type
+    optional: bool
+    default: Any = None
+
+    @property
+    def usage(self) -> str:
+        label = f"{self.name}..." if self.kind is Text else self.name
+        return f"[{label}]" if self.optional else f"<{label}>"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as registered: its owner plugin is filled in by the registry."""
+
+    name: str
+    handler: Callable[..., Awaitable[Any]]
+    help: str = ""
+    role: Role = Role.MEMBER
+    aliases: tuple[str, ...] = ()
+    cooldown: float = 0.0
+    where: Where = "any"
+    usage_override: str | None = None
+    params: tuple[Param, ...] = ()
+    plugin: str = ""
+
+    def usage(self, prefix: str = "/") -> str:
+        """The usage line, e.g. `/vote <poll> <option>`."""
+        args = self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params)
+        return f"{prefix}{self.name} {args}".rstrip()
+
+    def parse(self, text: str, prefix: str = "/") -> list[Any]:
+        """Turn the text after the command name into handler arguments, or raise UsageError."""
+        if len(text) > MAX_ARGUMENTS_TEXT:
+            raise UsageError(f"That is too long for /{self.name} ({len(text)} characters; at most {MAX_ARGUMENTS_TEXT}).")
+        values: list[Any] = []
+        position = 0
+        for param in self.params:
+            if param.kind is Text:
+                rest = text[position:].strip()
+                if not rest and not param.optional:
+                    raise UsageError(f"Usage: {self.usage(prefix)}")
+                values.append(rest if rest else param.default)
+                position = len(text)
+                break
+            match = _TOKEN.search(text, position)
+            if match is None:
+                if param.optional:
+                    values.append(param.default)
+                    continue
+                raise UsageError(f"Usage: {self.usage(prefix)}")
+            position = match.end()
+            raw = match.group(1) if match.group(1) is not None else match.group(2)
+            values.append(_convert(raw, param, self, prefix))
+        if text[position:].strip() and (not self.params or self.params[-1].kind is not Text):
+            raise UsageError(f"Too many arguments. Usage: {self.usage(prefix)}")
+        return values
+
+
+def _convert(raw: str, param: Param, cmd: Command, prefix: str) -> Any:
+    if param.kind is int:
+        try:
+            return int(raw.lstrip("#"))
+        except ValueError:
+            raise UsageError(f"{param.name} should be a whole number, not {raw[:40]!r}. Usage: {cmd.usage(prefix)}") from None
+    if param.kind is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"{param.name} should be a number, not {raw[:40]!r}. Usage: {cmd.usage(prefix)}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise UsageError(f"{param.name} should be a number. Usage: {cmd.usage(prefix)}")
+        return value
+    return raw
+
+
+def command(name: str | None = None, *, help: str = "", role: Role = Role.MEMBER, aliases: Iterable[str] = (),
+            cooldown: float = 0.0, where: Where = "any", usage: str | None = None) -> Callable[[Callable[..., Awaitable[Any]]], Command]:
+    """Declare a command. The handler's first parameter is `ctx`; the rest become its arguments.
+
+    Args:
+        name: the command word (default: the function's name), lowercase a-z, 0-9, _.
+        help: one line shown by /help (translated through the plugin's catalog key `help.<name>`).
+        role: the least role that may use it.
+        aliases: other words for the same command.
+        cooldown: seconds a member must wait between two uses.
+        where: "group" or "direct" to refuse the command elsewhere, with a one-line explanation.
+        usage: usage text to show instead of the one derived from the signature.
+    """
+
+    def decorate(handler: Callable[..., Awaitable[Any]]) -> Command:
+        if not inspect.iscoroutinefunction(handler):
+            raise PluginLoadError(f"command handler {handler.__qualname__} must be 'async def'.")
+        return Command(name=name or handler.__name__, handler=handler, help=help, role=role,
+                       aliases=tuple(aliases), cooldown=cooldown, where=where, usage_override=usage,
+                       params=_params(handler))
+
+    return decorate
+
+
+def _params(handler: Callable[..., Any]) -> tuple[Param, ...]:
+    hints = typing.get_type_hints(handler)
+    params = list(inspect.signature(handler).parameters.values())[1:]  # skip ctx
+    out = []
+    for i, p in enumerate(params):
+        kind = hints.get(p.name, str)
+        if typing.get_origin(kind) in (typing.Union, __import__("types").UnionType):
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        if kind not in (str, int, float, Text):
+            raise PluginLoadError(f"command handler {handler.__qualname__}: parameter {p.name!r} has unsupported type {kind!r}; use str, int, float or Text.")
+        if kind is Text and i != len(params) - 1:
+            raise PluginLoadError(f"command handler {handler.__qualname__}: Text parameter {p.name!r} must be the last one.")
+        optional = p.default is not inspect.Parameter.empty
+        out.append(Param(p.name, kind, optional, p.default if optional else None))
+    return tuple(out)
+
+
+@dataclass
+class CommandRegistry:
+    """All commands by name and alias; each word has exactly one owner plugin."""
+
+    commands: dict[str, Command] = field(default_factory=dict)
+    _words: dict[str, Command] = field(default_factory=dict)
+
+    def register(self, plugin: str, cmd: Command) -> Command:
+        """Add `cmd` for `plugin`; raises PluginLoadError naming both plugins on a clash."""
+        if not isinstance(cmd, Command):
+            raise PluginLoadError(f"plugin {plugin!r}: practica_register_commands returned {cmd!r}; "
+                                  f"decorate handlers with @command(...).")
+        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin})
+        for word in (owned.name, *owned.aliases):
+            if not _NAME.match(word):
+                raise PluginLoadError(f"plugin {plugin!r}: command name {word!r} must be lowercase letters, digits or _ (at most 32).")
+            if word in self._words:
+                other = self._words[word]
+                raise PluginLoadError(f"command /{word} is declared by both plugin {other.plugin!r} and plugin {plugin!r}; "
+                                      f"disable one of them or rename the command.")
+        for word in (owned.name, *owned.aliases):
+            self._words[word] = owned
+        self.commands[owned.name] = owned
+        return owned
+
+    def find(self, word: str) -> Command | None:
+        return self._words.get(word.lower())
+
+    def words(self) -> list[tuple[str, Command]]:
+        """Every command word (names and aliases) with its command."""
+        return list(self._words.items())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self.commands.values(), key=lambda c: c.name))
+
+
+def split_invocation(text: str, prefix: str, bot_handle: str | None) -> tuple[str, str] | None:
+    """`("vote", "3 2")` for "/vote@thisbot 3 2"; None when the text is not a command for us.
+
+    A command addressed to another bot (`/cmd@otherbot`) is not for us.
+    """
+    if not text.startswith(prefix) or len(text) <= len(prefix):
+        return None
+    head, _, rest = text[len(prefix):].partition(" ")
+    head, _, newline_rest = head.partition("\n")
+    if newline_rest:
+        rest = newline_rest + (" " + rest if rest else "")
+    word, at, target = head.partition("@")
+    if at and bot_handle is not None and target.lower() != bot_handle.lower():
+        return None
+    if not word or not word[0].isalpha():
+        return None
+    return word.lower(), rest.strip()

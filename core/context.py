@@ -1,0 +1,240 @@
+"""Context: what a plugin's hook, command or job receives as `ctx`.
+
+A Context is bound to one plugin, one community and (usually) one event. It is the plugin's whole
+window on the runtime: its config for this community, storage, logger, clock, translations, the
+outbound pipeline, roles, the member directory, scheduled jobs, and `emit` for domain events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from core.events import ChatRef, DomainEvent, Event, MessageEvent, Role, User
+from core.i18n import format_datetime, format_duration
+from core.replies import Action, Button, DirectMessage, Priority, Reply, Sent
+from core.scheduler import Job
+
+if TYPE_CHECKING:
+    from adapters.base import Capabilities
+    from core.config import Community
+    from core.runtime import Runtime
+    from core.storage import Storage
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+class Jobs:
+    """`ctx.jobs`: schedule, list and cancel this plugin's durable jobs."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def schedule(self, kind: str, run_at: datetime | None = None, *, payload: Mapping[str, Any] | None = None,
+                       key: str | None = None, rrule: str | None = None, tz: str | None = None,
+                       replace: bool = False) -> Job:
+        """Store a job of `kind` (declared in practica_register_jobs) for this community.
+
+        `rrule` (RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0") repeats it in `tz`
+        (default: the community's time zone). The same `key` twice keeps one job.
+        """
+        ctx = self._ctx
+        if rrule is not None and tz is None:
+            tz = ctx.community.timezone.key
+        return await ctx.runtime.scheduler.schedule(ctx.plugin, kind, ctx.community.name, run_at, payload=payload,
+                                                    key=key, rrule=rrule, tz=tz, replace=replace)
+
+    async def cancel(self, key: str | None = None, *, job_id: int | None = None) -> bool:
+        return await self._ctx.runtime.scheduler.cancel(self._ctx.plugin, key=key, job_id=job_id)
+
+    async def cancel_prefix(self, key_prefix: str) -> int:
+        """Cancel every pending job whose key starts with `key_prefix`."""
+        return await self._ctx.runtime.scheduler.cancel_matching(self._ctx.plugin, key_prefix)
+
+    async def list(self, kind: str | None = None, *, key_prefix: str | None = None, all_communities: bool = False) -> list[Job]:
+        ctx = self._ctx
+        return await ctx.runtime.scheduler.jobs(ctx.plugin, kind=kind, key_prefix=key_prefix,
+                                                community=None if all_communities else ctx.community.name)
+
+
+class Context:
+    """Bound to (plugin, community, event). Cheap to create: one per plugin call."""
+
+    __slots__ = ("runtime", "plugin", "community", "event", "_log")
+
+    def __init__(self, runtime: Runtime, plugin: str, community: Community, event: Event | None = None) -> None:
+        self.runtime = runtime
+        self.plugin = plugin
+        self.community = community
+        self.event = event
+        self._log: logging.Logger | None = None
+
+    # --- plugin resources ------------------------------------------------------------------
+
+    @property
+    def config(self) -> Any:
+        """This plugin's validated config for this community (the frozen dataclass it declared)."""
+        return self.runtime.plugin_config(self.plugin, self.community.name)
+
+    @property
+    def db(self) -> Storage:
+        return self.runtime.storage
+
+    @property
+    def log(self) -> logging.Logger:
+        if self._log is None:
+            self._log = logging.getLogger(f"practica.plugins.{self.plugin}")
+        return self._log
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """In-memory scratch space of this plugin for this runtime (lost at restart: cache only)."""
+        return self.runtime.plugin_state(self.plugin)
+
+    @property
+    def jobs(self) -> Jobs:
+        return Jobs(self)
+
+    @property
+    def prefix(self) -> str:
+        return self.runtime.config.practica.prefix
+
+    def now(self) -> datetime:
+        """The current time, aware UTC (the test kit's fake clock in tests)."""
+        return self.runtime.clock.now()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.community.timezone
+
+    # --- the event ---------------------------------------------------------------------------
+
+    @property
+    def message(self) -> MessageEvent | None:
+        return self.event if isinstance(self.event, MessageEvent) else None
+
+    @property
+    def user(self) -> User | None:
+        """Who caused the event (message author, button presser, voter...)."""
+        event = self.event
+        for attr in ("author", "user", "member"):
+            value = getattr(event, attr, None)
+            if isinstance(value, User):
+                return value
+        return None
+
+    @property
+    def chat(self) -> ChatRef | None:
+        return getattr(self.event, "chat", None)
+
+    def capabilities(self, platform: str | None = None) -> Capabilities:
+        """What the platform of the event's chat (or `platform`) supports."""
+        name = platform or (self.chat.platform if self.chat else None) or (self.user.platform if self.user else None)
+        return self.runtime.capabilities(name)
+
+    # --- language and time ---------------------------------------------------------------------
+
+    @property
+    def locale(self) -> str:
+        """The reader's language: the member's choice (/lang) or the community's."""
+        user = self.user
+        if user is not None:
+            chosen = self.runtime.members.locales.get(user.uid)
+            if chosen:
+                return chosen
+        return self.community.locale
+
+    def t(self, key: str, /, **params: Any) -> str:
+        """Message `key` from this plugin's catalog in the reader's language."""
+        return self.runtime.translator.text(self.plugin, self.locale, key, **params)
+
+    def t_for(self, locale: str, key: str, /, **params: Any) -> str:
+        return self.runtime.translator.text(self.plugin, locale, key, **params)
+
+    def format_time(self, when: datetime, *, with_date: bool = True) -> str:
+        """`when` in the community's time zone and the reader's language."""
+        return format_datetime(when, self.community.timezone, self.locale, with_date=with_date)
+
+    def format_duration(self, seconds: float) -> str:
+        return format_duration(seconds, self.locale)
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def act(self, action: Action, *, priority: Priority | None = None, wait: bool = False) -> Sent | None:
+        """Queue any outbound action. With `wait=True`, return once delivered (DeliveryError on failure)."""
+        future = self.runtime.outbox.submit(action, priority)
+        if not wait:
+            return None
+        return await asyncio.shield(future)
+
+    async def reply(self, text: str, *, buttons: Buttons = (), wait: bool = False, priority: Priority | None = None,
+                    quote: bool = True) -> Sent | None:
+        """Answer in the event's chat (as a reply to the message when there is one)."""
+        chat = self.chat
+        if chat is None:
+            user = self.user
+            if user is None:
+                raise RuntimeError("ctx.reply needs an event with a chat or a user")
+            return await self.dm(user, text, buttons=buttons, wait=wait, priority=priority)
+        message = self.message
+        reply_to = message.id if (message is not None and quote) else None
+        return await self.act(Reply(chat=chat, text=text, reply_to=reply_to, buttons=buttons), priority=priority, wait=wait)
+
+    async def send(self, chat: ChatRef, text: str, *, buttons: Buttons = (), wait: bool = False,
+                   priority: Priority | None = None, silent: bool = False) -> Sent | None:
+        """Post in any chat."""
+        return await self.act(Reply(chat=chat, text=text, buttons=buttons, silent=silent), priority=priority, wait=wait)
+
+    async def dm(self, user: User, text: str, *, buttons: Buttons = (), wait: bool = False,
+                 priority: Priority | None = None) -> Sent | None:
+        """Send a direct message to one member."""
+        return await self.act(DirectMessage(user=user, text=text, buttons=buttons), priority=priority, wait=wait)
+
+    async def emit(self, event: DomainEvent) -> None:
+        """Announce a domain event to every plugin (delivered through `practica_on_event`)."""
+        if not event.source_plugin:
+            object.__setattr__(event, "source_plugin", self.plugin)
+        await self.runtime.dispatcher.submit(event)
+
+    # --- people --------------------------------------------------------------------------------
+
+    async def role_of(self, user: User | None = None, chat: ChatRef | None = None) -> Role:
+        """The role of `user` (default: the event's user) in this community."""
+        user = user or self.user
+        if user is None:
+            return Role.MEMBER
+        return await self.runtime.role_of(user, chat or self.chat, self.community)
+
+    async def find_member(self, text: str) -> User | None:
+        """A member of this community named by @handle, platform:id or display name; None if unknown."""
+        message = self.message
+        if message is not None:
+            word = text.strip().lstrip("@").lower()
+            for user in message.mentions:
+                if word in ((user.handle or "").lower(), user.name.lower(), user.uid):
+                    return user
+        return await self.runtime.members.find(self.community.name, text)
+
+    async def members(self) -> list[User]:
+        """Active members seen in this community (bots excluded)."""
+        return await self.runtime.members.members(self.community.name)
+
+    def community_chats(self, platform: str | None = None) -> list[ChatRef]:
+        """The group chats configured for this community on running adapters."""
+        out = []
+        for key in sorted(self.community.chats):
+            ref = self.community.chat_ref(key)
+            if ref is not None and ref.platform in self.runtime.adapters and (platform is None or ref.platform == platform):
+                out.append(ref)
+        return out
+
+    def configured_chat(self, key: str | None) -> ChatRef | None:
+        """A ChatRef for a `platform:id` from config (log chat, review chat), if its adapter runs."""
+        ref = self.community.chat_ref(key)
+        return ref if ref is not None and ref.platform in self.runtime.adapters else None

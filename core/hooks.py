@@ -1,0 +1,168 @@
+"""HookRunner: the only code that calls hooks.
+
+pluggy cannot await (firstresult stops at the first coroutine, one exception skips later plugins), so
+we walk pluggy's ordered implementations ourselves (tryfirst/trylast still apply) and await each one
+in sequence, isolated and under a time budget. Sequential awaiting is deliberate: it is several times
+cheaper than `asyncio.gather` for the usual handful of plugins (see DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import time
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from core.hookspecs import HOOKS
+
+log = logging.getLogger("practica.hooks")
+
+ContextFactory = Callable[[str], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Impl:
+    """One plugin's implementation of a hook, ready to call."""
+
+    plugin: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+
+class HookRunner:
+    """Calls hooks in the three modes: collect, each and first.
+
+    Args:
+        pm: the loaded plugin manager.
+        budget: seconds one async implementation may take before it is cancelled.
+        trace: log every call with plugin, duration and outcome (PRACTICA_TRACE_HOOKS=1).
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, *, budget: float = 5.0, trace: bool | None = None) -> None:
+        self.pm = pm
+        self.budget = budget
+        self.trace = os.environ.get("PRACTICA_TRACE_HOOKS") == "1" if trace is None else trace
+        self._cache: dict[str, tuple[Impl, ...]] = {}
+
+    def impls(self, name: str) -> tuple[Impl, ...]:
+        """Implementations of hook `name` in call order (tryfirst first, trylast last)."""
+        cached = self._cache.get(name)
+        if cached is None:
+            caller = getattr(self.pm.hook, name)
+            cached = tuple(Impl(i.plugin_name, i.function, tuple(i.argnames)) for i in reversed(caller.get_hookimpls()))
+            self._cache[name] = cached
+        return cached
+
+    def invalidate(self) -> None:
+        """Forget cached implementations (after registering or unregistering plugins)."""
+        self._cache.clear()
+
+    def plugins_implementing(self, name: str) -> list[str]:
+        return [impl.plugin for impl in self.impls(name)]
+
+    # --- collect ---------------------------------------------------------------------------
+
+    def collect(self, name: str, *, skip: Container[str] = (), **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a sync declaration hook on every plugin; results tagged with the plugin's name.
+
+        Errors propagate: declarations run at load, where a broken plugin must stop the start.
+        """
+        assert HOOKS[name][1] == "collect", name
+        out = []
+        for impl in self.impls(name):
+            if impl.plugin in skip:
+                continue
+            result = impl.function(*[kwargs[a] for a in impl.argnames])
+            if result is not None:
+                out.append((impl.plugin, result))
+        return out
+
+    # --- each ------------------------------------------------------------------------------
+
+    async def each(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> list[tuple[str, Any]]:
+        """Await every plugin's implementation in order; one failing or hanging plugin affects no other.
+
+        Returns (plugin, result) for implementations that returned a value.
+        """
+        out = []
+        for impl in self.impls(name):
+            if impl.plugin in skip:
+                continue
+            ok, result = await self._call(name, impl, ctx_for, kwargs)
+            if ok and result is not None:
+                out.append((impl.plugin, result))
+        return out
+
+    # --- first -----------------------------------------------------------------------------
+
+    async def first(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> tuple[str, Any] | None:
+        """Await implementations in order until one returns a non-None result."""
+        for impl in self.impls(name):
+            if impl.plugin in skip:
+                continue
+            ok, result = await self._call(name, impl, ctx_for, kwargs)
+            if ok and result is not None:
+                return impl.plugin, result
+        return None
+
+    async def _call(self, name: str, impl: Impl, ctx_for: ContextFactory, kwargs: dict[str, Any]) -> tuple[bool, Any]:
+        args = [ctx_for(impl.plugin) if a == "ctx" else kwargs[a] for a in impl.argnames]
+        started = time.perf_counter() if self.trace else 0.0
+        outcome = "ok"
+        try:
+            async with asyncio.timeout(self.budget):
+                return True, await impl.function(*args)
+        except TimeoutError:
+            outcome = "timeout"
+            log.error("plugin %s: hook %s took longer than %.1f s and was cancelled%s",
+                      impl.plugin, name, self.budget, _event_note(kwargs))
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception:
+            outcome = "error"
+            log.exception("plugin %s: hook %s raised%s", impl.plugin, name, _event_note(kwargs))
+        finally:
+            if self.trace:
+                log.warning("trace hook=%s plugin=%s duration_ms=%.2f outcome=%s", name, impl.plugin,
+                            (time.perf_counter() - started) * 1000, outcome)
+        return False, None
+
+
+def _event_note(kwargs: dict[str, Any]) -> str:
+    event = kwargs.get("event")
+    event_id = getattr(event, "id", None) or getattr(event, "event_id", None)
+    return f" (event {type(event).__name__} {event_id})" if event is not None else ""
+
+
+def check_colours(pm: pluggy.PluginManager) -> list[str]:
+    """Problems with hook implementations: unknown names and wrong colour, one sentence each."""
+    problems = []
+    for plugin_name, plugin in pm.list_name_plugin():
+        for attr in dir(plugin):
+            if not attr.startswith("practica_"):
+                continue
+            function = getattr(plugin, attr)
+            if not callable(function):
+                continue
+            if attr not in HOOKS:
+                from core.schema import did_you_mean
+
+                problems.append(f"plugin {plugin_name!r}: {attr} is not a practica hook{did_you_mean(attr, HOOKS)}.")
+                continue
+            if getattr(function, "practica_impl", None) is None:
+                problems.append(f"plugin {plugin_name!r}: {attr} is not marked @hookimpl, so it would never be called.")
+                continue
+            colour = HOOKS[attr][0]
+            is_async = inspect.iscoroutinefunction(function)
+            if colour == "async" and not is_async:
+                problems.append(f"plugin {plugin_name!r}: {attr} must be 'async def' (it is awaited).")
+            elif colour == "sync" and is_async:
+                problems.append(f"plugin {plugin_name!r}: {attr} must be a plain 'def' (it is a declaration read at load).")
+    return problems

@@ -1,0 +1,134 @@
+"""Every practica_* hook, grouped by phase, with its colour (sync/async) and calling mode.
+
+Modes (see core/hooks.py, the only code that calls hooks):
+- collect: sync declarations; every plugin's result is gathered, tagged with the plugin's name.
+- each: async fan-out; every plugin is awaited in turn, isolated, under a time budget.
+- first: async; the first non-None result wins and later plugins are not called.
+
+Plugins implement hooks as methods decorated with `@hookimpl` on their plugin class; the plugin's
+name is its folder / entry-point name. Every async hook receives `ctx`, a Context bound to the
+plugin (its config, storage, logger, the community of the event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import pluggy
+
+if TYPE_CHECKING:
+    from core.commands import Command
+    from core.context import Context
+    from core.events import Event, MessageEvent
+    from core.scheduler import JobKind
+
+hookspec = pluggy.HookspecMarker("practica")
+hookimpl = pluggy.HookimplMarker("practica")
+
+Colour = Literal["sync", "async"]
+Mode = Literal["collect", "each", "first"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What `practica_filter_message` returns to stop a message before commands and listeners.
+
+    The plugin performs its own actions (delete, warn...) before returning; the dispatcher only
+    stops the message so that no other plugin sees it (a dropped message earns no points).
+    """
+
+    reason: str
+
+
+# name -> (colour, mode); the load-time checks and the HookRunner read this table.
+HOOKS: dict[str, tuple[Colour, Mode]] = {
+    "practica_config_schema": ("sync", "collect"),
+    "practica_register_commands": ("sync", "collect"),
+    "practica_register_migrations": ("sync", "collect"),
+    "practica_register_jobs": ("sync", "collect"),
+    "practica_startup": ("async", "each"),
+    "practica_filter_message": ("async", "first"),
+    "practica_on_message": ("async", "each"),
+    "practica_on_event": ("async", "each"),
+    "practica_user_data": ("async", "each"),
+    "practica_shutdown": ("async", "each"),
+    "practica_format_error": ("async", "first"),
+}
+
+
+class PracticaSpecs:
+    """The hook specifications, registered on every plugin manager."""
+
+    # --- load: declarations (sync, collect) -------------------------------------------------
+
+    @hookspec
+    def practica_config_schema(self) -> type | None:
+        """Return the frozen dataclass that validates this plugin's `[plugins.<name>]` table.
+
+        Fields need defaults except required settings; per-community overrides
+        (`[communities.<c>.plugins.<name>]`) are validated against the same class. Mode: collect.
+        """
+
+    @hookspec
+    def practica_register_commands(self) -> Iterable[Command]:
+        """Return the plugin's commands (see core.commands.command). Mode: collect.
+
+        A command name or alias owned by two plugins stops the start, naming both plugins.
+        """
+
+    @hookspec
+    def practica_register_migrations(self) -> Sequence[str]:
+        """Return the plugin's SQL migrations in order; migration N is the N-th item.
+
+        Append-only: never edit or remove an applied migration. Tables are prefixed `<plugin>_`.
+        Mode: collect.
+        """
+
+    @hookspec
+    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+        """Return the plugin's scheduled job kinds by name. Mode: collect."""
+
+    # --- life cycle (async, each) -----------------------------------------------------------
+
+    @hookspec
+    async def practica_startup(self, ctx: Context) -> None:
+        """Called once after storage and adapters are ready. Mode: each."""
+
+    @hookspec
+    async def practica_shutdown(self, ctx: Context) -> None:
+        """Called once at shutdown, after in-flight events finished. Mode: each."""
+
+    # --- events ----------------------------------------------------------------------------
+
+    @hookspec
+    async def practica_filter_message(self, event: MessageEvent, ctx: Context) -> Verdict | None:
+        """Inspect a message before commands and listeners; return a Verdict to stop it. Mode: first."""
+
+    @hookspec
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        """A message that passed the filters and is not a command. Mode: each."""
+
+    @hookspec
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        """Any other event: platform events (joins, buttons, votes...) and domain events. Mode: each."""
+
+    # --- members' data ----------------------------------------------------------------------
+
+    @hookspec
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        """Return what this plugin stores about `member` (a `platform:id`); delete it when `erase`.
+
+        Export (`erase=False`) returns plain JSON-able data; erase returns a summary of what was
+        deleted. Mode: each.
+        """
+
+    # --- errors -----------------------------------------------------------------------------
+
+    @hookspec
+    async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
+        """Return the text shown in chat for an unexpected error (never the error's own text).
+
+        Core has a trylast default. Mode: first.
+        """

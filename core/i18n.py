@@ -1,0 +1,108 @@
+"""Localization: message catalogs per plugin, the community's or member's language, local dates.
+
+Catalogs are TOML files of `key = "text with {params}"`: `core/locales/<lang>.toml` for the core and
+`plugins/<name>/locales/<lang>.toml` for each plugin. Adding a language is adding files. Lookup order:
+the plugin's catalog in the wanted language, then the core's, then English, then the key itself
+(logged once, so a missing string is visible but never breaks a reply).
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger("practica.i18n")
+
+FALLBACK = "en"
+CORE_LOCALES = Path(__file__).parent / "locales"
+
+
+class _Params(dict[str, Any]):
+    """format_map helper: a missing parameter stays visible as {name} instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def load_catalogs(folder: Path) -> dict[str, dict[str, str]]:
+    """{lang: {key: text}} from every `<lang>.toml` in `folder` (empty when there is none)."""
+    catalogs: dict[str, dict[str, str]] = {}
+    if not folder.is_dir():
+        return catalogs
+    for file in sorted(folder.glob("*.toml")):
+        with file.open("rb") as fh:
+            data = tomllib.load(fh)
+        catalogs[file.stem] = {str(k): str(v) for k, v in _flatten(data).items()}
+    return catalogs
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+class Translator:
+    """Holds every catalog; `text(plugin, lang, key, **params)` renders one message."""
+
+    def __init__(self) -> None:
+        self._catalogs: dict[str, dict[str, dict[str, str]]] = {"core": load_catalogs(CORE_LOCALES)}
+        self._missing_logged: set[tuple[str, str]] = set()
+
+    def add_plugin(self, plugin: str, folder: Path) -> None:
+        """Load a plugin's `locales/` folder (nothing happens when it has none)."""
+        self._catalogs[plugin] = load_catalogs(folder)
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages the core is translated into (what `/lang` accepts)."""
+        return sorted(self._catalogs["core"])
+
+    def lookup(self, plugin: str, lang: str, key: str) -> str | None:
+        for owner in (plugin, "core"):
+            catalogs = self._catalogs.get(owner, {})
+            for language in (lang, FALLBACK):
+                text = catalogs.get(language, {}).get(key)
+                if text is not None:
+                    return text
+        return None
+
+    def text(self, plugin: str, lang: str, key: str, /, **params: Any) -> str:
+        """The message `key` in `lang` with `params` filled in."""
+        template = self.lookup(plugin, lang, key)
+        if template is None:
+            if (plugin, key) not in self._missing_logged:
+                self._missing_logged.add((plugin, key))
+                log.warning("plugin %s: no message %r in any catalog", plugin, key)
+            return key
+        return template.format_map(_Params(params)) if params else template
+
+
+def format_datetime(when: datetime, tz: ZoneInfo, lang: str, *, with_date: bool = True) -> str:
+    """A time in the community's zone and the reader's language, e.g. "Mon 30 Nov 18:00" / "lun. 30 nov. 18:00"."""
+    from babel.dates import format_datetime as babel_format  # imported lazily: ~20 ms
+
+    pattern = "EEE d MMM HH:mm" if with_date else "HH:mm"
+    try:
+        return babel_format(when, pattern, tzinfo=tz, locale=lang)
+    except Exception:  # unknown locale in config: fall back rather than fail a reply
+        return babel_format(when, pattern, tzinfo=tz, locale=FALLBACK)
+
+
+def format_duration(seconds: float, lang: str) -> str:
+    """A short human duration: "2 hours", "3 jours"."""
+    from babel.dates import format_timedelta
+
+    try:
+        return format_timedelta(seconds, locale=lang, threshold=1.1)
+    except Exception:
+        return format_timedelta(seconds, locale=FALLBACK, threshold=1.1)

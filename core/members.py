@@ -1,0 +1,122 @@
+"""The member directory: who has been seen in which community, so commands can name members.
+
+`/warn @amina`, `/thanks @bekele` and "7 of 12 members have done this week's exercise" need to know
+members by handle and count them. We keep only what that needs: platform id, display name, handle,
+community, first and last seen day, and whether the member left. Writes happen only when something
+changed (a new member, a new name, a new day), so the hot path stays in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.events import User
+from core.storage import Storage
+
+MIGRATIONS = (
+    """
+    CREATE TABLE practica_members (
+        community TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        handle TEXT,
+        is_bot INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (community, uid)
+    );
+    CREATE INDEX practica_members_handle ON practica_members (community, handle);
+    CREATE TABLE practica_member_prefs (
+        uid TEXT PRIMARY KEY,
+        locale TEXT
+    );
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    community: str
+    user: User
+    active: bool
+
+
+class MemberDirectory:
+    """Remembers members per community; lookups by handle, name or uid."""
+
+    def __init__(self, db: Storage) -> None:
+        self.db = db
+        self._seen: dict[tuple[str, str], tuple[str, str | None, str, bool]] = {}
+        self.locales: dict[str, str] = {}
+
+    async def load(self) -> None:
+        for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM practica_members"):
+            self._seen[(row["community"], row["uid"])] = (row["name"], row["handle"], row["last_seen"][:10], bool(row["active"]))
+        for row in await self.db.fetchall("SELECT uid, locale FROM practica_member_prefs WHERE locale IS NOT NULL"):
+            self.locales[row["uid"]] = row["locale"]
+
+    async def saw(self, community: str, user: User, when: datetime, *, active: bool = True) -> None:
+        """Record that `user` was seen in `community` (cheap when nothing changed)."""
+        day = when.strftime("%Y-%m-%d")
+        known = self._seen.get((community, user.uid))
+        if known is not None and known == (user.name, user.handle, day, active):
+            return
+        self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
+        stamp = when.isoformat()
+        await self.db.execute(
+            """INSERT INTO practica_members (community, uid, platform, user_id, name, handle, is_bot, first_seen, last_seen, active)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (community, uid) DO UPDATE SET name = excluded.name, handle = excluded.handle,
+                   last_seen = excluded.last_seen, active = excluded.active""",
+            (community, user.uid, user.platform, user.id, user.name, user.handle, int(user.is_bot), stamp, stamp, int(active)))
+
+    async def find(self, community: str, text: str) -> User | None:
+        """A member of `community` named by `@handle`, `platform:id`, or exact display name."""
+        word = text.strip()
+        if not word:
+            return None
+        if word.startswith("@"):
+            word = word[1:]
+        rows = await self.db.fetchall(
+            """SELECT platform, user_id, name, handle, is_bot FROM practica_members
+               WHERE community = ? AND (lower(handle) = lower(?) OR uid = ? OR lower(name) = lower(?))
+               ORDER BY active DESC, last_seen DESC LIMIT 2""", (community, word, word, word))
+        if not rows:
+            return None
+        r = rows[0]
+        return User(platform=r["platform"], id=r["user_id"], name=r["name"], handle=r["handle"], is_bot=bool(r["is_bot"]))
+
+    async def members(self, community: str, *, include_bots: bool = False) -> list[User]:
+        """Active members of a community."""
+        rows = await self.db.fetchall(
+            "SELECT platform, user_id, name, handle, is_bot FROM practica_members WHERE community = ? AND active = 1"
+            + ("" if include_bots else " AND is_bot = 0") + " ORDER BY name", (community,))
+        return [User(platform=r["platform"], id=r["user_id"], name=r["name"], handle=r["handle"], is_bot=bool(r["is_bot"])) for r in rows]
+
+    async def is_member(self, community: str, uid: str) -> bool:
+        return (community, uid) in self._seen and self._seen[(community, uid)][3]
+
+    async def set_locale(self, uid: str, locale: str | None) -> None:
+        if locale is None:
+            self.locales.pop(uid, None)
+            await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))
+        else:
+            self.locales[uid] = locale
+            await self.db.execute("INSERT INTO practica_member_prefs (uid, locale) VALUES (?, ?) "
+                                  "ON CONFLICT (uid) DO UPDATE SET locale = excluded.locale", (uid, locale))
+
+    async def export(self, uid: str) -> dict[str, object]:
+        rows = await self.db.fetchall("SELECT community, name, handle, first_seen, last_seen FROM practica_members WHERE uid = ?", (uid,))
+        return {"communities": [dict(r) for r in rows], "language": self.locales.get(uid)}
+
+    async def erase(self, uid: str) -> int:
+        async with self.db.transaction():
+            count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))
+            await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))
+        self._seen = {k: v for k, v in self._seen.items() if k[1] != uid}
+        self.locales.pop(uid, None)
+        return count

@@ -1,0 +1,181 @@
+"""Storage: one aiosqlite connection in WAL mode, transactions, per-plugin numbered migrations.
+
+All SQL goes through this class so that plugins stay portable (plain SQL with `?` parameters).
+Statements outside a transaction autocommit. `async with db.transaction():` groups writes; it is
+re-entrant within one task (an inner block joins the outer one), and other tasks wait for it, so
+concurrent handlers never interleave inside each other's transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from core.errors import MigrationError
+
+log = logging.getLogger("practica.storage")
+
+Row = aiosqlite.Row
+# (storage, owning task) while a task holds a transaction. Tasks created inside a transaction inherit
+# the context variable, so the owner task is checked too: only the owner may skip the lock.
+_in_transaction: contextvars.ContextVar[tuple[Storage, asyncio.Task[Any] | None] | None] = contextvars.ContextVar("practica_tx", default=None)
+
+SCHEMA_TABLE = """
+CREATE TABLE IF NOT EXISTS practica_schema (
+    plugin TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (plugin, version)
+)
+"""
+
+
+class Storage:
+    """The database. Create with `await Storage.open(path)`; close with `await db.close()`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> Storage:
+        """Open (creating if needed) the database at `path` (':memory:' for tests)."""
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(SCHEMA_TABLE)
+        return cls(conn, path)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.conn.close()
+
+    def _owns_transaction(self) -> bool:
+        held = _in_transaction.get()
+        return held is not None and held[0] is self and held[1] is asyncio.current_task()
+
+    # --- statements --------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Hold the connection for one statement unless this task already holds a transaction."""
+        if self._owns_transaction():
+            yield
+        else:
+            async with self._lock:
+                yield
+
+    async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+        """Run one statement; returns the last inserted row id (or 0)."""
+        async with self._turn():
+            cursor = await self.conn.execute(sql, params)
+            rowid = cursor.lastrowid or 0
+            await cursor.close()
+            return rowid
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+        """Run one statement; returns how many rows it changed."""
+        async with self._turn():
+            cursor = await self.conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for many rows in a single call (much cheaper than a call per row)."""
+        async with self._turn():
+            await self.conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
+        async with self._turn():
+            return list(await self.conn.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Row | None:
+        async with self._turn():
+            cursor = await self.conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    async def fetchval(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = (), default: Any = None) -> Any:
+        """The first column of the first row, or `default`."""
+        row = await self.fetchone(sql, params)
+        return row[0] if row is not None else default
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Storage]:
+        """Group statements atomically: all commit together, or none on an exception."""
+        if self._owns_transaction():
+            yield self
+            return
+        async with self._lock:
+            token = _in_transaction.set((self, asyncio.current_task()))
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self.conn.execute("COMMIT")
+            finally:
+                _in_transaction.reset(token)
+
+    # --- migrations --------------------------------------------------------------------------
+
+    async def applied_version(self, plugin: str) -> int:
+        return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM practica_schema WHERE plugin = ?", (plugin,), 0))
+
+    async def migrate(self, plugin: str, migrations: Sequence[str]) -> int:
+        """Apply the plugin's migrations that are not applied yet, each in its own transaction.
+
+        Returns the number applied. Raises MigrationError naming the plugin and the migration.
+        """
+        current = await self.applied_version(plugin)
+        if current > len(migrations):
+            raise MigrationError(f"plugin {plugin!r}: the database is at migration {current} but the plugin only "
+                                 f"knows {len(migrations)}. Migrations are append-only: was one removed, "
+                                 f"or is this database from a newer version?")
+        applied = 0
+        for version, sql in enumerate(migrations, start=1):
+            if version <= current:
+                continue
+            try:
+                async with self.transaction():
+                    for statement in _split_sql(sql):
+                        await self.conn.execute(statement)
+                    await self.conn.execute("INSERT INTO practica_schema (plugin, version) VALUES (?, ?)", (plugin, version))
+            except Exception as exc:
+                raise MigrationError(f"plugin {plugin!r}: migration {version} failed: {exc}. "
+                                     f"Nothing of it was applied; fix the migration and start again.") from exc
+            applied += 1
+        if applied:
+            log.info("plugin %s: applied %d migration(s), now at %d", plugin, applied, len(migrations))
+        return applied
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement keeps triggers whole)."""
+    import sqlite3
+
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip().strip(";").strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,31 @@
+"""Core commands: /help, /plugins, /whoami, /lang, /mydata, /forgetme; the default error text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core import ButtonPressed, Command, Context, Event, hookimpl
+from plugins.essentials import commands, data
+
+
+class Plugin:
+    """Help, plugin list, identity, language and members' data (export and deletion)."""
+
+    @hookimpl
+    def practica_register_commands(self) -> Iterable[Command]:
+        return commands.ALL
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if isinstance(event, ButtonPressed) and event.data.startswith(data.BUTTON_PREFIX):
+            await data.on_button(event, ctx)
+
+    @hookimpl
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        members = ctx.runtime.members
+        return {"deleted_profiles": await members.erase(member)} if erase else await members.export(member)
+
+    @hookimpl(trylast=True)
+    async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
+        return ctx.t("error.unexpected")

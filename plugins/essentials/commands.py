@@ -1,0 +1,81 @@
+"""The essentials commands. Help text comes from the catalogs (`help.<command>`)."""
+
+from __future__ import annotations
+
+from core import Command, Context, NotFound, Role, Text, UsageError, command
+from plugins.essentials import data
+
+
+def _help_line(ctx: Context, cmd: Command) -> str:
+    text = ctx.runtime.translator.lookup(cmd.plugin, ctx.locale, f"help.{cmd.name}") or cmd.help
+    return f"{ctx.prefix}{cmd.name} — {text}" if text else f"{ctx.prefix}{cmd.name}"
+
+
+@command("help", help="List the commands you can use, or explain one.", aliases=("start",))
+async def help_command(ctx: Context, topic: str = "") -> None:
+    role = await ctx.role_of()
+    disabled = ctx.community.disabled_plugins
+    if topic:
+        cmd = ctx.runtime.commands.find(topic.lstrip(ctx.prefix))
+        if cmd is None or cmd.plugin in disabled or cmd.role > role:
+            raise NotFound(ctx.t("help.unknown", command=topic[:40], help=f"{ctx.prefix}help"))
+        lines = [_help_line(ctx, cmd), ctx.t("help.usage", usage=cmd.usage(ctx.prefix))]
+        if cmd.aliases:
+            lines.append(ctx.t("help.aliases", aliases=", ".join(ctx.prefix + a for a in cmd.aliases)))
+        if cmd.role > Role.MEMBER:
+            lines.append(ctx.t("help.role", role=ctx.t(f"role.{cmd.role.name.lower()}")))
+        await ctx.reply("\n".join(lines))
+        return
+    visible = [c for c in ctx.runtime.commands if c.role <= role and c.plugin not in disabled]
+    lines = [ctx.t("help.header")] + [_help_line(ctx, c) for c in visible] + [ctx.t("help.footer", help=f"{ctx.prefix}help")]
+    await ctx.reply("\n".join(lines))
+
+
+@command("plugins", help="Show which plugins are enabled here.")
+async def plugins_command(ctx: Context) -> None:
+    disabled = ctx.community.disabled_plugins
+    lines = [ctx.t("plugins.header")]
+    for name, info in sorted(ctx.runtime.loaded.infos.items()):
+        if info.enabled and name not in disabled:
+            lines.append(f"• {name}" + (f" — {info.description}" if info.description else ""))
+    await ctx.reply("\n".join(lines))
+
+
+@command("whoami", help="Show who the bot thinks you are and your role.")
+async def whoami_command(ctx: Context) -> None:
+    user = ctx.user
+    assert user is not None
+    role = await ctx.role_of()
+    await ctx.reply(ctx.t("whoami", name=user.name, uid=user.uid, role=ctx.t(f"role.{role.name.lower()}"),
+                          community=ctx.community.name, language=ctx.t("language.name")))
+
+
+@command("lang", help="Choose the language of my replies to you (for example /lang fr).", aliases=("language", "langue"))
+async def lang_command(ctx: Context, code: str = "") -> None:
+    user = ctx.user
+    assert user is not None
+    available = ctx.runtime.translator.languages
+    if not code:
+        await ctx.reply(ctx.t("lang.current", language=ctx.t("language.name"), available=", ".join(available)))
+        return
+    code = code.lower()
+    if code in ("reset", "default"):
+        await ctx.runtime.members.set_locale(user.uid, None)
+    elif code not in available:
+        raise UsageError(ctx.t("lang.unknown", code=code[:20], available=", ".join(available)))
+    else:
+        await ctx.runtime.members.set_locale(user.uid, code)
+    await ctx.reply(ctx.t("lang.set", language=ctx.t("language.name")))
+
+
+@command("mydata", help="Receive, privately, everything the bot stores about you.")
+async def mydata_command(ctx: Context) -> None:
+    await data.send_export(ctx)
+
+
+@command("forgetme", help="Delete everything the bot stores about you (asks first).")
+async def forgetme_command(ctx: Context, confirm: Text = Text("")) -> None:
+    await data.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
+
+
+ALL = (help_command, plugins_command, whoami_command, lang_command, mydata_command, forgetme_command)

@@ -1,0 +1,66 @@
+"""Members' data: export by direct message (/mydata) and deletion after confirmation (/forgetme).
+
+Every plugin answers the `practica_user_data` hook; this module only gathers and presents.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from core import ButtonPressed, Button, Context
+
+BUTTON_PREFIX = "essentials:forget:"
+CONFIRM_WINDOW = timedelta(minutes=10)
+
+
+def _asked(ctx: Context) -> dict[str, Any]:
+    """uid -> when the confirmation was asked (kept in memory: a restart simply asks again)."""
+    return ctx.state.setdefault("forget_asked", {})
+
+
+async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
+    """{plugin: data} from every plugin's practica_user_data."""
+    runtime = ctx.runtime
+    results = await runtime.runner.each(
+        "practica_user_data", lambda plugin: type(ctx)(runtime, plugin, ctx.community, ctx.event), member=uid, erase=erase)
+    return {plugin: value for plugin, value in results if value}
+
+
+async def send_export(ctx: Context) -> None:
+    user = ctx.user
+    assert user is not None
+    found = await collect(ctx, user.uid, erase=False)
+    body = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    await ctx.dm(user, ctx.t("mydata.header", uid=user.uid) + "\n" + body)
+    if not (ctx.chat and ctx.chat.is_direct):
+        await ctx.reply(ctx.t("mydata.sent_privately"))
+
+
+async def forget(ctx: Context, *, confirmed: bool) -> None:
+    user = ctx.user
+    assert user is not None
+    asked = _asked(ctx).get(user.uid)
+    if confirmed and asked is not None and ctx.now() - asked <= CONFIRM_WINDOW:
+        await _erase(ctx, user.uid)
+        return
+    _asked(ctx)[user.uid] = ctx.now()
+    buttons = ((Button(ctx.t("forgetme.yes"), f"{BUTTON_PREFIX}{user.uid}"), Button(ctx.t("forgetme.no"), f"{BUTTON_PREFIX}cancel")),)
+    await ctx.reply(ctx.t("forgetme.ask", command=f"{ctx.prefix}forgetme confirm"), buttons=buttons)
+
+
+async def on_button(event: ButtonPressed, ctx: Context) -> None:
+    target = event.data[len(BUTTON_PREFIX):]
+    if target == "cancel":
+        _asked(ctx).pop(event.user.uid, None)
+        await ctx.reply(ctx.t("forgetme.cancelled"))
+    elif target == event.user.uid and event.user.uid in _asked(ctx):
+        await _erase(ctx, event.user.uid)
+
+
+async def _erase(ctx: Context, uid: str) -> None:
+    _asked(ctx).pop(uid, None)
+    found = await collect(ctx, uid, erase=True)
+    ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
+    await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))
