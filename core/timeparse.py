@@ -487,6 +487,9 @@ def next_occurrence(rule: str, tz: ZoneInfo, after: datetime, *, anchor: datetim
 
 _EVERY = {"en": r"every|each", "fr": r"chaque|tous les|toutes les"}
 _UNTIL = re.compile(r"\s+(?:until|till|up to|jusqu'?\s?(?:au|a|en)|jusque)\s+(?P<until>.+)$")
+_SPAN = re.compile(
+    r"(?:(?P<n>\d+|other)\s+)?(?P<unit>days?|jours?|weeks?|semaines?)(?:\s+(?:on|le|les)?\s*(?P<days>.+))?"
+)
 _WORKDAYS = re.compile(r"weekdays?|working days?|jours? ouvr(?:e|able)s?|jours? de (?:la )?semaine|en semaine")
 
 
@@ -533,7 +536,7 @@ def parse_recurrence(text: str, *, now: datetime, tz: ZoneInfo) -> Recurrence | 
     body = _strip_edges(body)
     names = _weekday_names(("en", "fr"), plural=True)
     interval, days, freq = 1, None, "WEEKLY"
-    span = re.fullmatch(r"(?:(?P<n>\d+|other)\s+)?(?P<unit>days?|jours?|weeks?|semaines?)(?:\s+(?:on|le|les)?\s*(?P<days>.+))?", body)
+    span = _SPAN.fullmatch(body)
     if span:
         interval = 2 if span.group("n") == "other" else int(span.group("n") or 1)
         if span.group("unit").startswith(("d", "j")):
@@ -590,7 +593,11 @@ def parse_clock_range(text: str) -> tuple[time, time]:
     start = _clock_alone(match.group("a")) if match else None
     end = _clock_alone(match.group("b")) if match else None
     if start is None or end is None:
-        raise UsageError(f"I could not read {_quote(text)} as a time range. Use a start and end like '22:00-06:00' or '22h-6h'.")
+        raise UsageError(
+            f"I could not read {_quote(text)} as a time range. Use a start and end like '22:00-06:00' or '22h-6h'."
+        )
     if start == end:
-        raise UsageError(f"The start and end of {_quote(text)} are the same. Give two different times, like '22:00-06:00'.")
+        raise UsageError(
+            f"The start and end of {_quote(text)} are the same. Give two different times, like '22:00-06:00'."
+        )
     return start, end
