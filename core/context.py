@@ -225,6 +225,11 @@ class Context:
         """Active members seen in this community (bots excluded)."""
         return await self.runtime.members.members(self.community.name)
 
+    def plugin_enabled(self, name: str) -> bool:
+        """Whether plugin `name` runs in this community (to explain a missing feature, never to import it)."""
+        info = self.runtime.loaded.infos.get(name)
+        return info is not None and info.enabled and name not in self.community.disabled_plugins
+
     def community_chats(self, platform: str | None = None) -> list[ChatRef]:
         """The group chats configured for this community on running adapters."""
         out = []

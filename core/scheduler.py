@@ -29,6 +29,7 @@ from dateutil.rrule import rrulestr
 
 from core.clock import Clock
 from core.storage import Row, Storage
+from core.timeparse import next_occurrence
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -68,23 +69,6 @@ def iso(when: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
-def next_occurrence(rule: str, tz: ZoneInfo, anchor: datetime, after: datetime) -> datetime | None:
-    """The first occurrence of RRULE `rule` strictly after `after`, evaluated in `tz` wall-clock time.
-
-    `anchor` is the first occurrence (DTSTART); "every monday 08:00" stays 08:00 local across DST.
-    """
-    start_local = anchor.astimezone(tz).replace(tzinfo=None)
-    after_local = after.astimezone(tz).replace(tzinfo=None)
-    rule_set = rrulestr(rule, dtstart=start_local, ignoretz=True)
-    nxt = rule_set.after(after_local, inc=False)
-    while nxt is not None:
-        aware = nxt.replace(tzinfo=tz)
-        if aware.astimezone(timezone.utc) > after:  # a wall time skipped by DST may map backwards
-            return aware.astimezone(timezone.utc)
-        nxt = rule_set.after(nxt, inc=False)
-    return None
 
 
 @dataclass(frozen=True)
@@ -179,7 +163,7 @@ class Scheduler:
         if rrule is not None:
             rrulestr(rrule, dtstart=now.replace(tzinfo=None), ignoretz=True)  # raises ValueError when malformed
             if run_at is None:
-                run_at = next_occurrence(rrule, zone, now, now - timedelta(microseconds=1))  # type: ignore[arg-type]
+                run_at = next_occurrence(rrule, zone, now, anchor=now)  # type: ignore[arg-type]
                 if run_at is None:
                     raise ValueError("the recurrence has no future occurrence")
         if run_at is None or run_at.tzinfo is None:
@@ -305,7 +289,7 @@ class Scheduler:
         """Mark a one-off job done (or missed); move a recurring one to its next occurrence after now."""
         if job.rrule:
             zone = ZoneInfo(job.tz) if job.tz else timezone.utc
-            nxt = next_occurrence(job.rrule, zone, job.anchor or job.run_at, max(now, job.run_at))
+            nxt = next_occurrence(job.rrule, zone, max(now, job.run_at), anchor=job.anchor or job.run_at)
             if nxt is not None:
                 await self.db.execute("UPDATE practica_jobs SET run_at = ?, attempts = 0, last_run = ? WHERE id = ?",
                                       (iso(nxt), iso(now) if ran else None, job.id))

@@ -1,0 +1,307 @@
+"""The plugin-author test kit (a pytest plugin, loaded automatically once practica is installed).
+
+    async def test_greets(make_bot):
+        bot = await make_bot(plugins={"hello"})
+        await bot.send("/hello", user="amina")
+        assert "Hello amina" in bot.next_reply().text
+
+`make_bot(...)` builds a fresh runtime per call: a temporary SQLite database with migrations applied,
+a fake adapter imitating a platform's capabilities ("console", "telegram" or "discord"), and a fake
+clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
+assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
+join_request, press, vote, react, edit).
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from adapters.base import Adapter, Capabilities
+from core.clock import FakeClock
+from core.config import parse_config
+from core.errors import DeliveryError
+from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
+                         MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
+from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
+from core.runtime import Runtime
+
+__all__ = ["Bot", "FakeAdapter", "PLATFORM_CAPABILITIES", "make_bot"]
+
+
+def _platform_capabilities() -> dict[str, Capabilities]:
+    from adapters.console import CAPABILITIES as console
+
+    caps = {"console": console}
+    try:
+        from adapters.telegram.capabilities import CAPABILITIES as telegram
+
+        caps["telegram"] = telegram
+    except ImportError:  # pragma: no cover - adapter missing
+        pass
+    try:
+        from adapters.discord.capabilities import CAPABILITIES as discord
+
+        caps["discord"] = discord
+    except ImportError:  # pragma: no cover
+        pass
+    return caps
+
+
+PLATFORM_CAPABILITIES = _platform_capabilities()
+
+
+class FakeAdapter(Adapter):
+    """Records every action instead of calling a platform; imitates that platform's capabilities."""
+
+    config_type = dict
+
+    def __init__(self, platform: str, host: Any) -> None:
+        self.name = platform  # type: ignore[misc]
+        super().__init__({}, host)
+        self.capabilities = PLATFORM_CAPABILITIES[platform]
+        self.bot_handle = "practica_bot"
+        self.sent: list[Action] = []
+        self.platform_roles: dict[str, Role] = {}
+        self.failures: list[DeliveryError] = []
+        self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def perform(self, action: Action) -> Sent:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(action)
+        n = next(self._ids)
+        if isinstance(action, SendPoll):
+            return Sent(message_id=f"m{n}", poll_ref=f"poll{n}")
+        return Sent(message_id=f"m{n}")
+
+    async def platform_role(self, chat: ChatRef, user: User) -> Role:
+        return self.platform_roles.get(user.uid, Role.MEMBER)
+
+
+@dataclass
+class Bot:
+    """A running bot under test. Created by the `make_bot` fixture."""
+
+    runtime: Runtime
+    clock: FakeClock
+    adapter: FakeAdapter
+    platform: str
+    database: str
+    build: Any = None
+    _seen: int = 0
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    # --- people and places ------------------------------------------------------------------
+
+    def user(self, name: str, *, is_bot: bool = False) -> User:
+        """A member of this platform called `name` (id and handle are the lower-case name)."""
+        return User(platform=self.platform, id=name.lower(), name=name, handle=name.lower(), is_bot=is_bot)
+
+    @property
+    def group(self) -> ChatRef:
+        return ChatRef(platform=self.platform, id="g1", kind="group", title="Test group")
+
+    def dm_chat(self, user: User | str) -> ChatRef:
+        user = self.user(user) if isinstance(user, str) else user
+        return ChatRef(platform=self.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
+
+    def set_platform_role(self, user: User | str, role: Role) -> None:
+        """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin)."""
+        user = self.user(user) if isinstance(user, str) else user
+        self.adapter.platform_roles[user.uid] = role
+
+    # --- sending events ---------------------------------------------------------------------
+
+    async def deliver(self, event: Event) -> None:
+        """Hand any event to the bot and wait until it has been fully handled."""
+        await self.runtime.deliver(event)
+        await self.runtime.idle()
+
+    async def send(self, text: str, *, user: User | str = "amina", chat: ChatRef | str | None = None,
+                   reply_to: MessageEvent | Sent | str | None = None, attachments: Iterable[Attachment] = (),
+                   mentions: Iterable[User | str] = ()) -> MessageEvent:
+        """A member posts `text` (in the group unless `chat="dm"` or a ChatRef); returns the event."""
+        author = self.user(user) if isinstance(user, str) else user
+        where = self.dm_chat(author) if chat == "dm" else (chat if isinstance(chat, ChatRef) else self.group)
+        event = MessageEvent(id=f"u{next(self._ids)}", chat=where, author=author, text=text,
+                             timestamp=self.clock.now(), attachments=tuple(attachments),
+                             reply_to=self._reply_to(reply_to),
+                             mentions=tuple(self.user(m) if isinstance(m, str) else m for m in mentions))
+        await self.deliver(event)
+        return event
+
+    def _reply_to(self, target: MessageEvent | Sent | str | None) -> ReplyTo | None:
+        if target is None:
+            return None
+        if isinstance(target, MessageEvent):
+            return ReplyTo(message_id=target.id, author=target.author, text=target.text[:200], attachments=target.attachments)
+        message_id = target.message_id if isinstance(target, Sent) else target
+        return ReplyTo(message_id=str(message_id), author=User(self.platform, "bot", "practica", "practica_bot", True))
+
+    async def join(self, user: User | str, *, via_join_request: bool = False) -> None:
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(MemberJoined(chat=self.group, member=user, timestamp=self.clock.now(), via_join_request=via_join_request))
+
+    async def leave(self, user: User | str) -> None:
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(MemberLeft(chat=self.group, member=user, timestamp=self.clock.now()))
+
+    async def join_request(self, user: User | str, *, bio: str | None = None) -> None:
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(JoinRequest(chat=self.group, member=user, timestamp=self.clock.now(), bio=bio))
+
+    async def press(self, data: str, *, user: User | str = "amina", chat: ChatRef | None = None, message_id: str = "m0") -> None:
+        """Press a button carrying `data` (see `buttons()` to find the data of sent buttons)."""
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(ButtonPressed(chat=chat or self.group, user=user, message_id=message_id, data=data,
+                                         timestamp=self.clock.now()))
+
+    async def vote(self, poll_ref: str, options: Iterable[int], *, user: User | str = "amina", mode: str = "set") -> None:
+        """A native poll vote (0-based option ids)."""
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(PollVote(poll_ref=poll_ref, user=user, option_ids=tuple(options), chat=None,
+                                    timestamp=self.clock.now(), mode=mode))  # type: ignore[arg-type]
+
+    async def react(self, message_id: str, emoji: str, *, user: User | str = "amina") -> None:
+        user = self.user(user) if isinstance(user, str) else user
+        await self.deliver(ReactionAdded(chat=self.group, user=user, message_id=message_id, emoji=emoji, timestamp=self.clock.now()))
+
+    async def edit(self, original: MessageEvent, text: str) -> None:
+        from dataclasses import replace
+
+        await self.deliver(MessageEdited(message=replace(original, text=text)))
+
+    # --- time ---------------------------------------------------------------------------------
+
+    async def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
+        """Move the fake clock forward; jobs that fall due run, in order, at their moment."""
+        await self.clock.advance(delta, **kwargs)
+        await self.runtime.idle()
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new runtime on the same database (a simulated restart)."""
+        await self.runtime.stop()
+        fresh = await self.build(self.clock, self.database)
+        self.runtime, self.adapter = fresh.runtime, fresh.adapter
+
+    # --- what the bot did -------------------------------------------------------------------------
+
+    def actions(self, kind: type | tuple[type, ...] | None = None) -> list[Action]:
+        """Every action performed so far (optionally of one type), oldest first."""
+        return [a for a in self.adapter.sent if kind is None or isinstance(a, kind)]
+
+    def new_messages(self) -> list[Reply | DirectMessage]:
+        """Text messages sent since the last call of next_reply/new_messages, and mark them read."""
+        out = []
+        while self._seen < len(self.adapter.sent):
+            action = self.adapter.sent[self._seen]
+            self._seen += 1
+            if isinstance(action, (Reply, DirectMessage)):
+                out.append(action)
+        return out
+
+    def next_reply(self) -> Reply | DirectMessage:
+        """The oldest unread text message; fails the test when there is none."""
+        while self._seen < len(self.adapter.sent):
+            action = self.adapter.sent[self._seen]
+            self._seen += 1
+            if isinstance(action, (Reply, DirectMessage)):
+                return action
+        raise AssertionError("the bot sent no (further) message")
+
+    def assert_no_replies(self) -> None:
+        pending = self.new_messages()
+        assert not pending, f"expected no message, got: {[m.text for m in pending]}"
+
+    def buttons(self, message: Reply | DirectMessage) -> dict[str, str]:
+        """{label: data} of a message's buttons."""
+        return {b.label: b.data for row in message.buttons for b in row}
+
+
+def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Iterable[str], admins: Iterable[str],
+                trusted: Iterable[str], community: Mapping[str, Any] | None) -> dict[str, Any]:
+    raw: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
+    communities = raw.setdefault("communities", {})
+    default = dict(communities.get("default", {}))
+    for key, names in (("moderators", moderators), ("admins", admins), ("trusted", trusted)):
+        default[key] = [*default.get(key, []), *(n if ":" in n else f"{platform}:{n.lower()}" for n in names)]
+    default.update(community or {})
+    communities["default"] = default
+    raw.setdefault("practica", {}).setdefault("database", "practica-test.db")
+    return raw
+
+
+@pytest_asyncio.fixture
+async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
+    """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
+
+    Args (all optional, keyword-only):
+        platform: "console", "telegram" or "discord" (capabilities imitated by the fake adapter).
+        plugins: enable only these plugins (default: every installed plugin).
+        config: a plugins.toml document as a dict ([plugins.x], [communities.y]...).
+        moderators / admins / trusted: member names given that role in the default community.
+        community: extra keys for [communities.default] (locale, timezone...).
+        extra_plugins: plugin objects by name, registered besides the installed ones.
+        start: the fake clock's start time (default 2026-11-26 09:00 UTC, a Thursday).
+    """
+    bots: list[Bot] = []
+    counter = itertools.count(1)
+
+    async def factory(*, platform: str = "console", plugins: Iterable[str] | None = None, config: Mapping[str, Any] | None = None,
+                      moderators: Iterable[str] = (), admins: Iterable[str] = (), trusted: Iterable[str] = (),
+                      community: Mapping[str, Any] | None = None, extra_plugins: Mapping[str, Any] | None = None,
+                      start: datetime | None = None) -> Bot:
+        folder = tmp_path / f"bot{next(counter)}"
+        folder.mkdir()
+        parsed = parse_config(_raw_config(platform, config, moderators, admins, trusted, community), folder / "plugins.toml")
+        only = set(plugins) | {"essentials"} if plugins is not None else None
+
+        async def build(clock: FakeClock, database: str) -> Bot:
+            holder: dict[str, FakeAdapter] = {}
+
+            class Host:
+                async def deliver(self, event: Event) -> None:
+                    await runtime.deliver(event)
+
+                def configured_role(self, user: User, chat: ChatRef | None) -> Role:
+                    return runtime.configured_role(user, chat)
+
+            holder["adapter"] = FakeAdapter(platform, Host())
+            runtime = Runtime(parsed, clock=clock, adapters={platform: holder["adapter"]}, extra_plugins=extra_plugins,
+                              only_plugins=only, database=database)
+            runtime.outbox.budgets = {}
+            clock.quiesce = runtime.idle
+            await runtime.start()
+            return Bot(runtime=runtime, clock=clock, adapter=holder["adapter"], platform=platform, database=database, build=build)
+
+        clock = FakeClock(start or datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
+        bot = await build(clock, str(folder / "practica-test.db"))
+        bots.append(bot)
+        return bot
+
+    yield factory
+    for bot in bots:
+        if bot.runtime.storage is not None:
+            await bot.runtime.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "practica: tests using the practica test kit")
+
+
+_ = tempfile  # tmp_path is used; tempfile kept for plugin authors' own helpers
