@@ -136,6 +136,8 @@ class DiscordAdapter(Adapter):
     async def wait_finished(self) -> None:
         """Returns when the gateway task ends; raises its AdapterError when it failed for good."""
         if self._task is None:
+            if self._stopping:
+                return
             await asyncio.Event().wait()
         else:
             await asyncio.shield(self._task)

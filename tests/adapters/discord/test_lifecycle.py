@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import discord
 import pytest
@@ -24,8 +26,8 @@ GENERAL = ChatRef("discord", str(GENERAL_ID), "group")
 def test_package_does_not_import_discord():
     code = ("import sys, adapters.discord, adapters.discord.capabilities, adapters.discord.config; "
             "sys.exit('discord' in sys.modules)")
-    import subprocess
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    root = Path(__file__).resolve().parents[3]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
 
 
 async def test_identify_asks_only_for_configured_intents(adapter, fake):
