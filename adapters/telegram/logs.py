@@ -15,7 +15,8 @@ LIBRARY_LOGGERS = (
     "telegram.BaseRequest", "telegram.HTTPXRequest", "httpx",
 )
 # Format strings of library messages that carry a payload (message texts, raw updates).
-_PAYLOAD_MARKERS = ("with parameters", "received data", "invalid json data", "error while parsing updates")
+_PAYLOAD_MARKERS = ("with parameters", "with return value", "received data", "invalid json data",
+                    "error while parsing updates")
 
 _secrets: set[str] = set()
 
@@ -31,9 +32,10 @@ def redact(text: str) -> str:
 class _Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         template = str(record.msg)
-        if any(marker in template.lower() for marker in _PAYLOAD_MARKERS):
-            record.msg = template.replace("%r", "<hidden>").replace("%s", "<hidden>").replace("%d", "<hidden>")
-            record.args = ()
+        if record.args and any(marker in template.lower() for marker in _PAYLOAD_MARKERS):
+            # keep method names such as "sendMessage", hide payloads (texts, raw updates)
+            args = record.args if isinstance(record.args, tuple) else (record.args,)  # type: ignore[assignment]
+            record.args = tuple(a if isinstance(a, str) and a.isidentifier() else "<hidden>" for a in args)
         elif _secrets:
             message = record.getMessage()
             redacted = redact(message)
