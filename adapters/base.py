@@ -30,6 +30,7 @@ class Capabilities:
     pin: bool = False
     native_polls: bool = False
     quiz_polls: bool = False
+    anonymous_polls: bool = False  # native polls can hide who voted (Discord always shows voters)
     poll_max_options: int = 0
     poll_option_max_len: int = 0
     poll_question_max_len: int = 0
@@ -68,6 +69,10 @@ class CommandInfo:
 
 class AdapterHost(Protocol):
     """What the core offers an adapter."""
+
+    @property
+    def prefix(self) -> str:
+        """The command prefix ("/" by default)."""
 
     async def deliver(self, event: Event) -> None:
         """Hand an inbound event to the dispatcher; waits when the inbound queue is full."""

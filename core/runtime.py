@@ -151,16 +151,26 @@ class Runtime:
         self._stop_requested.set()
 
     async def run_until_stopped(self) -> None:
-        """Serve until a stop is requested or every adapter has run out of input (console EOF)."""
+        """Serve until a stop is requested or every adapter has run out of input (console EOF).
+
+        An adapter that fails for good after starting (e.g. Discord refusing a privileged intent)
+        raises its AdapterError here, so the operator sees the fix and the process exits non-zero.
+        """
         stop = asyncio.create_task(self._stop_requested.wait(), name="practica-stop-request")
-        finished = [asyncio.create_task(a.wait_finished(), name=f"practica-finished-{a.name}") for a in self.adapters.values()]
-        all_finished = asyncio.create_task(asyncio.wait(finished), name="practica-all-finished")
+        finished = {asyncio.create_task(a.wait_finished(), name=f"practica-finished-{a.name}") for a in self.adapters.values()}
+        pending = set(finished)
         try:
-            await asyncio.wait({stop, all_finished}, return_when=asyncio.FIRST_COMPLETED)
-            if all_finished.done():
-                await self.idle()
+            while pending:
+                done, _ = await asyncio.wait({stop, *pending}, return_when=asyncio.FIRST_COMPLETED)
+                if stop in done:
+                    return
+                for task in done:
+                    pending.discard(task)
+                    if task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+            await self.idle()
         finally:
-            for task in (stop, all_finished, *finished):
+            for task in (stop, *finished):
                 task.cancel()
 
     async def idle(self) -> None:
@@ -175,6 +185,11 @@ class Runtime:
                 return
 
     # --- AdapterHost ---------------------------------------------------------------------------
+
+    @property
+    def prefix(self) -> str:
+        """The command prefix, for adapters that turn slash commands into text commands."""
+        return self.config.practica.prefix
 
     async def deliver(self, event: Event) -> None:
         """Adapters hand inbound events here."""
