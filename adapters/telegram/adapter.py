@@ -22,9 +22,8 @@ from adapters.base import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
 from adapters.telegram.capabilities import CAPABILITIES
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.convert import (
-    command_menus, plan, sent_of, telegram_id, update_to_events, valid_command_name,
-)
+from adapters.telegram.convert import plan, sent_of, telegram_id, update_to_events
+from adapters.telegram.menu import command_menus, valid_command_name
 from adapters.telegram.errors import delivery_error, is_not_modified
 from adapters.telegram.logs import protect_logs, redact
 from core.errors import AdapterError, DeliveryError

@@ -9,16 +9,11 @@ Plain text is escaped with `html.escape` and sent with parse_mode HTML.
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import (
-    BotCommand,
-    BotCommandScope,
-    BotCommandScopeAllChatAdministrators,
-    BotCommandScopeDefault,
     CallbackQuery,
     Chat,
     ChatMember,
@@ -37,11 +32,10 @@ from telegram import (
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
 
-from adapters.base import CommandInfo
 from core.errors import DeliveryError
 from core.events import (
     Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
-    MessageEvent, PollUpdated, PollVote, ReactionAdded, ReplyTo, Role, User,
+    MessageEvent, PollUpdated, PollVote, ReactionAdded, ReplyTo, User,
 )
 from core.replies import (
     Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage, EditMessage,
@@ -52,8 +46,6 @@ from core.replies import (
 PLATFORM = "telegram"
 EXCERPT_LEN = 200
 CALLBACK_DATA_MAX = 64
-COMMANDS_MAX = 100
-_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _MEMBER_STATUSES = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 # ---------------------------------------------------------------------------------------- inbound
@@ -359,39 +351,3 @@ def sent_of(action: Action, result: Any) -> Sent:
     if isinstance(result, Poll):  # stopPoll
         return Sent(message_id=getattr(action, "message_id", None), poll_ref=result.id)
     return Sent(message_id=getattr(action, "message_id", None))
-
-
-# ---------------------------------------------------------------------------------------- command menu
-
-
-def valid_command_name(name: str) -> bool:
-    """Whether Telegram accepts `name` as a command (lowercase a-z, 0-9 and _, 1 to 32 characters)."""
-    return bool(_COMMAND_NAME.fullmatch(name))
-
-
-def _description(info: CommandInfo, locale: str | None) -> str:
-    text = (locale and info.descriptions.get(locale)) or info.descriptions.get("en") \
-        or next(iter(info.descriptions.values()), "") or info.usage or info.name
-    text = " ".join(text.split())
-    return text if len(text) <= 256 else text[:255] + "…"
-
-
-def _menu(commands: Iterable[CommandInfo], locale: str | None) -> list[BotCommand]:
-    return [BotCommand(c.name, _description(c, locale)) for c in commands][:COMMANDS_MAX]
-
-
-def command_menus(commands: Sequence[CommandInfo]) -> list[tuple[BotCommandScope, str | None, list[BotCommand]]]:
-    """The setMyCommands calls for `commands`: (scope, language_code, commands).
-
-    Members' commands go to the default scope; group admins additionally see moderator+ commands.
-    Each list exists in English (language_code None, the default) and French ("fr"). Names that
-    Telegram does not accept (lowercase a-z, 0-9, _ up to 32 characters) are left out.
-    """
-    valid = [c for c in commands if valid_command_name(c.name)]
-    members = [c for c in valid if c.role <= Role.TRUSTED]
-    staff = members + [c for c in valid if c.role > Role.TRUSTED]
-    out: list[tuple[BotCommandScope, str | None, list[BotCommand]]] = []
-    for locale in (None, "fr"):
-        out.append((BotCommandScopeDefault(), locale, _menu(members, locale)))
-        out.append((BotCommandScopeAllChatAdministrators(), locale, _menu(staff, locale)))
-    return out
