@@ -76,6 +76,8 @@ class TelegramAdapter(Adapter):
         self._admins: dict[int, tuple[float, dict[int, Role]]] = {}
         self._members = _Recent(MEMBER_DEDUP_SECONDS)
         self._poll_failures = 0
+        self._finished = asyncio.Event()
+        self._failure: AdapterError | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
 
@@ -83,6 +85,8 @@ class TelegramAdapter(Adapter):
         """Check the token (getMe), then start polling or the webhook server and deliver updates."""
         if self._bot is not None:
             return
+        self._finished.clear()
+        self._failure = None
         cfg = self.config
         protect_logs(cfg.token.reveal(), cfg.secret_token.reveal() if cfg.secret_token else "")
         options: dict[str, Any] = {}
@@ -96,6 +100,7 @@ class TelegramAdapter(Adapter):
                                  write_timeout=10.0, pool_timeout=3.0),
             get_updates_request=HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
                                              write_timeout=5.0, pool_timeout=1.0),
+            on_token_rejected=self._token_rejected,
             **options,
         )
         try:
@@ -127,8 +132,21 @@ class TelegramAdapter(Adapter):
         self._consumer = asyncio.create_task(self._consume(), name="telegram:updates")
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
 
+    async def wait_finished(self) -> None:
+        """Return after `stop()`; raise AdapterError when Telegram ended the connection for good."""
+        await self._finished.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    def _token_rejected(self) -> None:
+        self._failure = AdapterError("[adapters.telegram] Telegram stopped accepting the bot token (revoked with "
+                                     "@BotFather?); put the new token in TELEGRAM_BOT_TOKEN and restart")
+        self.log.error("%s", self._failure)
+        self._finished.set()
+
     async def stop(self) -> None:
         """Stop fetching, deliver what was already fetched, close the connections. Idempotent."""
+        self._finished.set()
         if self._bot is None:
             return
         updater = self._updater

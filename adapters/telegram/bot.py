@@ -9,10 +9,11 @@ offset moves on and the good updates of the batch still arrive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import InvalidToken
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 
@@ -20,9 +21,19 @@ log = logging.getLogger("practica.adapters.telegram")
 
 
 class PracticaBot(Bot):
-    """`telegram.Bot` with a getUpdates that skips updates it cannot parse."""
+    """`telegram.Bot` with a getUpdates that skips updates it cannot parse.
 
-    __slots__ = ()
+    Args:
+        on_token_rejected: called when getUpdates is refused for the token (revoked while running):
+            PTB's polling loop then ends for good, and the adapter must say so.
+    """
+
+    __slots__ = ("_on_token_rejected",)
+
+    def __init__(self, *args: Any, on_token_rejected: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self._on_token_rejected = on_token_rejected
 
     async def get_updates(  # noqa: D417 - same parameters as Bot.get_updates
         self,
@@ -41,9 +52,14 @@ class PracticaBot(Bot):
         data: JSONDict = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
         base = read_timeout if isinstance(read_timeout, (int, float)) else (self._request[0].read_timeout or 0)
         seconds = timeout.total_seconds() if hasattr(timeout, "total_seconds") else (timeout or 0)  # type: ignore[union-attr]
-        result: Any = await self._post("getUpdates", data, read_timeout=base + seconds, write_timeout=write_timeout,
-                                       connect_timeout=connect_timeout, pool_timeout=pool_timeout,
-                                       api_kwargs=api_kwargs)
+        try:
+            result: Any = await self._post("getUpdates", data, read_timeout=base + seconds,
+                                           write_timeout=write_timeout, connect_timeout=connect_timeout,
+                                           pool_timeout=pool_timeout, api_kwargs=api_kwargs)
+        except InvalidToken:
+            if self._on_token_rejected is not None:
+                self._on_token_rejected()
+            raise
         if not isinstance(result, list):
             log.warning("getUpdates answered something that is not a list of updates; ignored")
             return ()

@@ -18,6 +18,7 @@ CAPABILITIES = Capabilities(
     pin=True,
     native_polls=True,
     quiz_polls=True,
+    anonymous_polls=True,
     poll_max_options=12,
     poll_option_max_len=100,
     poll_question_max_len=300,

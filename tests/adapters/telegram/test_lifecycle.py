@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -57,6 +58,20 @@ async def test_webhook_mode_accepts_only_telegram_secret(api: FakeBotApi, host, 
             assert r.status == 403
     await host.nothing_more(0.2)
     assert api.calls_of("getUpdates") == []
+
+
+async def test_webhook_survives_a_malformed_update(api: FakeBotApi, host, make_adapter, caplog) -> None:
+    port = free_port()
+    await make_adapter(mode="webhook", port=port, public_url="https://bot.example.org", secret_token="abc")
+    url, headers = f"http://127.0.0.1:{port}/telegram", {"X-Telegram-Bot-Api-Secret-Token": "abc"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"update_id": 1, "message": {"text": "secret patient details"}},
+                             headers=headers) as r:
+            assert r.status == 400
+        async with http.post(url, json={"update_id": 2, "message": message("fine")}, headers=headers) as r:
+            assert r.status == 200
+    assert (await host.next()).text == "fine"
+    assert "secret patient details" not in caplog.text
 
 
 async def test_polling_recovers_after_a_dropped_connection_and_a_garbage_answer(api: FakeBotApi, host, adapter,
@@ -183,3 +198,18 @@ async def test_publish_commands_by_scope_and_language(api: FakeBotApi, adapter, 
     assert list(admins_fr) == ["help", "top", "warn", "nodesc"]
     assert admins_fr["warn"] == "Warn a member" and admins_fr["nodesc"] == "/nodesc"
     assert "Bad-Name" in caplog.text
+
+
+async def test_wait_finished_returns_after_stop(adapter) -> None:
+    waiter = asyncio.create_task(adapter.wait_finished())
+    await asyncio.sleep(0.05)
+    assert not waiter.done()
+    await adapter.stop()
+    await asyncio.wait_for(waiter, 1)
+
+
+async def test_a_token_revoked_while_running_ends_the_adapter_with_a_clear_error(api: FakeBotApi, adapter) -> None:
+    await api.wait_for_call("getUpdates")
+    api.token = "revoked"
+    with pytest.raises(AdapterError, match="TELEGRAM_BOT_TOKEN"):
+        await asyncio.wait_for(adapter.wait_finished(), 5)
