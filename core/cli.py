@@ -25,7 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     plugins.add_argument("--config", default=DEFAULT_CONFIG)
     new = sub.add_parser("new-plugin", help="create a plugin folder with a passing test")
     new.add_argument("name")
-    new.add_argument("--dir", default=None, help="where to create it (default: the built-in plugins/ folder)")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             return _plugins(Path(args.config))
         from core.scaffold import new_plugin
 
-        return new_plugin(args.name, args.dir)
+        return new_plugin(args.name)
     except PracticaError as exc:
         print(f"practica: {exc}", file=sys.stderr)
         return 1

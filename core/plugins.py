@@ -161,7 +161,7 @@ def load_plugins(config: Config, *, extra: Mapping[str, Any] | None = None, only
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise ConfigError(f"{config.path} [plugins.{name}] key 'enabled': expected true or false, got {enabled!r}.")
-        info.enabled = enabled if only is None else name in only
+        info.enabled = enabled if only is None else (name in only or name in (extra or {}))
     for community in config.communities.values():
         for name in (*community.disabled_plugins, *community.plugin_overrides):
             if name not in infos:

@@ -1,0 +1,179 @@
+"""What an operator sees: `practica check`, config mistakes, plugin load problems, the console run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from core import ConfigError, PluginLoadError, hookimpl
+from core.config import load_config, parse_config
+from core.plugins import load_plugins
+
+ROOT = Path(__file__).resolve().parents[2]
+PRACTICA = [sys.executable, "-m", "core.cli"]
+
+
+def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PRACTICA, *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "plugins.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_check_accepts_the_default_config_and_lists_adapters_and_commands():
+    result = run_cli("check", "--config", str(ROOT / "plugins.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "console: text<=4096" in result.stdout
+    assert "essentials (built-in): /forgetme /help /lang /mydata /plugins /whoami" in result.stdout
+
+
+def test_check_names_a_misspelt_key_and_the_intended_one(tmp_path):
+    path = write(tmp_path, """
+        [practica]
+        prefx = "!"
+        [adapters.console]
+    """)
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 1
+    assert f"{path} [practica]: unknown key 'prefx' (did you mean \"prefix\"?)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_names_a_misspelt_plugin_setting(tmp_path):
+    path = write(tmp_path, """
+        [adapters.console]
+        membr = "amina"
+    """)
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 1
+    assert "[adapters.console]: unknown key 'membr' (did you mean \"member\"?)" in result.stderr
+
+
+def test_missing_env_secret_names_the_variable(tmp_path):
+    path = write(tmp_path, """
+        [adapters.telegram]
+        token = { "$env" = "PRACTICA_TEST_NO_SUCH_TOKEN" }
+    """)
+    result = run_cli("check", "--config", str(path), env={"PRACTICA_TEST_NO_SUCH_TOKEN": ""})
+    assert result.returncode == 1
+    assert "PRACTICA_TEST_NO_SUCH_TOKEN is not set" in result.stderr
+
+
+def test_secret_values_never_appear_in_check_output(tmp_path):
+    path = write(tmp_path, """
+        [adapters.console]
+        [adapters.telegram]
+        token = { "$env" = "PRACTICA_TEST_TOKEN" }
+    """)
+    result = run_cli("check", "--config", str(path), env={"PRACTICA_TEST_TOKEN": "123456:very-secret-value"})
+    assert "very-secret-value" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"practica": {"hook_timeout": "fast"}}, "[practica] key 'hook_timeout': expected float, got str 'fast'."),
+    ({"communities": {"c": {"timezone": "Mars/Olympus"}}}, "unknown time zone 'Mars/Olympus'"),
+    ({"communities": {"c": {"moderators": ["amina"]}}}, "'amina' should be written platform:id"),
+    ({"plugins": {"essential": {}}}, "no plugin named 'essential' (did you mean \"essentials\"?)"),
+    ({"adapter": {}}, "unknown table [adapter] (did you mean \"adapters\"?)"),
+    ({"communities": {"a": {"chats": ["console:g"]}, "b": {"chats": ["console:g"]}}}, "already in community 'a'"),
+])
+def test_config_mistakes_are_explained(tmp_path, raw, message):
+    with pytest.raises(ConfigError) as error:
+        config = parse_config(raw, tmp_path / "plugins.toml")
+        load_plugins(config)
+    assert message in str(error.value)
+
+
+def test_invalid_toml_is_reported_with_the_file(tmp_path):
+    path = write(tmp_path, "[practica\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value) and "not valid TOML" in str(error.value)
+
+
+class WrongColour:
+    @hookimpl
+    def practica_on_message(self, event, ctx):  # must be async
+        return None
+
+
+class UnknownHook:
+    @hookimpl
+    async def practica_on_mesage(self, event, ctx):
+        return None
+
+
+def test_plugin_problems_stop_the_start_with_one_sentence_each(tmp_path):
+    config = parse_config({}, tmp_path / "plugins.toml")
+    with pytest.raises(PluginLoadError) as error:
+        load_plugins(config, extra={"wrong": WrongColour()}, only=set())
+    assert "plugin 'wrong': practica_on_message must be 'async def'" in str(error.value)
+    with pytest.raises(PluginLoadError) as error:
+        load_plugins(config, extra={"typo": UnknownHook()}, only=set())
+    assert "plugin 'typo'" in str(error.value) and "practica_on_mesage" in str(error.value)
+
+
+def test_console_run_prints_help_and_exits_zero(tmp_path):
+    path = write(tmp_path, """
+        [adapters.console]
+    """)
+    result = run_cli("run", "--config", str(path), stdin="/help\namina> /whoami\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "bot> Commands you can use:"
+    assert "bot> /help — List the commands you can use, or explain one: /help <command>." in lines
+    assert "bot> You are amina (console:amina), member in the community default. Language: English." in lines
+    assert (tmp_path / "practica.db").exists()
+
+
+def test_console_roles_come_from_the_community_config(tmp_path):
+    path = write(tmp_path, """
+        [adapters.console]
+        [communities.default]
+        chats = ["console:group"]
+        moderators = ["console:trainer"]
+    """)
+    result = run_cli("run", "--config", str(path), stdin="trainer> /whoami\n")
+    assert "moderator" in result.stdout
+
+
+def test_plugins_command_lists_builtins():
+    result = run_cli("plugins", "--config", str(ROOT / "plugins.toml"))
+    assert result.returncode == 0
+    assert result.stdout.startswith("essentials") or "\nessentials" in result.stdout
+
+
+def test_new_plugin_scaffold_is_a_working_plugin_with_a_passing_test(tmp_path):
+    import shutil
+
+    name = f"scaffold_probe_{os.getpid()}"
+    plugin_dir, tests_dir = ROOT / "plugins" / name, ROOT / "tests" / "plugins" / name
+    try:
+        result = run_cli("new-plugin", name)
+        assert result.returncode == 0, result.stderr
+        again = run_cli("new-plugin", name)
+        assert again.returncode == 1 and "already exists" in again.stderr
+        tests = subprocess.run([sys.executable, "-m", "pytest", str(tests_dir)], capture_output=True, text=True,
+                               timeout=120, cwd=ROOT)
+        assert tests.returncode == 0, tests.stdout + tests.stderr
+        assert "5 passed" in tests.stdout
+        command = name.replace("_", "")
+        run = run_cli("run", "--config", str(write(tmp_path, "[adapters.console]")), stdin=f"/{command}\n")
+        assert "Hello, you! (greeting number" in run.stdout
+    finally:
+        shutil.rmtree(plugin_dir, ignore_errors=True)
+        shutil.rmtree(tests_dir, ignore_errors=True)
+
+
+def test_new_plugin_refuses_bad_names():
+    result = run_cli("new-plugin", "Bad-Name")
+    assert result.returncode == 1 and "lowercase" in result.stderr

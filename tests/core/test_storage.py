@@ -1,0 +1,70 @@
+"""Storage: migrations are numbered, append-only and atomic; transactions keep data whole."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core import MigrationError
+from core.storage import Storage
+
+
+@pytest.fixture
+async def db(tmp_path):
+    storage = await Storage.open(str(tmp_path / "t.db"))
+    yield storage
+    await storage.close()
+
+
+async def test_migrations_apply_once_and_in_order(db):
+    migrations = ("CREATE TABLE demo_a (x INTEGER);", "ALTER TABLE demo_a ADD COLUMN y TEXT;")
+    assert await db.migrate("demo", migrations[:1]) == 1
+    assert await db.migrate("demo", migrations) == 1
+    assert await db.migrate("demo", migrations) == 0
+    await db.execute("INSERT INTO demo_a (x, y) VALUES (1, 'a')")
+    assert await db.fetchval("SELECT y FROM demo_a") == "a"
+
+
+async def test_a_failing_migration_applies_nothing_and_says_which(db):
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ("CREATE TABLE demo_b (x INTEGER); CREATE TABLE demo_b (x INTEGER);",))
+    assert "plugin 'demo': migration 1 failed" in str(error.value)
+    assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'demo_b'") == 0
+    assert await db.applied_version("demo") == 0
+
+
+async def test_a_removed_migration_is_refused(db):
+    await db.migrate("demo", ("CREATE TABLE demo_c (x INTEGER);", "CREATE TABLE demo_d (x INTEGER);"))
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ("CREATE TABLE demo_c (x INTEGER);",))
+    assert "append-only" in str(error.value)
+
+
+async def test_transaction_rolls_back_everything_on_error(db):
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            raise RuntimeError("boom")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+
+
+async def test_other_tasks_never_see_half_a_transaction(db):
+    await db.execute("CREATE TABLE acct (name TEXT PRIMARY KEY, amount INTEGER)")
+    await db.executemany("INSERT INTO acct VALUES (?, ?)", [("a", 100), ("b", 0)])
+    seen = []
+
+    async def transfer() -> None:
+        async with db.transaction():
+            await db.execute("UPDATE acct SET amount = amount - 10 WHERE name = 'a'")
+            await asyncio.sleep(0.01)
+            await db.execute("UPDATE acct SET amount = amount + 10 WHERE name = 'b'")
+
+    async def audit() -> None:
+        for _ in range(20):
+            seen.append(await db.fetchval("SELECT SUM(amount) FROM acct"))
+            await asyncio.sleep(0.001)
+
+    await asyncio.gather(transfer(), transfer(), audit())
+    assert set(seen) == {100}
