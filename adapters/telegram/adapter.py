@@ -94,23 +94,17 @@ class TelegramAdapter(Adapter):
             options["base_url"] = cfg.base_url
         if cfg.base_file_url:
             options["base_file_url"] = cfg.base_file_url
-        bot = PracticaBot(
-            cfg.token.reveal(),
-            request=HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
+        requests = (HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
                                  write_timeout=10.0, pool_timeout=3.0),
-            get_updates_request=HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
-                                             write_timeout=5.0, pool_timeout=1.0),
-            on_token_rejected=self._token_rejected,
-            **options,
-        )
+                    HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
+                                 write_timeout=5.0, pool_timeout=1.0))
+        bot = PracticaBot(cfg.token.reveal(), request=requests[0], get_updates_request=requests[1],
+                          on_token_rejected=self._token_rejected, **options)
         try:
             await bot.initialize()
-        except InvalidToken as exc:
-            raise AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
-                               "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)") from exc
         except TelegramError as exc:
-            raise AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
-                               f"{redact(exc.message)}); check the network or base_url") from exc
+            await asyncio.gather(*(r.shutdown() for r in requests), return_exceptions=True)
+            raise self._start_error(exc) from exc
         self._bot = bot
         self.bot_handle = bot.username
         self._updater = Updater(bot, self._queue)
@@ -131,6 +125,14 @@ class TelegramAdapter(Adapter):
             raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
         self._consumer = asyncio.create_task(self._consume(), name="telegram:updates")
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
+
+    @staticmethod
+    def _start_error(exc: TelegramError) -> AdapterError:
+        if isinstance(exc, InvalidToken):
+            return AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
+                                "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)")
+        return AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
+                            f"{redact(exc.message)}); check the network or base_url")
 
     async def wait_finished(self) -> None:
         """Return after `stop()`; raise AdapterError when Telegram ended the connection for good."""
