@@ -1,0 +1,52 @@
+"""Leaderboards that reward learning and helping: points ledger, weekly boards, levels, badges, teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
+from plugins.leaderboards import boards, commands, scoring, store
+from plugins.leaderboards.config import LeaderboardsConfig
+
+
+class Plugin:
+    """Leaderboards that reward learning and helping, not chatter."""
+
+    @hookimpl
+    def practica_config_schema(self) -> type:
+        return LeaderboardsConfig
+
+    @hookimpl
+    def practica_register_commands(self) -> Iterable[Command]:
+        return commands.ALL
+
+    @hookimpl
+    def practica_register_migrations(self) -> tuple[str, ...]:
+        return store.MIGRATIONS
+
+    @hookimpl
+    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+        return {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
+
+    @hookimpl
+    async def practica_startup(self, ctx: Context) -> None:
+        for community in ctx.runtime.config.communities.values():
+            if ctx.plugin not in community.disabled_plugins:
+                await boards.schedule_weekly(Context(ctx.runtime, ctx.plugin, community))
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        await scoring.on_message(event, ctx)
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        await scoring.on_event(event, ctx)
+
+    @hookimpl
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        if not erase:
+            return await store.export(ctx.db, member)
+        scoring.forget_member(ctx, member)
+        return await store.erase(ctx.db, member)

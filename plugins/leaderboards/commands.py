@@ -1,0 +1,126 @@
+"""The leaderboards commands. Help lines come from the catalogs (`help.<command>`)."""
+
+from __future__ import annotations
+
+from core import Context, NotFound, Role, Text, UsageError, command
+from plugins.leaderboards import boards, levels, scoring, store
+from plugins.leaderboards.logic import fold, parse_amount
+
+MAX_TEAM = 40
+_CLEAR_TEAM = frozenset({"none", "-", "aucune", "aucun", "clear", "effacer"})
+_HIDE = frozenset({"hide", "masquer", "cacher", "off"})
+_SHOW = frozenset({"show", "afficher", "montrer", "on"})
+
+
+@command("top", help="The leaderboard: /top [week|month|all] or /top teams.", usage="[week|month|all|teams]")
+async def top_command(ctx: Context, what: str = "", period: str = "") -> None:
+    await boards.top(ctx, what, period)
+
+
+@command("rank", help="Your points, place and badges (or another member's).", usage="[@member]")
+async def rank_command(ctx: Context, who: str = "") -> None:
+    await boards.show_rank(ctx, who)
+
+
+@command("thanks", help="Thank a member who helped you: /thanks @member.", aliases=("merci",), usage="@member")
+async def thanks_command(ctx: Context, who: str = "", words: Text = Text("")) -> None:
+    giver, message = ctx.user, ctx.message
+    assert giver is not None and message is not None
+    if not who:
+        raise UsageError(ctx.t("thanks.usage"))
+    receiver = await ctx.find_member(who)
+    if receiver is None:
+        raise NotFound(ctx.t("member.unknown", who=who[:40]))
+    result = await scoring.thank(ctx, giver, receiver, f"thanks:{message.chat.key}:{message.id}")
+    if result.outcome in ("self", "bot"):
+        raise UsageError(ctx.t(f"thanks.{result.outcome}", name=receiver.name))
+    if result.outcome == "ok":
+        await ctx.reply(ctx.t("thanks.ok", name=receiver.name, points=result.points))
+    elif result.outcome == "giver_limit":
+        await ctx.reply(ctx.t("thanks.giver_limit", name=receiver.name, limit=ctx.config.thanks.per_giver_daily))
+    else:
+        await ctx.reply(ctx.t("thanks.no_points", name=receiver.name))
+
+
+@command("points", help="Correct a member's points with a reason: /points @member +5 reason.", role=Role.MODERATOR,
+         usage="@member <+N|-N> <reason>")
+async def points_command(ctx: Context, who: str = "", amount: str = "", reason: Text = Text("")) -> None:
+    moderator, message = ctx.user, ctx.message
+    assert moderator is not None and message is not None
+    if not who or not amount:
+        raise UsageError(ctx.t("points.usage"))
+    value = parse_amount(amount)
+    if value is None:
+        raise UsageError(ctx.t("points.not_number", amount=amount[:20]))
+    limit = ctx.config.max_adjustment
+    if value == 0 or abs(value) > limit:
+        raise UsageError(ctx.t("points.out_of_range", limit=limit))
+    if not reason.strip():
+        raise UsageError(ctx.t("points.no_reason"))
+    member = await ctx.find_member(who)
+    if member is None:
+        raise NotFound(ctx.t("member.unknown", who=who[:40]))
+    if member.is_bot:
+        raise UsageError(ctx.t("member.bot", who=member.name))
+    await store.add_points(ctx.db, community=ctx.community.name, member=member.uid, points=value, source="correction",
+                           reason=reason.strip(), reference=f"correction:{message.chat.key}:{message.id}",
+                           actor=moderator.uid, when=ctx.now())
+    total = (await store.totals(ctx.db, ctx.community.name)).get(member.uid, 0)
+    await ctx.reply(ctx.t("points.done", name=member.name, change=f"{value:+d}", reason=reason.strip()[:200], total=total))
+
+
+@command("leaderboard", help="Hide yourself from the public boards, or show yourself again.", aliases=("classement",),
+         usage="hide|show")
+async def leaderboard_command(ctx: Context, choice: str = "") -> None:
+    user = ctx.user
+    assert user is not None
+    word = fold(choice)
+    if word in _HIDE or word in _SHOW:
+        hidden = word in _HIDE
+        await store.set_hidden(ctx.db, ctx.community.name, user.uid, hidden)
+        await ctx.reply(ctx.t("privacy.hidden" if hidden else "privacy.shown"))
+        return
+    if choice:
+        raise UsageError(ctx.t("privacy.usage"))
+    prof = await store.profile(ctx.db, ctx.community.name, user.uid)
+    await ctx.reply(ctx.t("privacy.status_hidden" if prof["hidden"] else "privacy.status_shown"))
+
+
+@command("team", help="Set your facility or district: /team <name> (or /team none).", aliases=("equipe",), usage="[name]")
+async def team_command(ctx: Context, name: Text = Text("")) -> None:
+    user = ctx.user
+    assert user is not None
+    name = Text(" ".join(name.split()))
+    if not name:
+        team = (await store.profile(ctx.db, ctx.community.name, user.uid))["team"]
+        await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=f"{ctx.prefix}team Bahir Dar"))
+        return
+    if fold(name) in _CLEAR_TEAM:
+        await store.set_team(ctx.db, ctx.community.name, user.uid, None)
+        await ctx.reply(ctx.t("team.cleared"))
+        return
+    if len(name) > MAX_TEAM:
+        raise UsageError(ctx.t("team.too_long", limit=MAX_TEAM))
+    await store.set_team(ctx.db, ctx.community.name, user.uid, name)
+    await ctx.reply(ctx.t("team.set", team=name, command=f"{ctx.prefix}top teams"))
+
+
+@command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.", aliases=("niveau",),
+         usage="[module] [familiar|proficient|expert]")
+async def level_command(ctx: Context, module: str = "", level: str = "") -> None:
+    await levels.set_level(ctx, module, level)
+
+
+@command("confirmlevel", help="Confirm a member's recorded level: /confirmlevel @member <module>.", role=Role.MODERATOR,
+         usage="@member <module>")
+async def confirmlevel_command(ctx: Context, who: str = "", module: str = "") -> None:
+    await levels.confirm(ctx, who, module)
+
+
+@command("progress", help="How far the group has come in each clinical module.", aliases=("progres",))
+async def progress_command(ctx: Context) -> None:
+    await levels.progress(ctx)
+
+
+ALL = (top_command, rank_command, thanks_command, points_command, leaderboard_command, team_command, level_command,
+       confirmlevel_command, progress_command)

@@ -1,0 +1,106 @@
+"""Learning levels per clinical module: /level, /confirmlevel, /progress, badges and the Champion."""
+
+from __future__ import annotations
+
+from core import Context, NotFound, UsageError, User
+from plugins.leaderboards import store
+from plugins.leaderboards.logic import LEVELS, find_module, is_champion, parse_level
+
+
+def _modules(ctx: Context) -> dict[str, str]:
+    modules = ctx.config.module_labels()
+    if not modules:
+        raise NotFound(ctx.t("level.no_modules"))
+    return modules
+
+
+def _module(ctx: Context, word: str, modules: dict[str, str]) -> str:
+    key = find_module(word, modules)
+    if key is None:
+        raise UsageError(ctx.t("level.unknown_module", module=word[:40], modules=", ".join(modules)))
+    return key
+
+
+def _level_name(ctx: Context, level: int) -> str:
+    return ctx.t(f"level.{LEVELS[level - 1]}")
+
+
+async def set_level(ctx: Context, module: str, level: str) -> None:
+    """/level [module] [familiar|proficient|expert]."""
+    user = ctx.user
+    assert user is not None
+    modules = _modules(ctx)
+    if not module:
+        await _show_levels(ctx, user, modules)
+        return
+    key = _module(ctx, module, modules)
+    if not level:
+        raise UsageError(ctx.t("level.usage", module=key))
+    value = parse_level(level)
+    if value is None:
+        raise UsageError(ctx.t("level.unknown_level", level=level[:40]))
+    confirmed = not ctx.config.confirm_levels
+    await store.set_level(ctx.db, ctx.community.name, user.uid, key, value, confirmed, ctx.now())
+    if confirmed:
+        await ctx.reply(ctx.t("level.recorded", module=modules[key], level=_level_name(ctx, value)))
+        await announce_champion(ctx, user)
+    else:
+        await ctx.reply(ctx.t("level.pending", module=modules[key], level=_level_name(ctx, value),
+                              command=f"{ctx.prefix}confirmlevel {user.mention} {key}"))
+
+
+async def _show_levels(ctx: Context, user: User, modules: dict[str, str]) -> None:
+    levels = await store.levels_of(ctx.db, ctx.community.name, user.uid)
+    if not any(m in modules for m in levels):
+        await ctx.reply(ctx.t("level.none", example=f"{ctx.prefix}level {next(iter(modules))} {ctx.t('level.proficient')}"))
+        return
+    parts = []
+    for key, label in modules.items():
+        if key in levels:
+            value, ok = levels[key]
+            parts.append(ctx.t("level.item" if ok else "level.item_pending", module=label, level=_level_name(ctx, value)))
+    await ctx.reply(ctx.t("level.yours", levels="; ".join(parts)))
+
+
+async def confirm(ctx: Context, who: str, module: str) -> None:
+    """/confirmlevel @member <module> (moderators)."""
+    modules = _modules(ctx)
+    if not who or not module:
+        raise UsageError(ctx.t("confirm.usage"))
+    member = await ctx.find_member(who)
+    if member is None:
+        raise NotFound(ctx.t("member.unknown", who=who[:40]))
+    key = _module(ctx, module, modules)
+    level = await store.confirm_level(ctx.db, ctx.community.name, member.uid, key)
+    if level is None:
+        raise NotFound(ctx.t("confirm.nothing", name=member.name, module=modules[key]))
+    await ctx.reply(ctx.t("confirm.done", name=member.name, module=modules[key], level=_level_name(ctx, level)))
+    await announce_champion(ctx, member)
+
+
+async def announce_champion(ctx: Context, member: User) -> None:
+    """Announce the Champion badge in the community's groups, once per member."""
+    modules = ctx.config.module_labels()
+    levels = (await store.confirmed_levels(ctx.db, ctx.community.name)).get(member.uid, {})
+    if not is_champion(levels, modules):
+        return
+    if not await store.mark_champion_announced(ctx.db, ctx.community.name, member.uid):
+        return
+    text = ctx.t_for(ctx.community.locale, "champion.announce", name=member.name, count=len(modules))
+    chats = ctx.community_chats()
+    if not chats and ctx.chat is not None and not ctx.chat.is_direct:
+        chats = [ctx.chat]
+    for chat in chats:
+        await ctx.send(chat, text)
+
+
+async def progress(ctx: Context) -> None:
+    """/progress: per module, how many active members are proficient or better."""
+    modules = _modules(ctx)
+    members = {u.uid for u in await ctx.members()}
+    levels = await store.confirmed_levels(ctx.db, ctx.community.name)
+    lines = [ctx.t("progress.header", total=len(members))]
+    for key, label in modules.items():
+        count = sum(1 for uid in members if levels.get(uid, {}).get(key, 0) >= 2)
+        lines.append(ctx.t("progress.line", count=count, total=len(members), module=label))
+    await ctx.reply("\n".join(lines))
