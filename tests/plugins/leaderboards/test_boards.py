@@ -1,0 +1,157 @@
+"""Boards: /top (week, month, all, teams), /rank, privacy, and the weekly reset announcement."""
+
+from __future__ import annotations
+
+from core import DirectMessage, Reply
+from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
+
+ADDIS = {"timezone": "Africa/Addis_Ababa", "chats": ["telegram:g1"]}
+
+
+async def give(bot, name, points, ref):
+    """`points` via a moderator correction (exact and immediate)."""
+    await bot.send(f"/points @{name} +{points} {ref}", user="trainer")
+    assert f"+{points} points" in bot.next_reply().text
+
+
+def group_posts(bot):
+    return [m.text for m in bot.new_messages() if isinstance(m, Reply) and m.reply_to is None]
+
+
+async def test_weekly_reset_announces_at_local_monday_0800(lb):
+    bot = await lb(community=ADDIS, announce_top=2)
+    await greet(bot, "amina", "bekele", "chaltu", "trainer")
+    await give(bot, "amina", 20, "week one")
+    await give(bot, "bekele", 5, "week one")
+    await give(bot, "chaltu", 100, "week one")
+    await bot.send("/leaderboard hide", user="chaltu")
+    bot.new_messages()
+    # Thursday 09:00 UTC -> Monday 04:59 UTC (07:59 in Addis Ababa): not yet
+    await bot.advance(days=3, hours=19, minutes=59)
+    assert group_posts(bot) == []
+    await bot.advance(minutes=1)  # Monday 08:00 in Addis Ababa = 05:00 UTC
+    posts = group_posts(bot)
+    assert len(posts) == 1
+    lines = posts[0].splitlines()
+    assert lines[1:4] == ["1. amina — 20 pts", "2. bekele — 5 pts", "Most improved: amina (+20 points on the week before)."]
+    assert "chaltu" not in posts[0]
+    # the weekly board starts over; all-time keeps everything
+    await bot.send("/top", user="amina")
+    assert bot.next_reply().text.startswith("No points yet this week.")
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. amina — 20 pts", "2. bekele — 5 pts"]
+    # second week: bekele improves most
+    await give(bot, "bekele", 15, "week two")
+    await give(bot, "amina", 10, "week two")
+    await bot.advance(days=7)
+    posts = group_posts(bot)
+    assert len(posts) == 1
+    assert posts[0].splitlines()[1:4] == ["1. bekele — 15 pts", "2. amina — 10 pts",
+                                          "Most improved: bekele (+10 points on the week before)."]
+
+
+async def test_weekly_job_is_scheduled_once_across_restarts(lb):
+    bot = await lb(community=ADDIS)
+    await greet(bot, "amina", "trainer")
+    await give(bot, "amina", 3, "x")
+    await bot.restart()
+    await bot.restart()
+    await bot.advance(days=4)
+    posts = [a.text for a in bot.actions(Reply) if "Top learners" in a.text]
+    assert len(posts) == 1
+
+
+async def test_quiet_week_posts_nothing(lb):
+    bot = await lb(community=ADDIS)
+    await bot.advance(days=5)
+    assert group_posts(bot) == []
+
+
+async def test_top_week_month_all_and_bad_period(lb):
+    bot = await lb(top=2)
+    await greet(bot, "amina", "bekele", "chaltu", "trainer")
+    await give(bot, "amina", 3, "a")
+    await give(bot, "bekele", 9, "b")
+    await give(bot, "chaltu", 5, "c")
+    await bot.send("/top", user="amina")
+    text = bot.next_reply().text
+    assert text.splitlines()[1:] == ["1. bekele — 9 pts", "2. chaltu — 5 pts"]  # top N = 2
+    await bot.advance(days=6)  # December: a new month
+    await bot.send("/top month", user="amina")
+    assert bot.next_reply().text == "No points yet this month."
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1] == "1. bekele — 9 pts"
+    await bot.send("/top yesterday", user="amina")
+    assert bot.next_reply().text == "I don't know the period 'yesterday'. Use week, month, all or teams."
+
+
+async def test_hidden_member_never_on_public_boards_but_sees_own_rank(lb):
+    bot = await lb()
+    await greet(bot, "amina", "bekele", "trainer")
+    await give(bot, "amina", 10, "a")
+    await give(bot, "bekele", 4, "b")
+    await bot.send("/team Hope Clinic", user="amina")
+    await bot.send("/team Hope Clinic", user="bekele")
+    await bot.send("/leaderboard hide", user="amina")
+    bot.new_messages()
+    for board in ("/top", "/top month", "/top all"):
+        await bot.send(board, user="bekele")
+        text = bot.next_reply().text
+        assert "amina" not in text and "1. bekele — 4 pts" in text
+    await bot.send("/top teams", user="bekele")
+    assert bot.next_reply().text.splitlines()[1] == "1. Hope Clinic — 4 pts per member (1 members)"
+    await bot.send("/rank @amina", user="bekele")
+    assert bot.next_reply().text == "amina keeps their rank private."
+    await bot.send("/rank", user="amina")
+    private = bot.next_reply()
+    assert isinstance(private, DirectMessage) and "amina: 10 points in total" in private.text
+    assert "Place 1 of 2." in private.text
+    assert bot.next_reply().text == "I sent you your rank in a private message."
+    await bot.send("/leaderboard show", user="amina")
+    bot.new_messages()
+    await bot.send("/top", user="bekele")
+    assert bot.next_reply().text.splitlines()[1] == "1. amina — 10 pts"
+
+
+async def test_teams_rank_by_average_so_small_facilities_can_win(lb):
+    bot = await lb()
+    await greet(bot, "amina", "bekele", "chaltu", "trainer")
+    await bot.send("/team Hope Clinic", user="amina")
+    await bot.send("/team hope clinic", user="bekele")
+    await bot.send("/team Small HC", user="chaltu")
+    assert bot.new_messages()[-1].text == "Your team is now Small HC. See /top teams."
+    await give(bot, "amina", 10, "a")
+    await give(bot, "chaltu", 8, "c")
+    await bot.send("/top teams", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. Small HC — 8 pts per member (1 members)",
+                                                      "2. Hope Clinic — 5 pts per member (2 members)"]
+    await bot.send("/team", user="bekele")
+    assert bot.next_reply().text == "Your team: hope clinic."
+    await bot.send("/team " + "x" * 60, user="bekele")
+    assert bot.next_reply().text == "A team name can have at most 40 characters."
+
+
+async def test_rank_shows_points_position_and_week(lb):
+    bot = await lb()
+    await greet(bot, "amina", "bekele")
+    await bot.deliver(HomeworkSubmitted(community="default", member=bot.user("bekele"), assignment_id=1, on_time=True))
+    await bot.deliver(QuizAnswered(community="default", member=bot.user("amina"), poll_id=1, correct=True))
+    await bot.send("/rank", user="amina")
+    assert bot.next_reply().text == "amina: 2 points in total, 2 this week.\nPlace 2 of 2."
+    await bot.send("/rank @bekele", user="amina")
+    assert bot.next_reply().text == "bekele: 10 points in total, 10 this week.\nPlace 1 of 2."
+    await bot.send("/rank @ghost", user="amina")
+    assert bot.next_reply().text.startswith("I don't know @ghost here.")
+
+
+async def test_french_boards(lb):
+    bot = await lb(community={"locale": "fr"})
+    await greet(bot, "amina", "trainer")
+    await give(bot, "amina", 4, "aide")
+    await bot.send("/top semaine", user="amina")
+    assert bot.next_reply().text.startswith("Classement de la semaine (depuis")
+    await bot.send("/top equipes", user="amina")
+    assert bot.next_reply().text.startswith("Aucune équipe pour l'instant.")
+    await bot.send("/help", user="amina")
+    help_text = bot.next_reply().text
+    assert "/top — Le classement" in help_text and "/thanks — Remercier un membre" in help_text
