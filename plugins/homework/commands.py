@@ -1,0 +1,329 @@
+"""Homework commands: /homework (list, add, status, cancel, stop), /done, /review, /quiet, /snooze."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
+from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
+from plugins.homework import jobs, store
+from plugins.homework.logic import Assignment, parse_add, series_due_text
+from plugins.homework.notify import audience, community_ctx, member_locale, post_text, when_text
+from plugins.homework.submissions import Outcome, record
+
+_SUBCOMMANDS = {
+    "add": "add", "ajouter": "add", "new": "add", "nouveau": "add",
+    "status": "status", "etat": "status", "état": "status", "suivi": "status",
+    "cancel": "cancel", "annuler": "cancel",
+    "stop": "stop", "arreter": "stop", "arrêter": "stop",
+    "list": "list", "liste": "list",
+}
+_OFF_WORDS = {"off", "non", "no", "aucun", "aucune", "none", "stop"}
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+async def _require_trainer(ctx: Context) -> None:
+    if await ctx.role_of() < Role.MODERATOR:
+        raise PermissionDenied(ctx.t("error.trainer_only"))
+
+
+async def find_assignment(ctx: Context, assignment_id: int) -> tuple[Assignment, Context]:
+    """The assignment `assignment_id` of this community, with a context bound to its community.
+
+    In a direct chat, an assignment of any community the member belongs to is found.
+
+    Raises:
+        NotFound: no such assignment here (or it was cancelled, or the member is not in its community).
+    """
+    a = await store.get_assignment(ctx.db, assignment_id)
+    missing = NotFound(ctx.t("error.unknown_id", id=assignment_id, prefix=ctx.prefix))
+    if a is None or a.status == "cancelled":
+        raise missing
+    if a.community == ctx.community.name:
+        return a, ctx
+    chat, user = ctx.chat, ctx.user
+    if chat is None or not chat.is_direct or user is None:
+        raise missing
+    cctx = community_ctx(ctx, a.community)
+    if not any(u.uid == user.uid for u in await cctx.members()):
+        raise missing
+    return a, cctx
+
+
+async def _my_communities(ctx: Context) -> list[Context]:
+    """In a group: this community. In a direct chat: every community the member belongs to."""
+    chat, user = ctx.chat, ctx.user
+    if chat is None or not chat.is_direct or user is None:
+        return [ctx]
+    out = []
+    for name in ctx.runtime.config.communities:
+        cctx = community_ctx(ctx, name)
+        if ctx.plugin not in cctx.community.disabled_plugins and await ctx.runtime.members.is_member(name, user.uid):
+            out.append(cctx)
+    return out or [ctx]
+
+
+def _attachment(ctx: Context) -> str | None:
+    message = ctx.message
+    return message.attachments[0].kind if message is not None and message.attachments else None
+
+
+def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
+    if not outcome.first:
+        return ctx.t("done.updated", id=a.id)
+    if outcome.on_time:
+        return ctx.t("done.ok", id=a.id, title=a.title)
+    return ctx.t("done.late", id=a.id, title=a.title, due=ctx.format_time(a.due_at))
+
+
+# --- /homework ---------------------------------------------------------------------------------------------
+
+
+@command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("devoirs", "hw"),
+         usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop <series>]")
+async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -> None:
+    word = sub.lower()
+    if not word or _SUBCOMMANDS.get(word) == "list":
+        await _list(ctx)
+        return
+    if word.lstrip("#").isdigit():
+        await _show(ctx, int(word.lstrip("#")))
+        return
+    action = _SUBCOMMANDS.get(word)
+    if action is None:
+        raise UsageError(ctx.t("homework.usage", prefix=ctx.prefix))
+    await _require_trainer(ctx)
+    if action == "add":
+        await _add(ctx, rest or "")
+        return
+    number = (rest or "").strip().lstrip("#")
+    if not number.isdigit():
+        raise UsageError(ctx.t(f"{action}.usage", prefix=ctx.prefix))
+    if action == "status":
+        await _status(ctx, int(number))
+    elif action == "cancel":
+        await _cancel(ctx, int(number))
+    else:
+        await _stop(ctx, int(number))
+
+
+async def _list(ctx: Context) -> None:
+    user = ctx.user
+    lines: list[str] = []
+    for cctx in await _my_communities(ctx):
+        for a in await store.open_assignments(cctx.db, cctx.community.name, ctx.now()):
+            done = user is not None and await store.get_submission(ctx.db, a.id, user.uid) is not None
+            lines.append(ctx.t("list.line_done" if done else "list.line", id=a.id, title=a.title,
+                               due=cctx.format_time(a.due_at)))
+    if not lines:
+        await ctx.reply(ctx.t("list.none"))
+        return
+    await ctx.reply("\n".join([ctx.t("list.header"), *lines, ctx.t("list.footer", prefix=ctx.prefix)]))
+
+
+async def _show(ctx: Context, assignment_id: int) -> None:
+    a, cctx = await find_assignment(ctx, assignment_id)
+    lines = [ctx.t("post.header", id=a.id, title=a.title), ctx.t("post.due", due=cctx.format_time(a.due_at))]
+    if a.instructions:
+        lines.append(a.instructions)
+    user = ctx.user
+    if user is not None and await store.get_submission(ctx.db, a.id, user.uid) is not None:
+        lines.append(ctx.t("show.submitted"))
+    else:
+        lines.append(ctx.t("post.how", id=a.id, prefix=ctx.prefix))
+    await ctx.reply("\n".join(lines))
+
+
+async def _add(ctx: Context, text: str) -> None:
+    chat, user = ctx.chat, ctx.user
+    if chat is None or chat.is_direct or user is None:
+        raise UsageError(ctx.t("add.group_only"))
+    try:
+        request = parse_add(text)
+    except UsageError:
+        raise UsageError(ctx.t("add.usage", prefix=ctx.prefix)) from None
+    where = (chat.platform, chat.id, chat.thread_id)
+    now = ctx.now()
+    if request.every is not None:
+        await _add_series(ctx, request.title, request.instructions, request.module, request.every, request.due, where)
+        return
+    assert request.due is not None
+    try:
+        due = parse_when(request.due, now=now, tz=ctx.tz)
+    except UsageError as exc:
+        past = "past" in str(exc) or "not ahead" in str(exc)
+        raise UsageError(ctx.t("add.past" if past else "add.bad_due", when=request.due[:60])) from None
+    aid = await store.add_assignment(ctx.db, community=ctx.community.name, title=request.title,
+                                     instructions=request.instructions, module=request.module, due_at=due, chat=where,
+                                     created_by=user.uid, now=now)
+    a = await store.get_assignment(ctx.db, aid)
+    assert a is not None
+    sent = await ctx.reply(post_text(ctx, a), wait=True)
+    if sent is not None and sent.message_id:
+        await store.set_message_id(ctx.db, aid, sent.message_id)
+        jobs.remember_post(ctx, chat.key, sent.message_id, aid)
+    await jobs.schedule_reminders(ctx, a)
+    ctx.log.info("assignment %d added in community %s", aid, ctx.community.name)
+
+
+async def _add_series(ctx: Context, title: str, instructions: str, module: str | None, every: str, due: str | None,
+                      where: tuple[str, str, str | None]) -> None:
+    user = ctx.user
+    assert user is not None
+    try:
+        recurrence = parse_recurrence(every, now=ctx.now(), tz=ctx.tz)
+    except UsageError:
+        recurrence = None
+    if recurrence is None:
+        raise UsageError(ctx.t("add.bad_every", when=every[:60]))
+    if due:
+        try:
+            due_after = parse_duration(series_due_text(due), minimum=timedelta(minutes=30), maximum=timedelta(days=60))
+        except UsageError:
+            raise UsageError(ctx.t("add.bad_series_due", when=due[:60])) from None
+    else:
+        due_after = ctx.config.due_after
+    sid = await store.add_series(ctx.db, community=ctx.community.name, title=title, instructions=instructions,
+                                 module=module, rrule=recurrence.rrule, tz=recurrence.tz,
+                                 due_after=int(due_after.total_seconds()), chat=where, created_by=user.uid, now=ctx.now())
+    await ctx.jobs.schedule(jobs.OCCURRENCE, recurrence.first, key=f"series:{sid}", rrule=recurrence.rrule,
+                            tz=recurrence.tz, payload={"series": sid})
+    await ctx.reply(ctx.t("add.series", id=sid, title=title, first=ctx.format_time(recurrence.first),
+                          after=ctx.format_duration(due_after.total_seconds()), prefix=ctx.prefix))
+    ctx.log.info("series %d added in community %s", sid, ctx.community.name)
+
+
+async def _status(ctx: Context, assignment_id: int) -> None:
+    a, cctx = await find_assignment(ctx, assignment_id)
+    chat, user = ctx.chat, ctx.user
+    private = chat is not None and not chat.is_direct and user is not None and ctx.capabilities().direct_messages
+    rows = await store.submissions(ctx.db, a.id)
+    by_uid = {r["uid"]: r for r in rows}
+
+    def name(row: object) -> str:
+        handle, display = row["handle"], row["name"]  # type: ignore[index]
+        return f"@{handle}" if handle else display
+
+    on_time = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if r["on_time"]]
+    late = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if not r["on_time"]]
+    waiting = [u.mention for u in await audience(cctx) if u.uid not in by_uid]
+    dash = "-"
+    lines = [ctx.t("status.header", id=a.id, title=a.title, due=cctx.format_time(a.due_at)),
+             ctx.t("status.on_time", count=len(on_time), names=", ".join(on_time) or dash),
+             ctx.t("status.late", count=len(late), names=", ".join(late) or dash),
+             ctx.t("status.waiting", count=len(waiting), names=", ".join(waiting) or dash)]
+    if private or (chat is not None and chat.is_direct):
+        notes = [f"{name(r)}: {r['note']}" for r in rows if r["note"]]
+        if notes:
+            lines.append(ctx.t("status.notes"))
+            lines.extend(notes)
+    text = "\n".join(lines)
+    if private and user is not None:
+        await ctx.dm(user, text)
+        await ctx.reply(ctx.t("status.sent_privately"))
+    else:
+        await ctx.reply(text)
+
+
+async def _cancel(ctx: Context, assignment_id: int) -> None:
+    a, cctx = await find_assignment(ctx, assignment_id)
+    await store.set_status(ctx.db, a.id, "cancelled")
+    await jobs.cancel_jobs(cctx, a.id)
+    await ctx.reply(ctx.t("cancel.ok", id=a.id, title=a.title))
+
+
+async def _stop(ctx: Context, series_id: int) -> None:
+    series = await store.get_series(ctx.db, series_id)
+    if series is None or series["community"] != ctx.community.name or not series["active"]:
+        raise NotFound(ctx.t("stop.unknown", id=series_id))
+    await store.stop_series(ctx.db, series_id)
+    await ctx.jobs.cancel(f"series:{series_id}")
+    await ctx.reply(ctx.t("stop.ok", id=series_id, title=series["title"]))
+
+
+# --- members' commands ------------------------------------------------------------------------------------
+
+
+@command("done", help="Hand in homework: /done <id> [note].", aliases=("fait",))
+async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> None:
+    user = ctx.user
+    assert user is not None
+    a, cctx = await find_assignment(ctx, assignment)
+    outcome = await record(cctx, a, user, via="command", note=note or "", attachment=_attachment(ctx))
+    await ctx.reply(outcome_text(ctx, a, outcome))
+
+
+@command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
+         role=Role.MODERATOR, aliases=("corriger",))
+async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
+    a, cctx = await find_assignment(ctx, assignment)
+    target = await cctx.find_member(member)
+    if target is None:
+        raise NotFound(ctx.t("review.unknown_member", member=member[:40]))
+    if await store.get_submission(ctx.db, a.id, target.uid) is None:
+        raise NotFound(ctx.t("review.not_submitted", member=target.mention, id=a.id))
+    reviewer = ctx.user
+    assert reviewer is not None
+    await store.mark_reviewed(ctx.db, a.id, target.uid, reviewer.uid, ctx.now())
+    locale = member_locale(cctx, target.uid)
+    text = ctx.t_for(locale, "review.dm", id=a.id, title=a.title, trainer=reviewer.name)
+    if comment:
+        text += "\n" + ctx.t_for(locale, "review.comment", comment=comment)
+    if ctx.capabilities(target.platform).direct_messages:
+        await ctx.dm(target, text)
+        await ctx.reply(ctx.t("review.ok", member=target.mention, id=a.id))
+    else:
+        await ctx.reply(ctx.t("review.ok", member=target.mention, id=a.id) + "\n" + text)
+
+
+@command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.", aliases=("calme",))
+async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
+    user = ctx.user
+    assert user is not None
+    text = (hours or "").strip()
+    if not text:
+        current = (await store.quiet_of(ctx.db, [user.uid])).get(user.uid)
+        if current is None:
+            await ctx.reply(ctx.t("quiet.none", prefix=ctx.prefix))
+        else:
+            await ctx.reply(ctx.t("quiet.current", start=current[0].strftime("%H:%M"), end=current[1].strftime("%H:%M"),
+                                  tz=ctx.tz.key, prefix=ctx.prefix))
+        return
+    if text.lower() in _OFF_WORDS:
+        await store.clear_quiet(ctx.db, user.uid)
+        await ctx.reply(ctx.t("quiet.off"))
+        return
+    try:
+        start, end = parse_clock_range(text)
+    except UsageError:
+        raise UsageError(ctx.t("quiet.bad", text=text[:40])) from None
+    await store.set_quiet(ctx.db, user.uid, start, end)
+    await ctx.reply(ctx.t("quiet.set", start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), tz=ctx.tz.key))
+
+
+@command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.", aliases=("plustard",))
+async def snooze_command(ctx: Context, assignment: int, duration: Text = Text("")) -> None:
+    user = ctx.user
+    assert user is not None
+    a, cctx = await find_assignment(ctx, assignment)
+    now = ctx.now()
+    if a.due_at <= now:
+        raise UsageError(ctx.t("snooze.past_due", id=a.id))
+    if await store.get_submission(ctx.db, a.id, user.uid) is not None:
+        await ctx.reply(ctx.t("snooze.submitted", id=a.id))
+        return
+    try:
+        span = parse_duration(duration or "", minimum=timedelta(minutes=5), maximum=timedelta(days=14))
+    except UsageError:
+        raise UsageError(ctx.t("snooze.bad", text=(duration or "")[:40], prefix=ctx.prefix, id=a.id)) from None
+    until = now + span
+    if until >= a.due_at:
+        raise UsageError(ctx.t("snooze.after_due", id=a.id, due=cctx.format_time(a.due_at)))
+    await store.set_snooze(ctx.db, a.id, user.uid, until)
+    await jobs.schedule_snooze(cctx, a, user.uid, until)
+    await ctx.reply(ctx.t("snooze.ok", id=a.id, until=cctx.format_time(until)))
+
+
+ALL: tuple[Command, ...] = (homework_command, done_command, review_command, quiet_command, snooze_command)
