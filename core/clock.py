@@ -16,6 +16,10 @@ from datetime import datetime, timedelta, timezone
 class Clock:
     """The real clock (aware UTC)."""
 
+    manual = False
+    """True for a clock that moves only when told (FakeClock): waiting on it never ends by itself,
+    so "idle" means "nothing left to do before time moves" (see Outbox.join, Scheduler.idle)."""
+
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
@@ -34,7 +38,13 @@ class Clock:
 
 
 class FakeClock(Clock):
-    """A clock that only moves when told: `await clock.advance(hours=3)`."""
+    """A clock that only moves when told: `await clock.advance(hours=3)`.
+
+    Moving it while no runtime runs (between `runtime.stop()` and a new start) simulates downtime:
+    nothing fires during the jump, and the next runtime finds its jobs late.
+    """
+
+    manual = True
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -63,14 +73,18 @@ class FakeClock(Clock):
 
     async def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
         """Move time forward, waking sleepers in order and letting them run at their moment."""
-        target = self._now + (delta if delta is not None else timedelta(**kwargs))
+        step = delta if delta is not None else timedelta(**kwargs)
+        if step < timedelta(0):
+            raise ValueError("a clock only moves forward")
+        target = self._now + step
         while self._sleepers and self._sleepers[0][0] <= target:
             when, _, future = heapq.heappop(self._sleepers)
+            if future.done():  # its sleeper was cancelled: nothing to wake, and time need not stop here
+                continue
             if when > self._now:
                 self._offset += (when - self._now).total_seconds()
                 self._now = when
-            if not future.done():
-                future.set_result(None)
+            future.set_result(None)
             await self._let_run()
         self._offset += (target - self._now).total_seconds()
         self._now = target
@@ -80,6 +94,10 @@ class FakeClock(Clock):
         await settle()
         if self.quiesce is not None:
             await self.quiesce()
+
+    def pending_sleepers(self) -> int:
+        """How many tasks wait on this clock (diagnostics for tests)."""
+        return sum(1 for _, _, future in self._sleepers if not future.done())
 
     async def set(self, when: datetime) -> None:
         """Jump to an absolute time (forward only)."""

@@ -11,7 +11,9 @@ Guarantees:
 - Misfires: a job found late by less than its kind's `grace` runs once; later than that it is skipped
   to its next occurrence (or marked missed). A recurring job never fires a burst after downtime: the
   next occurrence is always computed after "now".
-- Jobs of a disabled plugin stay stored and do not run.
+- Jobs of a disabled plugin stay stored and do not run; they run again once it is enabled.
+- Statuses: pending, done (one-off that ran, or a rule that ended), missed (one-off past its grace),
+  failed (max_attempts reached, unknown kind), cancelled.
 """
 
 from __future__ import annotations
@@ -112,25 +114,40 @@ class Job:
 
 RunJob = Callable[[Job, JobKind], Awaitable[None]]
 
-
 @dataclass
 class Scheduler:
-    """The sleeper and the job table. The runtime passes `run` (calls the handler with a ctx)."""
+    """The sleeper and the job table. The runtime passes `run` (calls the handler with a ctx).
+
+    Args:
+        db: the storage (the table `practica_jobs`).
+        clock: real or fake clock.
+        run: awaits a job's handler with a context bound to the job's plugin and community.
+        kinds: {(plugin, kind): JobKind} from `practica_register_jobs`.
+        enabled: plugins whose jobs run; other plugins' jobs stay stored, untouched.
+        paused: (plugin, community) pairs whose jobs stay stored and do not run (a community's
+            `disabled_plugins`).
+    """
 
     db: Storage
     clock: Clock
     run: RunJob
     kinds: dict[tuple[str, str], JobKind] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
+    paused: frozenset[tuple[str, str]] = frozenset()
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _sleeping_until: datetime | None = None
 
     def start(self) -> None:
+        """Start the sleeper task (the runtime calls it once plugins' startup hooks have run)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._idle.clear()
         self._task = asyncio.create_task(self._loop(), name="practica-scheduler")
 
     async def stop(self) -> None:
+        """Cancel the sleeper; a handler still running is rolled back and will run again at the next start."""
         if self._task is not None:
             self._task.cancel()
             try:
@@ -138,24 +155,50 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        self._sleeping_until = None
 
     async def idle(self) -> None:
         """Wait until nothing is due now (tests call it after moving the fake clock)."""
-        if self._task is None or self._task.done():
-            return
-        while True:
-            await self._idle.wait()
-            if not self._wake.is_set():
+        while self._task is not None and not self._task.done():
+            if not self._idle.is_set():
+                await self._idle.wait()
+                continue
+            if not self._wake.is_set() and not self._overdue():
                 return
-            await asyncio.sleep(0)
+            # Woken (or its moment has come) but the sleeper task has not run yet: let it.
+            await asyncio.sleep(0 if self.clock.manual else 0.001)
+
+    def _overdue(self) -> bool:
+        until = self._sleeping_until
+        return until is not None and until <= self.clock.now()
 
     # --- the plugin-facing API (through ctx.jobs) ------------------------------------------
 
     async def schedule(self, plugin: str, kind: str, community: str, run_at: datetime | None = None, *,
                        payload: Mapping[str, Any] | None = None, key: str | None = None, rrule: str | None = None,
                        tz: str | None = None, replace: bool = False) -> Job:
-        """Store a job. With a `key` already used by this plugin, the existing job is kept (or, with
-        `replace=True`, moved to the new time and payload); either way there is one job per key."""
+        """Store a job and return it.
+
+        A `key` is the job's idempotency key within its plugin: scheduling a key this plugin already
+        used returns the existing job unchanged (whatever its status: a one-off job that already ran
+        is not run again), so startup hooks may schedule the same keyed job at every start. With
+        `replace=True` the existing job is moved to the new time, payload and rule and made pending
+        again. Either way there is one job per key.
+
+        Args:
+            plugin: the owning plugin (ctx.jobs fills it in).
+            kind: a kind the plugin declared in `practica_register_jobs`.
+            community: the community the job's ctx is bound to.
+            run_at: when (aware). Optional with `rrule`: the first occurrence after now.
+            payload: JSON-serializable data given back as `job.payload`.
+            key: idempotency key (see above).
+            rrule: an RFC 5545 RRULE evaluated in the wall clock of `tz`.
+            tz: IANA time zone of the rule (default UTC).
+            replace: move an existing job with the same key instead of keeping it.
+
+        Raises:
+            ValueError: unknown kind, naive `run_at`, malformed rule, unknown zone, payload not JSON.
+        """
         if (plugin, kind) not in self.kinds:
             raise ValueError(f"plugin {plugin!r} has no job kind {kind!r}; declare it in practica_register_jobs")
         now = self.clock.now()
@@ -163,12 +206,16 @@ class Scheduler:
         if rrule is not None:
             rrulestr(rrule, dtstart=now.replace(tzinfo=None), ignoretz=True)  # raises ValueError when malformed
             if run_at is None:
-                run_at = next_occurrence(rrule, zone, now, anchor=now)  # type: ignore[arg-type]
+                run_at = next_occurrence(rrule, zone, now, anchor=now)
                 if run_at is None:
                     raise ValueError("the recurrence has no future occurrence")
         if run_at is None or run_at.tzinfo is None:
             raise ValueError("run_at must be an aware datetime")
-        body = json.dumps(dict(payload or {}), ensure_ascii=False, separators=(",", ":"))
+        run_at = run_at.astimezone(timezone.utc)
+        try:
+            body = json.dumps(dict(payload or {}), ensure_ascii=False, separators=(",", ":"))
+        except TypeError as exc:
+            raise ValueError(f"a job's payload must be JSON-serializable: {exc}") from exc
         async with self.db.transaction():
             existing = await self.db.fetchone("SELECT * FROM practica_jobs WHERE plugin = ? AND key = ?", (plugin, key)) if key else None
             if existing is not None and not replace:
@@ -185,13 +232,17 @@ class Scheduler:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
         if self._sleeping_until is None or run_at < self._sleeping_until:
-            self._wake.set()
-            self._idle.clear()
+            self._wake.set()  # an earlier job than the sleeper waits for (or it is busy): look again
         return Job(id=job_id, plugin=plugin, kind=kind, community=community, payload=dict(payload or {}),
                    run_at=run_at, rrule=rrule, tz=tz, key=key, anchor=run_at)
 
     async def cancel(self, plugin: str, key: str | None = None, job_id: int | None = None) -> bool:
-        """Cancel a pending job by key or id; True when one was cancelled."""
+        """Cancel a pending job by key or id; True when one was cancelled.
+
+        The key stays taken by the cancelled job: schedule it again with `replace=True`.
+        """
+        if key is None and job_id is None:
+            raise ValueError("cancel needs a key or a job id")
         column, value = ("key", key) if key is not None else ("id", job_id)
         count = await self.db.execute_rowcount(
             f"UPDATE practica_jobs SET status = 'cancelled' WHERE plugin = ? AND {column} = ? AND status = 'pending'", (plugin, value))
@@ -205,8 +256,8 @@ class Scheduler:
 
     async def jobs(self, plugin: str, *, kind: str | None = None, community: str | None = None,
                    key_prefix: str | None = None, limit: int = 1000) -> list[Job]:
-        """Pending jobs of a plugin, earliest first."""
-        sql = "SELECT * FROM practica_jobs WHERE plugin = ? AND status = 'pending'"
+        """Pending jobs of a plugin, earliest first (at most `limit`)."""
+        sql = "SELECT * FROM practica_jobs WHERE status = 'pending' AND plugin = ?"
         params: list[Any] = [plugin]
         if kind is not None:
             sql += " AND kind = ?"
@@ -217,31 +268,32 @@ class Scheduler:
         if key_prefix is not None:
             sql += " AND substr(key, 1, ?) = ?"
             params += [len(key_prefix), key_prefix]
-        rows = await self.db.fetchall(sql + " ORDER BY run_at LIMIT ?", (*params, limit))
+        rows = await self.db.fetchall(sql + " ORDER BY run_at, id LIMIT ?", (*params, limit))
         return [Job.from_row(r) for r in rows]
 
     # --- the sleeper -----------------------------------------------------------------------
 
-    def _enabled_clause(self) -> tuple[str, list[str]]:
+    def _runnable_clause(self) -> tuple[str, list[str]]:
+        """SQL (and parameters) restricting the sleeper to jobs that may run: enabled plugins,
+        minus paused (plugin, community) pairs. Evaluated on rows the due index yields in order."""
         names = sorted(self.enabled)
-        return f"plugin IN ({','.join('?' * len(names))})", names
+        sql = f"plugin IN ({','.join('?' * len(names))})"
+        params = list(names)
+        for plugin, community in sorted(self.paused):
+            sql += " AND NOT (plugin = ? AND community = ?)"
+            params += [plugin, community]
+        return sql, params
 
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
-            now = self.clock.now()
-            where, names = self._enabled_clause()
-            if not names:
-                rows = []
-            else:
-                rows = await self.db.fetchall(
-                    f"SELECT * FROM practica_jobs WHERE status = 'pending' AND run_at <= ? AND {where} ORDER BY run_at LIMIT {BATCH}",
-                    (iso(now), *names))
-            for row in rows:
-                await self._fire(Job.from_row(row), now)
-            if len(rows) == BATCH:
-                continue
-            nxt = await self.db.fetchval(f"SELECT MIN(run_at) FROM practica_jobs WHERE status = 'pending' AND {where}", names) if names else None
+            try:
+                nxt = await self._run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database failed: never spin, try again a little later
+                log.exception("scheduler: could not read or update the job table; retrying in 5 s")
+                nxt = iso(self.clock.now() + timedelta(seconds=5))
             if self._wake.is_set():
                 continue
             self._sleeping_until = from_iso(nxt) if nxt else None
@@ -256,21 +308,56 @@ class Scheduler:
                 self._idle.clear()
                 self._sleeping_until = None
 
+    async def _run_due(self) -> str | None:
+        """Fire every job due now, a bounded batch at a time; return the next due time (or None).
+
+        Both statements walk the (status, run_at) index from its pending, earliest end: the table is
+        never read whole, and at most BATCH rows are in memory at once.
+        """
+        if not self.enabled:
+            return None
+        where, params = self._runnable_clause()
+        while True:
+            now = self.clock.now()
+            rows = await self.db.fetchall(
+                f"SELECT * FROM practica_jobs WHERE status = 'pending' AND run_at <= ? AND {where} "
+                f"ORDER BY run_at, id LIMIT {BATCH}", (iso(now), *params))
+            for row in rows:
+                await self._fire_safely(row, now)
+            if len(rows) < BATCH:
+                break
+        return await self.db.fetchval(
+            f"SELECT run_at FROM practica_jobs WHERE status = 'pending' AND {where} ORDER BY run_at LIMIT 1", params)
+
+    async def _fire_safely(self, row: Row, now: datetime) -> None:
+        """Fire one job; a job whose bookkeeping itself fails (a corrupt row) is marked failed, never retried in a loop."""
+        try:
+            await self._fire(Job.from_row(row), now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("plugin %s: job %d cannot be run (bad row?); marked failed", row["plugin"], row["id"])
+            await self.db.execute("UPDATE practica_jobs SET status = 'failed' WHERE id = ? AND status = 'pending'", (row["id"],))
+
     async def _fire(self, job: Job, now: datetime) -> None:
         kind = self.kinds.get((job.plugin, job.kind))
         if kind is None:
             log.error("plugin %s: job %d has unknown kind %r; marked failed", job.plugin, job.id, job.kind)
-            await self.db.execute("UPDATE practica_jobs SET status = 'failed' WHERE id = ?", (job.id,))
+            await self._set(job, status="failed")
             return
         late = now - job.run_at
         if kind.grace is not None and late > kind.grace:
             log.info("plugin %s: job %d (%s) is %s late, past its grace; skipped", job.plugin, job.id, job.kind, late)
-            await self._advance(job, now, ran=False)
+            await self._finish(job, now, ran=False)
             return
         try:
             async with self.db.transaction():
+                # Completion first, in the same transaction as the handler's writes: if the job was
+                # cancelled or moved since it was read, nothing runs; if the handler raises, both
+                # roll back; a handler that reschedules its own key overrides this update.
+                if not await self._finish(job, now, ran=True):
+                    return
                 await self.run(job, kind)
-                await self._advance(job, now, ran=True)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -278,24 +365,29 @@ class Scheduler:
                           job.attempts + 1, kind.max_attempts)
             if job.attempts + 1 >= kind.max_attempts:
                 if job.rrule:
-                    await self._advance(job, now, ran=False)
+                    await self._finish(job, now, ran=False)
                 else:
-                    await self.db.execute("UPDATE practica_jobs SET status = 'failed', attempts = attempts + 1 WHERE id = ?", (job.id,))
+                    await self._set(job, status="failed", attempts=job.attempts + 1)
             else:
-                await self.db.execute("UPDATE practica_jobs SET attempts = attempts + 1, run_at = ? WHERE id = ?",
-                                      (iso(now + kind.retry_delay), job.id))
+                await self._set(job, attempts=job.attempts + 1, run_at=iso(now + kind.retry_delay))
 
-    async def _advance(self, job: Job, now: datetime, *, ran: bool) -> None:
-        """Mark a one-off job done (or missed); move a recurring one to its next occurrence after now."""
+    async def _set(self, job: Job, **values: Any) -> bool:
+        """Update a job that is still exactly as it was read (pending, same due time); True if it was."""
+        columns = ", ".join(f"{name} = ?" for name in values)
+        return await self.db.execute_rowcount(
+            f"UPDATE practica_jobs SET {columns} WHERE id = ? AND status = 'pending' AND run_at = ?",
+            (*values.values(), job.id, iso(job.run_at))) > 0
+
+    async def _finish(self, job: Job, now: datetime, *, ran: bool) -> bool:
+        """Mark a one-off job done (or missed); move a recurring one to its first occurrence after now
+        (so downtime never causes a burst of missed occurrences)."""
+        ran_at: dict[str, Any] = {"last_run": iso(now)} if ran else {}
         if job.rrule:
             zone = ZoneInfo(job.tz) if job.tz else timezone.utc
             nxt = next_occurrence(job.rrule, zone, max(now, job.run_at), anchor=job.anchor or job.run_at)
             if nxt is not None:
-                await self.db.execute("UPDATE practica_jobs SET run_at = ?, attempts = 0, last_run = ? WHERE id = ?",
-                                      (iso(nxt), iso(now) if ran else None, job.id))
-                return
-        await self.db.execute("UPDATE practica_jobs SET status = ?, last_run = ? WHERE id = ?",
-                              ("done" if ran else "missed", iso(now) if ran else None, job.id))
+                return await self._set(job, run_at=iso(nxt), attempts=0, **ran_at)
+        return await self._set(job, status="done" if ran else "missed", **ran_at)
 
 
 def kinds_from(declared: Iterable[tuple[str, Mapping[str, JobKind]]]) -> dict[tuple[str, str], JobKind]:
