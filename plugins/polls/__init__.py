@@ -1,0 +1,47 @@
+"""Polls and quizzes: native where the platform has them, numbered text everywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core import Command, Context, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
+from plugins.polls import commands, data, service, store, topics, voting
+from plugins.polls.config import PollsConfig
+
+
+class Plugin:
+    """Polls and quizzes: native where the platform has them, numbered text everywhere else."""
+
+    @hookimpl
+    def practica_config_schema(self) -> type:
+        return PollsConfig
+
+    @hookimpl
+    def practica_register_commands(self) -> Iterable[Command]:
+        return commands.ALL
+
+    @hookimpl
+    def practica_register_migrations(self) -> tuple[str, ...]:
+        return store.MIGRATIONS
+
+    @hookimpl
+    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+        return {service.CLOSE_JOB: JobKind(service.close_job, grace=None),
+                service.REMIND_JOB: JobKind(service.remind_job)}
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        if event.reply_to is not None:
+            await voting.on_reply(event, ctx)
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if isinstance(event, PollVote):
+            await voting.on_native_vote(event, ctx)
+        elif isinstance(event, DomainEvent) and type(event).__name__ == "TopicsSuggested":
+            await topics.on_suggested(event, ctx)
+
+    @hookimpl
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        return await data.user_data(member, ctx, erase)

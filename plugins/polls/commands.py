@@ -1,0 +1,146 @@
+"""Commands of the polls plugin: /poll, /quiz, /vote, /results, /polls, /closepoll."""
+
+from __future__ import annotations
+
+from core import (Context, DeleteMessage, DeliveryError, NotFound, PermissionDenied, Role, Text, UsageError,
+                  command)
+from plugins.polls import logic, render, service, store, topics
+from plugins.polls.logic import Poll, PollInputError
+
+
+def message(ctx: Context, error: PollInputError, **extra: object) -> str:
+    """The member-facing sentence for a PollInputError."""
+    params = {"poll": f"{ctx.prefix}poll", "quiz": f"{ctx.prefix}quiz", "vote": f"{ctx.prefix}vote",
+              "polls": f"{ctx.prefix}polls", **extra, **error.params}
+    return ctx.t(error.key, **params)
+
+
+async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
+    cfg = ctx.config
+    chat, user = ctx.chat, ctx.user
+    assert chat is not None and user is not None
+    if not text.strip():
+        raise UsageError(ctx.t("error.quiz_usage" if quiz else "error.poll_usage", poll=f"{ctx.prefix}poll",
+                               quiz=f"{ctx.prefix}quiz"))
+    maximum = cfg.max_duration_delta
+    try:
+        draft = logic.parse_poll(text, quiz=quiz, max_options=cfg.max_options, max_option_length=cfg.max_option_length,
+                                 max_question_length=cfg.max_question_length)
+        if draft.closes is not None:
+            close_at = logic.resolve_close(draft.closes, now=ctx.now(), tz=ctx.tz, maximum=maximum)
+        else:
+            default = cfg.default_duration_delta
+            close_at = ctx.now() + default if default else None
+    except PollInputError as error:
+        raise UsageError(message(ctx, error, max=ctx.format_duration(maximum.total_seconds()))) from None
+    try:
+        await service.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
+    except DeliveryError:
+        ctx.log.warning("could not post a poll", exc_info=True)
+        raise UsageError(ctx.t("error.send_failed")) from None
+
+
+@command("poll", help="Start a poll: /poll Question? | A | B", aliases=("sondage",), where="group",
+         usage="Question? | A | B ...")
+async def poll_command(ctx: Context, text: Text = Text("")) -> None:
+    if topics.is_topics_request(text):
+        await topics.request(ctx)
+        return
+    await _create(ctx, text, quiz=False)
+
+
+@command("quiz", help="Start a quiz: /quiz Question? | A | *B | C", where="group", usage="Question? | A | *B ...")
+async def quiz_command(ctx: Context, text: Text = Text("")) -> None:
+    await _create(ctx, text, quiz=True)
+
+
+async def find_poll(ctx: Context, word: str, command_name: str) -> Poll:
+    """The poll numbered `word` in this community, or a NotFound/UsageError sentence."""
+    number = logic.parse_poll_number(word) if word else None
+    if number is None:
+        raise UsageError(ctx.t("error.poll_number", command=f"{ctx.prefix}{command_name}", polls=f"{ctx.prefix}polls"))
+    poll = await store.get_poll(ctx.db, number)
+    if poll is None or poll.community != ctx.community.name or (poll.message_id is None and poll.poll_ref is None):
+        raise NotFound(ctx.t("error.poll_unknown", id=number, polls=f"{ctx.prefix}polls"))
+    return poll
+
+
+async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
+    """Record a text vote (from /vote or a reply with numbers) and answer in one line."""
+    user = ctx.user
+    assert user is not None
+    results = f"{ctx.prefix}results {poll.id}"
+    if service.is_closed(poll, ctx.now()):
+        raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
+    try:
+        choice = logic.choice_from_numbers(numbers, options=len(poll.options), multiple=poll.multiple)
+    except PollInputError as error:
+        raise UsageError(message(ctx, error, id=poll.id, usage=f"{render.vote_command(ctx, poll)} <n>")) from None
+    status = await service.record_vote(ctx, poll, user, choice)
+    if status == "closed":
+        raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
+    if status == "final":
+        raise UsageError(ctx.t("error.vote_final", id=poll.id))
+    message_event = ctx.message
+    if poll.anonymous:
+        chat = ctx.chat
+        if chat is not None and not chat.is_direct and message_event is not None and ctx.capabilities().delete:
+            await ctx.act(DeleteMessage(chat=chat, message_id=message_event.id))  # the command showed the choice
+        await ctx.reply(ctx.t("vote.anonymous", id=poll.id), quote=False)
+    elif poll.is_quiz:
+        await ctx.reply(ctx.t("vote.quiz", id=poll.id))
+    else:
+        key = "vote.changed" if status == "changed" else "vote.recorded"
+        await ctx.reply(ctx.t(key, id=poll.id, choice=render.choice_text(poll, choice)))
+
+
+@command("vote", help="Vote in a poll: /vote <poll> <number>", aliases=("v",), usage="<poll> <number...>")
+async def vote_command(ctx: Context, text: Text = Text("")) -> None:
+    words = text.split(maxsplit=1)
+    usage = ctx.t("error.vote_usage", vote=f"{ctx.prefix}vote")
+    if not words:
+        raise UsageError(usage)
+    poll = await find_poll(ctx, words[0], "vote")
+    numbers = logic.parse_vote_numbers(words[1]) if len(words) > 1 else None
+    if numbers is None:
+        raise UsageError(ctx.t("error.vote_numbers", vote=render.vote_command(ctx, poll), max=len(poll.options)))
+    await cast(ctx, poll, numbers)
+
+
+@command("results", help="Show a poll's results: /results <poll>", aliases=("resultats",), usage="<poll>")
+async def results_command(ctx: Context, poll: str = "") -> None:
+    found = await find_poll(ctx, poll, "results")
+    tally = await store.poll_tally(ctx.db, found)
+    await ctx.reply(render.results_text(ctx, found, tally))
+
+
+@command("polls", help="List the open polls of this community.", aliases=("sondages",))
+async def polls_command(ctx: Context) -> None:
+    polls = await store.open_polls(ctx.db, ctx.community.name)
+    if not polls:
+        await ctx.reply(ctx.t("list.empty", poll=f"{ctx.prefix}poll"))
+        return
+    lines = [ctx.t("list.header")]
+    for poll in polls:
+        lines.append(render.list_item(ctx, poll, await store.voter_count(ctx.db, poll.id)))
+    lines.append(ctx.t("list.footer", vote=f"{ctx.prefix}vote", results=f"{ctx.prefix}results"))
+    await ctx.reply("\n".join(lines))
+
+
+@command("closepoll", help="Close a poll now and post its results (author or moderator).", usage="<poll>")
+async def closepoll_command(ctx: Context, poll: str = "") -> None:
+    found = await find_poll(ctx, poll, "closepoll")
+    user = ctx.user
+    assert user is not None
+    if found.closed_at is not None:
+        raise UsageError(ctx.t("error.already_closed", id=found.id, results=f"{ctx.prefix}results {found.id}"))
+    if found.author != user.uid and await ctx.role_of() < Role.MODERATOR:
+        raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
+    await service.close_poll(ctx, found)
+    await ctx.jobs.cancel(f"close:{found.id}")
+    chat = ctx.chat
+    if chat is None or chat.key != found.chat.key:
+        await ctx.reply(ctx.t("close.done_elsewhere", id=found.id))
+
+
+ALL = (poll_command, quiz_command, vote_command, results_command, polls_command, closepoll_command)

@@ -1,0 +1,168 @@
+"""Creating, voting in, closing and reminding about polls (the plugin's I/O around logic and store)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from typing import TYPE_CHECKING
+
+from core import ChatRef, Context, DeliveryError, Job, PollSpec, Priority, SendPoll, StopPoll, User
+from plugins.polls import logic, render, store
+from plugins.polls.events import QuizAnswered
+from plugins.polls.logic import Draft, Poll
+
+if TYPE_CHECKING:
+    from adapters.base import Capabilities
+
+CLOSE_JOB = "close"
+REMIND_JOB = "remind"
+# How far ahead a native poll may be told its closing time (Telegram close_date: at most 600 s;
+# Discord: 768 h). Beyond that the scheduler closes it (StopPoll). See the report: a capability
+# `poll_max_open_seconds` would replace this table.
+_NATIVE_MAX_OPEN = {"telegram": timedelta(seconds=600), "discord": timedelta(hours=768)}
+
+
+def fits_native(caps: Capabilities, draft: Draft | Poll) -> bool:
+    """Whether a poll can be a platform poll: the platform has polls, the poll fits their limits,
+    and it needs nothing they cannot do (anonymity with per-member counting, hidden results,
+    final votes; quizzes only where the platform has quiz polls)."""
+    if not caps.native_polls or draft.anonymous or draft.hidden or draft.final:
+        return False
+    if draft.correct is not None and not caps.quiz_polls:
+        return False
+    if len(draft.options) > caps.poll_max_options or len(draft.question) > caps.poll_question_max_len:
+        return False
+    return all(len(option) <= caps.poll_option_max_len for option in draft.options)
+
+
+def _native_close(caps: Capabilities, close_at: datetime | None, now: datetime) -> datetime | None:
+    if close_at is None:
+        return None
+    seconds = getattr(caps, "poll_max_open_seconds", None)
+    limit = timedelta(seconds=seconds) if seconds else _NATIVE_MAX_OPEN.get(caps.platform)
+    return close_at if limit is not None and close_at - now <= limit else None
+
+
+async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User, close_at: datetime | None) -> Poll:
+    """Store, post (natively or as numbered text) and schedule a poll. Raises DeliveryError when it
+    cannot be posted at all (nothing stays stored then)."""
+    now = ctx.now()
+    poll_id = await store.insert_poll(
+        ctx.db, community=ctx.community.name, platform=chat.platform, chat_id=chat.id, chat_kind=chat.kind,
+        thread_id=chat.thread_id, author=author.uid, question=draft.question, options=draft.options,
+        multiple=draft.multiple, anonymous=draft.anonymous, hidden=draft.hidden, final=draft.final,
+        correct=draft.correct, explanation=draft.explanation, salt=secrets.token_hex(16), created_at=now,
+        close_at=close_at)
+    poll = await store.get_poll(ctx.db, poll_id)
+    assert poll is not None
+    caps = ctx.capabilities(chat.platform)
+    try:
+        poll = await _post(ctx, poll, caps, now)
+    except BaseException:
+        await store.delete_poll(ctx.db, poll_id)
+        raise
+    if close_at is not None:
+        await ctx.jobs.schedule(CLOSE_JOB, close_at, payload={"poll": poll.id}, key=f"close:{poll.id}")
+        before = ctx.config.remind_before_delta
+        if before is not None:
+            when = logic.reminder_time(close_at, before, now=now, tz=ctx.tz, quiet=ctx.config.quiet_range)
+            if when is not None:
+                await ctx.jobs.schedule(REMIND_JOB, when, payload={"poll": poll.id}, key=f"remind:{poll.id}")
+    ctx.log.info("poll %d created (%s, %d options)", poll.id, "native" if poll.native else "text", len(poll.options))
+    return poll
+
+
+async def _post(ctx: Context, poll: Poll, caps: Capabilities, now: datetime) -> Poll:
+    if ctx.config.native and fits_native(caps, poll):
+        spec = PollSpec(question=poll.question, options=poll.options, multiple=poll.multiple, anonymous=False,
+                        correct_option=poll.correct, explanation=poll.explanation,
+                        close_at=_native_close(caps, poll.close_at, now))
+        try:
+            sent = await ctx.act(SendPoll(chat=poll.chat, poll=spec), wait=True)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise
+            ctx.log.warning("poll %d: the platform refused the native poll; sending it as text", poll.id)
+        else:
+            if sent is not None and sent.poll_ref:
+                poll = replace(poll, native=True, message_id=sent.message_id, poll_ref=sent.poll_ref)
+                await store.set_posted(ctx.db, poll.id, native=True, message_id=sent.message_id, poll_ref=sent.poll_ref)
+                await ctx.send(poll.chat, render.native_note(ctx, poll))
+                return poll
+    sent = await ctx.send(poll.chat, render.poll_text(ctx, poll), wait=True)
+    message_id = sent.message_id if sent is not None else None
+    await store.set_posted(ctx.db, poll.id, native=False, message_id=message_id, poll_ref=None)
+    return replace(poll, native=False, message_id=message_id)
+
+
+def is_closed(poll: Poll, now: datetime) -> bool:
+    """Closed, or past its closing time (the close job may still be on its way after a restart)."""
+    return poll.closed_at is not None or (poll.close_at is not None and poll.close_at <= now)
+
+
+async def record_vote(ctx: Context, poll: Poll, user: User, choice: frozenset[int]) -> str:
+    """Store a member's full choice. Returns "closed", "final", "recorded", "changed", "retracted"."""
+    if is_closed(poll, ctx.now()):
+        return "closed"
+    key = poll.voter_key(user.uid)
+    async with ctx.db.transaction():
+        current = await store.choice_of(ctx.db, poll.id, key)
+        if poll.final and current and choice != current:
+            return "final"
+        if choice != current:
+            await store.set_choice(ctx.db, poll.id, key, choice, ctx.now())
+        scored = bool(poll.is_quiz and not poll.anonymous and choice and await store.mark_scored(ctx.db, poll.id, user.uid))
+    if scored:
+        await ctx.emit(QuizAnswered(community=poll.community, member=user, poll_id=poll.id,
+                                    correct=choice == frozenset({poll.correct})))
+    if not choice:
+        return "retracted"
+    return "changed" if current and current != choice else "recorded"
+
+
+async def close_poll(ctx: Context, poll: Poll) -> bool:
+    """Close now: stop the native poll, post the final results in the poll's chat. False if already closed."""
+    now = ctx.now()
+    if not await store.mark_closed(ctx.db, poll.id, now):
+        return False
+    poll = replace(poll, closed_at=now)
+    if poll.native and poll.message_id and ctx.capabilities(poll.platform).native_polls:
+        await ctx.act(StopPoll(chat=poll.chat, message_id=poll.message_id))
+    tally = await store.poll_tally(ctx.db, poll)
+    await ctx.send(poll.chat, render.results_text(ctx, poll, tally), priority=Priority.ANNOUNCEMENT)
+    await ctx.jobs.cancel(f"remind:{poll.id}")
+    ctx.log.info("poll %d closed", poll.id)
+    return True
+
+
+async def close_job(ctx: Context, job: Job) -> None:
+    """Scheduled close (grace None: a close missed during downtime still happens once, after restart)."""
+    poll = await store.get_poll(ctx.db, int(job.payload["poll"]))
+    if poll is not None and poll.closed_at is None:
+        await close_poll(ctx, poll)
+
+
+async def remind_job(ctx: Context, job: Job) -> None:
+    """DM members who have not voted yet (skipped in quiet hours or once the poll is closed)."""
+    poll = await store.get_poll(ctx.db, int(job.payload["poll"]))
+    now = ctx.now()
+    if poll is None or is_closed(poll, now) or poll.close_at is None:
+        return
+    quiet = ctx.config.quiet_range
+    if quiet is not None and logic.in_quiet_hours(now, ctx.tz, quiet):
+        ctx.log.info("poll %d: reminder fell in quiet hours after a delay; dropped", poll.id)
+        return
+    voted = await store.voter_keys(ctx.db, poll.id)
+    locales = ctx.runtime.members.locales
+    sent = 0
+    for member in await ctx.members():
+        if poll.voter_key(member.uid) in voted or not ctx.capabilities(member.platform).direct_messages:
+            continue
+        locale = locales.get(member.uid) or ctx.community.locale
+        text = ctx.t_for(locale, "remind.text", id=poll.id, question=poll.question,
+                         when=ctx.format_time(poll.close_at), vote=render.vote_command(ctx, poll))
+        await ctx.dm(member, text, priority=Priority.REMINDER)
+        sent += 1
+    ctx.log.info("poll %d: reminded %d member(s)", poll.id, sent)

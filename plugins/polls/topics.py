@@ -1,0 +1,84 @@
+"""Demand polls: `/poll topics` asks the topics provider (the resources plugin) for the most frequent
+unanswered questions over the bus, and turns its `TopicsSuggested` answer into a poll."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from core import ChatRef, Context, DeliveryError, DomainEvent, UsageError, User
+from plugins.polls import service
+from plugins.polls.events import TopicsRequested
+from plugins.polls.logic import Draft, fold
+
+PENDING = "topics_pending"
+PENDING_TTL = timedelta(minutes=10)
+TOPIC_WORDS = ("topics", "topic", "sujets", "sujet", "themes", "theme")
+
+
+def is_topics_request(text: str) -> bool:
+    return fold(text) in TOPIC_WORDS
+
+
+def _pending(ctx: Context) -> dict[str, dict[str, Any]]:
+    """request id -> {chat, user, at}; in memory: after a restart a member simply asks again."""
+    return ctx.state.setdefault(PENDING, {})
+
+
+async def request(ctx: Context) -> None:
+    """Handle `/poll topics`: explain what is missing, or ask the provider."""
+    cfg = ctx.config
+    chat, user = ctx.chat, ctx.user
+    assert chat is not None and user is not None
+    if not ctx.plugin_enabled(cfg.topics_provider):
+        raise UsageError(ctx.t("topics.missing", provider=cfg.topics_provider))
+    pending = _pending(ctx)
+    now = ctx.now()
+    for stale in [rid for rid, item in pending.items() if now - item["at"] > PENDING_TTL]:
+        del pending[stale]
+    request_id = secrets.token_hex(8)
+    pending[request_id] = {"chat": chat, "user": user, "at": now, "community": ctx.community.name}
+    await ctx.reply(ctx.t("topics.asked"))
+    await ctx.emit(TopicsRequested(community=ctx.community.name, request_id=request_id,
+                                   limit=min(cfg.topics_limit, cfg.max_options), chat=chat, requested_by=user))
+
+
+def _clean(topics: Any, limit: int, max_length: int) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for topic in topics if isinstance(topics, (list, tuple)) else ():
+        if not isinstance(topic, str):
+            continue
+        text = " ".join(topic.replace("|", "/").split())
+        if len(text) > max_length:
+            text = text[: max_length - 1].rstrip() + "…"
+        key = fold(text)
+        if text and key not in seen:
+            seen.add(key)
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def on_suggested(event: DomainEvent, ctx: Context) -> None:
+    """A `TopicsSuggested` answer: build the poll in the chat that asked, if the request is ours."""
+    request_id = getattr(event, "request_id", None)
+    item = _pending(ctx).pop(request_id, None) if isinstance(request_id, str) else None
+    if item is None or item["community"] != ctx.community.name:
+        return
+    cfg = ctx.config
+    chat: ChatRef = item["chat"]
+    author: User = item["user"]
+    topics = _clean(getattr(event, "topics", ()), min(cfg.topics_limit, cfg.max_options), cfg.max_option_length)
+    if len(topics) < 2:
+        await ctx.send(chat, ctx.t("topics.not_enough"))
+        return
+    duration = cfg.topics_duration_delta
+    draft = Draft(question=ctx.t("topics.question"), options=tuple(topics))
+    try:
+        await service.create_poll(ctx, draft, chat=chat, author=author,
+                                  close_at=ctx.now() + duration if duration else None)
+    except DeliveryError:
+        ctx.log.warning("could not post a topics poll", exc_info=True)
