@@ -1,0 +1,1 @@
+"""practica benchmarks (not tests): `python -m bench` runs them all and writes bench/RESULTS.md."""

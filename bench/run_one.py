@@ -1,0 +1,28 @@
+"""Run one benchmark in this process: `python -m bench.run_one NAME OUT.json [--quick]`."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import sys
+import time
+
+
+def main() -> int:
+    name, out = sys.argv[1], sys.argv[2]
+    quick = "--quick" in sys.argv[3:]
+    logging.basicConfig(level=logging.CRITICAL)  # plugin warnings would only add I/O to the timings
+    logging.getLogger("practica").setLevel(logging.CRITICAL)
+    module = importlib.import_module(f"bench.bench_{name}")
+    started = time.perf_counter()
+    result = asyncio.run(module.run(quick))
+    result.seconds = time.perf_counter() - started
+    with open(out, "w") as f:
+        json.dump(result.to_json(), f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
