@@ -1,0 +1,57 @@
+"""Resource library: save, search and resend shared files, links and notes; frequent-question insights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
+from plugins.resources import commands, insights, library, store
+from plugins.resources.config import ResourcesConfig
+from plugins.resources.privacy import user_data
+
+
+class Plugin:
+    """Resource library: save, search and resend shared files, links and notes; frequent-question insights."""
+
+    @hookimpl
+    def practica_config_schema(self) -> type:
+        return ResourcesConfig
+
+    @hookimpl
+    def practica_register_commands(self) -> Iterable[Command]:
+        return commands.ALL
+
+    @hookimpl
+    def practica_register_migrations(self) -> tuple[str, ...]:
+        return store.MIGRATIONS
+
+    @hookimpl
+    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+        return {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
+                insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
+
+    @hookimpl
+    async def practica_startup(self, ctx: Context) -> None:
+        await insights.schedule_jobs(ctx)
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        config = ctx.config
+        if config.insights:
+            await insights.on_message(event, ctx)
+        if config.auto_capture_chats and event.chat.key in config.auto_capture_chats:
+            await library.capture(event, ctx)
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if type(event).__name__ == "TopicsRequested":
+            await insights.on_topics_requested(event, ctx)
+
+    @hookimpl
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        return await user_data(member, ctx, erase)
+
+    @hookimpl
+    async def practica_shutdown(self, ctx: Context) -> None:
+        await insights.flush(ctx)

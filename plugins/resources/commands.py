@@ -1,0 +1,165 @@
+"""Library commands: /save /search /get /resources /verify /supersede /delete /faq."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command
+from plugins.resources import insights, library, logic, search, store
+from plugins.resources.events import ResourceVerified
+
+MAX_FAQ_DAYS = 3650
+
+
+async def _item(ctx: Context, item_id: int) -> Any:
+    row = await store.get_item(ctx.db, ctx.community.name, item_id) if 0 < item_id < 2**62 else None
+    if row is None:
+        raise NotFound(ctx.t("unknown_item", id=item_id, command=f"{ctx.prefix}search"))
+    return row
+
+
+@command("save", help="Save a file, link or note to the library: reply to it with /save <title> #tags.",
+         usage="<title> #tags (as a reply, or with a link or text)")
+async def save_command(ctx: Context, text: Text = Text("")) -> None:
+    item = library.item_from_save(ctx, text)
+    item_id, created = await library.keep(ctx, item)
+    if not created:
+        await ctx.reply(ctx.t("save.duplicate", id=item_id, command=f"{ctx.prefix}get {item_id}"))
+        return
+    tags = " ".join(f"#{t}" for t in item.tags)
+    await ctx.reply(ctx.t("save.done", id=item_id, title=item.title, tags=tags).rstrip())
+
+
+@command("search", help="Search the library: /search oxytocin dose.", aliases=("find", "chercher"),
+         usage="<words>")
+async def search_command(ctx: Context, query: Text = Text("")) -> None:
+    config = ctx.config
+    if not query.strip():
+        raise UsageError(ctx.t("search.empty", command=f"{ctx.prefix}search"))
+    try:
+        outcome = await search.search(ctx.db, ctx.community.name, query, synonyms=config.synonyms,
+                                      limit=config.page_size + 1)
+    except search.QueryError as error:
+        key = "search.too_long" if error.reason == "too_long" else "search.no_words"
+        raise UsageError(ctx.t(key, chars=logic.MAX_QUERY_CHARS, words=logic.MAX_QUERY_TERMS,
+                               command=f"{ctx.prefix}search")) from None
+    await insights.log_search(ctx, query, len(outcome.rows))
+    rows = outcome.rows
+    if not rows:
+        await ctx.reply(ctx.t("search.none", query=logic.short_title(query, 60), command=f"{ctx.prefix}resources"))
+        return
+    lines = []
+    if outcome.suggestion:
+        lines.append(ctx.t("search.did_you_mean", suggestion=outcome.suggestion))
+    lines += [library.line(ctx, row) for row in rows[: config.page_size]]
+    if len(rows) > config.page_size:
+        lines.append(ctx.t("search.more"))
+    lines.append(ctx.t("search.get_hint", command=f"{ctx.prefix}get"))
+    await ctx.reply("\n".join(lines))
+
+
+@command("get", help="Receive a library item: /get 12.", usage="<id>")
+async def get_command(ctx: Context, item_id: int) -> None:
+    row = await _item(ctx, item_id)
+    chat = ctx.chat
+    assert chat is not None
+    header = library.line(ctx, row)
+    if row["kind"] == "document" and row["file_ref"]:
+        if row["file_platform"] == chat.platform:
+            await ctx.act(SendFile(chat=chat, file_ref=row["file_ref"], caption=row["title"],
+                                   reply_to=ctx.message.id if ctx.message else None))
+            return
+        if not row["url"]:
+            await ctx.reply(ctx.t("get.other_platform", id=item_id, title=row["title"], platform=row["file_platform"]))
+            return
+    if row["kind"] == "link" or row["url"]:
+        await ctx.reply(f"{header}\n{row['url']}")
+        return
+    await ctx.reply(f"{header}\n{row['body']}")
+
+
+@command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library", "bibliotheque"),
+         usage="[#tag]")
+async def resources_command(ctx: Context, tag: str = "") -> None:
+    config = ctx.config
+    name = ctx.community.name
+    folded = logic.fold(tag.strip().lstrip("#"))
+    if folded:
+        rows = await store.tagged_items(ctx.db, name, folded, config.page_size)
+        if not rows:
+            raise NotFound(ctx.t("resources.no_tag", tag=folded[:40], command=f"{ctx.prefix}resources"))
+        await ctx.reply("\n".join([ctx.t("resources.tag_header", tag=folded)] + [library.line(ctx, r) for r in rows]))
+        return
+    rows = await store.recent_items(ctx.db, name, config.page_size)
+    if not rows:
+        await ctx.reply(ctx.t("resources.empty", command=f"{ctx.prefix}save"))
+        return
+    lines = [ctx.t("resources.header", count=await store.count_items(ctx.db, name))]
+    lines += [library.line(ctx, r) for r in rows]
+    tags = await store.top_tags(ctx.db, name, 10)
+    if tags:
+        lines.append(ctx.t("resources.tags", tags=" ".join(f"#{t['tag']} ({t['n']})" for t in tags)))
+    await ctx.reply("\n".join(lines))
+
+
+@command("verify", help="Mark a library item as checked by a moderator.", role=Role.MODERATOR, usage="<id>")
+async def verify_command(ctx: Context, item_id: int) -> None:
+    row = await _item(ctx, item_id)
+    if row["verified"]:
+        await ctx.reply(ctx.t("verify.already", id=item_id))
+        return
+    moderator = ctx.user
+    assert moderator is not None
+    await store.set_verified(ctx.db, item_id, moderator.uid, store.iso(ctx.now()))
+    await ctx.reply(ctx.t("verify.done", id=item_id, title=row["title"]))
+    member = library.contributor(row)
+    if member is not None:
+        await ctx.emit(ResourceVerified(community=ctx.community.name, member=member, item_id=item_id, verified_by=moderator))
+
+
+@command("supersede", help="Mark an item as outdated, replaced by a newer one: /supersede 3 12.", role=Role.MODERATOR,
+         usage="<old id> <new id>")
+async def supersede_command(ctx: Context, old_id: int, new_id: int) -> None:
+    if old_id == new_id:
+        raise UsageError(ctx.t("supersede.same"))
+    old = await _item(ctx, old_id)
+    await _item(ctx, new_id)
+    await store.set_superseded(ctx.db, old_id, new_id)
+    await ctx.reply(ctx.t("supersede.done", old=old_id, new=new_id, title=old["title"]))
+
+
+@command("delete", help="Remove a library item you added (moderators: any item).", usage="<id>")
+async def delete_command(ctx: Context, item_id: int) -> None:
+    row = await _item(ctx, item_id)
+    user = ctx.user
+    assert user is not None
+    if user.uid not in (row["added_by"], row["author_uid"]) and await ctx.role_of() < Role.MODERATOR:
+        raise PermissionDenied(ctx.t("delete.not_yours", id=item_id))
+    await store.delete_item(ctx.db, item_id)
+    await ctx.reply(ctx.t("delete.done", id=item_id, title=row["title"]))
+
+
+@command("faq", help="Most frequent questions and searches that found nothing: /faq 30.", role=Role.MODERATOR,
+         usage="[days]")
+async def faq_command(ctx: Context, days: int = 0) -> None:
+    config = ctx.config
+    if not config.insights:
+        await ctx.reply(ctx.t("faq.off"))
+        return
+    if days < 0 or days > MAX_FAQ_DAYS:
+        raise UsageError(ctx.t("faq.bad_days", max=MAX_FAQ_DAYS))
+    days = min(days or config.faq_days, config.retention_days)
+    questions, empty = await insights.topics(ctx, days)
+    lines = [ctx.t("faq.header", days=days)]
+    if questions:
+        lines += [f"{i}. {t.wording} ({t.count})" for i, t in enumerate(questions[:10], start=1)]
+    else:
+        lines.append(ctx.t("faq.no_questions"))
+    if empty:
+        lines.append(ctx.t("faq.empty_header"))
+        lines += [f"- {logic.short_title(t.wording, 80)} ({t.count})" for t in empty[:5]]
+    await ctx.reply("\n".join(lines))
+
+
+ALL = (save_command, search_command, get_command, resources_command, verify_command, supersede_command,
+       delete_command, faq_command)

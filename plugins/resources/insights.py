@@ -1,0 +1,147 @@
+"""Question insights: log question-like messages and searches (batched), /faq, and topic suggestions.
+
+Off unless `insights = true` for the community. Rows are buffered in memory (`ctx.state`) and written
+with one executemany when the buffer fills, from a periodic job, before /faq and at shutdown, so an
+ordinary message never costs a database statement. A daily job deletes rows older than
+`retention_days`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core import Context, Job, MessageEvent
+from plugins.resources import logic, search, store
+from plugins.resources.events import TopicsSuggested
+
+FLUSH_JOB = "flush"
+PURGE_JOB = "purge"
+FLUSH_RRULE = "FREQ=MINUTELY;INTERVAL=5"
+PURGE_RRULE = "FREQ=DAILY;BYHOUR=3;BYMINUTE=30"
+MAX_TOPIC_LIMIT = 20
+
+
+def _buffer(ctx: Context) -> list[tuple[Any, ...]]:
+    buffer = ctx.state.get("questions")
+    if buffer is None:
+        buffer = ctx.state["questions"] = []
+    return buffer
+
+
+async def on_message(event: MessageEvent, ctx: Context) -> None:
+    """Hot path: buffer the message when it looks like a question (no I/O unless the buffer is full)."""
+    text = event.text
+    if not text or not logic.is_question(text):
+        return
+    buffer = _buffer(ctx)
+    buffer.append((ctx.community.name, event.author.uid, text, "message", None, store.iso(event.timestamp)))
+    if len(buffer) >= ctx.config.flush_batch:
+        await flush(ctx)
+
+
+async def log_search(ctx: Context, query: str, results: int) -> None:
+    """Record a search (with its number of results) when insights are on."""
+    config = ctx.config
+    if not config.insights or ctx.user is None:
+        return
+    buffer = _buffer(ctx)
+    buffer.append((ctx.community.name, ctx.user.uid, query[: logic.QUESTION_MAX_CHARS], "search", results, store.iso(ctx.now())))
+    if len(buffer) >= config.flush_batch:
+        await flush(ctx)
+
+
+async def flush(ctx: Context) -> int:
+    """Write the buffered rows in one statement; returns how many were written."""
+    buffer = ctx.state.get("questions")
+    if not buffer:
+        return 0
+    rows = list(buffer)
+    buffer.clear()
+    try:
+        await store.insert_questions(ctx.db, rows)
+    except Exception:
+        buffer[:0] = rows  # keep them for the next flush
+        raise
+    return len(rows)
+
+
+def drop_buffered(ctx: Context, uid: str) -> int:
+    """Forget the buffered rows of one member (erase); returns how many."""
+    buffer = _buffer(ctx)
+    kept = [row for row in buffer if row[1] != uid]
+    dropped = len(buffer) - len(kept)
+    buffer[:] = kept
+    return dropped
+
+
+async def schedule_jobs(ctx: Context) -> None:
+    """The periodic flush and the daily retention purge (one of each, whatever the communities)."""
+    await ctx.jobs.schedule(FLUSH_JOB, ctx.now() + timedelta(minutes=5), key="resources:flush", rrule=FLUSH_RRULE, tz="UTC")
+    await ctx.jobs.schedule(PURGE_JOB, ctx.now() + timedelta(days=1), key="resources:purge", rrule=PURGE_RRULE)
+
+
+async def flush_job(ctx: Context, job: Job) -> None:
+    await flush(ctx)
+
+
+async def purge_job(ctx: Context, job: Job) -> None:
+    """Delete logged questions older than each community's `retention_days`."""
+    await flush(ctx)
+    runtime = ctx.runtime
+    now = ctx.now()
+    names = list(runtime.config.communities)
+    deleted = 0
+    for name in names:
+        config = runtime.plugin_config(ctx.plugin, name)
+        deleted += await store.purge_questions(ctx.db, name, store.iso(now - timedelta(days=config.retention_days)))
+    default_days = runtime.plugin_config(ctx.plugin, ctx.community.name).retention_days
+    deleted += await store.purge_questions(ctx.db, None, store.iso(now - timedelta(days=default_days)), keep=names)
+    if deleted:
+        ctx.log.info("retention: deleted %d logged question(s)", deleted)
+
+
+# --- reading the insights ------------------------------------------------------------------------
+
+
+async def topics(ctx: Context, days: int) -> tuple[list[logic.Topic], list[logic.Topic]]:
+    """(question groups, zero-result search groups) of the last `days` days, largest first."""
+    await flush(ctx)
+    since = store.iso(ctx.now() - timedelta(days=days))
+    rows = await store.questions_since(ctx.db, ctx.community.name, since)
+    threshold = ctx.config.faq_similarity
+    questions = logic.group_questions((r[0] for r in rows if r[1] == "message"), threshold)
+    empty = logic.group_questions((r[0] for r in rows if r[1] == "search" and not r[2]), threshold)
+    return questions, empty
+
+
+async def unanswered(ctx: Context, days: int, limit: int) -> list[str]:
+    """The most frequent question groups the library does not answer, merged with zero-result searches."""
+    questions, empty = await topics(ctx, days)
+    merged: list[logic.Topic] = list(empty)
+    for topic in questions:
+        if len(merged) >= limit * 3:
+            break
+        if not await search.answered(ctx.db, ctx.community.name, topic.key.split()):
+            merged.append(topic)
+    merged.sort(key=lambda t: (-t.count, t.wording))
+    out: list[str] = []
+    for topic in merged:
+        if topic.wording not in out:
+            out.append(topic.wording)
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def on_topics_requested(event: Any, ctx: Context) -> None:
+    """Answer the polls plugin's `TopicsRequested` with `TopicsSuggested` (empty when insights are off)."""
+    request_id = str(getattr(event, "request_id", ""))
+    try:
+        limit = max(1, min(MAX_TOPIC_LIMIT, int(getattr(event, "limit", 5))))
+    except (TypeError, ValueError):
+        limit = 5
+    found: tuple[str, ...] = ()
+    if ctx.config.insights:
+        found = tuple(await unanswered(ctx, ctx.config.faq_days, limit))
+    await ctx.emit(TopicsSuggested(community=ctx.community.name, request_id=request_id, topics=found))

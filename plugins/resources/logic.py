@@ -1,0 +1,232 @@
+"""Pure domain code of the library: words, links, /save parsing, question detection and grouping.
+
+No I/O here. Text folding mirrors SQLite's `unicode61 remove_diacritics 2` tokenizer closely enough
+for the vocabulary and the question groups (the index itself is always queried through FTS5).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rapidfuzz import fuzz, process
+
+# Separators: whitespace, ASCII punctuation and symbols, Latin-1 punctuation, general punctuation,
+# arrows and symbols, CJK punctuation, Ethiopic punctuation (፡ ። ፣ ...), full-width forms, emoji.
+# Everything else is part of a word, in any script.
+_SEPARATORS = re.compile(
+    "[\\s!-/:-@\\[-`{-~\u00a1-\u00bf\u00d7\u00f7\u2000-\u206f\u2190-\u2bff\u3000-\u303f"
+    "\u1360-\u1368\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\U0001f000-\U0001faff]+")
+_HASHTAG = re.compile(r"(?<!\S)#([^\W_][\w-]{0,39})", re.UNICODE)
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?)]}'\""
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|si)$", re.IGNORECASE)
+
+STOPWORDS = frozenset("""
+a an and are as at be but by can could de des do does did du en et for from how i in into is it la le les
+me my of on or our ou par pour que qui quoi the their there this to un une was we what when where which who
+why will with would you your est sont au aux ce cet cette ces il elle ils elles nous vous on je tu mon ma mes
+ton ta tes son sa ses leur leurs dans sur avec sans pas ne plus comment pourquoi quand quel quelle quels
+quelles peut faut should about any some have has had if so than then them they these those its
+""".split())
+
+MAX_QUERY_CHARS = 300
+MAX_QUERY_TERMS = 12
+MAX_TERM_CHARS = 64
+
+_QUESTION_START = re.compile(
+    r"^\s*(?:how|what|when|where|why|which|who|whom|whose|can|could|is|are|should|does|do|did|will|would|may|"
+    r"comment|pourquoi|quand|quel|quelle|quels|quelles|qui|que|quoi|combien|où|est[- ]ce\s+que|"
+    r"qu['’]est[- ]ce|peut[- ]on|peux[- ]tu|pouvez[- ]vous|faut[- ]il|doit[- ]on|y\s+a[- ]t[- ]il)\b",
+    re.IGNORECASE)
+_QUESTION_END = re.compile(r"[?？؟]\s*$")
+QUESTION_MIN_CHARS = 8
+QUESTION_MAX_CHARS = 500
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of `text` (NFKD without combining marks, lower case)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed.lower()
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as typed (split on whitespace and punctuation, any script)."""
+    return [w for w in _SEPARATORS.split(unicodedata.normalize("NFC", text)) if w]
+
+
+def terms(text: str) -> list[str]:
+    """The folded words of `text`, as the index sees them."""
+    return [fold(w) for w in words(text)]
+
+
+def keywords(text: str) -> list[str]:
+    """Folded words without stop words and one-letter words (falls back to all words)."""
+    folded = terms(text)
+    kept = [t for t in folded if len(t) > 1 and t not in STOPWORDS]
+    return kept or [t for t in folded if len(t) > 1] or folded
+
+
+# --- /save ----------------------------------------------------------------------------------------
+
+
+def hashtags(text: str) -> list[str]:
+    """Lower-case tags written `#tag` in `text`, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for match in _HASHTAG.finditer(text):
+        seen.setdefault(fold(match.group(1)).strip("-"), None)
+    return [t for t in seen if t]
+
+
+def urls(text: str) -> list[str]:
+    """The http(s) links in `text`, without trailing punctuation."""
+    return [m.group(0).rstrip(_URL_TRAILING) for m in _URL.finditer(text)]
+
+
+def normalize_url(url: str) -> str:
+    """A URL's identity for de-duplication: lower-case host without www, no fragment, no tracking
+    parameters, no default port, no trailing slash."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip().lower()
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
+    path = parts.path.rstrip("/")
+    return urlunsplit(("https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower(), host, path, query, ""))
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    """What `/save` was asked to keep, parsed from its text (the replied message is handled apart)."""
+
+    title: str
+    tags: tuple[str, ...]
+    url: str | None
+    note: str
+
+
+def parse_save(text: str) -> SaveRequest:
+    """Split `/save` text into title, #tags, a link and a note.
+
+    The first line (without tags and link) is the title; further lines are the note.
+    """
+    tags = tuple(hashtags(text))
+    found = urls(text)
+    url = found[0] if found else None
+    stripped = _HASHTAG.sub(" ", text)
+    if url:
+        stripped = stripped.replace(url, " ")
+    first, _, rest = stripped.strip().partition("\n")
+    title = " ".join(first.split())
+    note = rest.strip()
+    return SaveRequest(title=title[:200], tags=tags, url=url, note=note[:4000])
+
+
+def guess_language(text: str, default: str) -> str:
+    """A cheap guess of an item's language: Ethiopic script -> am, French words -> fr, else `default`."""
+    if any("\u1200" <= c <= "\u137f" for c in text):
+        return "am"
+    folded = set(terms(text))
+    french = len(folded & {"le", "la", "les", "des", "du", "et", "pour", "avec", "dans", "une", "sur", "hemorragie", "sage", "femme"})
+    english = len(folded & {"the", "and", "for", "with", "of", "in", "on", "to", "haemorrhage", "hemorrhage", "midwife"})
+    if french > english:
+        return "fr"
+    if english > french:
+        return "en"
+    return default
+
+
+def short_title(text: str, limit: int = 80) -> str:
+    """A one-line title from free text."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def format_size(size: int | None) -> str:
+    """'820 B', '12 KB', '1.4 MB' (empty for an unknown size)."""
+    if not size or size < 0:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+# --- insights ---------------------------------------------------------------------------------
+
+
+def is_question(text: str) -> bool:
+    """Whether a message looks like a question (English or French). Cheap: two precompiled regexes."""
+    if not QUESTION_MIN_CHARS <= len(text) <= QUESTION_MAX_CHARS or text[0] in "/!":
+        return False
+    return _QUESTION_END.search(text) is not None or _QUESTION_START.match(text) is not None
+
+
+def topic_key(text: str) -> str:
+    """The comparable form of a question: folded keywords in order (stop words removed)."""
+    return " ".join(keywords(text))
+
+
+@dataclass
+class Topic:
+    """A group of similar questions, shown by its most common wording."""
+
+    wording: str
+    key: str
+    count: int = 0
+    wordings: Counter[str] = field(default_factory=Counter)
+
+
+def group_questions(texts: Iterable[str], threshold: int = 75, limit: int = 2000) -> list[Topic]:
+    """Group paraphrased questions (rapidfuzz token_set_ratio on keywords >= `threshold`).
+
+    Identical keyword forms are counted first; then forms are attached, most frequent first, to the
+    first group whose representative is similar enough. Returns groups by count, largest first.
+    At most `limit` distinct forms are compared (the most frequent), so the cost stays bounded.
+    """
+    by_key: dict[str, Counter[str]] = {}
+    for text in texts:
+        key = topic_key(text)
+        if key:
+            by_key.setdefault(key, Counter())[" ".join(text.split())] += 1
+    forms = sorted(by_key.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:limit]
+    topics: list[Topic] = []
+    keys: list[str] = []
+    for key, wordings in forms:
+        match = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold) if keys else None
+        if match is None:
+            topic = Topic(wording="", key=key)
+            topics.append(topic)
+            keys.append(key)
+        else:
+            topic = topics[match[2]]
+        topic.wordings.update(wordings)
+        topic.count += sum(wordings.values())
+    for topic in topics:
+        topic.wording = topic.wordings.most_common(1)[0][0]
+    return sorted(topics, key=lambda t: (-t.count, t.wording))
+
+
+def coverage(query_terms: Sequence[str], text: str) -> float:
+    """Share of `query_terms` (folded) found as a word or word prefix in `text`."""
+    if not query_terms:
+        return 0.0
+    present = set(terms(text))
+    hits = sum(1 for q in query_terms if q in present or (len(q) >= 3 and any(p.startswith(q) for p in present)))
+    return hits / len(query_terms)

@@ -1,0 +1,328 @@
+"""Full-text search of the library: the one module that knows about SQLite FTS5.
+
+Everything engine-specific lives here: the FTS5 index and its triggers (a migration), the fts5vocab
+vocabulary, the MATCH expression and the bm25 ranking. A future PostgreSQL backend replaces this
+module only.
+
+Safety: user text never reaches FTS5 as query syntax. The query is split into words here; each word
+is double-quoted (a quote character can never be inside a word, it is a separator), and `*` (prefix
+search) is added only by this module. So `"`, `AND(`, `*`, `NEAR`, `^`, `:` in a query are just text.
+
+Bench entry points (documented in docs/plugins/resources.md):
+    outcome = await search(db, "default", "oxytocin dose")   # the same code path as /search
+    rows = await bare_search(db, "oxytocin dose")            # a bare FTS5 bm25 query, for comparison
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from core import Storage
+from plugins.resources import logic
+
+# Appended to the plugin's migrations by store.MIGRATIONS (migration 2).
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE resources_fts USING fts5(
+    title, tags, body,
+    content='resources_items', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE resources_fts_vocab USING fts5vocab(resources_fts, 'row');
+CREATE TRIGGER resources_fts_insert AFTER INSERT ON resources_items BEGIN
+    INSERT INTO resources_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END;
+CREATE TRIGGER resources_fts_delete AFTER DELETE ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body) VALUES ('delete', old.id, old.title, old.tags, old.body);
+END;
+CREATE TRIGGER resources_fts_update AFTER UPDATE OF title, tags, body ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body) VALUES ('delete', old.id, old.title, old.tags, old.body);
+    INSERT INTO resources_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END;
+"""
+
+# bm25 column weights: title, tags, body (title weighted above the body).
+WEIGHTS = "5.0, 3.0, 1.0"
+PREFIX_MIN = 3  # words of at least this many characters also match longer words ("oxyto" -> oxytocin)
+FUZZY_MIN = 4  # shorter words are never "corrected"
+FUZZY_CUTOFF = 75.0
+
+CANDIDATES = 200  # best bm25 matches re-ordered (current and verified first) in Python
+# The common path: the best CANDIDATES bm25 matches, then their items (cheap: ~1.1x a bare bm25 query).
+_CANDIDATES_SQL = f"""
+SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, f.score, i.community
+FROM (SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
+      WHERE resources_fts MATCH ? ORDER BY score LIMIT {CANDIDATES}) AS f
+CROSS JOIN resources_items AS i ON i.id = f.rowid
+"""
+# When other communities' items crowd the candidates out: every match of this community.
+_SEARCH_SQL = f"""
+SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, bm25(resources_fts, {WEIGHTS}) AS score,
+       i.community
+FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
+WHERE resources_fts MATCH ? AND i.community = ?
+ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, score
+LIMIT ?
+"""
+_BARE_SQL = f"""
+SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
+WHERE resources_fts MATCH ? ORDER BY score LIMIT ?
+"""
+_TEXT_SQL = """
+SELECT i.title, i.tags, i.body FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
+WHERE resources_fts MATCH ? AND i.community = ? LIMIT ?
+"""
+
+
+class QueryError(ValueError):
+    """The query cannot be searched; `reason` is "empty" or "too_long" (the command explains it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- the query --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """One required part of a query: a word, or a set of synonyms (any one of them must match)."""
+
+    alternatives: tuple[tuple[str, ...], ...]  # each alternative is a phrase: a tuple of words
+    prefix: bool = False  # the single word also matches longer words
+    typed: str = ""  # the folded word as typed (for the fuzzy fallback); "" for synonym groups
+
+    def expression(self) -> str:
+        parts = []
+        for phrase in self.alternatives:
+            quoted = '"' + " ".join(phrase) + '"'
+            parts.append(quoted + "*" if self.prefix and len(self.alternatives) == 1 else quoted)
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def match_expression(groups: Sequence[Group]) -> str:
+    """The FTS5 MATCH text: every group required (implicit AND)."""
+    return " ".join(g.expression() for g in groups)
+
+
+_compiled: dict[int, tuple[Mapping[str, Sequence[str]], dict[tuple[str, ...], tuple[tuple[str, ...], ...]], int]] = {}
+
+
+def compile_synonyms(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], int]:
+    """{folded phrase: every phrase of its synonym set} and the longest phrase length (cached per mapping)."""
+    if not synonyms:
+        return {}, 0
+    cached = _compiled.get(id(synonyms))
+    if cached is not None and cached[0] is synonyms:
+        return cached[1], cached[2]
+    table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for key, values in synonyms.items():
+        phrases = []
+        for text in (key, *values):
+            phrase = tuple(logic.terms(text))
+            if phrase and phrase not in phrases:
+                phrases.append(phrase)
+        for phrase in phrases:
+            merged = list(table.get(phrase, ()))
+            merged += [p for p in phrases if p not in merged]
+            table[phrase] = tuple(merged)
+    longest = max((len(p) for p in table), default=0)
+    if len(_compiled) > 64:
+        _compiled.clear()
+    _compiled[id(synonyms)] = (synonyms, table, longest)
+    return table, longest
+
+
+def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None) -> list[Group]:
+    """Turn member text into required groups; raises QueryError("empty" | "too_long")."""
+    if len(query) > logic.MAX_QUERY_CHARS:
+        raise QueryError("too_long")
+    raw = [w[: logic.MAX_TERM_CHARS] for w in logic.words(query)]
+    folded = [logic.fold(w) for w in raw]
+    keep = [i for i, t in enumerate(folded) if len(t) > 1 and t not in logic.STOPWORDS]
+    if not keep:
+        keep = [i for i, t in enumerate(folded) if t]
+    raw = [raw[i] for i in keep]
+    folded = [folded[i] for i in keep]
+    if not folded:
+        raise QueryError("empty")
+    table, longest = compile_synonyms(synonyms)
+    groups: list[Group] = []
+    i = 0
+    while i < len(folded):
+        for size in range(min(longest, len(folded) - i), 0, -1):
+            alternatives = table.get(tuple(folded[i:i + size]))
+            if alternatives is not None:
+                groups.append(Group(alternatives=alternatives))
+                i += size
+                break
+        else:
+            # The word as typed (lower case): FTS5 folds it exactly like the indexed text.
+            groups.append(Group(alternatives=((raw[i].lower(),),), prefix=len(folded[i]) >= PREFIX_MIN, typed=folded[i]))
+            i += 1
+    if len(groups) > logic.MAX_QUERY_TERMS:
+        raise QueryError("too_long")
+    return groups
+
+
+# --- the vocabulary (for "did you mean") --------------------------------------------------------
+
+
+@dataclass
+class Vocabulary:
+    """Indexed words (from fts5vocab), cached in memory; new items add their words as they are saved.
+
+    The index is shared by communities, so a correction is only offered when it finds items in the
+    asking community (a word of another community's library is never revealed).
+    """
+
+    words: set[str] = field(default_factory=set)
+    loaded: bool = False
+    _sorted: list[str] = field(default_factory=list)
+    _by_length: dict[int, list[str]] = field(default_factory=dict)
+    _dirty: bool = True
+
+    async def load(self, db: Storage) -> None:
+        rows = await db.fetchall("SELECT term FROM resources_fts_vocab")
+        self.words.update(row[0] for row in rows)
+        self.loaded = True
+        self._dirty = True
+
+    def add_text(self, *texts: str) -> None:
+        for text in texts:
+            for term in logic.terms(text):
+                if term not in self.words:
+                    self.words.add(term)
+                    self._dirty = True
+
+    def _refresh(self) -> None:
+        if self._dirty:
+            self._sorted = sorted(self.words)
+            self._by_length = {}
+            for word in self._sorted:
+                self._by_length.setdefault(len(word), []).append(word)
+            self._dirty = False
+
+    def known(self, term: str) -> bool:
+        """True when `term` is an indexed word or the beginning of one."""
+        if term in self.words:
+            return True
+        self._refresh()
+        index = bisect.bisect_left(self._sorted, term)
+        return index < len(self._sorted) and self._sorted[index].startswith(term)
+
+    def suggest(self, term: str) -> str | None:
+        """The closest indexed word of a similar length, or None."""
+        self._refresh()
+        candidates: list[str] = []
+        for length in range(max(1, len(term) - 2), len(term) + 3):
+            candidates.extend(self._by_length.get(length, ()))
+        if not candidates:
+            return None
+        found = process.extractOne(term, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return found[0] if found else None
+
+
+_vocabularies: weakref.WeakKeyDictionary[Storage, Vocabulary] = weakref.WeakKeyDictionary()
+
+
+def vocabulary_for(db: Storage) -> Vocabulary:
+    """The in-memory vocabulary of this database (one per open Storage)."""
+    vocabulary = _vocabularies.get(db)
+    if vocabulary is None:
+        vocabulary = _vocabularies[db] = Vocabulary()
+    return vocabulary
+
+
+# --- searching ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a search found: rows (id, title, kind, size, added_at, verified, superseded_by, score),
+    and the corrected query when the results come from the "did you mean" fallback."""
+
+    rows: list[Any]
+    suggestion: str | None = None
+    groups: list[Group] = field(default_factory=list)
+
+
+async def search(db: Storage, community: str, query: str, *, synonyms: Mapping[str, Sequence[str]] | None = None,
+                 limit: int = 10, fuzzy: bool = True) -> Outcome:
+    """Search `community`'s library: the exact code path of /search.
+
+    One FTS5 query (bm25, title first; current and verified items first). Only when it finds nothing,
+    unknown words are replaced by the closest indexed word and the query runs once more.
+
+    Args:
+        db: the storage.
+        community: the community whose items are searched.
+        query: member text (any characters; never interpreted as FTS5 syntax).
+        synonyms: the community's synonym table (config `synonyms`).
+        limit: the most rows returned.
+        fuzzy: allow the "did you mean" fallback.
+
+    Raises:
+        QueryError: "empty" (no word to search) or "too_long".
+    """
+    groups = parse_query(query, synonyms)
+    rows = await _run(db, match_expression(groups), community, limit)
+    if rows or not fuzzy:
+        return Outcome(rows=rows, groups=groups)
+    vocabulary = vocabulary_for(db)
+    if not vocabulary.loaded:
+        await vocabulary.load(db)
+    corrected: list[Group] = []
+    changed = False
+    for group in groups:
+        if group.typed and len(group.typed) >= FUZZY_MIN and not vocabulary.known(group.typed):
+            better = vocabulary.suggest(group.typed)
+            if better is not None:
+                corrected.append(Group(alternatives=((better,),), prefix=group.prefix, typed=better))
+                changed = True
+                continue
+        corrected.append(group)
+    if not changed:
+        return Outcome(rows=[], groups=groups)
+    rows = await _run(db, match_expression(corrected), community, limit)
+    if not rows:
+        return Outcome(rows=[], groups=groups)
+    suggestion = " ".join(g.typed or " ".join(g.alternatives[0]) for g in corrected)
+    return Outcome(rows=rows, suggestion=suggestion, groups=corrected)
+
+
+def _rank(row: Any) -> tuple[bool, int, float]:
+    return (row[6] is not None, -row[5], row[7])
+
+
+async def _run(db: Storage, expression: str, community: str, limit: int) -> list[Any]:
+    """One ranked query: outdated items last, verified items first, then bm25 (title weighted)."""
+    candidates = await db.fetchall(_CANDIDATES_SQL, (expression,))
+    rows = [r for r in candidates if r[8] == community]
+    if len(candidates) >= CANDIDATES and len(rows) < limit:
+        return list(await db.fetchall(_SEARCH_SQL, (expression, community, limit)))
+    rows.sort(key=_rank)
+    return rows[:limit]
+
+
+async def bare_search(db: Storage, query: str, limit: int = 10) -> list[Any]:
+    """A bare FTS5 bm25 query (the benchmark's baseline): the query's words quoted, no prefix, no
+    synonyms, no community filter, no join. Returns (rowid, score) rows."""
+    expression = " ".join('"' + w + '"' for w in logic.terms(query)) or '""'
+    return await db.fetchall(_BARE_SQL, (expression, limit))
+
+
+async def answered(db: Storage, community: str, keywords: Sequence[str], *, threshold: float = 0.6) -> bool:
+    """Whether some item of `community` covers at least `threshold` of a question's keywords."""
+    words = [k for k in keywords if k][: logic.MAX_QUERY_TERMS]
+    if not words:
+        return True
+    expression = " OR ".join('"' + w + '"' + ("*" if len(w) >= PREFIX_MIN else "") for w in words)
+    rows = await db.fetchall(_TEXT_SQL, (expression, community, 20))
+    return any(logic.coverage(words, f"{r[0]} {r[1]} {r[2]}") >= threshold for r in rows)

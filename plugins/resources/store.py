@@ -1,0 +1,240 @@
+"""SQL of the resources plugin: library items, their tags, and logged questions (plain, portable SQL).
+
+The FTS5 index is the one engine-specific part; its migration comes from `search.FTS_SCHEMA`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from core import Storage
+from plugins.resources.search import FTS_SCHEMA
+
+ITEMS_SCHEMA = """
+CREATE TABLE resources_items (
+    id INTEGER PRIMARY KEY,
+    community TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    language TEXT,
+    url TEXT,
+    url_key TEXT,
+    file_ref TEXT,
+    file_platform TEXT,
+    file_name TEXT,
+    mime TEXT,
+    size INTEGER,
+    source_chat TEXT,
+    source_message TEXT,
+    author_uid TEXT,
+    author_name TEXT,
+    author_handle TEXT,
+    added_by TEXT,
+    added_at TEXT NOT NULL,
+    verified INTEGER NOT NULL DEFAULT 0,
+    verified_by TEXT,
+    verified_at TEXT,
+    superseded_by INTEGER
+);
+CREATE INDEX resources_items_recent ON resources_items (community, added_at);
+CREATE UNIQUE INDEX resources_items_file ON resources_items (community, file_ref) WHERE file_ref IS NOT NULL;
+CREATE UNIQUE INDEX resources_items_url ON resources_items (community, url_key) WHERE url_key IS NOT NULL;
+CREATE INDEX resources_items_author ON resources_items (author_uid);
+CREATE INDEX resources_items_added_by ON resources_items (added_by);
+CREATE TABLE resources_item_tags (
+    item_id INTEGER NOT NULL REFERENCES resources_items (id) ON DELETE CASCADE,
+    community TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (item_id, tag)
+);
+CREATE INDEX resources_item_tags_tag ON resources_item_tags (community, tag);
+CREATE TABLE resources_questions (
+    id INTEGER PRIMARY KEY,
+    community TEXT NOT NULL,
+    member TEXT,
+    text TEXT NOT NULL,
+    source TEXT NOT NULL,
+    results INTEGER,
+    asked_at TEXT NOT NULL
+);
+CREATE INDEX resources_questions_recent ON resources_questions (community, asked_at);
+CREATE INDEX resources_questions_member ON resources_questions (member);
+"""
+
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA)
+
+ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url", "url_key", "file_ref", "file_platform",
+                "file_name", "mime", "size", "source_chat", "source_message", "author_uid", "author_name",
+                "author_handle", "added_by", "added_at")
+_INSERT = (f"INSERT INTO resources_items ({', '.join(ITEM_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})")
+QUESTION_INSERT = ("INSERT INTO resources_questions (community, member, text, source, results, asked_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def iso(when: datetime) -> str:
+    """Fixed-width UTC text that sorts like the time it stands for."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A library item about to be stored. `tags` are folded words; `body` is what is searched besides
+    the title and tags (description, note text, file name)."""
+
+    community: str
+    kind: str  # "link" | "document" | "note"
+    title: str
+    added_at: str
+    tags: tuple[str, ...] = ()
+    body: str = ""
+    language: str | None = None
+    url: str | None = None
+    url_key: str | None = None
+    file_ref: str | None = None
+    file_platform: str | None = None
+    file_name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+    source_chat: str | None = None
+    source_message: str | None = None
+    author_uid: str | None = None
+    author_name: str | None = None
+    author_handle: str | None = None
+    added_by: str | None = None
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(" ".join(self.tags) if c == "tags" else getattr(self, c) for c in ITEM_COLUMNS)
+
+
+async def find_duplicate(db: Storage, community: str, *, file_ref: str | None, url_key: str | None) -> int | None:
+    """The id of an item of `community` with the same file or normalized URL."""
+    if file_ref:
+        found = await db.fetchval("SELECT id FROM resources_items WHERE community = ? AND file_ref = ?", (community, file_ref))
+        if found is not None:
+            return int(found)
+    if url_key:
+        found = await db.fetchval("SELECT id FROM resources_items WHERE community = ? AND url_key = ?", (community, url_key))
+        if found is not None:
+            return int(found)
+    return None
+
+
+async def add_item(db: Storage, item: NewItem) -> int:
+    """Store one item and its tags; returns its id."""
+    async with db.transaction():
+        item_id = await db.execute(_INSERT, item.values())
+        if item.tags:
+            await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
+                                 [(item_id, item.community, tag) for tag in item.tags])
+    return item_id
+
+
+async def add_items(db: Storage, items: Iterable[NewItem]) -> None:
+    """Store many items at once (bulk loading, e.g. for benchmarks); tags are stored too."""
+    async with db.transaction():
+        for item in items:
+            item_id = await db.execute(_INSERT, item.values())
+            if item.tags:
+                await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
+                                     [(item_id, item.community, tag) for tag in item.tags])
+
+
+async def get_item(db: Storage, community: str, item_id: int) -> Any:
+    return await db.fetchone("SELECT * FROM resources_items WHERE community = ? AND id = ?", (community, item_id))
+
+
+async def set_verified(db: Storage, item_id: int, by: str, at: str) -> None:
+    await db.execute("UPDATE resources_items SET verified = 1, verified_by = ?, verified_at = ? WHERE id = ?", (by, at, item_id))
+
+
+async def set_superseded(db: Storage, item_id: int, new_id: int | None) -> None:
+    await db.execute("UPDATE resources_items SET superseded_by = ? WHERE id = ?", (new_id, item_id))
+
+
+async def delete_item(db: Storage, item_id: int) -> None:
+    async with db.transaction():
+        await db.execute("UPDATE resources_items SET superseded_by = NULL WHERE superseded_by = ?", (item_id,))
+        await db.execute("DELETE FROM resources_item_tags WHERE item_id = ?", (item_id,))
+        await db.execute("DELETE FROM resources_items WHERE id = ?", (item_id,))
+
+
+_LIST_COLUMNS = "i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by"
+
+
+async def recent_items(db: Storage, community: str, limit: int) -> list[Any]:
+    return await db.fetchall(f"SELECT {_LIST_COLUMNS} FROM resources_items AS i WHERE i.community = ? "
+                             f"ORDER BY i.added_at DESC, i.id DESC LIMIT ?", (community, limit))
+
+
+async def tagged_items(db: Storage, community: str, tag: str, limit: int) -> list[Any]:
+    return await db.fetchall(f"SELECT {_LIST_COLUMNS} FROM resources_item_tags AS t JOIN resources_items AS i "
+                             f"ON i.id = t.item_id WHERE t.community = ? AND t.tag = ? "
+                             f"ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, i.added_at DESC LIMIT ?",
+                             (community, tag, limit))
+
+
+async def top_tags(db: Storage, community: str, limit: int) -> list[Any]:
+    return await db.fetchall("SELECT tag, COUNT(*) AS n FROM resources_item_tags WHERE community = ? "
+                             "GROUP BY tag ORDER BY n DESC, tag LIMIT ?", (community, limit))
+
+
+async def count_items(db: Storage, community: str) -> int:
+    return int(await db.fetchval("SELECT COUNT(*) FROM resources_items WHERE community = ?", (community,), 0))
+
+
+# --- logged questions ------------------------------------------------------------------------------
+
+
+async def insert_questions(db: Storage, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Many logged questions in one statement: (community, member, text, source, results, asked_at)."""
+    if rows:
+        await db.executemany(QUESTION_INSERT, rows)
+
+
+async def questions_since(db: Storage, community: str, since: str, limit: int = 5000) -> list[Any]:
+    return await db.fetchall("SELECT text, source, results FROM resources_questions WHERE community = ? AND asked_at >= ? "
+                             "ORDER BY asked_at DESC LIMIT ?", (community, since, limit))
+
+
+async def purge_questions(db: Storage, community: str | None, before: str, *, keep: Sequence[str] = ()) -> int:
+    """Delete questions asked before `before`: of `community`, or (None) of every community not in `keep`."""
+    if community is not None:
+        return await db.execute_rowcount("DELETE FROM resources_questions WHERE community = ? AND asked_at < ?", (community, before))
+    marks = ", ".join("?" for _ in keep)
+    where = f" AND community NOT IN ({marks})" if keep else ""
+    return await db.execute_rowcount(f"DELETE FROM resources_questions WHERE asked_at < ?{where}", (before, *keep))
+
+
+# --- members' data -----------------------------------------------------------------------------
+
+
+async def member_items(db: Storage, uid: str) -> list[Any]:
+    return await db.fetchall("SELECT id, community, kind, title, tags, url, file_name, added_at, author_uid, added_by, verified_by "
+                             "FROM resources_items WHERE author_uid = ? OR added_by = ? OR verified_by = ? ORDER BY id",
+                             (uid, uid, uid))
+
+
+async def member_questions(db: Storage, uid: str) -> list[Any]:
+    return await db.fetchall("SELECT community, text, source, asked_at FROM resources_questions WHERE member = ? ORDER BY asked_at",
+                             (uid,))
+
+
+async def erase_member(db: Storage, uid: str) -> dict[str, int]:
+    """Delete the member's logged questions; anonymize the items they contributed or verified."""
+    async with db.transaction():
+        questions = await db.execute_rowcount("DELETE FROM resources_questions WHERE member = ?", (uid,))
+        authored = await db.execute_rowcount("UPDATE resources_items SET author_uid = NULL, author_name = NULL, "
+                                             "author_handle = NULL WHERE author_uid = ?", (uid,))
+        added = await db.execute_rowcount("UPDATE resources_items SET added_by = NULL WHERE added_by = ?", (uid,))
+        verified = await db.execute_rowcount("UPDATE resources_items SET verified_by = NULL WHERE verified_by = ?", (uid,))
+    return {"questions_deleted": questions, "items_anonymized": max(authored, added), "verifications_anonymized": verified}

@@ -1,0 +1,156 @@
+"""Saving, getting, browsing, verifying, superseding and deleting library items."""
+
+from __future__ import annotations
+
+from core import Reply, Role, SendFile
+
+from tests.plugins.resources.conftest import Recorder, pdf, save
+
+
+async def test_save_by_reply_to_a_file_then_get_resends_it_by_reference(library_bot):
+    bot = await library_bot()
+    shared = await bot.send("Here is the new protocol", user="amina", attachments=[pdf()])
+    item = await save(bot, "/save Oxytocin protocol 2026 #pph #protocol", user="bekele", reply_to=shared)
+    await bot.send(f"/get {item}", user="chaltu")
+    sent = bot.actions(SendFile)
+    assert len(sent) == 1
+    assert sent[0].file_ref == "FILE-1" and "Oxytocin protocol 2026" in sent[0].caption
+    await bot.send("/search oxytocin")
+    text = bot.next_reply().text
+    assert f"#{item} Oxytocin protocol 2026" in text and "document" in text and "1.4 MB" in text and "2026-11-26" in text
+
+
+async def test_save_a_file_without_title_uses_its_name(library_bot):
+    bot = await library_bot()
+    shared = await bot.send("", attachments=[pdf(name="Partograph guide.pdf")])
+    item = await save(bot, "/save #labour", reply_to=shared)
+    await bot.send("/resources #labour")
+    assert f"#{item} Partograph guide.pdf" in bot.next_reply().text
+
+
+async def test_save_inline_link_and_duplicates_are_recognized(library_bot):
+    bot = await library_bot()
+    item = await save(bot, "/save https://www.who.int/publications/pph-guideline/ WHO PPH guideline #pph")
+    await bot.send("/save http://who.int/publications/pph-guideline?utm_source=telegram#top again")
+    assert f"already in the library as #{item}" in bot.next_reply().text
+    await bot.send(f"/get {item}")
+    text = bot.next_reply().text
+    assert "WHO PPH guideline" in text and "https://www.who.int/publications/pph-guideline/" in text
+    assert not bot.actions(SendFile)
+
+
+async def test_save_a_replied_text_as_a_note_and_get_returns_its_text(library_bot):
+    bot = await library_bot()
+    tip = await bot.send("Keep misoprostol tablets dry, in their blister, below 25 °C.", user="amina")
+    item = await save(bot, "/save Misoprostol storage #storage", user="trainer", reply_to=tip)
+    await bot.send(f"/get {item}")
+    text = bot.next_reply().text
+    assert "Misoprostol storage" in text and "below 25 °C" in text and "note" in text
+
+
+async def test_save_with_nothing_to_save_explains(library_bot):
+    bot = await library_bot()
+    await bot.send("/save")
+    assert "Nothing to save" in bot.next_reply().text
+    await bot.send("/save #tag-only")
+    assert "Nothing to save" in bot.next_reply().text
+
+
+async def test_auto_capture_keeps_documents_and_links_once(library_bot):
+    bot = await library_bot(auto_capture_chats=["telegram:g1"])
+    await bot.send("Useful: https://example.org/kmc-guide", user="amina")
+    await bot.send("Same as above https://EXAMPLE.org/kmc-guide/?utm_medium=x", user="bekele")
+    await bot.send("the checklist", attachments=[pdf("FILE-9", "checklist.pdf")], user="amina")
+    await bot.send("again", attachments=[pdf("FILE-9", "checklist.pdf")], user="chaltu")
+    await bot.send("just chatting, no link")
+    bot.assert_no_replies()
+    await bot.send("/resources")
+    text = bot.next_reply().text
+    assert "(2 items)" in text
+    assert "checklist.pdf" in text and "Useful" in text
+
+
+async def test_auto_capture_ignores_other_chats(library_bot):
+    bot = await library_bot(auto_capture_chats=["telegram:-100999"])
+    await bot.send("Useful: https://example.org/kmc-guide")
+    await bot.send("/resources")
+    assert "library is empty" in bot.next_reply().text
+
+
+async def test_verify_supersede_and_outdated_marks(library_bot):
+    recorder = Recorder()
+    bot = await library_bot(extra={"recorder": recorder})
+    old = await save(bot, "/save https://example.org/pph-2012 PPH guideline 2012 #pph", user="amina")
+    new = await save(bot, "/save https://example.org/pph-2024 PPH guideline 2024 #pph", user="bekele")
+    await bot.send(f"/verify {new}", user="amina")
+    assert "moderator" in bot.next_reply().text
+    await bot.send(f"/verify {new}", user="trainer")
+    assert "verified" in bot.next_reply().text
+    await bot.send(f"/supersede {old} {new}", user="trainer")
+    assert "outdated" in bot.next_reply().text
+    await bot.send("/search pph guideline")
+    lines = bot.next_reply().text.splitlines()
+    assert lines[0].startswith(f"#{new} ✓ PPH guideline 2024")
+    assert lines[1].startswith(f"#{old} PPH guideline 2012") and f"(outdated: see #{new})" in lines[1]
+    verified = recorder.named("ResourceVerified")
+    assert len(verified) == 1
+    event = verified[0]
+    assert event.item_id == new and event.member.uid == "telegram:bekele" and event.verified_by.uid == "telegram:trainer"
+    assert event.community == "default"
+
+
+async def test_delete_by_author_or_moderator_only(library_bot):
+    bot = await library_bot()
+    item = await save(bot, "/save https://example.org/a Apgar score chart", user="amina")
+    await bot.send(f"/delete {item}", user="bekele")
+    assert "Only the member who added" in bot.next_reply().text
+    await bot.send(f"/delete {item}", user="amina")
+    assert "removed" in bot.next_reply().text
+    await bot.send(f"/get {item}")
+    assert f"no library item #{item}" in bot.next_reply().text
+    other = await save(bot, "/save https://example.org/b Ballard score", user="amina")
+    bot.set_platform_role("boss", Role.ADMIN)
+    await bot.send(f"/delete {other}", user="boss")
+    assert "removed" in bot.next_reply().text
+
+
+async def test_unknown_ids_get_a_clear_answer(library_bot):
+    bot = await library_bot()
+    for text in ("/get 42", "/get 99999999999999999999999", "/verify 7", "/delete 0"):
+        await bot.send(text, user="trainer")
+        reply = bot.next_reply().text
+        assert "no library item" in reply, (text, reply)
+    await bot.send("/get abc")
+    assert "whole number" in bot.next_reply().text
+    await bot.send("/supersede 3 3", user="trainer")
+    assert "cannot replace itself" in bot.next_reply().text
+
+
+async def test_items_are_per_community(library_bot):
+    bot = await library_bot(platform="telegram")
+    item = await save(bot, "/save https://example.org/c Cord care")
+    # A direct chat belongs to the default community too; another community's chat does not see it.
+    await bot.send(f"/get {item}", chat="dm")
+    assert "Cord care" in bot.next_reply().text
+
+
+async def test_file_from_another_platform_is_not_resent(make_bot):
+    bot = await make_bot(platform="discord", plugins={"resources"})
+    shared = await bot.send("", attachments=[pdf("DISCORD-REF")])
+    item = await save(bot, "/save Oxytocin protocol", reply_to=shared)
+    await bot.send(f"/get {item}")
+    assert bot.actions(SendFile)[0].file_ref == "DISCORD-REF"
+
+
+async def test_french_replies(library_bot):
+    bot = await library_bot(community={"locale": "fr"})
+    await bot.send("/search")
+    assert "Que faut-il chercher" in bot.next_reply().text
+    item = await save(bot, "/save https://example.org/hpp Protocole hémorragie du post-partum #hpp")
+    await bot.send("/resources")
+    text = bot.next_reply().text
+    assert "Bibliothèque (1 éléments)" in text and f"#{item}" in text and "lien" in text
+    await bot.send("/help")
+    help_text = bot.next_reply().text
+    assert "Chercher dans la bibliothèque" in help_text
+    assert isinstance(bot.actions(Reply)[-1], Reply)
