@@ -39,7 +39,9 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
     value = parse_level(level)
     if value is None:
         raise UsageError(ctx.t("level.unknown_level", level=level[:40]))
-    confirmed = not ctx.config.confirm_levels
+    before = (await store.levels_of(ctx.db, ctx.community.name, user.uid)).get(key)
+    # lowering (or repeating) a confirmed level needs no new confirmation
+    confirmed = not ctx.config.confirm_levels or (before is not None and before[1] and value <= before[0])
     await store.set_level(ctx.db, ctx.community.name, user.uid, key, value, confirmed, ctx.now())
     if confirmed:
         await ctx.reply(ctx.t("level.recorded", module=modules[key], level=_level_name(ctx, value)))

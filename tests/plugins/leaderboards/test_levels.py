@@ -74,6 +74,8 @@ async def test_levels_wait_for_confirmation_when_required(lb):
     bot.new_messages()
     await bot.send("/confirmlevel @amina pph", user="trainer")
     assert bot.next_reply().text == "amina has no level waiting for confirmation in pph."
+    await bot.send("/level pph proficient", user="amina")  # lowering a confirmed level needs no confirmation
+    assert bot.next_reply().text == "Recorded: pph, proficient."
     await bot.send("/confirmlevel @ghost pph", user="trainer")
     assert bot.next_reply().text.startswith("I don't know @ghost here.")
 

@@ -128,3 +128,10 @@ async def test_message_activity_cooldown_length_and_moderation(lb):
         await bot.advance(minutes=11)
         await bot.send("Another useful long message for the group", user="amina")
     assert "3 points in total" in await rank_text(bot)  # daily cap
+
+
+async def test_verifying_ones_own_resource_earns_nothing(lb):
+    bot = await lb()
+    trainer = bot.user("trainer")
+    await bot.deliver(ResourceVerified(community="default", member=trainer, item_id=5, verified_by=trainer))
+    assert "0 points in total" in await rank_text(bot, "trainer")
