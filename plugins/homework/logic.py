@@ -100,8 +100,13 @@ def parse_add(text: str) -> AddRequest:
     if not title or (due is None and every is None) or (due is not None and not due):
         raise UsageError("missing title or due time")
     instructions = " | ".join(rest)
+    module = module_tag(title, instructions, due or "", every or "")
+    due = _MODULE.sub("", due).strip() if due is not None else None
+    every = _MODULE.sub("", every).strip() if every is not None else None
+    if due == "" and every is None:
+        raise UsageError("missing due time")
     return AddRequest(title=title[:MAX_TITLE], instructions=instructions[:MAX_INSTRUCTIONS],
-                      module=module_tag(title, instructions), due=due, every=every)
+                      module=module, due=due, every=every)
 
 
 def series_due_text(due: str) -> str:
