@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import Reply, Role, SendFile
+from core import ChatRef, Role, SendFile
 
 from tests.plugins.resources.conftest import Recorder, pdf, save
 
@@ -126,20 +126,19 @@ async def test_unknown_ids_get_a_clear_answer(library_bot):
     assert "cannot replace itself" in bot.next_reply().text
 
 
-async def test_items_are_per_community(library_bot):
-    bot = await library_bot(platform="telegram")
-    item = await save(bot, "/save https://example.org/c Cord care")
-    # A direct chat belongs to the default community too; another community's chat does not see it.
-    await bot.send(f"/get {item}", chat="dm")
-    assert "Cord care" in bot.next_reply().text
-
-
-async def test_file_from_another_platform_is_not_resent(make_bot):
-    bot = await make_bot(platform="discord", plugins={"resources"})
-    shared = await bot.send("", attachments=[pdf("DISCORD-REF")])
-    item = await save(bot, "/save Oxytocin protocol", reply_to=shared)
-    await bot.send(f"/get {item}")
-    assert bot.actions(SendFile)[0].file_ref == "DISCORD-REF"
+async def test_items_are_per_community(make_bot):
+    config = {"communities": {"cohort": {"chats": ["telegram:g2"]}}, "plugins": {"resources": {}}}
+    bot = await make_bot(platform="telegram", plugins={"resources"}, config=config)
+    cohort_tg = ChatRef(platform="telegram", id="g2", kind="group")
+    shared = await bot.send("", attachments=[pdf("TG-REF")], chat=cohort_tg)
+    item = await save(bot, "/save Cord care leaflet #newborn", reply_to=shared, chat=cohort_tg)
+    await bot.send(f"/get {item}")  # the default community's group
+    assert f"no library item #{item}" in bot.next_reply().text
+    await bot.send("/search cord care")
+    assert "Nothing found" in bot.next_reply().text
+    assert not bot.actions(SendFile)
+    await bot.send(f"/get {item}", chat=cohort_tg)
+    assert bot.actions(SendFile)[0].file_ref == "TG-REF"
 
 
 async def test_french_replies(library_bot):
@@ -153,4 +152,3 @@ async def test_french_replies(library_bot):
     await bot.send("/help")
     help_text = bot.next_reply().text
     assert "Chercher dans la bibliothèque" in help_text
-    assert isinstance(bot.actions(Reply)[-1], Reply)
