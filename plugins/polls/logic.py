@@ -29,6 +29,7 @@ EXPLAIN_KEYS = ("explain", "explanation", "explication")
 _SETTING = re.compile(r"^\s*(?P<key>[^\W\d_]+)\s*[:=]\s*(?P<value>.*)$", re.DOTALL)
 _NUMBERS = re.compile(r"^\s*#?\d{1,3}(?:\s*[,;\s]\s*#?\d{1,3})*\s*$")
 MIN_OPEN = timedelta(minutes=1)
+_PAST_WORDS = {"yesterday", "ago", "last", "hier", "avant-hier", "dernier", "derniere", "passe", "passee"}
 
 
 class PollInputError(Exception):
@@ -248,7 +249,9 @@ def resolve_close(text: str, *, now: datetime, tz: ZoneInfo, maximum: timedelta)
 
 
 def _is_past(text: str, now: datetime, tz: ZoneInfo) -> bool:
-    """Whether `text` reads as a moment that already happened (read from a year ago)."""
+    """Whether `text` reads as a moment that already happened ("yesterday", or a date read from a year ago)."""
+    if set(fold(text).replace("'", " ").split()) & _PAST_WORDS:
+        return True
     try:
         moment = parse_when(text, now=now - timedelta(days=366), tz=tz)
     except (UsageError, ValueError, OverflowError):
