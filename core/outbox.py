@@ -6,8 +6,12 @@
   cap (Telegram: ~1/s per chat, 20/min per group, 30/s overall). Discord's per-route buckets are
   handled by discord.py from the response headers; we only cap the global rate.
 - Errors: a "retry after N s" holds that chat's queue N seconds and retries the same action, so
-  nothing is lost or reordered; transient errors are retried with exponential backoff; permanent ones
-  (bot removed, forbidden) are logged once per chat and reported to whoever awaited the delivery.
+  nothing is lost or reordered (only a higher-priority action queued meanwhile may go first);
+  transient errors are retried with exponential backoff, holding the chat the same way; permanent
+  ones (bot removed, forbidden) are not retried, are logged once per chat and reported to whoever
+  awaited the delivery (and to `on_permanent_failure`).
+- Budgets count messages (replies, DMs, files, polls) per chat and per group; moderation calls only
+  count against the global rate.
 - Long text is split at the platform's limit on line, then word boundaries (see core.text).
 """
 
@@ -24,8 +28,8 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.errors import DeliveryError
-from core.replies import Action, DirectMessage, Priority, Reply, Sent
-from core.text import split_text
+from core.replies import Action, DirectMessage, Priority, Reply, SendFile, SendPoll, Sent
+from core.text import split_text, utf16_len
 
 if TYPE_CHECKING:
     from adapters.base import Adapter
@@ -50,18 +54,32 @@ PLATFORM_BUDGETS: dict[str, Budget] = {
 }
 
 
+# Actions that post a message: the ones Telegram's per-chat and per-group budgets count. Moderation
+# calls (delete, restrict, ban...) only count against the global rate, so cleaning up a spam wave
+# is not slowed to one call per second.
+_MESSAGES = (Reply, DirectMessage, SendFile, SendPoll)
+_SWEEP_EVERY = 1024
+
+
 @dataclass(order=True)
 class _Item:
     priority: int
     seq: int
     action: Action = field(compare=False)
     future: asyncio.Future[Sent | None] = field(compare=False)
+    parts: list[Action] | None = field(default=None, compare=False)  # the split text, once computed
+    sent_parts: int = field(default=0, compare=False)
+    first: Sent | None = field(default=None, compare=False)
+    failures: int = field(default=0, compare=False)  # transient failures of the current part
 
 
 @dataclass
 class _Lane:
     heap: list[_Item] = field(default_factory=list)
     worker: asyncio.Task[None] | None = None
+    current: _Item | None = None
+    held_until: float = -1e18      # monotonic: "retry after" or backoff holds the whole chat until then
+    waiting_until: float | None = None  # monotonic: the worker sleeps on the clock until then
     last_sent: float = -1e18
     minute: deque[float] = field(default_factory=deque)
     warned_permanent: bool = False
@@ -78,41 +96,76 @@ class Outbox:
         self._lanes: dict[str, _Lane] = {}
         self._seq = itertools.count()
         self._global: dict[str, deque[float]] = {}
+        self._changed = asyncio.Event()
         self.on_permanent_failure: Callable[[Action, DeliveryError], None] | None = None
 
     def submit(self, action: Action, priority: Priority | None = None) -> asyncio.Future[Sent | None]:
-        """Queue `action`; the returned future resolves when it was delivered (or failed)."""
+        """Queue `action`; the returned future resolves when it was delivered (or failed).
+
+        Within one chat, actions leave by priority (moderation, replies, reminders, announcements),
+        then in submission order. A long text leaves as several messages, in order.
+        """
         future: asyncio.Future[Sent | None] = asyncio.get_running_loop().create_future()
         key = f"{self._platform(action)}|{action.queue_key}"
         lane = self._lanes.get(key)
         if lane is None:
             lane = self._lanes[key] = _Lane()
+        seq = next(self._seq)
         prio = int(priority if priority is not None else action.default_priority)
-        heapq.heappush(lane.heap, _Item(prio, next(self._seq), action, future))
+        heapq.heappush(lane.heap, _Item(prio, seq, action, future))
         if lane.worker is None or lane.worker.done():
             lane.worker = asyncio.create_task(self._work(key, lane), name=f"practica-outbox-{key}")
+        if seq % _SWEEP_EVERY == 0 and len(self._lanes) > _SWEEP_EVERY:
+            self._sweep()
         return future
 
     async def join(self, timeout: float | None = None) -> bool:
-        """Wait until every queue is empty; False when `timeout` passed first."""
+        """Wait until every queue is empty; False when `timeout` passed first.
+
+        Under a manual (fake) clock a queue that waits for time to pass (a platform's "retry after",
+        a backoff, a rate budget) counts as settled: only the test can move time on.
+        """
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    workers = [lane.worker for lane in self._lanes.values() if lane.worker is not None and not lane.worker.done()]
-                    if not workers:
+                    busy = [lane.worker for lane in self._lanes.values()
+                            if lane.worker is not None and not lane.worker.done() and not self._parked(lane)]
+                    if not busy:
                         return True
-                    await asyncio.wait(workers)
+                    self._changed.clear()
+                    changed = asyncio.ensure_future(self._changed.wait())
+                    try:
+                        await asyncio.wait({*busy, changed}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        changed.cancel()
         except TimeoutError:
             return False
 
+    def _parked(self, lane: _Lane) -> bool:
+        return (self.clock.manual and lane.waiting_until is not None
+                and lane.waiting_until > self.clock.monotonic())
+
     async def close(self) -> None:
         """Cancel the workers; undelivered actions fail their futures."""
+        workers = []
         for lane in self._lanes.values():
-            if lane.worker is not None:
+            if lane.worker is not None and not lane.worker.done():
                 lane.worker.cancel()
-            for item in lane.heap:
-                _fail(item.future, DeliveryError("the bot stopped before this was delivered"))
+                workers.append(lane.worker)
+        await asyncio.gather(*workers, return_exceptions=True)
+        for lane in self._lanes.values():
+            for item in (lane.current, *lane.heap):
+                if item is not None:
+                    _fail(item.future, DeliveryError("the bot stopped before this was delivered"))
         self._lanes.clear()
+
+    def _sweep(self) -> None:
+        """Forget idle chats whose budget windows have expired (keeps memory flat with many chats)."""
+        now = self.clock.monotonic()
+        for key in [k for k, lane in self._lanes.items()
+                    if not lane.heap and (lane.worker is None or lane.worker.done())
+                    and lane.last_sent < now - 60 and lane.held_until < now]:
+            del self._lanes[key]
 
     # --- workers ---------------------------------------------------------------------------
 
@@ -124,36 +177,104 @@ class Outbox:
         return action.user.platform  # type: ignore[attr-defined]
 
     async def _work(self, key: str, lane: _Lane) -> None:
-        while lane.heap:
-            item = heapq.heappop(lane.heap)
-            if item.future.cancelled():
-                continue
-            try:
-                sent = await self._deliver(item.action, lane)
-            except DeliveryError as exc:
-                _fail(item.future, exc)
-            except Exception:  # an adapter bug: never kill the lane
-                log.exception("outbox %s: unexpected error delivering %s", key, type(item.action).__name__)
-                _fail(item.future, DeliveryError("delivery failed"))
-            else:
-                if not item.future.done():
-                    item.future.set_result(sent)
+        """Send the lane's queue, one message (or one part of a long text) per step, best item first.
 
-    async def _deliver(self, action: Action, lane: _Lane) -> Sent | None:
-        platform = self._platform(action)
+        Waiting (hold, budget) happens with the item back in the queue, so what is queued meanwhile
+        with a higher priority goes first, and same-priority items keep their order.
+        """
+        try:
+            while lane.heap:
+                item = heapq.heappop(lane.heap)
+                if item.future.done():  # cancelled by whoever submitted it
+                    continue
+                lane.current = item
+                platform = self._platform(item.action)
+                wait = self._wait_needed(lane, platform, item.action)
+                if wait > 0:
+                    lane.current = None
+                    heapq.heappush(lane.heap, item)
+                    await self._sleep(lane, wait)
+                    continue
+                await self._step(key, lane, item, platform)
+                lane.current = None
+        except asyncio.CancelledError:
+            if lane.current is not None:
+                _fail(lane.current.future, DeliveryError("the bot stopped before this was delivered"))
+                lane.current = None
+            raise
+        finally:
+            self._changed.set()
+
+    async def _sleep(self, lane: _Lane, seconds: float) -> None:
+        lane.waiting_until = self.clock.monotonic() + seconds
+        self._changed.set()
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            lane.waiting_until = None
+
+    async def _step(self, key: str, lane: _Lane, item: _Item, platform: str) -> None:
+        """Try to send the item's next part; requeue the item, or settle its future."""
         adapter = self.adapters.get(platform)
         if adapter is None:
-            raise DeliveryError(f"no adapter for platform {platform!r}", permanent=True)
-        parts = self._split(action, adapter.capabilities.max_text)
-        first: Sent | None = None
-        for part in parts:
-            sent = await self._send_one(adapter, part, lane, platform)
-            first = first or sent
-        return first
+            self._permanent(lane, item, platform, DeliveryError(f"no adapter for platform {platform!r}", permanent=True))
+            return
+        if item.parts is None:
+            item.parts = self._split(item.action, adapter.capabilities.max_text)
+        part = item.parts[item.sent_parts]
+        self._spend(lane, platform, part)
+        budget = self.budgets.get(platform, Budget())
+        try:
+            sent = await adapter.perform(part)
+        except DeliveryError as exc:
+            now = self.clock.monotonic()
+            if exc.retry_after is not None:
+                log.warning("outbox %s: the platform asked to wait %.1f s; holding this chat's queue", key, exc.retry_after)
+                lane.held_until = max(lane.held_until, now + max(0.0, exc.retry_after))
+                heapq.heappush(lane.heap, item)
+                return
+            if exc.permanent:
+                self._permanent(lane, item, platform, exc)
+                return
+            item.failures += 1
+            if item.failures > budget.max_retries:
+                log.warning("outbox %s: giving up on %s after %d attempts: %s", key, type(part).__name__, item.failures, exc)
+                _fail(item.future, exc)
+                return
+            delay = min(60.0, budget.backoff * 2 ** (item.failures - 1))
+            log.info("outbox %s: %s failed (%s); retrying in %.0f s", key, type(part).__name__, exc, delay)
+            lane.held_until = max(lane.held_until, now + delay)
+            heapq.heappush(lane.heap, item)
+            return
+        except Exception:  # an adapter bug: never kill the lane
+            log.exception("outbox %s: unexpected error delivering %s", key, type(part).__name__)
+            _fail(item.future, DeliveryError("delivery failed"))
+            return
+        lane.warned_permanent = False
+        item.failures = 0
+        item.sent_parts += 1
+        item.first = item.first or sent
+        if item.sent_parts < len(item.parts):
+            heapq.heappush(lane.heap, item)  # same priority and seq: stays ahead of later items
+        elif not item.future.done():
+            item.future.set_result(item.first)
+
+    def _permanent(self, lane: _Lane, item: _Item, platform: str, exc: DeliveryError) -> None:
+        """Report a delivery that cannot succeed: logged once per chat, never retried."""
+        if not lane.warned_permanent:
+            lane.warned_permanent = True
+            log.warning("outbox %s: cannot deliver %s to %s: %s", platform, type(item.action).__name__,
+                        item.action.queue_key, exc)
+        if self.on_permanent_failure is not None:
+            try:
+                self.on_permanent_failure(item.action, exc)
+            except Exception:
+                log.exception("outbox: the permanent-failure callback failed")
+        _fail(item.future, exc)
 
     @staticmethod
     def _split(action: Action, limit: int) -> list[Action]:
-        if not isinstance(action, (Reply, DirectMessage)) or len(action.text.encode("utf-16-le")) // 2 <= limit:
+        if not isinstance(action, (Reply, DirectMessage)) or utf16_len(action.text) <= limit:
             return [action]
         chunks = split_text(action.text, limit)
         parts: list[Action] = []
@@ -166,37 +287,16 @@ class Outbox:
                 parts.append(replace(action, text=chunk, buttons=action.buttons if last else ()))
         return parts
 
-    async def _send_one(self, adapter: Adapter, action: Action, lane: _Lane, platform: str) -> Sent | None:
-        budget = self.budgets.get(platform, Budget())
-        attempt = 0
-        while True:
-            await self._wait_budget(budget, lane, platform, action)
-            try:
-                return await adapter.perform(action)
-            except DeliveryError as exc:
-                if exc.retry_after is not None:
-                    log.warning("outbox %s: platform asked to wait %.1f s; holding this chat's queue", platform, exc.retry_after)
-                    await self.clock.sleep(exc.retry_after)
-                    continue
-                if exc.permanent:
-                    if not lane.warned_permanent:
-                        lane.warned_permanent = True
-                        log.warning("outbox %s: cannot deliver %s to %s: %s", platform, type(action).__name__, action.queue_key, exc)
-                    if self.on_permanent_failure is not None:
-                        self.on_permanent_failure(action, exc)
-                    raise
-                attempt += 1
-                if attempt > budget.max_retries:
-                    log.warning("outbox %s: giving up on %s after %d attempts: %s", platform, type(action).__name__, attempt, exc)
-                    raise
-                await self.clock.sleep(min(60.0, budget.backoff * 2 ** (attempt - 1)))
+    # --- budgets -----------------------------------------------------------------------------
 
-    async def _wait_budget(self, budget: Budget, lane: _Lane, platform: str, action: Action) -> None:
-        if not (budget.chat_gap or budget.group_per_minute or budget.global_per_second):
-            return
-        while True:
-            now = self.clock.monotonic()
-            wait = 0.0
+    def _wait_needed(self, lane: _Lane, platform: str, action: Action) -> float:
+        """Seconds to wait before `action` may leave: the chat's hold, then the platform's budgets."""
+        now = self.clock.monotonic()
+        wait = lane.held_until - now
+        budget = self.budgets.get(platform)
+        if budget is None:
+            return wait
+        if isinstance(action, _MESSAGES):
             if budget.chat_gap:
                 wait = max(wait, lane.last_sent + budget.chat_gap - now)
             chat = getattr(action, "chat", None)
@@ -205,19 +305,27 @@ class Outbox:
                     lane.minute.popleft()
                 if len(lane.minute) >= budget.group_per_minute:
                     wait = max(wait, lane.minute[0] + 60 - now)
-            if budget.global_per_second:
-                window = self._global.setdefault(platform, deque())
-                while window and window[0] <= now - 1:
-                    window.popleft()
-                if len(window) >= budget.global_per_second:
-                    wait = max(wait, window[0] + 1 - now)
-            if wait <= 0:
-                lane.last_sent = now
+        if budget.global_per_second:
+            window = self._global.setdefault(platform, deque())
+            while window and window[0] <= now - 1:
+                window.popleft()
+            if len(window) >= budget.global_per_second:
+                wait = max(wait, window[0] + 1 - now)
+        return wait
+
+    def _spend(self, lane: _Lane, platform: str, action: Action) -> None:
+        """Record a send against the budgets (called right before the adapter is asked)."""
+        budget = self.budgets.get(platform)
+        if budget is None:
+            return
+        now = self.clock.monotonic()
+        if isinstance(action, _MESSAGES):
+            lane.last_sent = now
+            chat = getattr(action, "chat", None)
+            if budget.group_per_minute and chat is not None and chat.kind != "direct":
                 lane.minute.append(now)
-                if budget.global_per_second:
-                    self._global[platform].append(now)
-                return
-            await self.clock.sleep(wait)
+        if budget.global_per_second:
+            self._global.setdefault(platform, deque()).append(now)
 
 
 def _fail(future: asyncio.Future[Sent | None], error: DeliveryError) -> None:
