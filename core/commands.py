@@ -65,17 +65,22 @@ class Command:
         args = self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params)
         return f"{prefix}{self.name} {args}".rstrip()
 
-    def parse(self, text: str, prefix: str = "/") -> list[Any]:
-        """Turn the text after the command name into handler arguments, or raise UsageError."""
+    def parse(self, text: str, prefix: str = "/", t: Translate | None = None) -> list[Any]:
+        """Turn the text after the command name into handler arguments, or raise UsageError.
+
+        `t(key, **params)` renders the core's messages in the reader's language (English by default).
+        """
+        t = t or _english
         if len(text) > MAX_ARGUMENTS_TEXT:
-            raise UsageError(f"That is too long for /{self.name} ({len(text)} characters; at most {MAX_ARGUMENTS_TEXT}).")
+            raise UsageError(t("error.too_long", command=self.name, length=len(text), limit=MAX_ARGUMENTS_TEXT))
+        usage = self.usage(prefix)
         values: list[Any] = []
         position = 0
         for param in self.params:
             if param.kind is Text:
                 rest = text[position:].strip()
                 if not rest and not param.optional:
-                    raise UsageError(f"Usage: {self.usage(prefix)}")
+                    raise UsageError(t("error.usage", usage=usage))
                 values.append(rest if rest else param.default)
                 position = len(text)
                 break
@@ -84,28 +89,44 @@ class Command:
                 if param.optional:
                     values.append(param.default)
                     continue
-                raise UsageError(f"Usage: {self.usage(prefix)}")
+                raise UsageError(t("error.usage", usage=usage))
             position = match.end()
             raw = match.group(1) if match.group(1) is not None else match.group(2)
-            values.append(_convert(raw, param, self, prefix))
+            values.append(_convert(raw, param, usage, t))
         if text[position:].strip() and (not self.params or self.params[-1].kind is not Text):
-            raise UsageError(f"Too many arguments. Usage: {self.usage(prefix)}")
+            raise UsageError(t("error.too_many", usage=usage))
         return values
 
 
-def _convert(raw: str, param: Param, cmd: Command, prefix: str) -> Any:
+Translate = Callable[..., str]
+
+_ENGLISH = {
+    "error.usage": "Usage: {usage}",
+    "error.too_many": "Too many arguments. Usage: {usage}",
+    "error.not_integer": "{name} should be a whole number, not {value}. Usage: {usage}",
+    "error.not_number": "{name} should be a number, not {value}. Usage: {usage}",
+    "error.too_long": "That is too long for /{command} ({length} characters; at most {limit}).",
+}
+
+
+def _english(key: str, **params: Any) -> str:
+    return _ENGLISH[key].format(**params)
+
+
+def _convert(raw: str, param: Param, usage: str, t: Translate) -> Any:
+    shown = repr(raw[:40])
     if param.kind is int:
         try:
             return int(raw.lstrip("#"))
         except ValueError:
-            raise UsageError(f"{param.name} should be a whole number, not {raw[:40]!r}. Usage: {cmd.usage(prefix)}") from None
+            raise UsageError(t("error.not_integer", name=param.name, value=shown, usage=usage)) from None
     if param.kind is float:
         try:
             value = float(raw)
         except ValueError:
-            raise UsageError(f"{param.name} should be a number, not {raw[:40]!r}. Usage: {cmd.usage(prefix)}") from None
+            raise UsageError(t("error.not_number", name=param.name, value=shown, usage=usage)) from None
         if value != value or value in (float("inf"), float("-inf")):
-            raise UsageError(f"{param.name} should be a number. Usage: {cmd.usage(prefix)}")
+            raise UsageError(t("error.not_number", name=param.name, value=shown, usage=usage))
         return value
     return raw
 

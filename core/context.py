@@ -225,6 +225,15 @@ class Context:
         """Active members seen in this community (bots excluded)."""
         return await self.runtime.members.members(self.community.name)
 
+    def for_community(self, name: str) -> Context:
+        """A context of this plugin for another community (startup hooks and jobs use it)."""
+        return Context(self.runtime, self.plugin, self.runtime.config.communities[name], None)
+
+    def communities(self) -> list[Context]:
+        """One context per configured community where this plugin is enabled."""
+        return [self.for_community(name) for name, community in self.runtime.config.communities.items()
+                if self.plugin not in community.disabled_plugins]
+
     def plugin_enabled(self, name: str) -> bool:
         """Whether plugin `name` runs in this community (to explain a missing feature, never to import it)."""
         info = self.runtime.loaded.infos.get(name)

@@ -172,7 +172,8 @@ class Dispatcher:
         ctx = Context(rt, cmd.plugin, community, event)
         try:
             await self._check_allowed(ctx, cmd, event)
-            args = cmd.parse(rest, rt.config.practica.prefix)
+            args = cmd.parse(rest, rt.config.practica.prefix,
+                             lambda key, **params: rt.translator.text("core", ctx.locale, key, **params))
             self._check_cooldown(ctx, cmd, event.author)
             async with asyncio.timeout(rt.runner.budget):
                 await cmd.handler(ctx, *args)

@@ -198,6 +198,7 @@ class Bot:
         await self.runtime.stop()
         fresh = await self.build(self.clock, self.database)
         self.runtime, self.adapter = fresh.runtime, fresh.adapter
+        self._seen = 0
 
     # --- what the bot did -------------------------------------------------------------------------
 
