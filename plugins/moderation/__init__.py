@@ -1,0 +1,80 @@
+"""Moderation: verified joining, code of conduct, moderator actions with a case log, automatic rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core import (ButtonPressed, Command, Context, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
+                  hookimpl)
+from plugins.moderation import actions, commands, filtering, membership, memory, review_commands, store
+from plugins.moderation.config import ModerationConfig
+
+
+class Plugin:
+    """Verified joining, code of conduct, moderator actions with a case log, and automatic rules."""
+
+    @hookimpl
+    def practica_config_schema(self) -> type:
+        return ModerationConfig
+
+    @hookimpl
+    def practica_register_commands(self) -> Iterable[Command]:
+        return (*commands.ALL, *review_commands.ALL)
+
+    @hookimpl
+    def practica_register_migrations(self) -> tuple[str, ...]:
+        return store.MIGRATIONS
+
+    @hookimpl
+    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+        return {
+            actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
+            membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
+            membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
+        }
+
+    @hookimpl
+    async def practica_startup(self, ctx: Context) -> None:
+        await memory.load(ctx)
+
+    @hookimpl
+    async def practica_filter_message(self, event: MessageEvent, ctx: Context) -> Verdict | None:
+        return await filtering.filter_message(event, ctx)
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        if event.chat.is_direct:
+            await membership.on_direct_message(event, ctx)
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if isinstance(event, ButtonPressed):
+            if event.data.startswith("mod:"):
+                await review_commands.on_button(event, ctx)
+        elif isinstance(event, JoinRequest):
+            await membership.start(ctx, event.member, event.chat)
+        elif isinstance(event, MemberJoined):
+            await _member_joined(event, ctx)
+
+    @hookimpl
+    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+        if not erase:
+            return await store.export_member(ctx.db, member) or None
+        summary = await store.erase_member(ctx.db, member)
+        mod = memory.state(ctx)
+        mod.accepted = {k: v for k, v in mod.accepted.items() if k[1] != member}
+        mod.gated = {k for k in mod.gated if k[1] != member}
+        mod.questionnaires.pop(member, None)
+        return summary
+
+
+async def _member_joined(event: MemberJoined, ctx: Context) -> None:
+    """Without join requests (Discord), a new unverified member is gated by the questionnaire."""
+    if event.via_join_request or ctx.capabilities(event.chat.platform).join_requests:
+        return
+    if ctx.community.role_of(event.member) >= Role.TRUSTED:
+        return
+    if await store.is_verified(ctx.db, ctx.community.name, event.member.uid):
+        return
+    await membership.start(ctx, event.member, event.chat)

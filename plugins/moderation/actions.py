@@ -1,0 +1,190 @@
+"""Cases and sanctions: open a numbered case, carry out the action, schedule its end, tell people.
+
+Every action, manual or automatic, goes through `open_case`; `sanction` adds the platform action
+(Restrict, Kick, Ban...), the timed lift job and the warn ladder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from core import (Ban, Button, ChatRef, Context, DeleteMessage, DeliveryError, Job, Kick, MessageEvent, Restrict, Role,
+                  Unban, Unrestrict, User)
+from plugins.moderation import logic, memory, store
+from plugins.moderation.events import CaseOpened
+
+LIFT_JOB = "lift"
+ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
+
+
+# --------------------------------------------------------------------------------------- chats and people
+
+
+def member_chats(ctx: Context, member: User, extra: Iterable[str] = ()) -> list[str]:
+    """Chat keys where an action on `member` applies: the community's chats on their platform + `extra`."""
+    keys = [c.key for c in ctx.community_chats(member.platform)]
+    chat = ctx.chat
+    if chat is not None and not chat.is_direct and chat.platform == member.platform:
+        keys.append(chat.key)
+    keys.extend(extra)
+    return list(dict.fromkeys(keys))
+
+
+def chat_ref(key: str) -> ChatRef:
+    platform, _, chat_id = key.partition(":")
+    return ChatRef(platform=platform, id=chat_id, kind="group")
+
+
+async def to_moderators(ctx: Context, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+    """Post to the review chat, or (none configured) DM every configured moderator."""
+    review = ctx.configured_chat(ctx.community.review_chat)
+    if review is not None:
+        await ctx.send(review, text, buttons=buttons if ctx.capabilities(review.platform).buttons else ())
+        return
+    for uid, role in sorted(ctx.community.roles.items()):
+        platform, _, user_id = uid.partition(":")
+        if role >= Role.MODERATOR and platform in ctx.runtime.adapters:
+            caps = ctx.capabilities(platform)
+            await ctx.dm(store.user_from(uid, user_id), text, buttons=buttons if caps.buttons else ())
+
+
+async def to_log(ctx: Context, text: str) -> None:
+    log_chat = ctx.configured_chat(ctx.community.log_chat)
+    if log_chat is not None:
+        await ctx.send(log_chat, text, silent=True)
+
+
+async def dm_quietly(ctx: Context, user: User, text: str, *, wait: bool = False, buttons=()) -> bool:  # type: ignore[no-untyped-def]
+    """DM a member; False when the platform refuses (they never opened a chat with the bot)."""
+    try:
+        await ctx.dm(user, text, wait=wait, buttons=buttons)
+        return True
+    except DeliveryError:
+        ctx.log.info("could not DM a member about a moderation action")
+        return False
+
+
+# --------------------------------------------------------------------------------------- cases
+
+
+def describe(ctx: Context, case: store.Case) -> str:
+    """One case as text (reader's language, community time zone)."""
+    text = ctx.t("case.line", number=case.number, action=ctx.t(f"action.{case.action}"), member=case.member_name,
+                 actor=case.actor_name, when=ctx.format_time(case.created_at),
+                 reason=case.reason or ctx.t("case.no_reason"))
+    if case.expires_at is not None:
+        text += " " + ctx.t("case.until", when=ctx.format_time(case.expires_at))
+    if case.evidence_excerpt:
+        text += " " + ctx.t("case.evidence", excerpt=case.evidence_excerpt)
+    if case.status != "open":
+        text += " " + ctx.t(f"case.status.{case.status}")
+    return text
+
+
+async def open_case(ctx: Context, *, action: str, member: User, actor: User | None, rule: str = "", reason: str = "",
+                    points: int = 0, evidence: MessageEvent | None = None, evidence_chat: str | None = None,
+                    evidence_id: str | None = None, evidence_text: str = "", keep_excerpt: bool = True,
+                    expires_at: datetime | None = None) -> store.Case:
+    """Store a numbered case, post it to the log chat and announce CaseOpened.
+
+    The evidence is a message id and a short excerpt only (none at all for privacy flags).
+    """
+    if evidence is not None:
+        evidence_chat, evidence_id, evidence_text = evidence.chat.key, evidence.id, evidence.text
+    elif evidence_chat is None and ctx.chat is not None and not ctx.chat.is_direct:
+        evidence_chat = ctx.chat.key
+    excerpt = logic.excerpt(evidence_text) if keep_excerpt else ""
+    actor_name = actor.mention if actor is not None else ctx.t("actor.rule", rule=rule or action)
+    case = await store.insert_case(ctx.db, community=ctx.community.name, action=action, member=member, actor=actor,
+                                   actor_name=actor_name, reason=reason, points=points, chat=evidence_chat,
+                                   evidence_id=evidence_id, evidence_excerpt=excerpt, created_at=ctx.now(),
+                                   expires_at=expires_at)
+    await to_log(ctx, describe(ctx, case))
+    await ctx.emit(CaseOpened(community=ctx.community.name, case_number=case.number, action=action, member=member))
+    return case
+
+
+# --------------------------------------------------------------------------------------- sanctions
+
+
+async def sanction(ctx: Context, *, action: str, member: User, actor: User | None, reason: str, rule: str = "",
+                   duration: timedelta | None = None, evidence: MessageEvent | None = None,
+                   chats: Iterable[str] = ()) -> store.Case:
+    """Open a case for warn/mute/kick/ban and carry it out; a warning may climb the ladder."""
+    expires = ctx.now() + duration if duration is not None else None
+    keys = member_chats(ctx, member, chats)
+    case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
+                           points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires)
+    appeal = ctx.t("appeal.how", command=f"{ctx.prefix}appeal {case.number}")
+    when = ctx.format_time(expires) if expires is not None else ""
+    reason_text = reason or ctx.t("case.no_reason")
+    mod = memory.state(ctx)
+    if action == "warn":
+        await dm_quietly(ctx, member, ctx.t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
+    elif action == "mute":
+        mod.muted[(ctx.community.name, member.uid)] = expires
+        for key in keys:
+            await ctx.act(Restrict(chat=chat_ref(key), user=member, reason=reason, until=expires))
+        notice = ctx.t("notice.mute_until", when=when) if expires else ctx.t("notice.mute")
+        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal)
+    elif action in ("kick", "ban"):
+        if action == "ban":
+            notice = ctx.t("notice.ban_until", when=when) if expires else ctx.t("notice.ban")
+        else:
+            notice = ctx.t("notice.kick")
+        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal, wait=True)
+        for key in keys:
+            chat = chat_ref(key)
+            await ctx.act(Ban(chat=chat, user=member, reason=reason, until=expires) if action == "ban"
+                          else Kick(chat=chat, user=member, reason=reason))
+    if expires is not None and action in ("mute", "ban"):
+        await ctx.jobs.schedule(LIFT_JOB, expires, key=lift_key(ctx.community.name, member.uid, action), replace=True,
+                                payload={"case": case.id, "chats": keys})
+    if action == "warn":
+        await climb_ladder(ctx, member, evidence, keys)
+    return case
+
+
+def lift_key(community: str, uid: str, action: str) -> str:
+    return f"lift:{community}:{uid}:{action}"
+
+
+async def climb_ladder(ctx: Context, member: User, evidence: MessageEvent | None, chats: list[str]) -> None:
+    """Apply the ladder step crossed by the newest warning, if any (only unexpired warnings count)."""
+    config = ctx.config
+    since = ctx.now() - timedelta(days=config.warn_expiry_days)
+    after = await store.active_points(ctx.db, ctx.community.name, member.uid, since)
+    step = logic.ladder_step(logic.parse_ladder(config.ladder), after - 1, after)
+    if step is None:
+        return
+    duration = logic.clamp_mute(step.duration, member.platform) if step.action == "mute" else step.duration
+    await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", points=step.points),
+                   reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats)
+
+
+async def lift(ctx: Context, case: store.Case, chats: Iterable[str], status: str) -> None:
+    """End a mute or ban now (time is up, or an appeal was accepted)."""
+    member = case.member
+    memory.state(ctx).muted.pop((ctx.community.name, member.uid), None)
+    for key in chats:
+        chat = chat_ref(key)
+        if case.action == "mute":
+            await ctx.act(Unrestrict(chat=chat, user=member))
+        elif case.action == "ban":
+            await ctx.act(Unban(chat=chat, user=member))
+    await store.set_case_status(ctx.db, case.id, status)
+    await ctx.jobs.cancel(lift_key(ctx.community.name, member.uid, case.action))
+
+
+async def run_lift(ctx: Context, job: Job) -> None:
+    """Job: a timed mute or ban ends on time (survives restarts: the job is stored)."""
+    case = await store.get_case_by_id(ctx.db, int(job.payload["case"]))
+    if case is None or case.status != "open":
+        return
+    await lift(ctx, case, job.payload.get("chats", []), "expired")
+    await to_log(ctx, ctx.t("case.ended", number=case.number, member=case.member_name))
+
+
+async def delete(ctx: Context, event: MessageEvent) -> None:
+    await ctx.act(DeleteMessage(chat=event.chat, message_id=event.id))

@@ -1,0 +1,123 @@
+"""`practica_filter_message`: the hot path. Runs for every message, so it stays in memory.
+
+Order: members waiting for approval, muted members and members who have not accepted the current
+code of conduct are stopped first (their message is removed); then flood, blocklist, mass mentions
+and links (trusted members and moderators are exempt); finally the privacy guard, which only flags.
+A stopped message returns a Verdict, so no other plugin sees it and it earns no points.
+"""
+
+from __future__ import annotations
+
+from core import Button, Context, MessageEvent, Role, Verdict
+from plugins.moderation import actions, logic, memory, membership
+
+ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
+PRIVACY_BUTTON = "mod:pv:"
+
+
+def _always_allowed(ctx: Context, text: str) -> bool:
+    prefix = ctx.prefix
+    if not text.startswith(prefix):
+        return False
+    word = text[len(prefix):].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > len(prefix) else ""
+    return word in ALWAYS_ALLOWED
+
+
+async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
+    if event.chat.is_direct:
+        return None
+    compiled = memory.rules(ctx)
+    config = compiled.config
+    mod = memory.state(ctx)
+    author = event.author
+    slot = (ctx.community.name, author.uid)
+
+    # --- gates: waiting for approval, muted, code of conduct not accepted ---------------------------
+    gate = None
+    if slot in mod.gated:
+        gate = "pending"
+    elif slot in mod.muted:
+        until = mod.muted[slot]
+        if until is not None and until <= ctx.now():
+            del mod.muted[slot]
+        else:
+            gate = "muted"
+    elif config.require_accept and config.rules and mod.accepted.get(slot) != config.rules_version:
+        gate = "accept"
+    if gate is not None and not _always_allowed(ctx, event.text):
+        if await memory.role(ctx, author) < Role.MODERATOR:
+            await actions.delete(ctx, event)
+            if gate != "muted":
+                await membership.remind(ctx, author, gate)
+            return Verdict(f"moderation: {gate}")
+
+    # --- automatic rules (trusted members and moderators are exempt) --------------------------------
+    text = event.text
+    flood = compiled.flood_messages > 0 and mod.flood.hit(slot[0] + "|" + slot[1], event.timestamp.timestamp(),
+                                                         compiled.flood_messages, compiled.flood_seconds)
+    hit = None if flood else compiled.blocked(text)
+    mentions = hit is None and not flood and compiled.too_many_mentions(text, len(event.mentions))
+    host = None if (flood or hit or mentions) else compiled.untrusted_link(text)
+    if flood or hit or mentions or host:
+        if await memory.role(ctx, author) >= Role.TRUSTED:
+            return None
+        await actions.delete(ctx, event)
+        if flood:
+            duration = logic.clamp_mute(logic.parse_duration_text(config.flood_mute), author.platform)
+            await actions.sanction(ctx, action="mute", member=author, actor=None, rule=ctx.t("rule.flood"),
+                                   reason=ctx.t("reason.flood", count=compiled.flood_messages,
+                                                seconds=int(compiled.flood_seconds)),
+                                   duration=duration, evidence=event)
+            return Verdict("moderation: flood")
+        if hit is not None:
+            await _auto(ctx, event, hit.action, ctx.t("rule.blocklist"), ctx.t("reason.blocklist"))
+            return Verdict("moderation: blocklist")
+        if mentions:
+            await _auto(ctx, event, config.mentions_action, ctx.t("rule.mentions"),
+                        ctx.t("reason.mentions", max=compiled.max_mentions))
+            return Verdict("moderation: mentions")
+        await _link(ctx, event, host or "", config.link_policy)
+        return Verdict("moderation: link")
+
+    # --- privacy guard: flag privately, never delete ------------------------------------------------
+    if compiled.looks_private(text) and await memory.role(ctx, author) < Role.MODERATOR:
+        await _flag_privacy(ctx, event)
+    return None
+
+
+async def _auto(ctx: Context, event: MessageEvent, action: str, rule: str, reason: str) -> None:
+    """A rule matched and the message is already deleted: delete-only case, or a warning / mute."""
+    if action == "delete":
+        case = await actions.open_case(ctx, action="delete", member=event.author, actor=None, rule=rule, reason=reason,
+                                       evidence=event)
+        await actions.dm_quietly(ctx, event.author, ctx.t("notice.removed", reason=reason, number=case.number))
+    elif action == "warn":
+        await actions.sanction(ctx, action="warn", member=event.author, actor=None, rule=rule, reason=reason, evidence=event)
+    else:
+        duration = logic.clamp_mute(logic.parse_duration_text(ctx.config.flood_mute), event.author.platform)
+        await actions.sanction(ctx, action="mute", member=event.author, actor=None, rule=rule, reason=reason,
+                               duration=duration, evidence=event)
+
+
+async def _link(ctx: Context, event: MessageEvent, host: str, policy: str) -> None:
+    reason = ctx.t("reason.link", host=host)
+    if policy == "review":
+        case = await actions.open_case(ctx, action="held", member=event.author, actor=None, rule=ctx.t("rule.links"),
+                                       reason=reason, evidence=event)
+        await actions.to_moderators(ctx, ctx.t("held.review", number=case.number, member=event.author.mention,
+                                               host=host, text=logic.excerpt(event.text, 300)))
+        await actions.dm_quietly(ctx, event.author, ctx.t("notice.held", host=host))
+    else:
+        case = await actions.open_case(ctx, action="delete", member=event.author, actor=None, rule=ctx.t("rule.links"),
+                                       reason=reason, evidence=event)
+        await actions.dm_quietly(ctx, event.author, ctx.t("notice.removed", reason=reason, number=case.number))
+
+
+async def _flag_privacy(ctx: Context, event: MessageEvent) -> None:
+    """Flag a possible patient identifier to the moderators (no excerpt is stored or forwarded)."""
+    case = await actions.open_case(ctx, action="privacy", member=event.author, actor=None, rule=ctx.t("rule.privacy"),
+                                   reason=ctx.t("reason.privacy"), evidence=event, keep_excerpt=False)
+    title = event.chat.title or event.chat.key
+    buttons = ((Button(ctx.t("button.remove_remind"), f"{PRIVACY_BUTTON}{case.id}"),),)
+    await actions.to_moderators(ctx, ctx.t("privacy.flag", number=case.number, member=event.author.mention, chat=title,
+                                           message=event.id, command=f"{ctx.prefix}redact {case.number}"), buttons)

@@ -1,0 +1,138 @@
+"""Join review, appeals, code of conduct and privacy commands, and the buttons that do the same."""
+
+from __future__ import annotations
+
+from core import (ButtonPressed, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
+                  command)
+from plugins.moderation import actions, appeals, filtering, membership, store
+
+
+def _actor(ctx: Context):  # type: ignore[no-untyped-def]
+    user = ctx.user
+    assert user is not None
+    return user
+
+
+# --------------------------------------------------------------------------------------- join requests
+
+
+@command("approve", help="Approve a join request: /approve 4", role=Role.MODERATOR)
+async def approve_command(ctx: Context, request: int) -> None:
+    await ctx.reply(await membership.approve(ctx, request, _actor(ctx)))
+
+
+@command("deny", help="Deny a join request: /deny 4 [reason]", role=Role.MODERATOR)
+async def deny_command(ctx: Context, request: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await membership.deny(ctx, request, _actor(ctx), reason.strip()[:300]))
+
+
+# --------------------------------------------------------------------------------------- appeals
+
+
+@command("appeal", help="Contest a moderation case, in a private chat with me: /appeal 12 why", where="direct")
+async def appeal_command(ctx: Context, case: int, why: Text = Text("")) -> None:
+    await ctx.reply(await appeals.file(ctx, _actor(ctx), case, why))
+
+
+@command("appeals", help="List the appeals waiting for a decision.", role=Role.MODERATOR)
+async def appeals_command(ctx: Context) -> None:
+    await ctx.reply(await appeals.pending(ctx))
+
+
+@command("appeal_accept", help="Accept an appeal and lift the action: /appeal_accept 3", role=Role.MODERATOR)
+async def appeal_accept_command(ctx: Context, appeal: int) -> None:
+    await ctx.reply(await appeals.decide(ctx, appeal, _actor(ctx), True))
+
+
+@command("appeal_refuse", help="Refuse an appeal: /appeal_refuse 3 [reason]", role=Role.MODERATOR)
+async def appeal_refuse_command(ctx: Context, appeal: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await appeals.decide(ctx, appeal, _actor(ctx), False, reason.strip()[:300]))
+
+
+# --------------------------------------------------------------------------------------- code of conduct
+
+
+@command("rules", help="Show the code of conduct.", aliases=("regles",))
+async def rules_command(ctx: Context) -> None:
+    if not ctx.config.rules.strip():
+        await ctx.reply(ctx.t("rules.none"))
+        return
+    user = _actor(ctx)
+    if ctx.config.require_accept and not _accepted(ctx, user.uid):
+        await ctx.reply(membership.rules_text(ctx), buttons=membership.accept_buttons(ctx))
+    else:
+        await ctx.reply(ctx.t("rules.show_accepted", version=ctx.config.rules_version, rules=ctx.config.rules.strip()))
+
+
+def _accepted(ctx: Context, uid: str) -> bool:
+    from plugins.moderation import memory
+
+    return memory.has_accepted(ctx, uid)
+
+
+@command("accept", help="Accept the code of conduct so you can post.", aliases=("accepter",))
+async def accept_command(ctx: Context) -> None:
+    await membership.accept(ctx, _actor(ctx), ctx.chat)
+
+
+# --------------------------------------------------------------------------------------- privacy
+
+
+@command("redact", help="Remove a message flagged for patient details and remind its author kindly: /redact 7",
+         role=Role.MODERATOR)
+async def redact_command(ctx: Context, case: int) -> None:
+    found = await store.get_case(ctx.db, ctx.community.name, case)
+    if found is None or found.action != "privacy":
+        raise NotFound(ctx.t("privacy.unknown", number=case))
+    await ctx.reply(await remove_and_remind(ctx, found))
+
+
+async def remove_and_remind(ctx: Context, case: store.Case) -> str:
+    if case.status != "open":
+        return ctx.t("privacy.already", number=case.number)
+    if case.chat and case.evidence_id:
+        await ctx.act(DeleteMessage(chat=actions.chat_ref(case.chat), message_id=case.evidence_id))
+    await store.set_case_status(ctx.db, case.id, "removed")
+    await actions.dm_quietly(ctx, case.member, ctx.t("privacy.reminder"))
+    return ctx.t("privacy.done", number=case.number)
+
+
+# --------------------------------------------------------------------------------------- buttons
+
+
+async def on_button(event: ButtonPressed, ctx: Context) -> None:
+    """Buttons carry `mod:<kind>:<id>`; each does what the matching command does."""
+    data = event.data
+    try:
+        if data.startswith(membership.ACCEPT_BUTTON):
+            ctx = membership.bind(ctx, data[len(membership.ACCEPT_BUTTON):])
+            await membership.accept(ctx, event.user, None if event.chat.is_direct else event.chat)
+        elif data.startswith(membership.APPROVE_BUTTON):
+            await ctx.reply(await membership.approve(ctx, _number(data), event.user))
+        elif data.startswith(membership.DENY_BUTTON):
+            await ctx.reply(await membership.deny(ctx, _number(data), event.user, ""))
+        elif data.startswith(appeals.ACCEPT_BUTTON):
+            await ctx.reply(await appeals.decide(ctx, _number(data), event.user, True))
+        elif data.startswith(appeals.REFUSE_BUTTON):
+            await ctx.reply(await appeals.decide(ctx, _number(data), event.user, False))
+        elif data.startswith(filtering.PRIVACY_BUTTON):
+            case = await store.get_case_by_id(ctx.db, _number(data))
+            if case is None:
+                raise NotFound(ctx.t("privacy.unknown", number="?"))
+            ctx = membership.bind(ctx, case.community)
+            if await ctx.role_of(event.user) < Role.MODERATOR:
+                raise PermissionDenied(ctx.t("moderators_only"))
+            await ctx.reply(await remove_and_remind(ctx, case))
+    except CommandError as error:
+        await ctx.reply(str(error))
+
+
+def _number(data: str) -> int:
+    try:
+        return int(data.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        raise UsageError("?") from None
+
+
+ALL = (approve_command, deny_command, appeal_command, appeals_command, appeal_accept_command, appeal_refuse_command,
+       rules_command, accept_command, redact_command)

@@ -1,0 +1,359 @@
+"""SQL of the moderation plugin: cases, join requests, code-of-conduct acceptances, appeals.
+
+Timestamps are stored as UTC ISO text ("2026-11-26T09:00:00Z"), which sorts like the time it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from core import Storage, User
+
+MIGRATIONS = (
+    """
+    CREATE TABLE moderation_cases (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        member_uid TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        actor_uid TEXT,
+        actor_name TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        points INTEGER NOT NULL DEFAULT 0,
+        chat TEXT,
+        evidence_id TEXT,
+        evidence_excerpt TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        status TEXT NOT NULL DEFAULT 'open',
+        UNIQUE (community, number)
+    );
+    CREATE INDEX moderation_cases_member ON moderation_cases (community, member_uid);
+    CREATE TABLE moderation_requests (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL,
+        member_uid TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        member_handle TEXT,
+        chat TEXT NOT NULL,
+        status TEXT NOT NULL,
+        answers TEXT NOT NULL DEFAULT '[]',
+        approvals TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX moderation_requests_member ON moderation_requests (member_uid, status);
+    CREATE TABLE moderation_acceptances (
+        community TEXT NOT NULL,
+        member_uid TEXT NOT NULL,
+        version TEXT NOT NULL,
+        accepted_at TEXT NOT NULL,
+        PRIMARY KEY (community, member_uid)
+    );
+    CREATE TABLE moderation_appeals (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL,
+        case_number INTEGER NOT NULL,
+        member_uid TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX moderation_appeals_status ON moderation_appeals (community, status);
+    """,
+)
+
+ERASED = "erased member"
+OPEN_REQUEST = ("questionnaire", "pending")
+
+
+def stamp(when: datetime | None) -> str | None:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
+
+
+def parse_stamp(text: str | None) -> datetime | None:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if text else None
+
+
+def user_from(uid: str, name: str, handle: str | None = None) -> User:
+    platform, _, user_id = uid.partition(":")
+    return User(platform=platform, id=user_id, name=name, handle=handle)
+
+
+# --------------------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: int
+    community: str
+    number: int
+    action: str
+    member_uid: str
+    member_name: str
+    actor_uid: str | None
+    actor_name: str
+    reason: str
+    points: int
+    chat: str | None
+    evidence_id: str | None
+    evidence_excerpt: str
+    created_at: datetime
+    expires_at: datetime | None
+    status: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> Case:
+        values = dict(row)
+        values["created_at"] = parse_stamp(values["created_at"])
+        values["expires_at"] = parse_stamp(values["expires_at"])
+        return cls(**values)
+
+    @property
+    def member(self) -> User:
+        return user_from(self.member_uid, self.member_name)
+
+
+async def insert_case(db: Storage, *, community: str, action: str, member: User, actor: User | None, actor_name: str,
+                      reason: str, points: int, chat: str | None, evidence_id: str | None, evidence_excerpt: str,
+                      created_at: datetime, expires_at: datetime | None) -> Case:
+    """Open a case with the community's next number (atomic)."""
+    async with db.transaction():
+        number = int(await db.fetchval("SELECT COALESCE(MAX(number), 0) + 1 FROM moderation_cases WHERE community = ?",
+                                       (community,), 1))
+        case_id = await db.execute(
+            """INSERT INTO moderation_cases (community, number, action, member_uid, member_name, actor_uid, actor_name,
+                   reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (community, number, action, member.uid, member.name, actor.uid if actor else None, actor_name, reason, points,
+             chat, evidence_id, evidence_excerpt, stamp(created_at), stamp(expires_at)))
+    return Case(case_id, community, number, action, member.uid, member.name, actor.uid if actor else None, actor_name,
+                reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at, "open")
+
+
+async def get_case(db: Storage, community: str, number: int) -> Case | None:
+    row = await db.fetchone("SELECT * FROM moderation_cases WHERE community = ? AND number = ?", (community, number))
+    return Case.from_row(row) if row else None
+
+
+async def get_case_by_id(db: Storage, case_id: int) -> Case | None:
+    row = await db.fetchone("SELECT * FROM moderation_cases WHERE id = ?", (case_id,))
+    return Case.from_row(row) if row else None
+
+
+async def member_case(db: Storage, member_uid: str, number: int) -> Case | None:
+    """The member's own case `number` (any community; the most recent when several match)."""
+    row = await db.fetchone("SELECT * FROM moderation_cases WHERE member_uid = ? AND number = ? ORDER BY id DESC LIMIT 1",
+                            (member_uid, number))
+    return Case.from_row(row) if row else None
+
+
+async def member_cases(db: Storage, community: str, member_uid: str, limit: int = 20) -> list[Case]:
+    rows = await db.fetchall("SELECT * FROM moderation_cases WHERE community = ? AND member_uid = ? ORDER BY number DESC LIMIT ?",
+                             (community, member_uid, limit))
+    return [Case.from_row(r) for r in rows]
+
+
+async def set_case_reason(db: Storage, case_id: int, reason: str) -> None:
+    await db.execute("UPDATE moderation_cases SET reason = ? WHERE id = ?", (reason, case_id))
+
+
+async def set_case_status(db: Storage, case_id: int, status: str) -> None:
+    await db.execute("UPDATE moderation_cases SET status = ? WHERE id = ?", (status, case_id))
+
+
+async def active_points(db: Storage, community: str, member_uid: str, since: datetime) -> int:
+    """Warning points given since `since` and not lifted on appeal."""
+    return int(await db.fetchval(
+        "SELECT COALESCE(SUM(points), 0) FROM moderation_cases WHERE community = ? AND member_uid = ? AND action = 'warn' "
+        "AND status = 'open' AND created_at > ?", (community, member_uid, stamp(since)), 0))
+
+
+async def active_mutes(db: Storage, now: datetime) -> list[Case]:
+    rows = await db.fetchall("SELECT * FROM moderation_cases WHERE action = 'mute' AND status = 'open' "
+                             "AND (expires_at IS NULL OR expires_at > ?)", (stamp(now),))
+    return [Case.from_row(r) for r in rows]
+
+
+# --------------------------------------------------------------------------------------- join requests
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    id: int
+    community: str
+    member_uid: str
+    member_name: str
+    member_handle: str | None
+    chat: str
+    status: str
+    answers: tuple[str, ...]
+    approvals: tuple[str, ...]
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Request:
+        return cls(row["id"], row["community"], row["member_uid"], row["member_name"], row["member_handle"], row["chat"],
+                   row["status"], tuple(json.loads(row["answers"])), tuple(json.loads(row["approvals"])),
+                   parse_stamp(row["created_at"]))  # type: ignore[arg-type]
+
+    @property
+    def member(self) -> User:
+        return user_from(self.member_uid, self.member_name, self.member_handle)
+
+
+async def insert_request(db: Storage, community: str, member: User, chat: str, status: str, now: datetime) -> Request:
+    request_id = await db.execute(
+        "INSERT INTO moderation_requests (community, member_uid, member_name, member_handle, chat, status, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", (community, member.uid, member.name, member.handle, chat, status, stamp(now)))
+    return Request(request_id, community, member.uid, member.name, member.handle, chat, status, (), (), now)
+
+
+async def get_request(db: Storage, request_id: int) -> Request | None:
+    row = await db.fetchone("SELECT * FROM moderation_requests WHERE id = ?", (request_id,))
+    return Request.from_row(row) if row else None
+
+
+async def open_request_of(db: Storage, community: str, member_uid: str) -> Request | None:
+    row = await db.fetchone("SELECT * FROM moderation_requests WHERE community = ? AND member_uid = ? "
+                            "AND status IN ('questionnaire', 'pending') ORDER BY id DESC LIMIT 1", (community, member_uid))
+    return Request.from_row(row) if row else None
+
+
+async def open_requests(db: Storage) -> list[Request]:
+    rows = await db.fetchall("SELECT * FROM moderation_requests WHERE status IN ('questionnaire', 'pending') ORDER BY id")
+    return [Request.from_row(r) for r in rows]
+
+
+async def is_verified(db: Storage, community: str, member_uid: str) -> bool:
+    return await db.fetchval("SELECT 1 FROM moderation_requests WHERE community = ? AND member_uid = ? AND status = 'approved' "
+                             "LIMIT 1", (community, member_uid)) is not None
+
+
+async def update_request(db: Storage, request_id: int, *, status: str | None = None, answers: tuple[str, ...] | None = None,
+                         approvals: tuple[str, ...] | None = None, decided_by: str | None = None,
+                         decided_at: datetime | None = None, reason: str | None = None) -> None:
+    sets, params = [], []
+    for column, value in (("status", status), ("decided_by", decided_by), ("decided_at", stamp(decided_at)), ("reason", reason)):
+        if value is not None:
+            sets.append(f"{column} = ?")
+            params.append(value)
+    if answers is not None:
+        sets.append("answers = ?")
+        params.append(json.dumps(list(answers), ensure_ascii=False))
+    if approvals is not None:
+        sets.append("approvals = ?")
+        params.append(json.dumps(list(approvals)))
+    if sets:
+        await db.execute(f"UPDATE moderation_requests SET {', '.join(sets)} WHERE id = ?", (*params, request_id))
+
+
+# --------------------------------------------------------------------------------------- acceptances
+
+
+async def load_acceptances(db: Storage) -> list[tuple[str, str, str]]:
+    rows = await db.fetchall("SELECT community, member_uid, version FROM moderation_acceptances")
+    return [(r["community"], r["member_uid"], r["version"]) for r in rows]
+
+
+async def had_acceptance(db: Storage, community: str, member_uid: str) -> bool:
+    return await db.fetchval("SELECT 1 FROM moderation_acceptances WHERE community = ? AND member_uid = ?",
+                             (community, member_uid)) is not None
+
+
+async def save_acceptance(db: Storage, community: str, member_uid: str, version: str, now: datetime) -> None:
+    await db.execute("INSERT INTO moderation_acceptances (community, member_uid, version, accepted_at) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT (community, member_uid) DO UPDATE SET version = excluded.version, "
+                     "accepted_at = excluded.accepted_at", (community, member_uid, version, stamp(now)))
+
+
+# --------------------------------------------------------------------------------------- appeals
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    id: int
+    community: str
+    case_number: int
+    member_uid: str
+    text: str
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Appeal:
+        return cls(row["id"], row["community"], row["case_number"], row["member_uid"], row["text"], row["status"],
+                   parse_stamp(row["created_at"]))  # type: ignore[arg-type]
+
+
+async def insert_appeal(db: Storage, community: str, case_number: int, member_uid: str, text: str, now: datetime) -> int:
+    return await db.execute("INSERT INTO moderation_appeals (community, case_number, member_uid, text, created_at) "
+                            "VALUES (?, ?, ?, ?, ?)", (community, case_number, member_uid, text, stamp(now)))
+
+
+async def pending_appeal_for(db: Storage, community: str, case_number: int) -> Appeal | None:
+    row = await db.fetchone("SELECT * FROM moderation_appeals WHERE community = ? AND case_number = ? AND status = 'pending'",
+                            (community, case_number))
+    return Appeal.from_row(row) if row else None
+
+
+async def get_appeal(db: Storage, appeal_id: int) -> Appeal | None:
+    row = await db.fetchone("SELECT * FROM moderation_appeals WHERE id = ?", (appeal_id,))
+    return Appeal.from_row(row) if row else None
+
+
+async def pending_appeals(db: Storage, community: str) -> list[Appeal]:
+    rows = await db.fetchall("SELECT * FROM moderation_appeals WHERE community = ? AND status = 'pending' ORDER BY id", (community,))
+    return [Appeal.from_row(r) for r in rows]
+
+
+async def decide_appeal(db: Storage, appeal_id: int, status: str, by: str, now: datetime, reason: str) -> None:
+    await db.execute("UPDATE moderation_appeals SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
+                     (status, by, stamp(now), reason, appeal_id))
+
+
+# --------------------------------------------------------------------------------------- members' data
+
+
+async def export_member(db: Storage, uid: str) -> dict[str, Any]:
+    cases = await db.fetchall("SELECT community, number, action, actor_name, reason, evidence_excerpt, created_at, expires_at, "
+                              "status FROM moderation_cases WHERE member_uid = ? ORDER BY id", (uid,))
+    requests = await db.fetchall("SELECT community, status, answers, created_at, decided_at FROM moderation_requests "
+                                 "WHERE member_uid = ? ORDER BY id", (uid,))
+    accepted = await db.fetchall("SELECT community, version, accepted_at FROM moderation_acceptances WHERE member_uid = ?", (uid,))
+    appeals = await db.fetchall("SELECT community, case_number, text, status, created_at FROM moderation_appeals "
+                                "WHERE member_uid = ? ORDER BY id", (uid,))
+    out: dict[str, Any] = {}
+    if cases:
+        out["cases"] = [dict(r) for r in cases]
+    if requests:
+        out["join_requests"] = [{**dict(r), "answers": json.loads(r["answers"])} for r in requests]
+    if accepted:
+        out["code_of_conduct"] = [dict(r) for r in accepted]
+    if appeals:
+        out["appeals"] = [dict(r) for r in appeals]
+    return out
+
+
+async def erase_member(db: Storage, uid: str) -> dict[str, int]:
+    """Delete answers, acceptances and appeals; keep cases with the member's identity replaced."""
+    async with db.transaction():
+        requests = await db.execute_rowcount("DELETE FROM moderation_requests WHERE member_uid = ?", (uid,))
+        accepted = await db.execute_rowcount("DELETE FROM moderation_acceptances WHERE member_uid = ?", (uid,))
+        appeals = await db.execute_rowcount("DELETE FROM moderation_appeals WHERE member_uid = ?", (uid,))
+        cases = await db.execute_rowcount(
+            "UPDATE moderation_cases SET member_uid = ?, member_name = ?, evidence_excerpt = '' WHERE member_uid = ?",
+            (f"erased:{secrets.token_hex(6)}", ERASED, uid))
+    return {"join_requests": requests, "acceptances": accepted, "appeals": appeals, "cases_anonymized": cases}
+
