@@ -1,0 +1,74 @@
+"""The anonymous social-proof post and the weekly digest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from core import Reply
+
+from .conftest import group_texts, restart
+
+
+def proofs(bot) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t for t in group_texts(bot.new_messages()) if "members have done" in t]
+
+
+async def test_social_proof_counts_and_names_nobody_who_has_not_submitted(homework_bot):
+    bot = await homework_bot({"remind_before": []})
+    await bot.send("/homework add Manikin | due in 3 days", user="trainer")
+    bot.new_messages()
+    await bot.send("/done 1", user="amina")
+    posts = proofs(bot)
+    assert posts == ["1 of 3 members have done homework #1 “Manikin”. Well done, keep going!"]
+    await bot.advance(hours=1)
+    await bot.send("/done 1", user="bekele")
+    assert proofs(bot) == []  # at most one post per 6 hours
+    await bot.advance(hours=4, minutes=59)
+    assert proofs(bot) == []
+    await bot.advance(minutes=1)
+    posts = proofs(bot)
+    assert posts == ["2 of 3 members have done homework #1 “Manikin”. Well done, keep going!"]
+    assert "chala" not in posts[0].lower()
+    await bot.advance(days=1)
+    assert proofs(bot) == []  # nothing new to tell
+
+
+async def test_social_proof_can_be_turned_off(homework_bot):
+    bot = await homework_bot({"social_proof_every": "off"})
+    await bot.send("/homework add Manikin | due in 3 days", user="trainer")
+    await bot.send("/done 1", user="amina")
+    await bot.advance(hours=7)
+    assert proofs(bot) == []
+
+
+async def test_weekly_digest_lists_open_work_once_despite_restarts(homework_bot):
+    bot = await homework_bot({"digest": "monday 08:00", "remind_before": []})
+    await bot.send("/homework add Manikin | due in 7 days", user="trainer")
+    await bot.send("/done 1", user="amina")
+    await restart(bot)
+    await restart(bot)
+    await bot.clock.set(datetime(2026, 11, 30, 4, 59, tzinfo=timezone.utc))
+    await bot.runtime.idle()
+    assert not [t for t in group_texts(bot.new_messages()) if t.startswith("Open homework")]
+    await bot.advance(minutes=1)  # Monday 08:00 in Addis Ababa
+    digests = [t for t in group_texts(bot.new_messages()) if t.startswith("Open homework")]
+    assert len(digests) == 1
+    assert "#1 Manikin: due Thu 3 Dec 12:00 (1 of 3 done)" in digests[0]
+
+
+async def test_digest_can_be_disabled(homework_bot):
+    bot = await homework_bot({"digest": ""})
+    await bot.send("/homework add Manikin | due in 7 days", user="trainer")
+    await bot.advance(days=7)
+    assert not [a for a in bot.actions(Reply) if a.text.startswith("Open homework")]
+
+
+async def test_bad_config_stops_the_start(make_bot):
+    import pytest
+
+    from core import ConfigError
+
+    with pytest.raises(ConfigError, match="remind_before"):
+        await make_bot(plugins={"homework"}, config={"plugins": {"homework": {"remind_before": ["soon"]}}})
+    with pytest.raises(ConfigError, match="digest"):
+        await make_bot(plugins={"homework"}, config={"plugins": {"homework": {"digest": "sometimes"}}})
