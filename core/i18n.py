@@ -2,8 +2,9 @@
 
 Catalogs are TOML files of `key = "text with {params}"`: `core/locales/<lang>.toml` for the core and
 `plugins/<name>/locales/<lang>.toml` for each plugin. Adding a language is adding files. Lookup order:
-the plugin's catalog in the wanted language, then the core's, then English, then the key itself
-(logged once, so a missing string is visible but never breaks a reply).
+the plugin's catalog in the wanted language, then the core's, then the same two in English, then the
+key itself (logged once, so a missing string is visible but never breaks a reply). A regional
+language ("fr-CA") falls back to its base ("fr") before English.
 """
 
 from __future__ import annotations
@@ -67,24 +68,52 @@ class Translator:
         """Languages the core is translated into (what `/lang` accepts)."""
         return sorted(self._catalogs["core"])
 
+    def catalog(self, plugin: str, lang: str) -> Mapping[str, str]:
+        """One catalog as loaded ({} when the plugin has none in `lang`)."""
+        return self._catalogs.get(plugin, {}).get(lang, {})
+
     def lookup(self, plugin: str, lang: str, key: str) -> str | None:
-        for owner in (plugin, "core"):
-            catalogs = self._catalogs.get(owner, {})
-            for language in (lang, FALLBACK):
+        """The template of `key`: the plugin's catalog, then the core's, in `lang` (then its base
+        language: "fr" for "fr-CA"), then the same in English; None when no catalog has it."""
+        owners = (self._catalogs.get(plugin, {}), self._catalogs["core"]) if plugin != "core" else (self._catalogs["core"],)
+        for language in _candidates(lang):
+            for catalogs in owners:
                 text = catalogs.get(language, {}).get(key)
                 if text is not None:
                     return text
         return None
 
     def text(self, plugin: str, lang: str, key: str, /, **params: Any) -> str:
-        """The message `key` in `lang` with `params` filled in."""
+        """The message `key` in `lang` with `params` filled in.
+
+        A missing parameter stays visible as `{name}`; a template that is not a valid format string
+        is returned as written. Neither breaks a reply; both are logged once.
+        """
         template = self.lookup(plugin, lang, key)
         if template is None:
             if (plugin, key) not in self._missing_logged:
                 self._missing_logged.add((plugin, key))
                 log.warning("plugin %s: no message %r in any catalog", plugin, key)
             return key
-        return template.format_map(_Params(params)) if params else template
+        try:
+            return template.format_map(_Params(params))
+        except (ValueError, IndexError, AttributeError, KeyError) as exc:
+            if (plugin, key) not in self._missing_logged:
+                self._missing_logged.add((plugin, key))
+                log.warning("plugin %s: message %r (%s) is not a valid template: %s", plugin, key, lang, exc)
+            return template
+
+
+def _candidates(lang: str) -> tuple[str, ...]:
+    """Languages to try for `lang`, best first: "fr-CA" -> ("fr-CA", "fr_CA", "fr", "en")."""
+    lang = lang or FALLBACK
+    out = [lang]
+    normalized = lang.replace("-", "_")
+    base = normalized.split("_", 1)[0].lower()
+    for candidate in (normalized, base, FALLBACK):
+        if candidate not in out:
+            out.append(candidate)
+    return tuple(out)
 
 
 def format_datetime(when: datetime, tz: ZoneInfo, lang: str, *, with_date: bool = True) -> str:
@@ -93,7 +122,7 @@ def format_datetime(when: datetime, tz: ZoneInfo, lang: str, *, with_date: bool 
 
     pattern = "EEE d MMM HH:mm" if with_date else "HH:mm"
     try:
-        return babel_format(when, pattern, tzinfo=tz, locale=lang)
+        return babel_format(when, pattern, tzinfo=tz, locale=_babel_locale(lang))
     except Exception:  # unknown locale in config: fall back rather than fail a reply
         return babel_format(when, pattern, tzinfo=tz, locale=FALLBACK)
 
@@ -103,6 +132,11 @@ def format_duration(seconds: float, lang: str) -> str:
     from babel.dates import format_timedelta
 
     try:
-        return format_timedelta(seconds, locale=lang, threshold=1.1)
+        return format_timedelta(seconds, locale=_babel_locale(lang), threshold=1.1)
     except Exception:
         return format_timedelta(seconds, locale=FALLBACK, threshold=1.1)
+
+
+def _babel_locale(lang: str) -> str:
+    """Babel spells locales with an underscore ("fr_CA"); members and configs may write "fr-CA"."""
+    return (lang or FALLBACK).replace("-", "_")

@@ -26,45 +26,56 @@ def _has_surrogates(text: str) -> bool:
 
 def utf16_len(text: str) -> int:
     """Length as platforms count it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split `text` into ordered parts of at most `limit` UTF-16 units, on line, then word boundaries."""
+    """Split `text` into ordered parts of at most `limit` UTF-16 units, on line, then word boundaries.
+
+    Whole lines are packed into a part while they fit; a line longer than `limit` is cut at its last
+    space that fits (or hard-cut, never inside a surrogate pair, when a single word is longer). The
+    newline or space at a cut is dropped, so joining the parts gives back the text modulo the
+    whitespace at the cuts. Runs in linear time.
+    """
     if limit < 1:
         raise ValueError("limit must be positive")
     parts: list[str] = []
-    current = ""
+    lines: list[str] = []
+    size = 0  # UTF-16 units of "\n".join(lines)
     for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_len(candidate) <= limit:
-            current = candidate
+        length = utf16_len(line)
+        extra = length + (1 if lines else 0)
+        if size + extra <= limit:
+            lines.append(line)
+            size += extra
             continue
-        if current:
-            parts.append(current)
-            current = ""
-        while utf16_len(line) > limit:
+        if lines:
+            parts.append("\n".join(lines))
+            lines, size = [], 0
+        while length > limit:
             cut = _cut_point(line, limit)
-            parts.append(line[:cut].rstrip())
-            line = line[cut:].lstrip()
-        current = line
-    if current or not parts:
-        parts.append(current)
-    return [p for p in parts if p] or [""]
+            head = line[:cut].rstrip(" ")
+            if head:
+                parts.append(head)
+            line = line[cut:].lstrip(" ")
+            length = utf16_len(line)
+        lines, size = [line], length
+    if lines:
+        parts.append("\n".join(lines))
+    kept = [p for p in parts if p.strip()]
+    return kept or [""]
 
 
 def _cut_point(line: str, limit: int) -> int:
-    """Index to cut `line` so the head fits `limit`: the last space if there is one, else a hard cut."""
-    units, hard = 0, 0
+    """Index to cut `line` so the head fits `limit`: after the last space that fits, else a hard cut."""
+    units, hard = 0, len(line)
     for i, ch in enumerate(line):
         units += 2 if ord(ch) > 0xFFFF else 1
         if units > limit:
             hard = i
             break
-    else:
-        return len(line)
-    space = line.rfind(" ", 0, hard)
-    return space if space > hard // 2 else max(hard, 1)
+    space = line.rfind(" ", 0, hard + 1)  # a space right at the limit is a fine place to cut
+    return space if space > 0 else max(hard, 1)
 
 
 def excerpt(text: str, limit: int = 80) -> str:
