@@ -17,13 +17,14 @@ import pstats
 import time
 from typing import Any
 
-from bench.common import Result, enabled_five, builtin_plugins, interleaved, median, message_events, percentile, start_runtime
+from bench.common import Result, Stream, enabled_five, builtin_plugins, interleaved, median, message_events, percentile, start_runtime
 
 TARGET_RATE = 20_000
 TARGET_RATIO = 0.5
 
 
-async def _pass(rt: Any, events: list[Any]) -> float:
+async def _pass(rt: Any, stream: Stream) -> float:
+    events = stream.next()
     deliver = rt.deliver
     started = time.perf_counter()
     for event in events:
@@ -87,10 +88,11 @@ async def run(quick: bool) -> Result:
     n = 3_000 if quick else 20_000
     passes = 2 if quick else 5
     events = message_events(n, users=5_000, chats=20)
+    stream, bare_stream = Stream(events), Stream(events)
     full = await start_runtime(["essentials", *five], settings="writes")
     bare = await start_runtime(None)
     try:
-        times = await interleaved({"plugins": lambda: _pass(full.runtime, events), "bare": lambda: _pass(bare.runtime, events)},
+        times = await interleaved({"plugins": lambda: _pass(full.runtime, stream), "bare": lambda: _pass(bare.runtime, bare_stream)},
                                   passes=passes, warmup=1)
         rate = n / median(times["plugins"])
         bare_rate = n / median(times["bare"])
@@ -104,8 +106,8 @@ async def run(quick: bool) -> Result:
 
         pace = rate / 2
         m = min(n, int(pace * (1.5 if quick else 3.0)))
-        lat = await paced_latency(full.runtime, events[:m], pace)
-        lat_bare = await paced_latency(bare.runtime, events[:m], pace)
+        lat = await paced_latency(full.runtime, stream.next(m), pace)
+        lat_bare = await paced_latency(bare.runtime, bare_stream.next(m), pace)
         result.add(f"latency p50 at {pace:,.0f} events/s", percentile(lat, 50), "ms", baseline=percentile(lat_bare, 50),
                    baseline_label="ms, no plugin, same pace")
         result.add(f"latency p99 at {pace:,.0f} events/s", percentile(lat, 99), "ms", baseline=percentile(lat_bare, 99),
@@ -113,7 +115,7 @@ async def run(quick: bool) -> Result:
 
         profiler = cProfile.Profile()
         profiler.enable()
-        await _pass(full.runtime, events)
+        await _pass(full.runtime, stream)
         profiler.disable()
         result.sections["cProfile of one core-path pass (five plugins), top functions by cumulative time"] = \
             profile_text(pstats.Stats(profiler))

@@ -377,5 +377,44 @@ def message_events(count: int, *, platform: str = "telegram", chats: int = 20, u
     return out
 
 
-def now_perf() -> float:
-    return time.perf_counter()
+class Stream:
+    """Hands out the same events again with fresh, increasing timestamps (10 ms apart in a shared
+    timeline), so time-window rules (flood detection) see a realistic pace across passes."""
+
+    SPACING = timedelta(milliseconds=10)
+
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+        self.base = utc_now() - timedelta(days=1)
+        self.offset = 0
+
+    def next(self, count: int | None = None) -> list[Any]:
+        import dataclasses
+
+        chunk = self.events[:count] if count is not None else self.events
+        out = [dataclasses.replace(e, timestamp=self.base + (self.offset + i) * self.SPACING) for i, e in enumerate(chunk)]
+        self.offset += len(chunk)
+        return out
+
+
+# --------------------------------------------------------------------------------------- chat mix
+
+COMMANDS = ("/help", "/whoami")
+
+
+def chat_mix(count: int, seed: int = 5) -> list[tuple[str, str, int, int, bool]]:
+    """(kind, text, chat index, user index, is_command): 70% plain group messages, 20% replies,
+    10% commands (/help, /whoami), over 20 groups and 2,000 members, deterministic."""
+    rng = random.Random(seed)
+    texts = chat_texts(count, seed)
+    out = []
+    for i in range(count):
+        r = rng.random()
+        chat, user = rng.randrange(20), rng.randrange(2_000)
+        if r < 0.10:
+            out.append(("command", COMMANDS[i % 2], chat, user, True))
+        elif r < 0.30:
+            out.append(("reply", texts[i], chat, user, False))
+        else:
+            out.append(("message", texts[i], chat, user, False))
+    return out
