@@ -109,9 +109,12 @@ async def topics(ctx: Context, days: int) -> tuple[list[logic.Topic], list[logic
     await flush(ctx)
     since = store.iso(ctx.now() - timedelta(days=days))
     rows = await store.questions_since(ctx.db, ctx.community.name, since)
+    rows.reverse()  # oldest first: among equally frequent wordings, the first asked represents the group
     threshold = ctx.config.faq_similarity
-    questions = logic.group_questions((r[0] for r in rows if r[1] == "message"), threshold)
-    empty = logic.group_questions((r[0] for r in rows if r[1] == "search" and not r[2]), threshold)
+    table, longest = search.compile_synonyms(ctx.config.synonyms)
+    questions = logic.group_questions((r[0] for r in rows if r[1] == "message"), threshold, synonyms=table, longest=longest)
+    empty = logic.group_questions((r[0] for r in rows if r[1] == "search" and not r[2]), threshold,
+                                  synonyms=table, longest=longest)
     return questions, empty
 
 

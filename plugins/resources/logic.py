@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -178,9 +178,31 @@ def is_question(text: str) -> bool:
     return _QUESTION_END.search(text) is not None or _QUESTION_START.match(text) is not None
 
 
-def topic_key(text: str) -> str:
-    """The comparable form of a question: folded keywords in order (stop words removed)."""
-    return " ".join(keywords(text))
+Synonyms = Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
+def canonical(words_: Sequence[str], synonyms: Synonyms | None = None, longest: int = 0) -> list[str]:
+    """`words_` with every synonym phrase replaced by the first phrase of its set ("hpp" -> "pph")."""
+    if not synonyms or not longest:
+        return list(words_)
+    out: list[str] = []
+    i = 0
+    while i < len(words_):
+        for size in range(min(longest, len(words_) - i), 0, -1):
+            alternatives = synonyms.get(tuple(words_[i:i + size]))
+            if alternatives is not None:
+                out.extend(alternatives[0])
+                i += size
+                break
+        else:
+            out.append(words_[i])
+            i += 1
+    return out
+
+
+def topic_key(text: str, synonyms: Synonyms | None = None, longest: int = 0) -> str:
+    """The comparable form of a question: folded keywords in order (stop words removed, synonyms unified)."""
+    return " ".join(canonical(keywords(text), synonyms, longest))
 
 
 @dataclass
@@ -193,16 +215,19 @@ class Topic:
     wordings: Counter[str] = field(default_factory=Counter)
 
 
-def group_questions(texts: Iterable[str], threshold: int = 75, limit: int = 2000) -> list[Topic]:
+def group_questions(texts: Iterable[str], threshold: int = 75, limit: int = 2000, *,
+                    synonyms: Synonyms | None = None, longest: int = 0) -> list[Topic]:
     """Group paraphrased questions (rapidfuzz token_set_ratio on keywords >= `threshold`).
 
     Identical keyword forms are counted first; then forms are attached, most frequent first, to the
-    first group whose representative is similar enough. Returns groups by count, largest first.
-    At most `limit` distinct forms are compared (the most frequent), so the cost stays bounded.
+    first group whose representative is similar enough. Returns groups by count, largest first; a
+    group is shown by its most frequent wording (the earliest of equally frequent ones, when `texts`
+    come oldest first). At most `limit` distinct forms are compared (the most frequent), so the cost
+    stays bounded.
     """
     by_key: dict[str, Counter[str]] = {}
     for text in texts:
-        key = topic_key(text)
+        key = topic_key(text, synonyms, longest)
         if key:
             by_key.setdefault(key, Counter())[" ".join(text.split())] += 1
     forms = sorted(by_key.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:limit]

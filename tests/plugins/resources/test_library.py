@@ -66,7 +66,7 @@ async def test_auto_capture_keeps_documents_and_links_once(library_bot):
     bot.assert_no_replies()
     await bot.send("/resources")
     text = bot.next_reply().text
-    assert "(2 items)" in text
+    assert "Library items: 2." in text
     assert "checklist.pdf" in text and "Useful" in text
 
 
@@ -148,7 +148,7 @@ async def test_french_replies(library_bot):
     item = await save(bot, "/save https://example.org/hpp Protocole hémorragie du post-partum #hpp")
     await bot.send("/resources")
     text = bot.next_reply().text
-    assert "Bibliothèque (1 éléments)" in text and f"#{item}" in text and "lien" in text
+    assert "Éléments dans la bibliothèque : 1." in text and f"#{item}" in text and "lien" in text
     await bot.send("/help")
     help_text = bot.next_reply().text
     assert "Chercher dans la bibliothèque" in help_text

@@ -1,0 +1,170 @@
+"""Question insights: logging (batched, opt-in), /faq, retention, topic suggestions for polls, members' data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core import Context, DomainEvent, Event, Role, command, hookimpl
+
+from tests.plugins.resources.conftest import save
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicsRequested(DomainEvent):
+    """What the polls plugin sends (defined here: plugins never import each other)."""
+
+    request_id: str
+    limit: int
+    chat: Any = None
+    requested_by: Any = None
+
+
+class PollsStandIn:
+    """A tiny plugin: /asktopics emits TopicsRequested; TopicsSuggested answers are recorded."""
+
+    def __init__(self) -> None:
+        self.answers: list[Any] = []
+
+    @hookimpl
+    def practica_register_commands(self):  # type: ignore[no-untyped-def]
+        @command("asktopics")
+        async def ask(ctx: Context, limit: int = 3) -> None:
+            await ctx.emit(TopicsRequested(community=ctx.community.name, request_id="req-1", limit=limit,
+                                           chat=ctx.chat, requested_by=ctx.user))
+
+        return (ask,)
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if type(event).__name__ == "TopicsSuggested":
+            self.answers.append(event)
+
+
+OXYTOCIN = ["What is the dose of oxytocin for PPH?", "what dose of oxytocin for pph?", "Oxytocin dose for PPH?",
+            "Quelle est la dose d'oxytocine pour une HPP ?"]
+VACCINES = ["How do I store BCG vaccines without a fridge?", "how to store bcg vaccine without fridge"]
+
+
+async def test_faq_groups_paraphrased_questions_and_lists_empty_searches(library_bot):
+    bot = await library_bot(insights=True, synonyms={"pph": ["hpp", "postpartum haemorrhage"]})
+    for i, text in enumerate(OXYTOCIN + VACCINES):
+        await bot.send(text, user=f"m{i}")
+    await bot.send("Good morning everyone")  # not a question
+    await bot.send("/search misoprostol storage")
+    await bot.send("/search misoprostol storage", user="bekele")
+    bot.new_messages()
+    await bot.send("/faq", user="trainer")
+    lines = bot.next_reply().text.splitlines()
+    assert lines[0] == "Most asked in the last 30 days:"
+    assert lines[1] == "1. What is the dose of oxytocin for PPH? (4)"  # English and French paraphrases together
+    assert lines[2].startswith("2. ") and "vaccine" in lines[2].lower() and lines[2].endswith("(2)")
+    assert not any("Good morning" in line for line in lines)
+    empty = lines[lines.index("Searches that found nothing:") + 1:]
+    assert empty == ["- misoprostol storage (2)"]
+
+
+async def test_faq_is_for_moderators_and_says_when_insights_are_off(library_bot):
+    bot = await library_bot()
+    await bot.send("/faq", user="amina")
+    assert "moderator" in bot.next_reply().text
+    await bot.send("/faq", user="trainer")
+    assert "insights are off" in bot.next_reply().text
+    bot2 = await library_bot(insights=True)
+    await bot2.send("/faq -3", user="trainer")
+    assert "between 1 and" in bot2.next_reply().text
+
+
+async def test_questions_are_not_logged_when_insights_are_off(library_bot):
+    bot = await library_bot(insights=False)
+    await bot.send("What is the dose of oxytocin for PPH?")
+    await bot.send("/mydata")
+    export = bot.next_reply().text
+    assert "oxytocin" not in export
+
+
+async def test_buffered_questions_survive_a_restart(library_bot):
+    bot = await library_bot(insights=True, flush_batch=1000)
+    await bot.send("Comment conserver le vaccin BCG sans frigo ?")
+    await bot.restart()
+    await bot.send("/faq", user="trainer")
+    assert "Comment conserver le vaccin BCG sans frigo ? (1)" in bot.next_reply().text
+
+
+async def test_retention_deletes_old_questions(library_bot):
+    bot = await library_bot(insights=True, retention_days=2, faq_days=30)
+    await bot.send("Why do we clamp the cord late?")
+    await bot.advance(days=1)
+    await bot.send("/faq", user="trainer")
+    assert "clamp the cord late" in bot.next_reply().text
+    await bot.advance(days=3)
+    await bot.send("/faq", user="trainer")
+    text = bot.next_reply().text
+    assert "clamp" not in text and "No questions recorded" in text
+
+
+async def test_topics_requested_gets_unanswered_topics(library_bot):
+    polls = PollsStandIn()
+    bot = await library_bot(insights=True, extra={"pollsstandin": polls})
+    await save(bot, "/save https://example.org/bcg Storing BCG vaccines without a fridge #vaccines")
+    for i, text in enumerate(OXYTOCIN + VACCINES + ["When should we start kangaroo care?"]):
+        await bot.send(text, user=f"m{i}")
+    await bot.send("/search eclampsia magnesium")
+    await bot.send("/asktopics 5")
+    assert len(polls.answers) == 1
+    answer = polls.answers[0]
+    assert answer.request_id == "req-1" and answer.community == "default"
+    assert isinstance(answer.topics, tuple)
+    assert "oxytocin" in answer.topics[0].lower()  # the most asked, unanswered
+    assert any("kangaroo" in t for t in answer.topics) and "eclampsia magnesium" in answer.topics
+    assert not any("bcg" in t.lower() for t in answer.topics)  # the library answers it
+
+
+async def test_topics_requested_with_insights_off_gets_an_empty_answer(library_bot):
+    polls = PollsStandIn()
+    bot = await library_bot(extra={"pollsstandin": polls})
+    await bot.send("What is the dose of oxytocin for PPH?")
+    await bot.send("/asktopics")
+    assert [a.topics for a in polls.answers] == [()]
+
+
+async def test_export_and_erase_of_a_members_data(library_bot):
+    bot = await library_bot(insights=True)
+    shared = await bot.send("protocol attached", user="amina")
+    item = await save(bot, "/save https://example.org/p Oxytocin protocol", user="amina")
+    await bot.send("/search oxytocin protocol", user="amina")
+    await bot.send("Is oxytocin safe in the cold chain?", user="amina")
+    await bot.send("How long is the cold chain?", user="bekele")
+    bot.new_messages()
+    assert shared
+    await bot.send("/mydata", user="amina", chat="dm")
+    export = bot.next_reply().text
+    assert "Oxytocin protocol" in export and "Is oxytocin safe in the cold chain?" in export
+    assert "oxytocin protocol" in export  # the logged search
+    assert "How long is the cold chain?" not in export
+    await bot.send("/forgetme confirm", user="amina", chat="dm")
+    bot.new_messages()
+    await bot.send("/forgetme confirm", user="amina", chat="dm")
+    assert "resources" in bot.next_reply().text
+    await bot.send("/mydata", user="amina", chat="dm")
+    export = bot.next_reply().text
+    assert "Oxytocin" not in export and "cold chain" not in export
+    await bot.send(f"/get {item}", user="bekele")  # the shared item stays, without its contributor
+    assert "Oxytocin protocol" in bot.next_reply().text
+    await bot.send("/faq", user="trainer")
+    faq = bot.next_reply().text
+    assert "How long is the cold chain?" in faq and "safe in the cold chain" not in faq
+
+
+async def test_erased_contributor_can_no_longer_delete_but_a_moderator_can(library_bot):
+    bot = await library_bot()
+    item = await save(bot, "/save https://example.org/q Cord clamping", user="amina")
+    await bot.send("/forgetme confirm", user="amina")
+    bot.new_messages()
+    await bot.send("/forgetme confirm", user="amina")
+    bot.new_messages()
+    await bot.send(f"/delete {item}", user="amina")
+    assert "Only the member who added" in bot.next_reply().text
+    bot.set_platform_role("trainer", Role.MODERATOR)
+    await bot.send(f"/delete {item}", user="trainer")
+    assert "removed" in bot.next_reply().text
