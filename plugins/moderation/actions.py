@@ -21,13 +21,14 @@ ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
 # --------------------------------------------------------------------------------------- chats and people
 
 
-def member_chats(ctx: Context, member: User, extra: Iterable[str] = ()) -> list[str]:
-    """Chat keys where an action on `member` applies: the community's chats on their platform + `extra`."""
+def member_chats(ctx: Context, member: User, extra: Iterable[str] = (), *, event_chat: bool = True) -> list[str]:
+    """Chat keys where an action on `member` applies: the community's chats on their platform, the
+    event's group chat (unless `event_chat` is False, e.g. a decision taken in the review chat) and `extra`."""
     keys = [c.key for c in ctx.community_chats(member.platform)]
     chat = ctx.chat
-    if chat is not None and not chat.is_direct and chat.platform == member.platform:
+    if event_chat and chat is not None and not chat.is_direct and chat.platform == member.platform:
         keys.append(chat.key)
-    keys.extend(extra)
+    keys.extend(k for k in extra if k.startswith(member.platform + ":"))
     return list(dict.fromkeys(keys))
 
 

@@ -47,8 +47,7 @@ async def decide(ctx: Context, appeal_id: int, moderator: User, accepted: bool, 
     member = store.user_from(appeal.member_uid, case.member_name if case else appeal.member_uid)
     if accepted and case is not None:
         if case.action in ("mute", "ban"):
-            chats = [k for k in actions.member_chats(ctx, member, [case.chat] if case.chat else [])
-                     if k.startswith(member.platform + ":")]
+            chats = actions.member_chats(ctx, member, [case.chat] if case.chat else [], event_chat=False)
             await actions.lift(ctx, case, chats, "appealed")
         else:
             await store.set_case_status(ctx.db, case.id, "appealed")

@@ -125,10 +125,10 @@ async def ban_command(ctx: Context, rest: Text = Text("")) -> None:
     target, rest_text = await target_and_rest(ctx, rest, "ban")
     words = rest_text.split(maxsplit=1)
     duration = None
+    reason = rest_text.strip()
     if words and _LOOKS_LIKE_DURATION.match(words[0]):
         duration = duration_of(ctx, words[0], mute=False)
-        words = words[1:]
-    reason = words[0].strip() if words else ""
+        reason = words[1].strip() if len(words) > 1 else ""
     if not reason:
         raise UsageError(ctx.t("ban.needs_reason", command=f"{ctx.prefix}ban @name [30d] reason"))
     await check_power(ctx, target)
@@ -146,7 +146,6 @@ async def _undo(ctx: Context, rest: str, action: str, undoes: str) -> None:
     open_cases = [c for c in await store.member_cases(ctx.db, ctx.community.name, target.uid)
                   if c.action == undoes and c.status == "open"]
     chats = actions.member_chats(ctx, target, [c.chat for c in open_cases if c.chat])
-    chats = [k for k in chats if k.startswith(target.platform + ":")]
     if open_cases:
         for case in open_cases:
             await actions.lift(ctx, case, chats, "lifted")

@@ -1,0 +1,176 @@
+"""Moderator actions, the warn ladder, the case log and appeals."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import Ban, DirectMessage, Kick, Reply, Restrict, Unban, Unrestrict
+
+MODERATOR_COMMANDS = ("/warn @amina x", "/mute @amina 1h", "/unmute @amina", "/kick @amina x", "/ban @amina x",
+                      "/unban @amina", "/offtopic", "/case 1", "/cases @amina", "/reason 1 x", "/approve 1", "/deny 1",
+                      "/appeals", "/appeal_accept 1", "/appeal_refuse 1", "/redact 1")
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_warnings_climb_the_ladder_to_a_timed_mute_that_ends_on_time(mod_bot, platform):
+    bot, _ = await mod_bot(platform, ladder={"2": "mute 2h"}, community={"log_chat": f"{platform}:log"})
+    first = await bot.send("rude words", user="amina")
+    await bot.send("/warn please stay polite", user="trainer", reply_to=first)
+    assert any("Case #1: @amina was warned" in m.text for m in bot.new_messages())
+    second = await bot.send("more rude words", user="amina")
+    await bot.send("/warn @amina second time", user="trainer", reply_to=second)
+    [mute] = bot.actions(Restrict)
+    assert mute.user.uid == f"{platform}:amina" and mute.until == bot.clock.now().replace(hour=11)
+    messages = bot.new_messages()
+    log = [m.text for m in messages if isinstance(m, Reply) and m.chat.key == f"{platform}:log"]
+    assert any("Case #3" in t and "warning ladder" in t for t in log)
+    assert any(isinstance(m, DirectMessage) and "muted" in m.text and "/appeal 3" in m.text for m in messages)
+
+    await bot.restart()  # the end of the mute is a stored job
+    await bot.advance(hours=1, minutes=59)
+    assert not bot.actions(Unrestrict)
+    await bot.advance(minutes=1)
+    assert [a.user.uid for a in bot.actions(Unrestrict)] == [f"{platform}:amina"]
+    assert "Case #3 ended on time" in bot.next_reply().text
+    await bot.send("/case 3", user="trainer")
+    assert "(ended)" in bot.next_reply().text
+
+
+async def test_warnings_expire_and_nudges_never_count(mod_bot):
+    bot, _ = await mod_bot("telegram", ladder={"2": "mute 1h"}, warn_expiry_days=7)
+    message = await bot.send("hi", user="amina")
+    await bot.send("/warn @amina first", user="trainer")
+    await bot.send("/offtopic", user="trainer", reply_to=message)
+    nudge = [m for m in bot.new_messages() if isinstance(m, Reply) and m.reply_to == message.id]
+    assert nudge and "This group is for" in nudge[0].text
+    await bot.send("/offtopic", user="trainer", reply_to=message)
+    assert not bot.actions(Restrict)
+    await bot.advance(days=8)
+    await bot.send("/warn @amina again", user="trainer")
+    assert not bot.actions(Restrict)
+    await bot.send("/cases @amina", user="trainer")
+    listing = [m.text for m in bot.new_messages() if "case(s)" in m.text][0]
+    assert "4 case(s), 1 active warning point(s)" in listing and "scope nudge" in listing
+
+
+async def test_ban_tells_member_how_to_appeal_and_an_accepted_appeal_lifts_it(mod_bot):
+    bot, _ = await mod_bot("telegram", community={"review_chat": "telegram:review"})
+    await bot.send("hello", user="amina")
+    await bot.send("/ban @amina shared a patient's file twice", user="trainer")
+    sent = bot.adapter.sent
+    dm_index = next(i for i, a in enumerate(sent) if isinstance(a, DirectMessage) and a.user.id == "amina")
+    ban_index = next(i for i, a in enumerate(sent) if isinstance(a, Ban))
+    assert dm_index < ban_index  # told before the ban
+    assert "shared a patient's file twice" in sent[dm_index].text and "/appeal 1" in sent[dm_index].text
+    bot.new_messages()
+
+    await bot.send("/appeal 1 I removed it and I am sorry", user="amina", chat="dm")
+    messages = bot.new_messages()
+    assert any("sent to the moderators" in m.text for m in messages)
+    review = [m for m in messages if isinstance(m, Reply) and m.chat.key == "telegram:review"][0]
+    assert "I removed it" in review.text
+    await bot.send("/appeals", user="trainer", chat=review.chat)
+    assert "#1 — case #1" in bot.next_reply().text
+    await bot.press(bot.buttons(review)["Accept appeal"], user="nurse2", chat=review.chat)
+    assert [a.user.uid for a in bot.actions(Unban)] == ["telegram:amina"]
+    assert bot.actions(Unban)[0].chat.key == bot.group.key
+    messages = bot.new_messages()
+    assert any(isinstance(m, DirectMessage) and m.user.id == "amina" and "accepted" in m.text for m in messages)
+    await bot.send("/case 1", user="trainer")
+    assert "lifted on appeal" in bot.next_reply().text
+    await bot.send("/appeal 1 again", user="amina", chat="dm")
+    assert "nothing to appeal" in bot.next_reply().text
+
+
+async def test_refused_appeal_is_told_to_the_member(mod_bot):
+    bot, _ = await mod_bot("discord")
+    await bot.send("hello", user="amina")
+    await bot.send("/kick @amina spam", user="trainer")
+    assert bot.actions(Kick)
+    await bot.send("/appeal 1", user="amina", chat="dm")
+    bot.new_messages()
+    await bot.send("/appeal_refuse 1 the spam was clear", user="trainer", chat="dm")
+    messages = bot.new_messages()
+    assert any("Appeal #1 refused" in m.text for m in messages)
+    assert any(m.user.id == "amina" and "refused" in m.text and "the spam was clear" in m.text
+               for m in messages if isinstance(m, DirectMessage))
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_a_moderator_cannot_ban_an_admin_or_another_moderator(mod_bot, platform):
+    bot, _ = await mod_bot(platform)
+    await bot.send("hello", user="boss")
+    await bot.send("/ban @boss abuse", user="trainer")
+    assert "You can't do that to @boss: they are a admin" in bot.next_reply().text
+    await bot.send("/ban @nurse2 abuse", user="trainer", mentions=["nurse2"])
+    assert "they are a moderator" in bot.next_reply().text
+    assert not bot.actions(Ban)
+    await bot.send("/ban @trainer abuse", user="boss")  # an admin may act on a moderator
+    assert [a.user.id for a in bot.actions(Ban)] == ["trainer"]
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord", "console"])
+async def test_a_member_is_refused_every_moderator_command(mod_bot, platform):
+    bot, _ = await mod_bot(platform)
+    await bot.send("hello", user="amina")
+    for text in MODERATOR_COMMANDS:
+        await bot.advance(seconds=5)  # not a flood
+        await bot.send(text, user="bekele")
+        reply = bot.next_reply()
+        assert reply.text.startswith("Only a moderator can use /"), (text, reply.text)
+    assert not bot.actions((Ban, Kick, Restrict, Unban, Unrestrict))
+    await bot.send("/report", user="bekele")  # members may report, as a reply
+    assert "as a reply" in bot.next_reply().text
+
+
+async def test_bad_input_gets_one_line_answers(mod_bot):
+    bot, _ = await mod_bot("telegram")
+    await bot.send("hello", user="amina")
+    cases = {
+        "/warn @ghost rude": "I don't know @ghost",
+        "/warn": "Reply to the member's message or name them",
+        "/ban @amina": "A ban needs a reason",
+        "/ban @amina 30d": "A ban needs a reason",
+        "/ban @amina -5d spam": "is not a duration I can use",
+        "/ban @amina 999y spam": "is not a duration I can use",
+        "/mute @amina 999y": "is not a duration I can use",
+        "/mute @amina soon": "is not a duration I can use",
+        "/mute @amina": "Say for how long",
+        "/case 99": "There is no case #99",
+        "/offtopic": "as a reply",
+    }
+    for text, expected in cases.items():
+        await bot.send(text, user="trainer")
+        reply = bot.next_reply()
+        assert expected in reply.text and "\n" not in reply.text, (text, reply.text)
+    for text, expected in {"/warn @amina x": "works in the group chat", "/appeal 1": "no case #1",
+                           "/approve 7": "no join request #7", "/appeal_accept 3": "no appeal #3"}.items():
+        await bot.send(text, user="trainer" if not text.startswith("/appeal ") else "amina", chat="dm")
+        reply = bot.next_reply()
+        assert expected in reply.text and "\n" not in reply.text, (text, reply.text)
+    await bot.send("/appeal 1", user="amina")
+    assert "private chat" in bot.next_reply().text
+    assert not bot.actions((Ban, Restrict))
+
+
+async def test_discord_mutes_longer_than_28_days_are_refused(mod_bot):
+    bot, _ = await mod_bot("discord")
+    await bot.send("hello", user="amina")
+    await bot.send("/mute @amina 30d", user="trainer")
+    assert "at most" in bot.next_reply().text
+    await bot.send("/mute @amina 28d too chatty", user="trainer")
+    assert bot.actions(Restrict)
+
+
+async def test_report_reaches_moderators_as_a_case_and_reason_can_be_set(mod_bot):
+    bot, _ = await mod_bot("telegram", community={"review_chat": "telegram:review"})
+    message = await bot.send("buy my cream", user="amina")
+    await bot.send("/report advertising", user="bekele", reply_to=message)
+    messages = bot.new_messages()
+    assert any("Thank you" in m.text for m in messages)
+    review = [m for m in messages if isinstance(m, Reply) and m.chat.key == "telegram:review"][0]
+    assert "Report (case #1)" in review.text and "buy my cream" in review.text
+    await bot.send("/reason 1 advertising a product", user="trainer")
+    assert "updated" in bot.next_reply().text
+    await bot.send("/case 1", user="trainer")
+    assert "advertising a product" in bot.next_reply().text
