@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from core import (NotFound, PermissionDenied, Reply, Role, Text, UsageError, User, command)
-from core import Context
-from plugins.moderation import actions, logic, memory, store
+from core import Context, MessageEvent, NotFound, PermissionDenied, Reply, Role, Text, UsageError, User, command
+from plugins.moderation import actions, logic, store
 
 _LOOKS_LIKE_DURATION = re.compile(r"^[-+]?\d")
 
@@ -75,8 +74,6 @@ async def _act(ctx: Context, action: str, target: User, reason: str, duration: t
 
 async def _sanction_with_reply(ctx: Context, action: str, target: User, reason: str, duration: timedelta | None,
                                message_id: str, text: str) -> store.Case:
-    from core import MessageEvent
-
     assert ctx.chat is not None
     evidence = MessageEvent(id=message_id, chat=ctx.chat, author=target, text=text, timestamp=ctx.now())
     return await actions.sanction(ctx, action=action, member=target, actor=ctx.user, reason=reason, duration=duration,
@@ -223,4 +220,3 @@ async def reason_command(ctx: Context, number: int, text: Text) -> None:
 
 ALL = (warn_command, mute_command, unmute_command, kick_command, ban_command, unban_command, offtopic_command,
        report_command, case_command, cases_command, reason_command)
-_ = memory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import (ButtonPressed, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
                   command)
-from plugins.moderation import actions, appeals, filtering, membership, store
+from plugins.moderation import actions, appeals, filtering, membership, memory, store
 
 
 def _actor(ctx: Context):  # type: ignore[no-untyped-def]
@@ -65,8 +65,6 @@ async def rules_command(ctx: Context) -> None:
 
 
 def _accepted(ctx: Context, uid: str) -> bool:
-    from plugins.moderation import memory
-
     return memory.has_accepted(ctx, uid)
 
 
