@@ -1,0 +1,148 @@
+"""Search: p50/p95 of the resources plugin's `search()` (the /search code path) against a bare FTS5
+bm25 query (`bare_search()`) on the same table, at 10k and 100k library items.
+
+Items are deterministic synthetic clinical-training documents (English and French titles and
+descriptions from a midwifery/nursing vocabulary), inserted through the plugin's own migrations, so
+the FTS5 triggers index them exactly as in production. Query kinds: one term, three terms, a prefix
+("oxyto"), and a typo ("partogrpah", which finds nothing at first and takes the "did you mean" path).
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import Result, builtin_plugins, percentile
+
+RATIO_TARGET = 2.0
+ABS_TARGET_MS = 50.0
+
+EN_TERMS = ["postpartum haemorrhage", "partograph", "oxytocin", "misoprostol", "pre-eclampsia", "eclampsia",
+            "magnesium sulfate", "neonatal resuscitation", "kangaroo mother care", "breastfeeding", "antenatal care",
+            "shoulder dystocia", "breech delivery", "retained placenta", "umbilical cord", "apgar score", "fundal height",
+            "fetal heart rate", "cervical dilation", "episiotomy", "perineal tear", "sepsis", "anaemia", "malaria in pregnancy",
+            "HIV prevention", "family planning", "contraception", "uterine massage", "active management", "third stage",
+            "hypothermia", "newborn care", "infection prevention", "hand hygiene", "referral", "obstructed labour",
+            "blood pressure", "proteinuria", "gestational diabetes", "ultrasound", "triage", "vital signs", "wound care",
+            "catheter", "IV fluids", "drug calculation", "pain management", "counselling", "respectful maternity care"]
+FR_TERMS = ["hémorragie du post-partum", "partogramme", "ocytocine", "prééclampsie", "sulfate de magnésium",
+            "réanimation néonatale", "méthode mère kangourou", "allaitement maternel", "consultation prénatale",
+            "dystocie des épaules", "rétention placentaire", "cordon ombilical", "hauteur utérine", "rythme cardiaque fœtal",
+            "dilatation du col", "déchirure périnéale", "anémie", "paludisme", "planification familiale", "soins du nouveau-né",
+            "prévention des infections", "hygiène des mains", "évacuation", "travail dystocique", "tension artérielle",
+            "soins infirmiers", "calcul de dose", "gestion de la douleur", "accouchement", "sage-femme"]
+EN_FORMS = ["Guide", "Checklist", "Protocol", "Case study", "Slides", "Video lecture", "Quiz", "Job aid", "Poster", "Handout"]
+FR_FORMS = ["Guide", "Liste de contrôle", "Protocole", "Étude de cas", "Diapositives", "Cours vidéo", "Quiz", "Fiche", "Affiche"]
+EN_BODY = ["for midwives working in rural health centres", "step by step with drug doses and timings",
+           "including danger signs and when to refer", "adapted from WHO recommendations", "module {m} of the cohort course",
+           "with practice questions and answers", "for night shifts with limited staff", "reviewed by the trainers"]
+FR_BODY = ["pour les sages-femmes des centres de santé ruraux", "étape par étape avec les doses et les délais",
+           "avec les signes de danger et quand évacuer", "adapté des recommandations de l'OMS", "module {m} de la formation",
+           "avec des questions d'entraînement", "pour les gardes de nuit avec peu de personnel"]
+
+QUERIES = {
+    "single term": ["partograph", "oxytocin", "sepsis", "breastfeeding", "misoprostol", "episiotomy"],
+    "three terms": ["postpartum haemorrhage oxytocin", "neonatal resuscitation checklist", "magnesium sulfate eclampsia",
+                    "kangaroo mother care", "antenatal care malaria", "fetal heart rate"],
+    "prefix": ["oxyto", "partog", "resusc", "eclamp", "breastf", "hypoth"],
+    "typo": ["partogrpah", "oxytocn", "misoprostl", "breastfeedng", "episiotmy", "resuscitaton"],
+}
+EXACT = ("single term", "three terms")
+
+
+def items(count: int, seed: int = 3) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        french = rng.random() < 0.35
+        terms, forms, body = (FR_TERMS, FR_FORMS, FR_BODY) if french else (EN_TERMS, EN_FORMS, EN_BODY)
+        a, b = rng.sample(terms, 2)
+        title = f"{rng.choice(forms)}: {a}" + (f" et {b}" if french else f" and {b}") if rng.random() < 0.5 else f"{rng.choice(forms)}: {a}"
+        text = " ".join(rng.choice(body).format(m=rng.randint(1, 12)) for _ in range(rng.randint(2, 4)))
+        description = f"{a.capitalize()} — {text}. {rng.choice(terms).capitalize()}."
+        tags = " ".join(sorted({t.split()[0].lower() for t in rng.sample(terms, 3)}))
+        out.append({"title": title, "body": description, "tags": tags, "language": "fr" if french else "en"})
+    return out
+
+
+async def build(db: Any, count: int) -> float:
+    from plugins.resources import store
+
+    await db.migrate("resources", store.MIGRATIONS)
+    started = time.perf_counter()
+    rows = []
+    for i, item in enumerate(items(count)):
+        values = {"community": "default", "kind": "document" if i % 3 else "link", "title": item["title"],
+                  "tags": item["tags"], "body": item["body"], "language": item["language"],
+                  "url": None if i % 3 else f"https://example.org/r/{i}", "url_key": None if i % 3 else f"example.org/r/{i}",
+                  "file_ref": f"FILE{i}" if i % 3 else None, "file_platform": "telegram" if i % 3 else None,
+                  "file_name": f"doc{i}.pdf" if i % 3 else None, "mime": "application/pdf" if i % 3 else None,
+                  "size": 100_000 + i if i % 3 else None, "source_chat": "telegram:-1001", "source_message": str(i),
+                  "author_uid": f"telegram:{1000 + i % 300}", "author_name": f"Member {i % 300}", "author_handle": None,
+                  "added_by": f"telegram:{1000 + i % 300}", "added_at": "2026-11-01T08:00:00.000000Z"}
+        rows.append(tuple(values[c] for c in store.ITEM_COLUMNS))
+    sql = f"INSERT INTO resources_items ({', '.join(store.ITEM_COLUMNS)}) VALUES ({', '.join('?' for _ in store.ITEM_COLUMNS)})"
+    for start in range(0, len(rows), 5_000):
+        async with db.transaction():
+            await db.executemany(sql, rows[start:start + 5_000])
+    return time.perf_counter() - started
+
+
+async def timed(call: Any, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        await call()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+async def run(quick: bool) -> Result:
+    from core.storage import Storage
+    from plugins.resources.search import bare_search, search
+
+    result = Result("search", "Search: resources plugin /search path vs bare FTS5 bm25, 10k and 100k items")
+    status = builtin_plugins()
+    result.plugins = status
+    sizes = (10_000,) if quick else (10_000, 100_000)
+    repeat = 5 if quick else 15
+    folder = tempfile.TemporaryDirectory(prefix="practica-bench-search-")
+    try:
+        for size in sizes:
+            db = await Storage.open(str(Path(folder.name) / f"library-{size}.db"))
+            try:
+                seconds = await build(db, size)
+                result.notes.append(f"{size:,} items built and indexed in {seconds:.1f} s (batched inserts, FTS5 triggers).")
+                for kind, queries in QUERIES.items():
+                    ours: list[float] = []
+                    bare: list[float] = []
+                    found = 0
+                    for q in queries:
+                        await search(db, "default", q)  # warm-up (vocabulary load on the first typo)
+                        await bare_search(db, q)
+                        for _ in range(repeat):  # interleave the two sides
+                            ours += await timed(lambda q=q: search(db, "default", q), 1)
+                            bare += await timed(lambda q=q: bare_search(db, q), 1)
+                        outcome = await search(db, "default", q)
+                        found += bool(outcome.rows)
+                    p50, p95 = percentile(ours, 50), percentile(ours, 95)
+                    b50, b95 = percentile(bare, 50), percentile(bare, 95)
+                    exact = kind in EXACT
+                    met = (p95 <= RATIO_TARGET * b95 if exact else True) and (p95 <= ABS_TARGET_MS if size >= 100_000 else True)
+                    target = (f"p95 <= {RATIO_TARGET:g}x bare" if exact else "") + \
+                             ((" and " if exact else "") + f"p95 <= {ABS_TARGET_MS:g} ms" if size >= 100_000 else "")
+                    result.add(f"{size // 1000}k items, {kind}: p50", p50, "ms", baseline=b50, baseline_label="ms bare p50")
+                    result.add(f"{size // 1000}k items, {kind}: p95", p95, "ms", baseline=b95, baseline_label="ms bare p95",
+                               target=target, met=met if target else None,
+                               note=f"{found}/{len(queries)} queries found items")
+            finally:
+                await db.close()
+    finally:
+        folder.cleanup()
+    result.notes.append(f"{repeat} timed runs per query (interleaved with the bare query), 6 queries per kind; "
+                        "the 'typo' kind finds nothing on the first FTS5 query, then corrects the word from the "
+                        "fts5vocab vocabulary (rapidfuzz) and searches again; the bare query just finds nothing.")
+    return result
