@@ -60,9 +60,19 @@ async def find_poll(ctx: Context, word: str, command_name: str) -> Poll:
     if number is None:
         raise UsageError(ctx.t("error.poll_number", command=f"{ctx.prefix}{command_name}", polls=f"{ctx.prefix}polls"))
     poll = await store.get_poll(ctx.db, number)
-    if poll is None or poll.community != ctx.community.name or (poll.message_id is None and poll.poll_ref is None):
+    if poll is None or (poll.message_id is None and poll.poll_ref is None) or not await _reachable(ctx, poll):
         raise NotFound(ctx.t("error.poll_unknown", id=number, polls=f"{ctx.prefix}polls"))
     return poll
+
+
+async def _reachable(ctx: Context, poll: Poll) -> bool:
+    """A poll of this community; from a private chat, a poll of any community the member belongs to
+    (private chats belong to the default community, and anonymous polls are voted in private)."""
+    if poll.community == ctx.community.name:
+        return True
+    chat, user = ctx.chat, ctx.user
+    return bool(chat is not None and chat.is_direct and user is not None
+                and await ctx.runtime.members.is_member(poll.community, user.uid))
 
 
 async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,7 +95,6 @@ class Poll:
     created_at: datetime
     close_at: datetime | None
     closed_at: datetime | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_quiz(self) -> bool:

@@ -273,3 +273,14 @@ async def test_help_poll_shows_the_syntax_in_both_languages(make_bot):
     assert "ferme: vendredi 17h" in fr.next_reply().text
     await fr.send("/poll Q?")
     assert fr.next_reply().text.startswith("Un sondage a besoin d'au moins 2 choix")
+
+
+async def test_private_vote_reaches_a_poll_of_the_members_community(make_bot):
+    bot = await make_bot(plugins={"polls"}, config={"communities": {"cohort": {"chats": ["console:g1"]}}})
+    await bot.send("/poll anonymous | Safe? | Yes | No", user="trainer")
+    await bot.send("hello", user="amina")  # amina is a member of the cohort
+    bot.new_messages()
+    await bot.send("/vote 1 2", user="amina", chat="dm")
+    assert bot.next_reply().text == "Your vote in anonymous poll #1 is recorded."
+    await bot.send("/vote 1 2", user="stranger", chat="dm")
+    assert bot.next_reply().text == "There is no poll #1 here. Send /polls to see the open polls."
