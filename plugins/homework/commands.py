@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
 from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
@@ -202,9 +203,8 @@ async def _status(ctx: Context, assignment_id: int) -> None:
     rows = await store.submissions(ctx.db, a.id)
     by_uid = {r["uid"]: r for r in rows}
 
-    def name(row: object) -> str:
-        handle, display = row["handle"], row["name"]  # type: ignore[index]
-        return f"@{handle}" if handle else display
+    def name(row: Any) -> str:
+        return f"@{row['handle']}" if row["handle"] else str(row["name"])
 
     on_time = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if r["on_time"]]
     late = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if not r["on_time"]]

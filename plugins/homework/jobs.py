@@ -51,7 +51,7 @@ async def schedule_proof(ctx: Context, a: Assignment) -> None:
     if interval is None:
         return
     key = f"proof:{a.id}"
-    if await ctx.jobs.list(PROOF, key_prefix=key):
+    if any(job.key == key for job in await ctx.jobs.list(PROOF, key_prefix=key)):
         return  # one already planned: it will count this submission too
     run_at = ctx.now() if a.proof_at is None else max(ctx.now(), a.proof_at + interval)
     await ctx.jobs.schedule(PROOF, run_at, key=key, payload={"assignment": a.id}, replace=True)

@@ -155,3 +155,14 @@ async def test_quiet_follow_up_survives_a_restart(homework_bot):
     await bot.clock.set(datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc))  # Sat 06:00 local
     await bot.runtime.idle()
     assert reminders(bot.new_messages()) == {"amina": 1}
+
+
+async def test_reminder_speaks_the_members_language(homework_bot):
+    bot = await homework_bot({"remind_before": ["2h"]})
+    await bot.send("/lang fr", user="amina")
+    await bot.send("/homework add Read | due in 1 day", user="trainer")
+    bot.new_messages()
+    await bot.advance(hours=22)
+    texts = {m.user.id: m.text for m in bot.new_messages() if isinstance(m, DirectMessage)}
+    assert texts["amina"].startswith("Rappel : le devoir n°1 « Read » est à rendre ven. 27 nov. 12:00")
+    assert texts["bekele"].startswith("Reminder: homework #1 “Read” is due Fri 27 Nov 12:00")
