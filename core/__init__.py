@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.base import Capabilities
 from core.clock import Clock, FakeClock
 from core.commands import Command, Text, command
 from core.config import Community, Config, load_config
@@ -18,7 +19,7 @@ from core.scheduler import Job, JobKind
 from core.storage import Storage
 
 __all__ = [
-    "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "ChatRef",
+    "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
     "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
     "DeclineJoin", "DeleteMessage", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
     "FakeClock", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",

@@ -157,9 +157,9 @@ class Context:
     def t_for(self, locale: str, key: str, /, **params: Any) -> str:
         return self.runtime.translator.text(self.plugin, locale, key, **params)
 
-    def format_time(self, when: datetime, *, with_date: bool = True) -> str:
-        """`when` in the community's time zone and the reader's language."""
-        return format_datetime(when, self.community.timezone, self.locale, with_date=with_date)
+    def format_time(self, when: datetime, *, with_date: bool = True, locale: str | None = None) -> str:
+        """`when` in the community's time zone, in the reader's language (or `locale`)."""
+        return format_datetime(when, self.community.timezone, locale or self.locale, with_date=with_date)
 
     def format_duration(self, seconds: float) -> str:
         return format_duration(seconds, self.locale)
@@ -220,6 +220,10 @@ class Context:
                 if word in ((user.handle or "").lower(), user.name.lower(), user.uid):
                     return user
         return await self.runtime.members.find(self.community.name, text)
+
+    async def is_member(self, uid: str, community: str | None = None) -> bool:
+        """Whether `uid` has been seen (and has not left) in this community or `community`."""
+        return await self.runtime.members.is_member(community or self.community.name, uid)
 
     async def members(self) -> list[User]:
         """Active members seen in this community (bots excluded)."""
