@@ -156,3 +156,32 @@ def test_ladder_config_is_validated():
     for bad in ({"x": "ban"}, {"3": "mute"}, {"3": "shout"}, {"3": "mute -5d"}):
         with pytest.raises(ValueError):
             logic.parse_ladder(bad)
+
+
+async def test_french_help_and_answers(mod_bot):
+    bot, _ = await mod_bot("telegram", community={"locale": "fr"})
+    await bot.send("/help", user="trainer")
+    text = bot.next_reply().text
+    assert "/warn — Avertir un membre" in text and "/appeal_accept — Accepter un recours" in text
+    await bot.send("bonjour", user="amina")
+    await bot.send("/ban @amina -5d spam", user="trainer")
+    assert "n'est pas une durée utilisable" in bot.next_reply().text
+
+
+async def test_ordinary_messages_cost_no_database_statement(mod_bot):
+    bot, probe = await mod_bot("telegram", rules="Be kind.", **BLOCK)
+    await bot.send("/accept", user="amina")
+    statements = []
+    storage = bot.runtime.storage
+    original = storage.execute, storage.fetchone, storage.fetchall
+
+    for name in ("execute", "fetchone", "fetchall"):
+        async def wrapper(*args, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            statements.append(args[0])
+            return await {"execute": original[0], "fetchone": original[1], "fetchall": original[2]}[_name](*args, **kwargs)
+        setattr(storage, name, wrapper)
+    for i in range(5):
+        await bot.advance(seconds=3)
+        await bot.send(f"ordinary message {i}", user="amina")
+    assert [s for s in statements if "moderation_" in s] == []
+    assert len(probe.seen) == 5
