@@ -42,7 +42,8 @@ class Jobs:
         """Store a job of `kind` (declared in practica_register_jobs) for this community.
 
         `rrule` (RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0") repeats it in `tz`
-        (default: the community's time zone). The same `key` twice keeps one job.
+        (default: the community's time zone). The same `key` twice keeps one job, even when that
+        job already ran or was cancelled (idempotency): pass `replace=True` to schedule it again.
         """
         ctx = self._ctx
         if rrule is not None and tz is None:
@@ -134,7 +135,10 @@ class Context:
         return getattr(self.event, "chat", None)
 
     def capabilities(self, platform: str | None = None) -> Capabilities:
-        """What the platform of the event's chat (or `platform`) supports."""
+        """What the platform of the event's chat (or `platform`) supports.
+
+        Job handlers have no event: pass the platform of the chat or member you are about to address.
+        """
         name = platform or (self.chat.platform if self.chat else None) or (self.user.platform if self.user else None)
         return self.runtime.capabilities(name)
 
@@ -150,6 +154,11 @@ class Context:
                 return chosen
         return self.community.locale
 
+    def locale_of(self, user: User | str) -> str:
+        """The language `user` (a User or uid) reads: their /lang choice, else the community's."""
+        uid = user if isinstance(user, str) else user.uid
+        return self.runtime.members.locales.get(uid) or self.community.locale
+
     def t(self, key: str, /, **params: Any) -> str:
         """Message `key` from this plugin's catalog in the reader's language."""
         return self.runtime.translator.text(self.plugin, self.locale, key, **params)
@@ -161,8 +170,8 @@ class Context:
         """`when` in the community's time zone, in the reader's language (or `locale`)."""
         return format_datetime(when, self.community.timezone, locale or self.locale, with_date=with_date)
 
-    def format_duration(self, seconds: float) -> str:
-        return format_duration(seconds, self.locale)
+    def format_duration(self, seconds: float, *, locale: str | None = None) -> str:
+        return format_duration(seconds, locale or self.locale)
 
     # --- sending -----------------------------------------------------------------------------
 

@@ -148,7 +148,8 @@ class Dispatcher:
         if text != event.text:
             event = dataclasses.replace(event, text=text)
         community = rt.config.community_for(event.chat)
-        await rt.members.saw(community.name, event.author, event.timestamp)
+        if not event.chat.is_direct:  # a private chat says nothing about community membership
+            await rt.members.saw(community.name, event.author, event.timestamp)
         ctx_for = self._ctx_factory(community, event)
         skip = community.disabled_plugins
         verdict = await rt.runner.first("practica_filter_message", ctx_for, skip=skip, event=event)

@@ -193,9 +193,15 @@ class Bot:
         await self.clock.advance(delta, **kwargs)
         await self.runtime.idle()
 
-    async def restart(self) -> None:
-        """Stop the bot and start a new runtime on the same database (a simulated restart)."""
+    async def restart(self, downtime: timedelta | None = None) -> None:
+        """Stop the bot and start a new runtime on the same database (a simulated restart).
+
+        With `downtime`, the fake clock moves on while nothing runs (an outage), before the restart.
+        """
         await self.runtime.stop()
+        if downtime:
+            self.clock.quiesce = None
+            await self.clock.advance(downtime)
         fresh = await self.build(self.clock, self.database)
         self.runtime, self.adapter = fresh.runtime, fresh.adapter
         self._seen = 0
