@@ -10,13 +10,7 @@ from plugins.moderation import logic
 
 AutoAction = Literal["delete", "warn", "mute"]
 
-DEFAULT_PRIVACY_PATTERNS: tuple[str, ...] = (
-    r"(?:\+|\b00)\d{1,3}[\s.-]?\d{2,4}(?:[\s.-]?\d{2,4}){2,3}\b",   # international phone numbers
-    r"\b0\d{2,3}[\s.-]?\d{3}[\s.-]?\d{3,4}\b",                     # national phone numbers (0911 234 567)
-    r"\bpatient'?s? name\b",
-    r"\bnom d(?:u|e la) patiente?\b",
-    r"\b(?:mrn|medical record (?:number|no)|numero de dossier|n° de dossier)\b",
-)
+DEFAULT_PRIVACY_PATTERNS = logic.DEFAULT_PRIVACY_PATTERNS
 
 
 @dataclass(frozen=True)

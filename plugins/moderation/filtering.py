@@ -55,7 +55,8 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
     text = event.text
     flood = compiled.flood_messages > 0 and mod.flood.hit(slot[0] + "|" + slot[1], event.timestamp.timestamp(),
                                                          compiled.flood_messages, compiled.flood_seconds)
-    hit = None if flood else compiled.blocked(text)
+    folded = logic.fold(text)
+    hit = None if flood else compiled.blocked(text, folded)
     mentions = hit is None and not flood and compiled.too_many_mentions(text, len(event.mentions))
     host = None if (flood or hit or mentions) else compiled.untrusted_link(text)
     if flood or hit or mentions or host:
@@ -80,7 +81,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
         return Verdict("moderation: link")
 
     # --- privacy guard: flag privately, never delete ------------------------------------------------
-    if compiled.looks_private(text) and await memory.role(ctx, author) < Role.MODERATOR:
+    if compiled.looks_private(text, folded) and await memory.role(ctx, author) < Role.MODERATOR:
         await _flag_privacy(ctx, event)
     return None
 

@@ -19,12 +19,22 @@ from core.timeparse import parse_duration
 if TYPE_CHECKING:
     from plugins.moderation.config import ModerationConfig
 
+DEFAULT_PRIVACY_PATTERNS: tuple[str, ...] = (
+    r"(?:\+|\b00)\d{1,3}[\s.-]?\d{2,4}(?:[\s.-]?\d{2,4}){2,3}\b",   # international phone numbers
+    r"\b0\d{2,3}[\s.-]?\d{3}[\s.-]?\d{3,4}\b",                     # national phone numbers (0911 234 567)
+    r"\bpatient'?s? name\b",
+    r"\bnom d(?:u|e la) patiente?\b",
+    r"\b(?:mrn|medical record (?:number|no)|numero de dossier|n° de dossier)\b",
+)
+_DEFAULT_PRIVACY_HINT = re.compile(r"\d|patient|mrn|record|dossier")
+
 MAX_DURATION = timedelta(days=366)
 PLATFORM_MAX_MUTE = {"discord": timedelta(days=28)}
 """Platforms that cap a mute (Discord timeouts last at most 28 days)."""
 
 _SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s"})
 _SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·]+){2,}[^\W_](?![^\W_])")
+_SPACED_HINT = re.compile(r"(?<![^\W_])[^\W_][\s.\-_*·]+[^\W_](?![^\W_])")
 _SEPARATORS = re.compile(r"[\s.\-_*·]+")
 _URL = re.compile(r"(?:https?://|www\.)([^\s/?#<>\"']+)", re.IGNORECASE)
 _AT_WORD = re.compile(r"(?<![\w@])@\w+")
@@ -35,15 +45,18 @@ _AT_WORD = re.compile(r"(?<![\w@])@\w+")
 
 def fold(text: str) -> str:
     """Lower case without accents ("Énergie" -> "energie")."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, folded: str | None = None) -> str:
     """What blocklist words are matched against: folded, look-alike characters swapped, spaced letters
     joined ("S p 4 m" -> "spam", "s.p.a.m" -> "spam"), whitespace collapsed."""
-    text = fold(text).translate(_SWAPS)
-    text = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group(0)), text)
+    text = (fold(text) if folded is None else folded).translate(_SWAPS)
+    if _SPACED_HINT.search(text):
+        text = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group(0)), text)
     return " ".join(text.split())
 
 
@@ -59,8 +72,8 @@ class BlockHit:
 class CompiledRules:
     """One community's automatic rules, compiled once per config object (cached in ctx.state)."""
 
-    __slots__ = ("config", "_words", "_word_actions", "_regexes", "_privacy", "trusted_domains", "max_mentions",
-                 "link_policy", "flood_messages", "flood_seconds")
+    __slots__ = ("config", "_words", "_word_actions", "_regexes", "_privacy", "_privacy_hint", "trusted_domains",
+                 "max_mentions", "link_policy", "flood_messages", "flood_seconds")
 
     def __init__(self, config: ModerationConfig) -> None:
         self.config = config
@@ -79,24 +92,26 @@ class CompiledRules:
         self._regexes = tuple(regexes)
         self._privacy = (re.compile("|".join(f"(?:{p})" for p in config.privacy_patterns), re.IGNORECASE)
                          if config.privacy_guard and config.privacy_patterns else None)
+        # The built-in patterns all need a digit or one of a few words: a cheap test skips most messages.
+        self._privacy_hint = _DEFAULT_PRIVACY_HINT if config.privacy_patterns == DEFAULT_PRIVACY_PATTERNS else None
         self.trusted_domains = tuple(d.lower().lstrip(".") for d in config.trusted_domains)
         self.max_mentions = config.max_mentions
         self.link_policy = config.link_policy
         self.flood_messages = config.flood_messages
         self.flood_seconds = config.flood_seconds
 
-    def blocked(self, text: str) -> BlockHit | None:
-        """The first blocklist entry the text matches, or None."""
+    def blocked(self, text: str, folded: str | None = None) -> BlockHit | None:
+        """The first blocklist entry the text matches, or None (`folded`: `fold(text)` if already known)."""
         if self._words is None and not self._regexes:
             return None
-        normal = normalize(text)
+        folded = fold(text) if folded is None else folded
+        normal = normalize(text, folded)
         if self._words is not None:
             match = self._words.search(normal)
             if match is not None:
                 pattern, action = self._word_actions[match.group(0)]
                 return BlockHit(pattern, action)
         if self._regexes:
-            folded = fold(text)
             for regex, pattern, action in self._regexes:
                 if regex.search(folded) or regex.search(normal):
                     return BlockHit(pattern, action)
@@ -121,9 +136,14 @@ class CompiledRules:
             return True
         return "@" in text and len(set(_AT_WORD.findall(text))) > self.max_mentions
 
-    def looks_private(self, text: str) -> bool:
+    def looks_private(self, text: str, folded: str | None = None) -> bool:
         """Whether the text looks like it holds a patient identifier (phone, ID, name...)."""
-        return self._privacy is not None and self._privacy.search(fold(text)) is not None
+        if self._privacy is None:
+            return False
+        folded = fold(text) if folded is None else folded
+        if self._privacy_hint is not None and self._privacy_hint.search(folded) is None:
+            return False
+        return self._privacy.search(folded) is not None
 
 
 def link_hosts(text: str) -> list[str]:
