@@ -238,9 +238,13 @@ class Context:
         """Active members seen in this community (bots excluded)."""
         return await self.runtime.members.members(self.community.name)
 
-    def for_community(self, name: str) -> Context:
-        """A context of this plugin for another community (startup hooks and jobs use it)."""
-        return Context(self.runtime, self.plugin, self.runtime.config.communities[name], None)
+    def for_community(self, name: str, *, keep_event: bool = False) -> Context:
+        """A context of this plugin for another community (startup hooks, jobs, private chats).
+
+        With `keep_event`, replies still answer the current event (e.g. a private message that
+        concerns a community other than the one its chat belongs to).
+        """
+        return Context(self.runtime, self.plugin, self.runtime.config.communities[name], self.event if keep_event else None)
 
     def communities(self) -> list[Context]:
         """One context per configured community where this plugin is enabled."""
