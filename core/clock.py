@@ -77,6 +77,7 @@ class FakeClock(Clock):
         if step < timedelta(0):
             raise ValueError("a clock only moves forward")
         target = self._now + step
+        await self._let_run()  # work started before the call settles first (e.g. a sleeper not yet asleep)
         while self._sleepers and self._sleepers[0][0] <= target:
             when, _, future = heapq.heappop(self._sleepers)
             if future.done():  # its sleeper was cancelled: nothing to wake, and time need not stop here
