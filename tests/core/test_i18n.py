@@ -1,0 +1,154 @@
+"""Localization: the member's or the community's language, complete French catalogs, local dates."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from core import Context
+from core.config import parse_config
+from core.i18n import Translator, format_datetime
+from core.plugins import load_plugins
+
+ROOT = Path(__file__).resolve().parents[2]
+UTC = timezone.utc
+_PARAM = re.compile(r"(?<!\{)\{([a-zA-Z_][a-zA-Z0-9_]*)[^{}]*\}(?!\})")
+
+
+def catalog_folders() -> list[Path]:
+    """core/locales and every plugins/<name>/locales."""
+    return [ROOT / "core" / "locales", *sorted(p for p in (ROOT / "plugins").glob("*/locales") if p.is_dir())]
+
+
+def flat(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def walk(data: dict, prefix: str) -> None:
+        for key, value in data.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                out[f"{prefix}{key}"] = str(value)
+
+    with path.open("rb") as fh:
+        walk(tomllib.load(fh), "")
+    return out
+
+
+def test_every_catalog_is_complete_in_english_and_french():
+    problems = []
+    for folder in catalog_folders():
+        owner = folder.parent.relative_to(ROOT)
+        en, fr = folder / "en.toml", folder / "fr.toml"
+        if not en.exists() or not fr.exists():
+            problems.append(f"{owner}: needs both locales/en.toml and locales/fr.toml")
+            continue
+        english, french = flat(en), flat(fr)
+        problems += [f"{owner}: fr.toml lacks {key!r}" for key in sorted(english.keys() - french.keys())]
+        problems += [f"{owner}: en.toml lacks {key!r}" for key in sorted(french.keys() - english.keys())]
+        for key in sorted(english.keys() & french.keys()):
+            if set(_PARAM.findall(english[key])) != set(_PARAM.findall(french[key])):
+                problems.append(f"{owner}: {key!r} has parameters {sorted(set(_PARAM.findall(english[key])))} in en "
+                                f"but {sorted(set(_PARAM.findall(french[key])))} in fr")
+    assert not problems, "incomplete catalogs:\n" + "\n".join(problems)
+
+
+def test_every_command_has_a_help_line_in_english_and_french(tmp_path):
+    loaded = load_plugins(parse_config({}, tmp_path / "plugins.toml"))  # every installed plugin
+    translator = Translator()
+    for name, info in loaded.infos.items():
+        if info.folder is not None:
+            translator.add_plugin(name, info.folder / "locales")
+    missing = [f"{cmd.plugin}: help.{cmd.name} in {lang}" for cmd in loaded.commands for lang in ("en", "fr")
+               if f"help.{cmd.name}" not in translator.catalog(cmd.plugin, lang)]
+    assert not missing, "commands without a translated /help line:\n" + "\n".join(missing)
+
+
+async def test_help_is_fully_french_for_a_french_community(make_bot):
+    bot = await make_bot(community={"locale": "fr"}, admins=["owner"])
+    await bot.send("/help", user="owner")
+    text = bot.next_reply().text
+    translator = bot.runtime.translator
+    lines = text.split("\n")
+    assert lines[0] == translator.text("essentials", "fr", "help.header")
+    assert lines[-1] == translator.text("essentials", "fr", "help.footer", help="/help")
+    checked = 0
+    for cmd in bot.runtime.commands:
+        english = translator.catalog(cmd.plugin, "en").get(f"help.{cmd.name}")
+        french = translator.catalog(cmd.plugin, "fr").get(f"help.{cmd.name}")
+        line = f"/{cmd.name} — "
+        shown = [entry for entry in lines if entry.startswith(line)]
+        if shown:
+            assert french is not None and shown[0] == line + french
+            assert english is None or english == french or english not in text
+            checked += 1
+    assert checked == len(lines) - 2 >= 6  # every line between header and footer is a French command line
+
+
+async def test_lang_switches_only_that_members_replies(make_bot):
+    bot = await make_bot()
+    await bot.send("/lang fr", user="amina")
+    assert bot.next_reply().text == "Désormais je vous réponds en Français."
+    await bot.send("/whoami", user="amina")
+    assert bot.next_reply().text.startswith("Vous êtes amina")
+    await bot.send("/whoami", user="bekele")
+    assert bot.next_reply().text.startswith("You are bekele")
+    await bot.send("/lang xx", user="bekele")
+    assert bot.next_reply().text == "I don't speak 'xx' yet. Available: en, fr."
+
+    await bot.restart()  # the choice is stored
+    await bot.send("/whoami", user="amina")
+    assert bot.next_reply().text.startswith("Vous êtes amina")
+    await bot.send("/lang reset", user="amina")
+    bot.next_reply()
+    await bot.send("/whoami", user="amina")
+    assert bot.next_reply().text.startswith("You are amina")
+
+
+async def test_a_member_can_choose_english_in_a_french_community(make_bot):
+    bot = await make_bot(community={"locale": "fr"})
+    await bot.send("/whoami", user="bekele")
+    assert bot.next_reply().text.startswith("Vous êtes bekele")
+    await bot.send("/lang en", user="amina")
+    assert bot.next_reply().text == "From now on I answer you in English."
+
+
+async def test_times_are_shown_in_the_community_zone_and_the_readers_language(make_bot):
+    monday_5_utc = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    bot = await make_bot(community={"timezone": "Africa/Addis_Ababa", "locale": "fr"})
+    community = bot.runtime.config.communities["default"]
+    assert Context(bot.runtime, "essentials", community).format_time(monday_5_utc) == "lun. 30 nov. 08:00"
+    assert Context(bot.runtime, "essentials", community).format_time(monday_5_utc, with_date=False) == "08:00"
+
+    await bot.send("/lang en", user="amina")
+    event = await bot.send("hello", user="amina")
+    assert Context(bot.runtime, "essentials", community, event).format_time(monday_5_utc) == "Mon 30 Nov 08:00"
+    assert Context(bot.runtime, "essentials", community, event).format_duration(7200) == "2 hours"
+    assert Context(bot.runtime, "essentials", community).format_duration(7200) == "2\u00a0heures"  # French puts a no-break space
+
+
+def test_lookup_order_plugin_then_core_in_the_language_then_english(tmp_path):
+    folder = tmp_path / "locales"
+    folder.mkdir()
+    (folder / "en.toml").write_text('"greet" = "Hello {name}"\n"role.moderator" = "mod"\n"broken" = "50% {off"\n')
+    (folder / "fr.toml").write_text('"greet" = "Bonjour {name}"\n')
+    translator = Translator()
+    translator.add_plugin("demo", folder)
+    assert translator.text("demo", "fr", "greet", name="Amina") == "Bonjour Amina"
+    assert translator.text("demo", "fr-CA", "greet", name="Amina") == "Bonjour Amina"   # regional -> base language
+    assert translator.text("demo", "sw", "greet", name="Amina") == "Hello Amina"        # unknown language -> English
+    assert translator.text("demo", "fr", "role.moderator") == "modérateur"  # the core's French beats the plugin's English
+    assert translator.text("demo", "en", "role.moderator") == "mod"
+    assert translator.text("demo", "fr", "greet") == "Bonjour {name}"  # a missing parameter stays visible
+    assert translator.text("demo", "en", "broken") == "50% {off"       # a bad template never breaks a reply
+    assert translator.text("demo", "fr", "no.such.key") == "no.such.key"
+
+
+def test_format_datetime_accepts_regional_and_unknown_locales():
+    from zoneinfo import ZoneInfo
+
+    when = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    assert format_datetime(when, ZoneInfo("Africa/Addis_Ababa"), "fr-CA") == "lun. 30 nov. 08:00"
+    assert format_datetime(when, ZoneInfo("Africa/Addis_Ababa"), "zz") == "Mon 30 Nov 08:00"
