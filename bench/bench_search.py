@@ -108,7 +108,7 @@ async def run(quick: bool) -> Result:
     status = builtin_plugins()
     result.plugins = status
     sizes = (10_000,) if quick else (10_000, 100_000)
-    repeat = 5 if quick else 15
+    repeat = 5 if quick else 30
     folder = tempfile.TemporaryDirectory(prefix="practica-bench-search-")
     try:
         for size in sizes:
