@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.base import Capabilities
+from core.capabilities import Capabilities
 from core.clock import Clock, FakeClock
 from core.commands import Command, Text, command
 from core.config import Community, Config, load_config
