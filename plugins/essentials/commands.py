@@ -6,6 +6,9 @@ from core import Command, Context, NotFound, Role, Text, UsageError, command
 from plugins.essentials import data
 
 
+COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
+
+
 def _help_line(ctx: Context, cmd: Command) -> str:
     text = ctx.runtime.translator.lookup(cmd.plugin, ctx.locale, f"help.{cmd.name}") or cmd.help
     return f"{ctx.prefix}{cmd.name} — {text}" if text else f"{ctx.prefix}{cmd.name}"
@@ -27,8 +30,14 @@ async def help_command(ctx: Context, topic: str = "") -> None:
         await ctx.reply("\n".join(lines))
         return
     visible = [c for c in ctx.runtime.commands if c.role <= role and c.plugin not in disabled]
-    lines = [ctx.t("help.header")] + [_help_line(ctx, c) for c in visible] + [ctx.t("help.footer", help=f"{ctx.prefix}help")]
-    await ctx.reply("\n".join(lines))
+    if len(visible) <= COMPACT_AFTER:
+        body = [_help_line(ctx, c) for c in visible]
+    else:  # short replies for slow connections: one line per plugin, details on request
+        by_plugin: dict[str, list[str]] = {}
+        for cmd in visible:
+            by_plugin.setdefault(cmd.plugin, []).append(ctx.prefix + cmd.name)
+        body = [f"• {plugin}: {' '.join(names)}" for plugin, names in sorted(by_plugin.items())]
+    await ctx.reply("\n".join([ctx.t("help.header"), *body, ctx.t("help.footer", help=f"{ctx.prefix}help")]))
 
 
 @command("plugins", help="Show which plugins are enabled here.")

@@ -126,11 +126,12 @@ def test_console_run_prints_help_and_exits_zero(tmp_path):
     path = write(tmp_path, """
         [adapters.console]
     """)
-    result = run_cli("run", "--config", str(path), stdin="/help\namina> /whoami\n")
+    result = run_cli("run", "--config", str(path), stdin="/help\n/help whoami\namina> /whoami\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "bot> Commands you can use:"
-    assert "bot> /help — List the commands you can use, or explain one: /help <command>." in lines
+    assert "bot> • essentials: /forgetme /help /lang /mydata /plugins /whoami" in lines
+    assert "bot> /whoami — Show who the bot thinks you are and your role." in lines
     assert "bot> You are amina (console:amina), member in the community default. Language: English." in lines
     assert (tmp_path / "practica.db").exists()
 
