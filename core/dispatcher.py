@@ -176,8 +176,7 @@ class Dispatcher:
             args = cmd.parse(rest, rt.config.practica.prefix,
                              lambda key, **params: rt.translator.text("core", ctx.locale, key, **params))
             self._check_cooldown(ctx, cmd, event.author)
-            async with asyncio.timeout(rt.runner.budget):
-                await cmd.handler(ctx, *args)
+            await rt.runner.guard.run(cmd.handler(ctx, *args))
         except CommandError as error:
             await ctx.reply(str(error))
         except TimeoutError:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pluggy
 
+from core.budget import TimeBudget
 from core.hookspecs import HOOKS
 
 log = logging.getLogger("practica.hooks")
@@ -47,6 +48,7 @@ class HookRunner:
     def __init__(self, pm: pluggy.PluginManager, *, budget: float = 5.0, trace: bool | None = None) -> None:
         self.pm = pm
         self.budget = budget
+        self.guard = TimeBudget(budget)
         self.trace = os.environ.get("PRACTICA_TRACE_HOOKS") == "1" if trace is None else trace
         self._cache: dict[str, tuple[Impl, ...]] = {}
 
@@ -116,8 +118,7 @@ class HookRunner:
         started = time.perf_counter() if self.trace else 0.0
         outcome = "ok"
         try:
-            async with asyncio.timeout(self.budget):
-                return True, await impl.function(*args)
+            return True, await self.guard.run(impl.function(*args))
         except TimeoutError:
             outcome = "timeout"
             log.error("plugin %s: hook %s took longer than %.1f s and was cancelled%s",

@@ -110,8 +110,9 @@ class Runtime:
             await self.storage.migrate(owner, migrations)
         self.members = MemberDirectory(self.storage)
         await self.members.load()
+        paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
-                                   frozenset(self.loaded.enabled))
+                                   frozenset(self.loaded.enabled), paused)
         default = self.config.community_for(None)
         await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
         for adapter in self.adapters.values():
@@ -142,6 +143,7 @@ class Runtime:
         if not await self.outbox.join(timeout=grace):
             log.warning("shutdown: some replies could not be sent within %.1f s", grace)
         await self.outbox.close()
+        await self.runner.guard.close()
         await self.storage.close()
         self.storage = None  # type: ignore[assignment]
         self._started = False
