@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
-from plugins.resources import commands, insights, library, store
+from plugins.resources import commands, insights, library, search, store
 from plugins.resources.config import ResourcesConfig
 from plugins.resources.privacy import user_data
 
@@ -34,6 +34,7 @@ class Plugin:
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
         await insights.schedule_jobs(ctx)
+        await search.prepare(ctx.db)
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
