@@ -132,7 +132,7 @@ def parse_save(text: str) -> SaveRequest:
     if url:
         stripped = stripped.replace(url, " ")
     first, _, rest = stripped.strip().partition("\n")
-    title = " ".join(first.split())
+    title = " ".join(first.split()).strip(" .,;:|-–—")
     note = rest.strip()
     return SaveRequest(title=title[:200], tags=tags, url=url, note=note[:4000])
 
