@@ -202,7 +202,9 @@ def canonical(words_: Sequence[str], synonyms: Synonyms | None = None, longest: 
 
 def topic_key(text: str, synonyms: Synonyms | None = None, longest: int = 0) -> str:
     """The comparable form of a question: folded keywords in order (stop words removed, synonyms unified)."""
-    return " ".join(canonical(keywords(text), synonyms, longest))
+    unified = canonical(terms(text), synonyms, longest)
+    kept = [t for t in unified if len(t) > 1 and t not in STOPWORDS]
+    return " ".join(kept or unified)
 
 
 @dataclass

@@ -122,17 +122,30 @@ def compile_synonyms(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[dict
     cached = _compiled.get(id(synonyms))
     if cached is not None and cached[0] is synonyms:
         return cached[1], cached[2]
-    table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    # Sets sharing a phrase are merged ("hpp = [pph]" joins the "pph" set): a small union-find.
+    parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+    order: list[tuple[str, ...]] = []
+
+    def root(phrase: tuple[str, ...]) -> tuple[str, ...]:
+        while parent[phrase] != phrase:
+            parent[phrase] = parent[parent[phrase]]
+            phrase = parent[phrase]
+        return phrase
+
     for key, values in synonyms.items():
-        phrases = []
-        for text in (key, *values):
-            phrase = tuple(logic.terms(text))
-            if phrase and phrase not in phrases:
-                phrases.append(phrase)
+        phrases = [p for p in (tuple(logic.terms(text)) for text in (key, *values)) if p]
         for phrase in phrases:
-            merged = list(table.get(phrase, ()))
-            merged += [p for p in phrases if p not in merged]
-            table[phrase] = tuple(merged)
+            if phrase not in parent:
+                parent[phrase] = phrase
+                order.append(phrase)
+        for phrase in phrases[1:]:
+            a, b = root(phrases[0]), root(phrase)
+            if a != b:
+                parent[b] = a
+    sets: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for phrase in order:
+        sets.setdefault(root(phrase), []).append(phrase)
+    table = {phrase: tuple(sets[root(phrase)]) for phrase in order}
     longest = max((len(p) for p in table), default=0)
     if len(_compiled) > 64:
         _compiled.clear()
@@ -146,15 +159,9 @@ def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None)
         raise QueryError("too_long")
     raw = [w[: logic.MAX_TERM_CHARS] for w in logic.words(query)]
     folded = [logic.fold(w) for w in raw]
-    keep = [i for i, t in enumerate(folded) if len(t) > 1 and t not in logic.STOPWORDS]
-    if not keep:
-        keep = [i for i, t in enumerate(folded) if t]
-    raw = [raw[i] for i in keep]
-    folded = [folded[i] for i in keep]
-    if not folded:
-        raise QueryError("empty")
     table, longest = compile_synonyms(synonyms)
     groups: list[Group] = []
+    skipped: list[Group] = []  # stop words and one-letter words, searched only when nothing else is left
     i = 0
     while i < len(folded):
         for size in range(min(longest, len(folded) - i), 0, -1):
@@ -164,9 +171,16 @@ def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None)
                 i += size
                 break
         else:
-            # The word as typed (lower case): FTS5 folds it exactly like the indexed text.
-            groups.append(Group(alternatives=((raw[i].lower(),),), prefix=len(folded[i]) >= PREFIX_MIN, typed=folded[i]))
+            term = folded[i]
+            if term:
+                # The word as typed (lower case): FTS5 folds it exactly like the indexed text.
+                group = Group(alternatives=((raw[i].lower(),),), prefix=len(term) >= PREFIX_MIN, typed=term)
+                (skipped if len(term) < 2 or term in logic.STOPWORDS else groups).append(group)
             i += 1
+    if not groups:
+        groups = skipped
+    if not groups:
+        raise QueryError("empty")
     if len(groups) > logic.MAX_QUERY_TERMS:
         raise QueryError("too_long")
     return groups

@@ -164,3 +164,12 @@ async def test_new_words_are_suggested_without_restart(bot):
     await bot.send("/search partograf")
     text = bot.next_reply().text
     assert "partograph" in text and _ids(text) == [item]
+
+
+async def test_synonym_sets_join_and_phrases_with_small_words_match(library_bot):
+    bot = await library_bot(synonyms={"pph": ["postpartum haemorrhage", "hémorragie du post-partum"], "hpp": ["pph"]})
+    ids = await _library(bot)
+    await bot.send("/search hpp")  # hpp -> pph -> every phrase of the pph set
+    assert {ids["oxy"], ids["fr"], ids["en"]} <= set(_ids(bot.next_reply().text))
+    await bot.send("/search hémorragie du post-partum compression")
+    assert _ids(bot.next_reply().text) == [ids["en"]]
