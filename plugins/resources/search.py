@@ -108,8 +108,9 @@ class Group:
 
 
 def match_expression(groups: Sequence[Group]) -> str:
-    """The FTS5 MATCH text: every group required (implicit AND)."""
-    return " ".join(g.expression() for g in groups)
+    """The FTS5 MATCH text: every group required (explicit AND: FTS5 does not accept an implicit AND
+    next to a parenthesized OR group)."""
+    return " AND ".join(g.expression() for g in groups)
 
 
 _compiled: dict[int, tuple[Mapping[str, Sequence[str]], dict[tuple[str, ...], tuple[tuple[str, ...], ...]], int]] = {}

@@ -54,12 +54,12 @@ def test_match_expression_has_no_user_syntax(query):
         return
     expression = search.match_expression(groups)
     # every part is a double-quoted word, optionally followed by our own `*`
-    for part in expression.split(" "):
+    for part in expression.split(" AND "):
         assert part.startswith('"') and part.rstrip("*").endswith('"') and part.count('"') == 2, expression
 
 
 def test_operator_words_become_quoted_words():
-    assert search.match_expression(search.parse_query("NEAR miss")) == '"near"* "miss"*'
+    assert search.match_expression(search.parse_query("NEAR miss")) == '"near"* AND "miss"*'
 
 
 @pytest.mark.parametrize("table", [

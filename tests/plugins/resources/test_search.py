@@ -173,3 +173,21 @@ async def test_synonym_sets_join_and_phrases_with_small_words_match(library_bot)
     assert {ids["oxy"], ids["fr"], ids["en"]} <= set(_ids(bot.next_reply().text))
     await bot.send("/search hémorragie du post-partum compression")
     assert _ids(bot.next_reply().text) == [ids["en"]]
+
+
+async def test_random_hostile_queries_never_reach_sqlite_as_syntax(library_bot):
+    import random
+
+    from plugins.resources import search
+
+    bot = await library_bot(synonyms=SYNONYMS)
+    await _library(bot)
+    pieces = ['"', "'", "(", ")", "*", "^", ":", "-", "+", "{", "}", "AND", "OR", "NOT", "NEAR", "NEAR(", "pph", "du",
+              "oxytocin", "ኦክሲቶሲን", "é", "title:", "\\", ";", "%", "_", "a", "postpartum", "haemorrhage", "  "]
+    rng = random.Random(10)
+    for _ in range(400):
+        query = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 12)))
+        try:
+            await search.search(bot.runtime.storage, "default", query, synonyms=bot.runtime.plugin_config("resources", "default").synonyms)
+        except search.QueryError:
+            pass
