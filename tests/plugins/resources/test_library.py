@@ -152,3 +152,16 @@ async def test_french_replies(library_bot):
     await bot.send("/help")
     help_text = bot.next_reply().text
     assert "Chercher dans la bibliothèque" in help_text
+
+
+async def test_the_contributor_of_a_saved_reply_is_its_author(library_bot):
+    recorder = Recorder()
+    bot = await library_bot(extra={"recorder": recorder})
+    shared = await bot.send("Checklist for referral", user="amina", attachments=[pdf("REF-7", "referral.pdf")])
+    item = await save(bot, "/save Referral checklist #referral", user="bekele", reply_to=shared)
+    await bot.send(f"/verify {item}", user="trainer")
+    assert "verified" in bot.next_reply().text
+    await bot.send(f"/verify {item}", user="trainer")
+    assert "already verified" in bot.next_reply().text
+    [event] = recorder.named("ResourceVerified")
+    assert event.member.uid == "telegram:amina" and event.item_id == item
