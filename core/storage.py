@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sqlite3
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -121,16 +122,28 @@ class Storage:
         async with self._lock:
             token = _in_transaction.set((self, asyncio.current_task()))
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                # aiosqlite runs statements in the order they were queued, even when the task that
+                # queued one is cancelled while waiting for it. So a cancellation during BEGIN or the
+                # body must still queue a ROLLBACK before the lock is released, or the connection
+                # would be left inside a transaction and every later BEGIN would fail.
                 try:
+                    await self.conn.execute("BEGIN IMMEDIATE")
                     yield self
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    await self._rollback()
                     raise
-                else:
-                    await self.conn.execute("COMMIT")
+                await self.conn.execute("COMMIT")
             finally:
                 _in_transaction.reset(token)
+
+    async def _rollback(self) -> None:
+        """Roll back whatever is open; harmless when BEGIN itself never ran."""
+        rollback = asyncio.ensure_future(self.conn.execute("ROLLBACK"))
+        rollback.add_done_callback(lambda f: f.cancelled() or f.exception())  # result consumed: never "never retrieved"
+        try:
+            await asyncio.shield(rollback)
+        except sqlite3.OperationalError:  # "no transaction is active"
+            pass
 
     # --- migrations --------------------------------------------------------------------------
 

@@ -68,3 +68,27 @@ async def test_other_tasks_never_see_half_a_transaction(db):
 
     await asyncio.gather(transfer(), transfer(), audit())
     assert set(seen) == {100}
+
+
+async def test_a_transaction_cancelled_midway_leaves_the_database_usable(db):
+    await db.execute("CREATE TABLE t (x INTEGER)")
+
+    async def slow_writer() -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO t VALUES (1)")
+            await asyncio.sleep(10)
+
+    for _ in range(5):  # cancelled at different points: while waiting for BEGIN, inside the body
+        task = asyncio.create_task(slow_writer())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        task = asyncio.create_task(slow_writer())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with db.transaction():
+        await db.execute("INSERT INTO t VALUES (2)")
+    assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]
