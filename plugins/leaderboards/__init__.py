@@ -45,6 +45,10 @@ class Plugin:
         await scoring.on_event(event, ctx)
 
     @hookimpl
+    async def practica_shutdown(self, ctx: Context) -> None:
+        await store.flush(ctx.db)
+
+    @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         if not erase:
             return await store.export(ctx.db, member)

@@ -83,8 +83,11 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
         if so_far >= daily_cap:
             return Award("cap")
         points = min(points, daily_cap - so_far)
-    if not await store.add_points(ctx.db, community=community, member=member, points=points, source=source,
-                                  reason=reason, reference=reference, actor=actor, when=now):
+    if source == "activity":  # scores on every message: written behind, in batches (see store.flush)
+        await store.add_points_later(ctx.db, community=community, member=member, points=points, source=source,
+                                     reason=reason, reference=reference, when=now)
+    elif not await store.add_points(ctx.db, community=community, member=member, points=points, source=source,
+                                    reason=reason, reference=reference, actor=actor, when=now):
         return Award("duplicate")
     if cooldown_minutes > 0:
         cooldowns[cd_key] = now

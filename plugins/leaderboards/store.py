@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -47,23 +48,50 @@ MIGRATIONS = (
 # ------------------------------------------------------------------------------------ the ledger
 
 
+# Write-behind for message-activity points: the one source that can score on every message. Rows wait
+# here (per database) and are written with one executemany when FLUSH_AT accumulate, before any read
+# of the ledger, and at shutdown. A crash can lose at most FLUSH_AT - 1 activity rows, never another
+# source's points (documented in docs/plugins/leaderboards.md).
+FLUSH_AT = 200
+_pending: weakref.WeakKeyDictionary[Storage, list[tuple[Any, ...]]] = weakref.WeakKeyDictionary()
+_INSERT = ("INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, actor, created_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, member, reference) DO NOTHING")
+
+
+async def add_points_later(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,
+                           reference: str, when: datetime) -> None:
+    """Queue one ledger row whose reference is unique by construction (a message id)."""
+    rows = _pending.setdefault(db, [])
+    rows.append((community, member, points, source, reason[:200], reference, None, iso(when)))
+    if len(rows) >= FLUSH_AT:
+        await flush(db)
+
+
+async def flush(db: Storage) -> None:
+    """Write queued activity rows (cheap when there are none)."""
+    rows = _pending.get(db)
+    if rows:
+        _pending[db] = []
+        await db.executemany(_INSERT, rows)
+
+
 async def add_points(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,
                      reference: str, actor: str | None, when: datetime) -> bool:
     """Append one ledger row; False when this member already scored for `reference` (nothing written)."""
-    count = await db.execute_rowcount(
-        "INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, actor, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, member, reference) DO NOTHING",
-        (community, member, points, source, reason[:200], reference, actor, iso(when)))
+    await flush(db)
+    count = await db.execute_rowcount(_INSERT, (community, member, points, source, reason[:200], reference, actor, iso(when)))
     return count > 0
 
 
 async def has_reference(db: Storage, community: str, member: str, reference: str) -> bool:
+    await flush(db)
     return await db.fetchval("SELECT 1 FROM leaderboards_ledger WHERE community = ? AND member = ? AND reference = ?",
                              (community, member, reference)) is not None
 
 
 async def sum_since(db: Storage, community: str, member: str, source: str, since: datetime) -> int:
     """Points `member` got from `source` since `since`."""
+    await flush(db)
     return int(await db.fetchval(
         "SELECT COALESCE(SUM(points), 0) FROM leaderboards_ledger WHERE community = ? AND member = ? AND source = ? AND created_at >= ?",
         (community, member, source, iso(since)), 0))
@@ -71,6 +99,7 @@ async def sum_since(db: Storage, community: str, member: str, source: str, since
 
 async def given_since(db: Storage, community: str, actor: str, source: str, since: datetime) -> int:
     """How many rows of `source` `actor` caused since `since` (e.g. thanks given today)."""
+    await flush(db)
     return int(await db.fetchval(
         "SELECT COUNT(*) FROM leaderboards_ledger WHERE community = ? AND actor = ? AND source = ? AND created_at >= ?",
         (community, actor, source, iso(since)), 0))
@@ -78,6 +107,7 @@ async def given_since(db: Storage, community: str, actor: str, source: str, sinc
 
 async def totals(db: Storage, community: str, start: datetime | None = None, end: datetime | None = None) -> dict[str, int]:
     """member -> points in [start, end) (everything when open)."""
+    await flush(db)
     sql = "SELECT member, SUM(points) AS total FROM leaderboards_ledger WHERE community = ?"
     params: list[Any] = [community]
     if start is not None:
@@ -91,6 +121,7 @@ async def totals(db: Storage, community: str, start: datetime | None = None, end
 
 
 async def member_rows(db: Storage, member: str) -> list[dict[str, Any]]:
+    await flush(db)
     rows = await db.fetchall(
         "SELECT community, points, source, reason, reference, created_at FROM leaderboards_ledger WHERE member = ? ORDER BY id",
         (member,))
@@ -200,6 +231,7 @@ async def export(db: Storage, member: str) -> dict[str, Any]:
 
 async def erase(db: Storage, member: str) -> dict[str, int]:
     """Delete the member's rows; rows they caused for others (thanks, corrections) lose the actor."""
+    await flush(db)
     async with db.transaction():
         ledger = await db.execute_rowcount("DELETE FROM leaderboards_ledger WHERE member = ?", (member,))
         await db.execute("UPDATE leaderboards_ledger SET actor = NULL WHERE actor = ?", (member,))
