@@ -198,7 +198,10 @@ PLUGIN_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "defaults": {"moderation": {"require_accept": False}},
     "writes": {
         "moderation": {"require_accept": False, "blocklist": [{"pattern": "casino", "action": "delete"}, {"pattern": "crypto", "action": "warn"}],
-                       "link_policy": "review", "privacy_guard": True},
+                       "link_policy": "review", "privacy_guard": True,
+                       # The stream replays hours of chat in a second: each of the 200 members would post
+                       # dozens of messages per second, so flood control would (rightly) mute everyone.
+                       "flood_messages": 0},
         "leaderboards": {"activity": {"enabled": True, "cooldown_minutes": 0.0, "daily_cap": 0, "min_length": 20}},
         "resources": {"insights": True},
     },

@@ -16,6 +16,7 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
                           SendPoll, Sent, StopPoll, Unban, Unrestrict)
 from core.scheduler import Job, JobKind
+from core.text import fold
 from core.storage import Storage
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
     "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",
-    "UsageError", "User", "Verdict", "command", "hookimpl", "load_config",
+    "UsageError", "User", "Verdict", "command", "fold", "hookimpl", "load_config",
 ]

@@ -24,6 +24,27 @@ def _has_surrogates(text: str) -> bool:
         return True
 
 
+class _FoldTable(dict[int, str]):
+    """code point -> its folded form, computed once per character on first sight (for str.translate)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = "".join(c for c in unicodedata.normalize("NFKD", chr(code).lower()) if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Énergie" -> "energie", "Compétent" -> "competent").
+
+    Used to compare words typed by people (blocklists, thank-you words, search terms, poll options).
+    Any script works; per-character results are cached, so this costs one C-level pass per message.
+    """
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
 def utf16_len(text: str) -> int:
     """Length as platforms count it (UTF-16 code units)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2

@@ -13,7 +13,6 @@ dateparser is imported lazily (it is slow to import) and only for phrases the lo
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -23,6 +22,7 @@ from dateutil.relativedelta import relativedelta, weekday as rd_weekday
 from dateutil.rrule import rrulebase, rrulestr
 
 from core.errors import UsageError
+from core.text import fold
 
 __all__ = [
     "DEFAULT_TIME_OF_DAY",
@@ -113,8 +113,7 @@ class Recurrence:
 def _fold(text: str) -> str:
     """Lowercase, strip accents, straighten apostrophes and collapse spaces."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return " ".join(text.split())
+    return " ".join(fold(text).split())
 
 
 def _quote(text: str) -> str:

@@ -6,11 +6,11 @@ No I/O here: everything takes plain values, so it is cheap to unit-test.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
+from core import fold
 
 # --------------------------------------------------------------------------------- the weekly reset
 
@@ -87,10 +87,6 @@ def iso(when: datetime) -> str:
 # ------------------------------------------------------------------------------------------ words
 
 
-def fold(text: str) -> str:
-    """Lower case without accents ("Compétent" -> "competent")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def thanks_pattern(words: Iterable[str]) -> re.Pattern[str]:

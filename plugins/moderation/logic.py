@@ -7,13 +7,13 @@ hot path (`practica_filter_message` runs for every message).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
+from core import fold
 from core.timeparse import parse_duration
 
 if TYPE_CHECKING:
@@ -43,12 +43,6 @@ _AT_WORD = re.compile(r"(?<![\w@])@\w+")
 # --------------------------------------------------------------------------------------- normalization
 
 
-def fold(text: str) -> str:
-    """Lower case without accents ("Énergie" -> "energie")."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def normalize(text: str, folded: str | None = None) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core import ChatRef, UsageError
 from core.timeparse import parse_duration, parse_when
+from core import fold as fold_accents
 
 FLAG_WORDS: Mapping[str, str] = {
     "multiple": "multiple", "multi": "multiple", "plusieurs": "multiple",
@@ -43,8 +43,7 @@ class PollInputError(Exception):
 
 def fold(text: str) -> str:
     """Lowercase, accents removed, spaces collapsed (to compare words and options)."""
-    text = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return " ".join(text.split())
+    return " ".join(fold_accents(text).split())
 
 
 # ------------------------------------------------------------------------------------------ the model

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process
+from core import fold
 
 # Separators: whitespace, ASCII punctuation and symbols, Latin-1 punctuation, general punctuation,
 # arrows and symbols, CJK punctuation, Ethiopic punctuation (፡ ። ፣ ...), full-width forms, emoji.
@@ -48,12 +49,6 @@ QUESTION_MIN_CHARS = 8
 QUESTION_MAX_CHARS = 500
 
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of `text` (NFKD without combining marks, lower case)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    if decomposed.isascii():
-        return decomposed.lower()
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def words(text: str) -> list[str]:

@@ -78,3 +78,13 @@ async def test_commands_for_other_bots_are_ignored_and_ours_accepted(bot):
     assert bot.next_reply().text == "3"
     await bot.send("/ADD 1 1")
     assert bot.next_reply().text == "2"
+
+
+def test_fold_compares_words_as_people_type_them():
+    from core import fold
+
+    assert fold("Énergie") == "energie"
+    assert fold("COMPÉTENT") == "competent"
+    assert fold("hémorragie du post-partum") == "hemorragie du post-partum"
+    assert fold("ፅንስ") == "ፅንስ"  # other scripts are kept
+    assert fold("ﬁn²") == "fin2"  # compatibility forms
