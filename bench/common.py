@@ -195,13 +195,12 @@ def enabled_five(status: Mapping[str, str]) -> list[str]:
 # Both settings turn off the code-of-conduct gate (an established group whose members have accepted
 # the rules), so members' messages reach the listeners.
 PLUGIN_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
-    "defaults": {"moderation": {"require_accept": False}},
+    # Flood control is off in both settings: the streams replay hours of chat in a second, so every
+    # member would post dozens of messages per second and flood control would (rightly) mute everyone.
+    "defaults": {"moderation": {"require_accept": False, "flood_messages": 0}},
     "writes": {
         "moderation": {"require_accept": False, "blocklist": [{"pattern": "casino", "action": "delete"}, {"pattern": "crypto", "action": "warn"}],
-                       "link_policy": "review", "privacy_guard": True,
-                       # The stream replays hours of chat in a second: each of the 200 members would post
-                       # dozens of messages per second, so flood control would (rightly) mute everyone.
-                       "flood_messages": 0},
+                       "link_policy": "review", "privacy_guard": True, "flood_messages": 0},
         "leaderboards": {"activity": {"enabled": True, "cooldown_minutes": 0.0, "daily_cap": 0, "min_length": 20}},
         "resources": {"insights": True},
     },

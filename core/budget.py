@@ -11,19 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-class _Watch:
-    __slots__ = ("task", "deadline", "expired")
-
-    def __init__(self, task: asyncio.Task[Any], deadline: float) -> None:
-        self.task = task
-        self.deadline = deadline
-        self.expired = False
 
 
 class TimeBudget:
@@ -32,50 +24,83 @@ class TimeBudget:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.resolution = min(0.25, max(seconds / 4, 0.01))
-        self._active: dict[int, _Watch] = {}
+        self._ticks_allowed = math.ceil(seconds / self.resolution)
+        self._tick = 0  # advanced by the watchdog every `resolution` seconds
+        self._active: dict[int, tuple[asyncio.Task[Any], int]] = {}
+        self._expired: set[int] = set()
         self._keys = itertools.count()
         self._watchdog: asyncio.Task[None] | None = None
 
-    async def run(self, awaitable: Awaitable[T]) -> T:
-        """Await `awaitable`; if it is still running after the budget, cancel it and raise TimeoutError."""
+    # A slot is one task's registration. `run()` uses one slot per call; the HookRunner keeps one slot
+    # for a whole fan-out and restarts its clock before each plugin, which costs one dict store.
+
+    def enter(self) -> tuple[int, asyncio.Task[Any]]:
+        """Register the current task; returns the slot to pass to the other methods."""
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - always inside a task in practica
-            return await awaitable
-        loop = task.get_loop()
-        watch = _Watch(task, loop.time() + self.seconds)
+            raise RuntimeError("TimeBudget needs a running task")
         key = next(self._keys)
-        self._active[key] = watch
-        if self._watchdog is None or self._watchdog.done():
-            self._watchdog = loop.create_task(self._watch_loop(), name="practica-budget-watchdog")
-        timed_out = False
+        self._active[key] = (task, self._tick)
+        if self._watchdog is None:
+            self._watchdog = task.get_loop().create_task(self._watch_loop(), name="practica-budget-watchdog")
+        return key, task
+
+    def restart(self, slot: tuple[int, asyncio.Task[Any]]) -> None:
+        """Start the budget again for the next call in this slot."""
+        self._active[slot[0]] = (slot[1], self._tick)
+
+    def timed_out(self, slot: tuple[int, asyncio.Task[Any]]) -> bool:
+        """After a CancelledError: True when it was this budget's doing (the cancellation is then undone)."""
+        key, task = slot
+        if key in self._expired and task.uncancel() == 0:
+            self._expired.discard(key)
+            return True
+        return False
+
+    def settle(self, slot: tuple[int, asyncio.Task[Any]]) -> None:
+        """After a call that ended normally: undo an expiry the callee swallowed, so it cannot leak."""
+        key, task = slot
+        if self._expired and key in self._expired:
+            self._expired.discard(key)
+            if task.cancelling():
+                task.uncancel()
+
+    def leave(self, slot: tuple[int, asyncio.Task[Any]]) -> None:
+        self._active.pop(slot[0], None)
+        self.settle(slot)
+
+    async def run(self, awaitable: Awaitable[T]) -> T:
+        """Await `awaitable`; if it is still running after the budget, cancel it and raise TimeoutError."""
+        slot = self.enter()
         try:
             return await awaitable
         except asyncio.CancelledError:
-            if watch.expired and task.uncancel() == 0:
-                timed_out = True
+            if self.timed_out(slot):
                 raise TimeoutError from None
             raise
         finally:
-            del self._active[key]
-            if watch.expired and not timed_out and task.cancelling():
-                task.uncancel()  # the plugin swallowed our cancellation: do not leak it to the caller
+            self.leave(slot)
 
     async def _watch_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._active:
-            await asyncio.sleep(self.resolution)
-            now = loop.time()
-            for watch in list(self._active.values()):
-                if not watch.expired and watch.deadline <= now:
-                    watch.expired = True
-                    watch.task.cancel()
+        try:
+            while self._active:
+                await asyncio.sleep(self.resolution)
+                self._tick += 1
+                oldest_allowed = self._tick - self._ticks_allowed
+                for key, (task, started) in list(self._active.items()):
+                    if started < oldest_allowed and key not in self._expired:
+                        self._expired.add(key)
+                        task.cancel()
+        finally:
+            self._watchdog = None
 
     async def close(self) -> None:
         """Stop the watchdog (at shutdown)."""
-        if self._watchdog is not None and not self._watchdog.done():
-            self._watchdog.cancel()
+        watchdog = self._watchdog
+        if watchdog is not None and not watchdog.done():
+            watchdog.cancel()
             try:
-                await self._watchdog
+                await watchdog
             except asyncio.CancelledError:
                 pass
         self._watchdog = None

@@ -25,6 +25,7 @@ from core.hookspecs import HOOKS
 log = logging.getLogger("practica.hooks")
 
 ContextFactory = Callable[[str], Any]
+_EVENT_CTX = ("event", "ctx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,39 +94,54 @@ class HookRunner:
         Returns (plugin, result) for implementations that returned a value.
         """
         out = []
-        for impl in self.impls(name):
-            if impl.plugin in skip:
-                continue
-            ok, result = await self._call(name, impl, ctx_for, kwargs)
-            if ok and result is not None:
-                out.append((impl.plugin, result))
+        slot = self.guard.enter()
+        try:
+            for impl in self.impls(name):
+                if impl.plugin in skip:
+                    continue
+                ok, result = await self._call(name, impl, ctx_for, kwargs, slot)
+                if ok and result is not None:
+                    out.append((impl.plugin, result))
+        finally:
+            self.guard.leave(slot)
         return out
 
     # --- first -----------------------------------------------------------------------------
 
     async def first(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> tuple[str, Any] | None:
         """Await implementations in order until one returns a non-None result."""
-        for impl in self.impls(name):
-            if impl.plugin in skip:
-                continue
-            ok, result = await self._call(name, impl, ctx_for, kwargs)
-            if ok and result is not None:
-                return impl.plugin, result
+        slot = self.guard.enter()
+        try:
+            for impl in self.impls(name):
+                if impl.plugin in skip:
+                    continue
+                ok, result = await self._call(name, impl, ctx_for, kwargs, slot)
+                if ok and result is not None:
+                    return impl.plugin, result
+        finally:
+            self.guard.leave(slot)
         return None
 
-    async def _call(self, name: str, impl: Impl, ctx_for: ContextFactory, kwargs: dict[str, Any]) -> tuple[bool, Any]:
-        args = [ctx_for(impl.plugin) if a == "ctx" else kwargs[a] for a in impl.argnames]
+    async def _call(self, name: str, impl: Impl, ctx_for: ContextFactory, kwargs: dict[str, Any],
+                    slot: tuple[int, asyncio.Task[Any]]) -> tuple[bool, Any]:
+        if impl.argnames == _EVENT_CTX:  # the common shape, without the general comprehension
+            args = [kwargs["event"], ctx_for(impl.plugin)]
+        else:
+            args = [ctx_for(impl.plugin) if a == "ctx" else kwargs[a] for a in impl.argnames]
         started = time.perf_counter() if self.trace else 0.0
         outcome = "ok"
+        self.guard.restart(slot)
         try:
-            return True, await self.guard.run(impl.function(*args))
-        except TimeoutError:
+            result = await impl.function(*args)
+            self.guard.settle(slot)
+            return True, result
+        except asyncio.CancelledError:
+            if not self.guard.timed_out(slot):
+                outcome = "cancelled"
+                raise
             outcome = "timeout"
             log.error("plugin %s: hook %s took longer than %.1f s and was cancelled%s",
                       impl.plugin, name, self.budget, _event_note(kwargs))
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
         except Exception:
             outcome = "error"
             log.exception("plugin %s: hook %s raised%s", impl.plugin, name, _event_note(kwargs))

@@ -61,7 +61,7 @@ class MemberDirectory:
 
     async def saw(self, community: str, user: User, when: datetime, *, active: bool = True) -> None:
         """Record that `user` was seen in `community` (cheap when nothing changed)."""
-        day = when.strftime("%Y-%m-%d")
+        day = when.date().isoformat()
         known = self._seen.get((community, user.uid))
         if known is not None and known == (user.name, user.handle, day, active):
             return

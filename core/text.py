@@ -12,8 +12,11 @@ def clean_text(text: str) -> str:
     """Make user text safe to store and echo: no lone surrogates, no control characters, NFC form."""
     if not text:
         return ""
+    if text.isascii():  # the common case: only control characters can be wrong
+        return _CONTROL.sub("", text) if _CONTROL.search(text) else text
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _has_surrogates(text) else text
-    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    text = _CONTROL.sub("", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _has_surrogates(text: str) -> bool:

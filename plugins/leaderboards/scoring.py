@@ -15,6 +15,10 @@ from core import Context, Event, MessageEvent, User
 from plugins.leaderboards import store
 from plugins.leaderboards.logic import day_start, fold, thanks_pattern
 
+# Sources scored from ordinary messages. Their reference is the message's own id, unique by construction,
+# so they need no duplicate check before answering and can be written behind in batches.
+WRITTEN_BEHIND = frozenset({"activity", "thanks"})
+
 Outcome = Literal["ok", "off", "cooldown", "cap", "duplicate", "self", "bot", "giver_limit"]
 
 
@@ -83,9 +87,9 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
         if so_far >= daily_cap:
             return Award("cap")
         points = min(points, daily_cap - so_far)
-    if source == "activity":  # scores on every message: written behind, in batches (see store.flush)
+    if source in WRITTEN_BEHIND:  # may score on any message: written in batches (see store.flush)
         await store.add_points_later(ctx.db, community=community, member=member, points=points, source=source,
-                                     reason=reason, reference=reference, when=now)
+                                     reason=reason, reference=reference, actor=actor, when=now)
     elif not await store.add_points(ctx.db, community=community, member=member, points=points, source=source,
                                     reason=reason, reference=reference, actor=actor, when=now):
         return Award("duplicate")

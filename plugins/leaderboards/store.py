@@ -48,10 +48,10 @@ MIGRATIONS = (
 # ------------------------------------------------------------------------------------ the ledger
 
 
-# Write-behind for message-activity points: the one source that can score on every message. Rows wait
+# Write-behind for points scored from ordinary messages (activity, thank-you replies). Rows wait
 # here (per database) and are written with one executemany when FLUSH_AT accumulate, before any read
-# of the ledger, and at shutdown. A crash can lose at most FLUSH_AT - 1 activity rows, never another
-# source's points (documented in docs/plugins/leaderboards.md).
+# of the ledger, and at shutdown. A crash can lose at most FLUSH_AT - 1 such rows, never points from
+# homework, quizzes, resources or corrections (documented in docs/plugins/leaderboards.md).
 FLUSH_AT = 200
 _pending: weakref.WeakKeyDictionary[Storage, list[tuple[Any, ...]]] = weakref.WeakKeyDictionary()
 _INSERT = ("INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, actor, created_at) "
@@ -59,10 +59,10 @@ _INSERT = ("INSERT INTO leaderboards_ledger (community, member, points, source, 
 
 
 async def add_points_later(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,
-                           reference: str, when: datetime) -> None:
+                           reference: str, actor: str | None, when: datetime) -> None:
     """Queue one ledger row whose reference is unique by construction (a message id)."""
     rows = _pending.setdefault(db, [])
-    rows.append((community, member, points, source, reason[:200], reference, None, iso(when)))
+    rows.append((community, member, points, source, reason[:200], reference, actor, iso(when)))
     if len(rows) >= FLUSH_AT:
         await flush(db)
 
