@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, Result, builtin_plugins, median
+from bench.common import Result, builtin_plugins, median
 
 READY_TARGET = 0.5
 RSS_TARGET = 40.0

@@ -6,7 +6,6 @@ process and run (the machines are noisy: medians of interleaved passes, ratios).
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import os
@@ -15,7 +14,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 import types
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field

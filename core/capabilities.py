@@ -19,6 +19,8 @@ class Capabilities:
     native_polls: bool = False
     quiz_polls: bool = False
     anonymous_polls: bool = False  # native polls can hide who voted (Discord always shows voters)
+    poll_max_open_seconds: int = 0  # how far ahead a native poll may be told to close (0 = no limit)
+    max_mute_seconds: int = 0  # the longest mute the platform allows (0 = no limit)
     poll_max_options: int = 0
     poll_option_max_len: int = 0
     poll_question_max_len: int = 0

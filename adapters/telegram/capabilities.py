@@ -22,6 +22,7 @@ CAPABILITIES = Capabilities(
     poll_max_options=12,
     poll_option_max_len=100,
     poll_question_max_len=300,
+    poll_max_open_seconds=600,  # close_date at most 600 s ahead; later closes are the scheduler's (StopPoll)
     restrict=True,
     kick=True,
     ban=True,

@@ -9,7 +9,7 @@ from core import Command, Context, NotFound, PermissionDenied, Role, Text, Usage
 from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
-from plugins.homework.notify import audience, community_ctx, member_locale, post_text, when_text
+from plugins.homework.notify import audience, community_ctx, member_locale, post_text
 from plugins.homework.submissions import Outcome, record
 
 _SUBCOMMANDS = {

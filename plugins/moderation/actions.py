@@ -159,7 +159,7 @@ async def climb_ladder(ctx: Context, member: User, evidence: MessageEvent | None
     step = logic.ladder_step(logic.parse_ladder(config.ladder), after - 1, after)
     if step is None:
         return
-    duration = logic.clamp_mute(step.duration, member.platform) if step.action == "mute" else step.duration
+    duration = logic.clamp_mute(step.duration, ctx.capabilities(member.platform)) if step.action == "mute" else step.duration
     await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", points=step.points),
                    reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats)
 

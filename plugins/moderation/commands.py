@@ -42,7 +42,7 @@ async def check_power(ctx: Context, target: User) -> None:
 
 def duration_of(ctx: Context, text: str, *, mute: bool) -> timedelta:
     """A positive duration (one-line localized answer for "-5d", "999y", "soon")."""
-    platform_cap = logic.PLATFORM_MAX_MUTE.get(ctx.chat.platform if ctx.chat else "") if mute else None
+    platform_cap = logic.mute_cap(ctx.capabilities()) if mute else None
     try:
         value = logic.parse_duration_text(text)
     except ValueError:

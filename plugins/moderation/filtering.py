@@ -64,7 +64,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
             return None
         await actions.delete(ctx, event)
         if flood:
-            duration = logic.clamp_mute(logic.parse_duration_text(config.flood_mute), author.platform)
+            duration = logic.clamp_mute(logic.parse_duration_text(config.flood_mute), ctx.capabilities(author.platform))
             await actions.sanction(ctx, action="mute", member=author, actor=None, rule=ctx.t("rule.flood"),
                                    reason=ctx.t("reason.flood", count=compiled.flood_messages,
                                                 seconds=int(compiled.flood_seconds)),
@@ -95,7 +95,7 @@ async def _auto(ctx: Context, event: MessageEvent, action: str, rule: str, reaso
     elif action == "warn":
         await actions.sanction(ctx, action="warn", member=event.author, actor=None, rule=rule, reason=reason, evidence=event)
     else:
-        duration = logic.clamp_mute(logic.parse_duration_text(ctx.config.flood_mute), event.author.platform)
+        duration = logic.clamp_mute(logic.parse_duration_text(ctx.config.flood_mute), ctx.capabilities(event.author.platform))
         await actions.sanction(ctx, action="mute", member=event.author, actor=None, rule=rule, reason=reason,
                                duration=duration, evidence=event)
 

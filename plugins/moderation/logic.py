@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
-from core import fold
+from core import Capabilities, fold
 from core.timeparse import parse_duration
 
 if TYPE_CHECKING:
@@ -29,9 +29,6 @@ DEFAULT_PRIVACY_PATTERNS: tuple[str, ...] = (
 _DEFAULT_PRIVACY_HINT = re.compile(r"\d|patient|mrn|record|dossier")
 
 MAX_DURATION = timedelta(days=366)
-PLATFORM_MAX_MUTE = {"discord": timedelta(days=28)}
-"""Platforms that cap a mute (Discord timeouts last at most 28 days)."""
-
 _SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s"})
 _SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][\s.\-_*·]+){2,}[^\W_](?![^\W_])")
 _SPACED_HINT = re.compile(r"(?<![^\W_])[^\W_][\s.\-_*·]+[^\W_](?![^\W_])")
@@ -236,9 +233,14 @@ def ladder_step(steps: Iterable[LadderStep], before: int, after: int) -> LadderS
     return crossed[-1] if crossed else None
 
 
-def clamp_mute(duration: timedelta | None, platform: str) -> timedelta | None:
+def mute_cap(caps: Capabilities) -> timedelta | None:
+    """The longest mute the platform allows (Discord timeouts: 28 days), or None."""
+    return timedelta(seconds=caps.max_mute_seconds) if caps.max_mute_seconds else None
+
+
+def clamp_mute(duration: timedelta | None, caps: Capabilities) -> timedelta | None:
     """A mute length the platform accepts (automatic mutes are clamped; moderators are told instead)."""
-    cap = PLATFORM_MAX_MUTE.get(platform)
+    cap = mute_cap(caps)
     if cap is None:
         return duration
     return cap if duration is None or duration > cap else duration

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 
 CLOSE_JOB = "close"
 REMIND_JOB = "remind"
-# How far ahead a native poll may be told its closing time (Telegram close_date: at most 600 s;
-# Discord: 768 h). Beyond that the scheduler closes it (StopPoll). See the report: a capability
-# `poll_max_open_seconds` would replace this table.
-_NATIVE_MAX_OPEN = {"telegram": timedelta(seconds=600), "discord": timedelta(hours=768)}
 
 
 def fits_native(caps: Capabilities, draft: Draft | Poll) -> bool:
@@ -40,9 +36,11 @@ def fits_native(caps: Capabilities, draft: Draft | Poll) -> bool:
 def _native_close(caps: Capabilities, close_at: datetime | None, now: datetime) -> datetime | None:
     if close_at is None:
         return None
-    seconds = getattr(caps, "poll_max_open_seconds", None)
-    limit = timedelta(seconds=seconds) if seconds else _NATIVE_MAX_OPEN.get(caps.platform)
-    return close_at if limit is not None and close_at - now <= limit else None
+    """The closing time to give the platform, when it accepts one that far ahead; otherwise the
+    scheduler's close job stops the poll (StopPoll) at the right moment."""
+    if not caps.poll_max_open_seconds:
+        return close_at
+    return close_at if close_at - now <= timedelta(seconds=caps.poll_max_open_seconds) else None
 
 
 async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User, close_at: datetime | None) -> Poll:
