@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -105,6 +105,10 @@ class Context:
     @property
     def prefix(self) -> str:
         return self.runtime.config.practica.prefix
+
+    def monotonic(self) -> float:
+        """Seconds on a monotonic scale (for cooldowns and rate windows; the fake clock in tests)."""
+        return self.runtime.clock.monotonic()
 
     def now(self) -> datetime:
         """The current time, aware UTC (the test kit's fake clock in tests)."""
@@ -205,6 +209,11 @@ class Context:
         """Send a direct message to one member."""
         return await self.act(DirectMessage(user=user, text=text, buttons=buttons), priority=priority, wait=wait)
 
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        """Finish work in the background, owned by the runtime (e.g. deliveries a job must not wait
+        for inside its transaction). Keep it short; it is cancelled at shutdown."""
+        self.runtime.spawn(coro, name=f"{self.plugin}:{name}")
+
     async def emit(self, event: DomainEvent) -> None:
         """Announce a domain event to every plugin (delivered through `practica_on_event`)."""
         if not event.source_plugin:
@@ -246,15 +255,19 @@ class Context:
         """
         return Context(self.runtime, self.plugin, self.runtime.config.communities[name], self.event if keep_event else None)
 
-    def communities(self) -> list[Context]:
-        """One context per configured community where this plugin is enabled."""
-        return [self.for_community(name) for name, community in self.runtime.config.communities.items()
-                if self.plugin not in community.disabled_plugins]
+    def communities(self, *, keep_event: bool = False, enabled_only: bool = True) -> list[Context]:
+        """One context per configured community (by default only where this plugin is enabled)."""
+        return [self.for_community(name, keep_event=keep_event) for name, community in self.runtime.config.communities.items()
+                if not enabled_only or self.plugin not in community.disabled_plugins]
 
     def plugin_enabled(self, name: str) -> bool:
         """Whether plugin `name` runs in this community (to explain a missing feature, never to import it)."""
         info = self.runtime.loaded.infos.get(name)
         return info is not None and info.enabled and name not in self.community.disabled_plugins
+
+    def platform_available(self, platform: str) -> bool:
+        """Whether an adapter for `platform` is running (so a message to that platform can go out)."""
+        return platform in self.runtime.adapters
 
     def community_chats(self, platform: str | None = None) -> list[ChatRef]:
         """The group chats configured for this community on running adapters."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -76,6 +76,7 @@ class Runtime:
         self._stop_requested = asyncio.Event()
         self._started = False
         self._state: dict[str, dict[str, Any]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
 
     # --- construction ---------------------------------------------------------------------
 
@@ -138,6 +139,11 @@ class Runtime:
         await self.dispatcher.drain(grace)
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self._background:
+            _, late = await asyncio.wait(set(self._background), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         default = self.config.community_for(None)
         await self.runner.each("practica_shutdown", lambda plugin: Context(self, plugin, default))
         if not await self.outbox.join(timeout=grace):
@@ -147,6 +153,19 @@ class Runtime:
         await self.storage.close()
         self.storage = None  # type: ignore[assignment]
         self._started = False
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run `coro` in the background, owned by the runtime: errors are logged, the task is awaited by
+        `idle()` and cancelled at shutdown (after accepted events finished)."""
+        task = asyncio.create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     def request_stop(self) -> None:
         """Ask `run_until_stopped` to return (signal handlers call this)."""
@@ -181,9 +200,11 @@ class Runtime:
             await self.dispatcher.join()
             if self.scheduler is not None:
                 await self.scheduler.idle()
+            if self._background:
+                await asyncio.wait(set(self._background))
             await self.outbox.join()
             await asyncio.sleep(0)
-            if self.dispatcher._pending == 0:
+            if self.dispatcher._pending == 0 and not self._background:
                 return
 
     # --- AdapterHost ---------------------------------------------------------------------------

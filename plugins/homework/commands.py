@@ -9,7 +9,7 @@ from core import Command, Context, NotFound, PermissionDenied, Role, Text, Usage
 from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
-from plugins.homework.notify import audience, community_ctx, member_locale, post_text
+from plugins.homework.notify import audience, community_ctx, post_text
 from plugins.homework.submissions import Outcome, record
 
 _SUBCOMMANDS = {
@@ -59,9 +59,8 @@ async def _my_communities(ctx: Context) -> list[Context]:
     if chat is None or not chat.is_direct or user is None:
         return [ctx]
     out = []
-    for name in ctx.runtime.config.communities:
-        cctx = community_ctx(ctx, name)
-        if ctx.plugin not in cctx.community.disabled_plugins and await ctx.runtime.members.is_member(name, user.uid):
+    for cctx in ctx.communities(keep_event=True):
+        if await cctx.is_member(user.uid):
             out.append(cctx)
     return out or [ctx]
 
@@ -267,7 +266,7 @@ async def review_command(ctx: Context, assignment: int, member: str, comment: Te
     reviewer = ctx.user
     assert reviewer is not None
     await store.mark_reviewed(ctx.db, a.id, target.uid, reviewer.uid, ctx.now())
-    locale = member_locale(cctx, target.uid)
+    locale = cctx.locale_of(target)
     text = ctx.t_for(locale, "review.dm", id=a.id, title=a.title, trainer=reviewer.name)
     if comment:
         text += "\n" + ctx.t_for(locale, "review.comment", comment=comment)

@@ -13,7 +13,7 @@ from core import Context, Job, JobKind, Priority
 from core.timeparse import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
-from plugins.homework.notify import audience, chat_of, community_ctx, post_text, remind, when_text
+from plugins.homework.notify import audience, chat_of, post_text, remind, when_text
 
 OCCURRENCE = "occurrence"
 REMIND = "remind"
@@ -65,10 +65,9 @@ async def cancel_jobs(ctx: Context, assignment_id: int) -> None:
 
 async def schedule_digests(ctx: Context) -> None:
     """At startup: one recurring digest job per community (kept when unchanged, moved when the rule changed)."""
-    for name, community in ctx.runtime.config.communities.items():
-        if ctx.plugin in community.disabled_plugins:
-            continue
-        cctx = community_ctx(ctx, name)
+    for cctx in ctx.communities():
+        community = cctx.community
+        name = community.name
         rule = digest_rule(cctx.config.digest)
         key = f"digest:{name}"
         existing = [j for j in await cctx.jobs.list(DIGEST, key_prefix=key) if j.key == key]

@@ -14,21 +14,16 @@ from core import ChatRef, Context, DeliveryError, Priority, Role, User
 from core.i18n import format_datetime, format_duration
 from plugins.homework.logic import Assignment
 
-DM_WAIT = 3.0
-"""Seconds a reminder job waits to learn which direct messages failed (the rest are still delivered)."""
-
 
 def community_ctx(ctx: Context, name: str) -> Context:
     """A context of this plugin for community `name` (same event)."""
     if name == ctx.community.name:
         return ctx
-    community = ctx.runtime.config.communities.get(name) or ctx.runtime.config.community_for(None)
-    return type(ctx)(ctx.runtime, ctx.plugin, community, ctx.event)
+    try:
+        return ctx.for_community(name, keep_event=True)
+    except KeyError:  # a community removed from plugins.toml since
+        return ctx.for_community("default", keep_event=True)
 
-
-def member_locale(ctx: Context, uid: str) -> str:
-    """The language a member chose (/lang), else the community's."""
-    return ctx.runtime.members.locales.get(uid) or ctx.community.locale
 
 
 def when_text(ctx: Context, when: datetime, locale: str) -> str:
@@ -72,28 +67,26 @@ async def _dm_ok(ctx: Context, user: User, text: str) -> bool:
 
 async def remind(ctx: Context, a: Assignment, users: Iterable[User], now: datetime) -> list[str]:
     """Remind `users` about `a`: by DM where possible, else one anonymous group post. Returns the uids
-    reached by DM (and those covered by the group post)."""
+    reminded (recorded by the caller's job, in its transaction).
+
+    Delivery runs in the background (`ctx.spawn`): waiting for the platform inside the job's
+    transaction would hold the database for every other handler.
+    """
+    chosen = list(users)
+    ctx.spawn(_deliver(ctx, a, chosen, now), name=f"remind-{a.id}")
+    return [u.uid for u in chosen]
+
+
+async def _deliver(ctx: Context, a: Assignment, users: list[User], now: datetime) -> None:
     direct: list[User] = []
     fallback: list[User] = []
     for user in users:
         (direct if ctx.capabilities(user.platform).direct_messages else fallback).append(user)
-    reached: list[str] = []
     if direct:
-        tasks = {asyncio.create_task(_dm_ok(ctx, u, reminder_text(ctx, a, member_locale(ctx, u.uid), now)),
-                                     name=f"homework-dm-{a.id}"): u for u in direct}
-        done, pending = await asyncio.wait(tasks, timeout=DM_WAIT)
-        for task in pending:  # still queued (rate limits): delivery goes on, the wait does not
-            task.cancel()
-            reached.append(tasks[task].uid)
-        for task in done:
-            if not task.cancelled() and task.exception() is None and task.result():
-                reached.append(tasks[task].uid)
-            else:
-                fallback.append(tasks[task])
+        delivered = await asyncio.gather(*(_dm_ok(ctx, u, reminder_text(ctx, a, ctx.locale_of(u), now)) for u in direct))
+        fallback += [user for user, ok in zip(direct, delivered) if not ok]
     if fallback:
         locale = ctx.community.locale
         text = ctx.t_for(locale, "remind.group", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
                          prefix=ctx.prefix)
         await ctx.send(chat_of(a), text, priority=Priority.REMINDER)
-        reached.extend(u.uid for u in fallback)
-    return reached

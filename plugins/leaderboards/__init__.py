@@ -32,9 +32,8 @@ class Plugin:
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
-        for community in ctx.runtime.config.communities.values():
-            if ctx.plugin not in community.disabled_plugins:
-                await boards.schedule_weekly(Context(ctx.runtime, ctx.plugin, community))
+        for community_ctx in ctx.communities():
+            await boards.schedule_weekly(community_ctx)
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:

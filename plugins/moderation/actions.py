@@ -45,7 +45,7 @@ async def to_moderators(ctx: Context, text: str, buttons: tuple[tuple[Button, ..
         return
     for uid, role in sorted(ctx.community.roles.items()):
         platform, _, user_id = uid.partition(":")
-        if role >= Role.MODERATOR and platform in ctx.runtime.adapters:
+        if role >= Role.MODERATOR and ctx.platform_available(platform):
             caps = ctx.capabilities(platform)
             await ctx.dm(store.user_from(uid, user_id), text, buttons=buttons if caps.buttons else ())
 

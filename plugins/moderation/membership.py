@@ -22,8 +22,10 @@ def bind(ctx: Context, community: str) -> Context:
     """The same call, bound to another community (DMs and review chats may belong to none)."""
     if community == ctx.community.name:
         return ctx
-    found = ctx.runtime.config.communities.get(community)
-    return ctx if found is None else type(ctx)(ctx.runtime, ctx.plugin, found, ctx.event)
+    try:
+        return ctx.for_community(community, keep_event=True)
+    except KeyError:  # a community removed from plugins.toml since
+        return ctx
 
 
 def questions(ctx: Context) -> tuple[str, ...]:

@@ -68,7 +68,7 @@ async def role(ctx: Context, user: User) -> Role:
         return configured
     mod = state(ctx)
     key = (ctx.community.name, user.uid)
-    now = ctx.runtime.clock.monotonic()
+    now = ctx.monotonic()
     cached = mod.roles.get(key)
     if cached is not None and cached[1] > now:
         return cached[0]

@@ -72,7 +72,7 @@ async def _reachable(ctx: Context, poll: Poll) -> bool:
         return True
     chat, user = ctx.chat, ctx.user
     return bool(chat is not None and chat.is_direct and user is not None
-                and await ctx.runtime.members.is_member(poll.community, user.uid))
+                and await ctx.is_member(user.uid, poll.community))
 
 
 async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:

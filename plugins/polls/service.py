@@ -153,12 +153,11 @@ async def remind_job(ctx: Context, job: Job) -> None:
         ctx.log.info("poll %d: reminder fell in quiet hours after a delay; dropped", poll.id)
         return
     voted = await store.voter_keys(ctx.db, poll.id)
-    locales = ctx.runtime.members.locales
     sent = 0
     for member in await ctx.members():
         if poll.voter_key(member.uid) in voted or not ctx.capabilities(member.platform).direct_messages:
             continue
-        locale = locales.get(member.uid) or ctx.community.locale
+        locale = ctx.locale_of(member)
         text = ctx.t_for(locale, "remind.text", id=poll.id, question=poll.question,
                          when=ctx.format_time(poll.close_at), vote=render.vote_command(ctx, poll))
         await ctx.dm(member, text, priority=Priority.REMINDER)

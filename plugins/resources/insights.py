@@ -88,14 +88,14 @@ async def flush_job(ctx: Context, job: Job) -> None:
 async def purge_job(ctx: Context, job: Job) -> None:
     """Delete logged questions older than each community's `retention_days`."""
     await flush(ctx)
-    runtime = ctx.runtime
     now = ctx.now()
-    names = list(runtime.config.communities)
+    names = []
     deleted = 0
-    for name in names:
-        config = runtime.plugin_config(ctx.plugin, name)
-        deleted += await store.purge_questions(ctx.db, name, store.iso(now - timedelta(days=config.retention_days)))
-    default_days = runtime.plugin_config(ctx.plugin, ctx.community.name).retention_days
+    for cctx in ctx.communities(enabled_only=False):  # retention holds where the plugin was turned off too
+        names.append(cctx.community.name)
+        cutoff = store.iso(now - timedelta(days=cctx.config.retention_days))
+        deleted += await store.purge_questions(ctx.db, cctx.community.name, cutoff)
+    default_days = ctx.config.retention_days
     deleted += await store.purge_questions(ctx.db, None, store.iso(now - timedelta(days=default_days)), keep=names)
     if deleted:
         ctx.log.info("retention: deleted %d logged question(s)", deleted)
