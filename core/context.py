@@ -251,9 +251,14 @@ class Context:
         """A context of this plugin for another community (startup hooks, jobs, private chats).
 
         With `keep_event`, replies still answer the current event (e.g. a private message that
-        concerns a community other than the one its chat belongs to).
+        concerns a community other than the one its chat belongs to). A name no longer in
+        plugins.toml (stored data of a removed community) gives the `default` community.
         """
-        return Context(self.runtime, self.plugin, self.runtime.config.communities[name], self.event if keep_event else None)
+        if name == self.community.name and (keep_event or self.event is None):
+            return self
+        config = self.runtime.config
+        community = config.communities.get(name) or config.community_for(None)
+        return Context(self.runtime, self.plugin, community, self.event if keep_event else None)
 
     def communities(self, *, keep_event: bool = False, enabled_only: bool = True) -> list[Context]:
         """One context per configured community (by default only where this plugin is enabled)."""

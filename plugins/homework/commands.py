@@ -9,7 +9,7 @@ from core import Command, Context, NotFound, PermissionDenied, Role, Text, Usage
 from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
-from plugins.homework.notify import audience, community_ctx, post_text
+from plugins.homework.notify import audience, post_text
 from plugins.homework.submissions import Outcome, record
 
 _SUBCOMMANDS = {
@@ -47,7 +47,7 @@ async def find_assignment(ctx: Context, assignment_id: int) -> tuple[Assignment,
     chat, user = ctx.chat, ctx.user
     if chat is None or not chat.is_direct or user is None:
         raise missing
-    cctx = community_ctx(ctx, a.community)
+    cctx = ctx.for_community(a.community, keep_event=True)
     if not any(u.uid == user.uid for u in await cctx.members()):
         raise missing
     return a, cctx

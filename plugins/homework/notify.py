@@ -15,15 +15,6 @@ from core.i18n import format_datetime, format_duration
 from plugins.homework.logic import Assignment
 
 
-def community_ctx(ctx: Context, name: str) -> Context:
-    """A context of this plugin for community `name` (same event)."""
-    if name == ctx.community.name:
-        return ctx
-    try:
-        return ctx.for_community(name, keep_event=True)
-    except KeyError:  # a community removed from plugins.toml since
-        return ctx.for_community("default", keep_event=True)
-
 
 
 def when_text(ctx: Context, when: datetime, locale: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Button, Context, NotFound, PermissionDenied, Role, UsageError, User
-from plugins.moderation import actions, logic, membership, store
+from plugins.moderation import actions, logic, store
 
 ACCEPT_BUTTON = "mod:aa:"
 REFUSE_BUTTON = "mod:ar:"
@@ -15,7 +15,7 @@ async def file(ctx: Context, member: User, number: int, text: str) -> str:
     case = await store.member_case(ctx.db, member.uid, number)
     if case is None:
         raise NotFound(ctx.t("appeal.unknown_case", number=number))
-    ctx = membership.bind(ctx, case.community)
+    ctx = ctx.for_community(case.community, keep_event=True)
     if case.action not in actions.ACTIONS_WITH_APPEAL:
         raise UsageError(ctx.t("appeal.not_appealable", number=number))
     if case.status != "open":
@@ -37,7 +37,7 @@ async def decide(ctx: Context, appeal_id: int, moderator: User, accepted: bool, 
     appeal = await store.get_appeal(ctx.db, appeal_id)
     if appeal is None:
         raise NotFound(ctx.t("appeal.unknown", id=appeal_id))
-    ctx = membership.bind(ctx, appeal.community)
+    ctx = ctx.for_community(appeal.community, keep_event=True)
     if await ctx.role_of(moderator) < Role.MODERATOR:
         raise PermissionDenied(ctx.t("moderators_only"))
     if appeal.status != "pending":

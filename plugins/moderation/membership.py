@@ -18,15 +18,6 @@ DENY_BUTTON = "mod:jd:"
 REMINDER_GAP = timedelta(hours=1)
 
 
-def bind(ctx: Context, community: str) -> Context:
-    """The same call, bound to another community (DMs and review chats may belong to none)."""
-    if community == ctx.community.name:
-        return ctx
-    try:
-        return ctx.for_community(community, keep_event=True)
-    except KeyError:  # a community removed from plugins.toml since
-        return ctx
-
 
 def questions(ctx: Context) -> tuple[str, ...]:
     configured = ctx.config.questions
@@ -72,7 +63,7 @@ async def on_direct_message(event: MessageEvent, ctx: Context) -> None:
     if request is None or request.status != "questionnaire":
         mod.questionnaires.pop(event.author.uid, None)
         return
-    ctx = bind(ctx, request.community)
+    ctx = ctx.for_community(request.community, keep_event=True)
     asked = questions(ctx)
     answer = event.text.strip()[:MAX_ANSWER] or "-"
     answers = (*request.answers, answer)
@@ -126,7 +117,7 @@ async def _open_request(ctx: Context, request_id: int) -> tuple[Context, store.R
         raise UsageError(ctx.t("join.still_answering", id=request_id))
     if request.status != "pending":
         raise UsageError(ctx.t("join.already", id=request_id, status=ctx.t(f"join.status.{request.status}")))
-    bound = bind(ctx, request.community)
+    bound = ctx.for_community(request.community, keep_event=True)
     return bound, request
 
 

@@ -103,7 +103,7 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
     data = event.data
     try:
         if data.startswith(membership.ACCEPT_BUTTON):
-            ctx = membership.bind(ctx, data[len(membership.ACCEPT_BUTTON):])
+            ctx = ctx.for_community(data[len(membership.ACCEPT_BUTTON):], keep_event=True)
             await membership.accept(ctx, event.user, None if event.chat.is_direct else event.chat)
         elif data.startswith(membership.APPROVE_BUTTON):
             await ctx.reply(await membership.approve(ctx, _number(data), event.user))
@@ -117,7 +117,7 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
             case = await store.get_case_by_id(ctx.db, _number(data))
             if case is None:
                 raise NotFound(ctx.t("privacy.unknown", number="?"))
-            ctx = membership.bind(ctx, case.community)
+            ctx = ctx.for_community(case.community, keep_event=True)
             if await ctx.role_of(event.user) < Role.MODERATOR:
                 raise PermissionDenied(ctx.t("moderators_only"))
             await ctx.reply(await remove_and_remind(ctx, case))
