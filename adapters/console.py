@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -89,10 +90,26 @@ class ConsoleAdapter(Adapter):
     # --- input -------------------------------------------------------------------------------
 
     async def _read(self) -> None:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def pump() -> None:  # a daemon thread: a blocked readline never keeps the process alive
+            try:
+                for line in iter(self.stdin.readline, ""):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            except (OSError, ValueError, RuntimeError):  # stdin closed, or the loop already gone
+                pass
+            finally:
+                try:
+                    loop.call_soon_threadsafe(lines.put_nowait, None)
+                except RuntimeError:
+                    pass
+
+        threading.Thread(target=pump, name="practica-console-stdin", daemon=True).start()
         try:
             while True:
-                line = await asyncio.to_thread(self.stdin.readline)
-                if not line:
+                line = await lines.get()
+                if line is None:
                     break
                 line = line.rstrip("\r\n")
                 if line.strip():
@@ -138,9 +155,13 @@ class ConsoleAdapter(Adapter):
     # --- output -------------------------------------------------------------------------------
 
     def _write(self, text: str, who: str = "bot") -> None:
-        for line in (text.split("\n") if text else [""]):
-            self.stdout.write(f"{who}> {line}\n")
-        self.stdout.flush()
+        try:
+            for line in (text.split("\n") if text else [""]):
+                self.stdout.write(f"{who}> {line}\n")
+            self.stdout.flush()
+        except (BrokenPipeError, ValueError) as exc:  # the terminal or pipe reading us went away
+            self._finished.set()
+            raise DeliveryError("the console's output is closed", permanent=True) from exc
 
     def _speaker(self, chat: ChatRef) -> str:
         return f"bot → {chat.title or chat.id}" if chat.is_direct else "bot"

@@ -178,3 +178,25 @@ def test_new_plugin_scaffold_is_a_working_plugin_with_a_passing_test(tmp_path):
 def test_new_plugin_refuses_bad_names():
     result = run_cli("new-plugin", "Bad-Name")
     assert result.returncode == 1 and "lowercase" in result.stderr
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_signals_stop_a_running_bot_cleanly(tmp_path, signal_name):
+    import signal
+    import time
+
+    path = write(tmp_path, "[adapters.console]")
+    process = subprocess.Popen([*PRACTICA, "run", "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        process.stdin.write("/whoami\n")
+        process.stdin.flush()
+        assert process.stdout.readline().startswith("bot> You are you")  # running, stdin still open
+        process.send_signal(getattr(signal, signal_name))
+        started = time.monotonic()
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
