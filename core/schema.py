@@ -66,7 +66,9 @@ def validate(cls: type[T], table: Mapping[str, Any] | None, where: str) -> T:
         if name in table:
             values[name] = _convert(table[name], hints[name], f"{where} key {name!r}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{where}: missing required key {name!r}.")
+            hint = (f' Write it as {name} = {{ "$env" = "VARIABLE_NAME" }} and set that environment variable.'
+                    if hints[name] is Secret else "")
+            raise ConfigError(f"{where}: missing required key {name!r}.{hint}")
     try:
         return cls(**values)
     except (TypeError, ValueError) as exc:  # __post_init__ checks

@@ -68,6 +68,16 @@ def test_missing_env_secret_names_the_variable(tmp_path):
     assert "PRACTICA_TEST_NO_SUCH_TOKEN is not set" in result.stderr
 
 
+def test_missing_token_says_how_to_write_it(tmp_path):
+    path = write(tmp_path, """
+        [adapters.telegram]
+    """)
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 1
+    assert "[adapters.telegram]: missing required key 'token'." in result.stderr
+    assert 'token = { "$env" = "VARIABLE_NAME" }' in result.stderr
+
+
 def test_secret_values_never_appear_in_check_output(tmp_path):
     path = write(tmp_path, """
         [adapters.console]
