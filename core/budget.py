@@ -59,8 +59,10 @@ class TimeBudget:
 
     def settle(self, slot: tuple[int, asyncio.Task[Any]]) -> None:
         """After a call that ended normally: undo an expiry the callee swallowed, so it cannot leak."""
+        if not self._expired:
+            return
         key, task = slot
-        if self._expired and key in self._expired:
+        if key in self._expired:
             self._expired.discard(key)
             if task.cancelling():
                 task.uncancel()
