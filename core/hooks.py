@@ -93,8 +93,19 @@ class HookRunner:
 
         Returns (plugin, result) for implementations that returned a value.
         """
+        return await self._fan_out(name, ctx_for, skip, kwargs, stop_at_first=False)
+
+    # --- first -----------------------------------------------------------------------------
+
+    async def first(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> tuple[str, Any] | None:
+        """Await implementations in order until one returns a non-None result."""
+        found = await self._fan_out(name, ctx_for, skip, kwargs, stop_at_first=True)
+        return found[0] if found else None
+
+    async def _fan_out(self, name: str, ctx_for: ContextFactory, skip: Container[str], kwargs: dict[str, Any], *,
+                       stop_at_first: bool) -> list[tuple[str, Any]]:
         out = []
-        slot = self.guard.enter()
+        slot = self.guard.enter()  # one budget slot for the whole fan-out; restarted before each plugin
         try:
             for impl in self.impls(name):
                 if impl.plugin in skip:
@@ -102,25 +113,11 @@ class HookRunner:
                 ok, result = await self._call(name, impl, ctx_for, kwargs, slot)
                 if ok and result is not None:
                     out.append((impl.plugin, result))
+                    if stop_at_first:
+                        break
         finally:
             self.guard.leave(slot)
         return out
-
-    # --- first -----------------------------------------------------------------------------
-
-    async def first(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> tuple[str, Any] | None:
-        """Await implementations in order until one returns a non-None result."""
-        slot = self.guard.enter()
-        try:
-            for impl in self.impls(name):
-                if impl.plugin in skip:
-                    continue
-                ok, result = await self._call(name, impl, ctx_for, kwargs, slot)
-                if ok and result is not None:
-                    return impl.plugin, result
-        finally:
-            self.guard.leave(slot)
-        return None
 
     async def _call(self, name: str, impl: Impl, ctx_for: ContextFactory, kwargs: dict[str, Any],
                     slot: tuple[int, asyncio.Task[Any]]) -> tuple[bool, Any]:
