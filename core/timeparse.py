@@ -27,6 +27,7 @@ from core.text import fold
 __all__ = [
     "DEFAULT_TIME_OF_DAY",
     "Recurrence",
+    "TimeInPast",
     "next_occurrence",
     "occurrences",
     "parse_clock_range",
@@ -34,6 +35,11 @@ __all__ = [
     "parse_recurrence",
     "parse_when",
 ]
+
+
+class TimeInPast(UsageError):
+    """The text reads as a moment that is already past (so callers can word their own answer)."""
+
 
 DEFAULT_TIME_OF_DAY = time(9, 0)
 """Local time used when a member names a day without a time ("friday", "2027-01-05", "every day")."""
@@ -313,7 +319,7 @@ def _relative(rest: str, text: str, now: datetime, now_local: datetime, tz: Zone
     if not parts:
         return None
     if _seconds(parts) <= 0:
-        raise UsageError(f"{_quote(text)} is not ahead of now: durations must be positive, like 'in 2 hours'.")
+        raise TimeInPast(f"{_quote(text)} is not ahead of now: durations must be positive, like 'in 2 hours'.")
     calendar = {u: parts.pop(u, 0.0) for u in ("y", "mo", "w", "d")}
     if any(v != int(v) for v in calendar.values()):
         parts.update({u: v for u, v in calendar.items() if v})
@@ -418,7 +424,7 @@ def parse_when(
     moment = _resolve(text, now=now, tz=tz, languages=languages, default=DEFAULT_TIME_OF_DAY)
     if moment <= now:
         local = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        raise UsageError(f"{_quote(text)} means {local}, which is already past. Give a time still ahead.")
+        raise TimeInPast(f"{_quote(text)} means {local}, which is already past. Give a time still ahead.")
     return moment
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
-from core.timeparse import parse_clock_range, parse_duration, parse_recurrence, parse_when
+from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_recurrence, parse_when
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
 from plugins.homework.notify import audience, post_text
@@ -152,9 +152,10 @@ async def _add(ctx: Context, text: str) -> None:
     assert request.due is not None
     try:
         due = parse_when(request.due, now=now, tz=ctx.tz)
-    except UsageError as exc:
-        past = "past" in str(exc) or "not ahead" in str(exc)
-        raise UsageError(ctx.t("add.past" if past else "add.bad_due", when=request.due[:60])) from None
+    except TimeInPast:
+        raise UsageError(ctx.t("add.past", when=request.due[:60])) from None
+    except UsageError:
+        raise UsageError(ctx.t("add.bad_due", when=request.due[:60])) from None
     aid = await store.add_assignment(ctx.db, community=ctx.community.name, title=request.title,
                                      instructions=request.instructions, module=request.module, due_at=due, chat=where,
                                      created_by=user.uid, now=now)

@@ -351,3 +351,14 @@ def test_bad_clock_ranges(text: str, words: tuple[str, ...]) -> None:
     with pytest.raises(UsageError) as error:
         parse_clock_range(text)
     assert_sentence(error, *words)
+
+
+def test_past_times_raise_a_distinct_error_callers_can_word_themselves():
+    from core.timeparse import TimeInPast
+
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    with pytest.raises(TimeInPast):
+        parse_when("2026-11-20 10:00", now=now, tz=ZoneInfo("Africa/Addis_Ababa"))
+    with pytest.raises(UsageError) as error:
+        parse_when("xyzzy", now=now, tz=ZoneInfo("Africa/Addis_Ababa"))
+    assert not isinstance(error.value, TimeInPast)
