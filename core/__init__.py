@@ -17,7 +17,7 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
                           SendPoll, Sent, StopPoll, Unban, Unrestrict)
 from core.scheduler import Job, JobKind
 from core.text import fold
-from core.storage import Storage
+from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
     "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
@@ -27,5 +27,5 @@ __all__ = [
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
     "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",
-    "UsageError", "User", "Verdict", "command", "fold", "hookimpl", "load_config",
+    "UsageError", "User", "Verdict", "command", "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
 ]

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from core.clock import Clock
-from core.storage import Row, Storage
+from core.storage import Row, Storage, from_utc_text as from_iso, to_utc_text as iso
 from core.timeparse import next_occurrence
 
 if TYPE_CHECKING:
@@ -64,13 +64,6 @@ MIGRATIONS = (
 BATCH = 100
 
 
-def iso(when: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it stands for."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

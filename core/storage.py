@@ -14,6 +14,7 @@ import sqlite3
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import aiosqlite
@@ -35,6 +36,19 @@ CREATE TABLE IF NOT EXISTS practica_schema (
     PRIMARY KEY (plugin, version)
 )
 """
+
+
+STORED_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_utc_text(when: datetime) -> str:
+    """How a moment is stored: fixed-width UTC text that sorts like the time it stands for."""
+    return when.astimezone(timezone.utc).strftime(STORED_TIME)
+
+
+def from_utc_text(text: str) -> datetime:
+    """The aware UTC datetime stored by `to_utc_text`."""
+    return datetime.strptime(text, STORED_TIME).replace(tzinfo=timezone.utc)
 
 
 class Storage:

@@ -25,13 +25,6 @@ _EVERY_WORDS = re.compile(r"^(?:every|each|chaque|tous les|toutes les)\b", re.IG
 _RELATIVE = re.compile(r"^(?:in|dans|after|apres|après)\s+", re.IGNORECASE)
 
 
-def iso(when: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it stands for."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 Row = Any  # a database row (mapping by column name)
 
-from core import Storage
-from plugins.homework.logic import Assignment, from_iso, iso
+from core import Storage, from_utc_text as from_iso, to_utc_text as iso
+from plugins.homework.logic import Assignment
 
 MIGRATIONS = (
     """

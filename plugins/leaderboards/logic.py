@@ -79,10 +79,6 @@ def day_start(moment: datetime, tz: ZoneInfo) -> datetime:
     return datetime(local.year, local.month, local.day, tzinfo=tz).astimezone(timezone.utc)
 
 
-def iso(when: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it stands for (how the ledger stores time)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 # ------------------------------------------------------------------------------------------ words
 

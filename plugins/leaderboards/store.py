@@ -6,8 +6,7 @@ import weakref
 from datetime import datetime
 from typing import Any
 
-from core import Storage
-from plugins.leaderboards.logic import iso
+from core import Storage, to_utc_text as iso
 
 MIGRATIONS = (
     """

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from core import Storage, User
+from core import Storage, User, from_utc_text, to_utc_text
 
 MIGRATIONS = (
     """
@@ -79,11 +79,11 @@ OPEN_REQUEST = ("questionnaire", "pending")
 
 
 def stamp(when: datetime | None) -> str | None:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when is not None else None
+    return to_utc_text(when) if when is not None else None
 
 
 def parse_stamp(text: str | None) -> datetime | None:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if text else None
+    return from_utc_text(text) if text else None
 
 
 def user_from(uid: str, name: str, handle: str | None = None) -> User:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from core import Storage
+from core import Storage, from_utc_text as from_iso, to_utc_text as iso
 from plugins.polls.logic import Poll, Tally, tally
 
 MIGRATIONS = (
@@ -60,13 +60,6 @@ MIGRATIONS = (
     """,
 )
 
-def iso(when: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it stands for."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 _COLUMNS = ("id, community, platform, chat_id, chat_kind, thread_id, author, question, options, multiple, anonymous, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command
+from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command, to_utc_text
 from plugins.resources import insights, library, logic, search, store
 from plugins.resources.events import ResourceVerified
 
@@ -110,7 +110,7 @@ async def verify_command(ctx: Context, item_id: int) -> None:
         return
     moderator = ctx.user
     assert moderator is not None
-    await store.set_verified(ctx.db, item_id, moderator.uid, store.iso(ctx.now()))
+    await store.set_verified(ctx.db, item_id, moderator.uid, to_utc_text(ctx.now()))
     await ctx.reply(ctx.t("verify.done", id=item_id, title=row["title"]))
     member = library.contributor(row)
     if member is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from core import Context, Job, MessageEvent
+from core import Context, Job, MessageEvent, to_utc_text
 from plugins.resources import logic, search, store
 from plugins.resources.events import TopicsSuggested
 
@@ -35,7 +35,7 @@ async def on_message(event: MessageEvent, ctx: Context) -> None:
     if not text or not logic.is_question(text):
         return
     buffer = _buffer(ctx)
-    buffer.append((ctx.community.name, event.author.uid, text, "message", None, store.iso(event.timestamp)))
+    buffer.append((ctx.community.name, event.author.uid, text, "message", None, to_utc_text(event.timestamp)))
     if len(buffer) >= ctx.config.flush_batch:
         await flush(ctx)
 
@@ -46,7 +46,7 @@ async def log_search(ctx: Context, query: str, results: int) -> None:
     if not config.insights or ctx.user is None:
         return
     buffer = _buffer(ctx)
-    buffer.append((ctx.community.name, ctx.user.uid, query[: logic.QUESTION_MAX_CHARS], "search", results, store.iso(ctx.now())))
+    buffer.append((ctx.community.name, ctx.user.uid, query[: logic.QUESTION_MAX_CHARS], "search", results, to_utc_text(ctx.now())))
     if len(buffer) >= config.flush_batch:
         await flush(ctx)
 
@@ -93,10 +93,10 @@ async def purge_job(ctx: Context, job: Job) -> None:
     deleted = 0
     for cctx in ctx.communities(enabled_only=False):  # retention holds where the plugin was turned off too
         names.append(cctx.community.name)
-        cutoff = store.iso(now - timedelta(days=cctx.config.retention_days))
+        cutoff = to_utc_text(now - timedelta(days=cctx.config.retention_days))
         deleted += await store.purge_questions(ctx.db, cctx.community.name, cutoff)
     default_days = ctx.config.retention_days
-    deleted += await store.purge_questions(ctx.db, None, store.iso(now - timedelta(days=default_days)), keep=names)
+    deleted += await store.purge_questions(ctx.db, None, to_utc_text(now - timedelta(days=default_days)), keep=names)
     if deleted:
         ctx.log.info("retention: deleted %d logged question(s)", deleted)
 
@@ -107,7 +107,7 @@ async def purge_job(ctx: Context, job: Job) -> None:
 async def topics(ctx: Context, days: int) -> tuple[list[logic.Topic], list[logic.Topic]]:
     """(question groups, zero-result search groups) of the last `days` days, largest first."""
     await flush(ctx)
-    since = store.iso(ctx.now() - timedelta(days=days))
+    since = to_utc_text(ctx.now() - timedelta(days=days))
     rows = await store.questions_since(ctx.db, ctx.community.name, since)
     rows.reverse()  # oldest first: among equally frequent wordings, the first asked represents the group
     threshold = ctx.config.faq_similarity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import Attachment, Context, MessageEvent, User, UsageError
+from core import Attachment, Context, MessageEvent, UsageError, User, from_utc_text, to_utc_text
 from plugins.resources import logic, search, store
 
 CAPTURED_KINDS = ("document",)  # attachment kinds auto-capture keeps (photos and voice notes are chat, not library)
@@ -34,7 +34,7 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
         author = reply.author
     source_message = reply.message_id if reply is not None else event.id
     common: dict[str, Any] = dict(
-        community=ctx.community.name, added_at=store.iso(ctx.now()), tags=tuple(request.tags),
+        community=ctx.community.name, added_at=to_utc_text(ctx.now()), tags=tuple(request.tags),
         source_chat=event.chat.key, source_message=source_message, author_uid=author.uid, author_name=author.name,
         author_handle=author.handle, added_by=event.author.uid)
     if attachment is not None:
@@ -80,7 +80,7 @@ async def capture(event: MessageEvent, ctx: Context) -> None:
         return
     author = event.author
     common: dict[str, Any] = dict(
-        community=ctx.community.name, added_at=store.iso(ctx.now()), tags=tuple(logic.hashtags(event.text)),
+        community=ctx.community.name, added_at=to_utc_text(ctx.now()), tags=tuple(logic.hashtags(event.text)),
         source_chat=event.chat.key, source_message=event.id, author_uid=author.uid, author_name=author.name,
         author_handle=author.handle, added_by=author.uid)
     if attachment is not None:
@@ -111,7 +111,7 @@ def contributor(row: Any) -> User | None:
 
 def line(ctx: Context, row: Any) -> str:
     """One result line: `#12 ✓ Title — document, 1.2 MB, 2026-11-20 (outdated: see #15)`."""
-    when = store.from_iso(row["added_at"]).astimezone(ctx.tz).strftime("%Y-%m-%d")
+    when = from_utc_text(row["added_at"]).astimezone(ctx.tz).strftime("%Y-%m-%d")
     details = [ctx.t(f"kind.{row['kind']}")]
     size = logic.format_size(row["size"])
     if size:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from core import Storage
@@ -77,13 +76,6 @@ QUESTION_INSERT = ("INSERT INTO resources_questions (community, member, text, so
                    "VALUES (?, ?, ?, ?, ?, ?)")
 
 
-def iso(when: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it stands for."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
