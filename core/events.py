@@ -231,5 +231,3 @@ class DomainEvent(Event):
     def order_key(self) -> str:
         return f"community:{self.community}"
 
-
-PlatformEvent = MessageEvent | MessageEdited | MemberJoined | MemberLeft | JoinRequest | ButtonPressed | PollVote | PollUpdated | ReactionAdded

@@ -62,13 +62,6 @@ class HookRunner:
             self._cache[name] = cached
         return cached
 
-    def invalidate(self) -> None:
-        """Forget cached implementations (after registering or unregistering plugins)."""
-        self._cache.clear()
-
-    def plugins_implementing(self, name: str) -> list[str]:
-        return [impl.plugin for impl in self.impls(name)]
-
     # --- collect ---------------------------------------------------------------------------
 
     def collect(self, name: str, *, skip: Container[str] = (), **kwargs: Any) -> list[tuple[str, Any]]:

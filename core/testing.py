@@ -15,7 +15,6 @@ join_request, press, vote, react, edit).
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -310,5 +309,3 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "practica: tests using the practica test kit")
 
-
-_ = tempfile  # tmp_path is used; tempfile kept for plugin authors' own helpers

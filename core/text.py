@@ -103,6 +103,6 @@ def _cut_point(line: str, limit: int) -> int:
 
 
 def excerpt(text: str, limit: int = 80) -> str:
-    """A one-line excerpt for logs meant for moderators (never used at info level for bodies)."""
+    """`text` on one line, cut to `limit` characters with "…" (evidence excerpts, titles from free text)."""
     one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"

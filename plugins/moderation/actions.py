@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from core import (Ban, Button, ChatRef, Context, DeleteMessage, DeliveryError, Job, Kick, MessageEvent, Restrict, Role,
-                  Unban, Unrestrict, User)
+from core import (Ban, Button, ChatRef, Context, DeleteMessage, DeliveryError, Job, Kick, MessageEvent, Restrict,
+                  Role, Unban, Unrestrict, User, excerpt)
 from plugins.moderation import logic, memory, store
 from plugins.moderation.events import CaseOpened
 
@@ -95,11 +95,11 @@ async def open_case(ctx: Context, *, action: str, member: User, actor: User | No
         evidence_chat, evidence_id, evidence_text = evidence.chat.key, evidence.id, evidence.text
     elif evidence_chat is None and ctx.chat is not None and not ctx.chat.is_direct:
         evidence_chat = ctx.chat.key
-    excerpt = logic.excerpt(evidence_text) if keep_excerpt else ""
+    evidence_excerpt = excerpt(evidence_text) if keep_excerpt else ""
     actor_name = actor.mention if actor is not None else ctx.t("actor.rule", rule=rule or action)
     case = await store.insert_case(ctx.db, community=ctx.community.name, action=action, member=member, actor=actor,
                                    actor_name=actor_name, reason=reason, points=points, chat=evidence_chat,
-                                   evidence_id=evidence_id, evidence_excerpt=excerpt, created_at=ctx.now(),
+                                   evidence_id=evidence_id, evidence_excerpt=evidence_excerpt, created_at=ctx.now(),
                                    expires_at=expires_at)
     await to_log(ctx, describe(ctx, case))
     await ctx.emit(CaseOpened(community=ctx.community.name, case_number=case.number, action=action, member=member))

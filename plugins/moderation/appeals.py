@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core import Button, Context, NotFound, PermissionDenied, Role, UsageError, User
-from plugins.moderation import actions, logic, store
+from core import Button, Context, NotFound, PermissionDenied, Role, UsageError, User, excerpt
+from plugins.moderation import actions, store
 
 ACCEPT_BUTTON = "mod:aa:"
 REFUSE_BUTTON = "mod:ar:"
@@ -26,7 +26,7 @@ async def file(ctx: Context, member: User, number: int, text: str) -> str:
     buttons = ((Button(ctx.t("button.appeal_accept"), f"{ACCEPT_BUTTON}{appeal_id}"),
                 Button(ctx.t("button.appeal_refuse"), f"{REFUSE_BUTTON}{appeal_id}")),)
     await actions.to_moderators(ctx, ctx.t("appeal.queued", id=appeal_id, number=number, action=ctx.t(f"action.{case.action}"),
-                                           member=member.mention, text=logic.excerpt(text, MAX_TEXT) or "-",
+                                           member=member.mention, text=excerpt(text, MAX_TEXT) or "-",
                                            accept=f"{ctx.prefix}appeal_accept {appeal_id}",
                                            refuse=f"{ctx.prefix}appeal_refuse {appeal_id}"), buttons)
     return ctx.t("appeal.sent", id=appeal_id, number=number)
@@ -69,6 +69,6 @@ async def pending(ctx: Context) -> str:
     lines = [ctx.t("appeals.header", count=len(found))]
     for appeal in found[:20]:
         lines.append(ctx.t("appeals.line", id=appeal.id, number=appeal.case_number, when=ctx.format_time(appeal.created_at),
-                           text=logic.excerpt(appeal.text, 80) or "-"))
+                           text=excerpt(appeal.text, 80) or "-"))
     lines.append(ctx.t("appeals.footer", accept=f"{ctx.prefix}appeal_accept", refuse=f"{ctx.prefix}appeal_refuse"))
     return "\n".join(lines)

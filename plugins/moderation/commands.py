@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from core import Context, MessageEvent, NotFound, PermissionDenied, Reply, Role, Text, UsageError, User, command
+from core import Context, MessageEvent, NotFound, PermissionDenied, Reply, Role, Text, UsageError, User, command, excerpt
 from plugins.moderation import actions, logic, store
 
 _LOOKS_LIKE_DURATION = re.compile(r"^[-+]?\d")
@@ -178,7 +178,7 @@ async def report_command(ctx: Context, why: Text = Text("")) -> None:
     case = await actions.open_case(ctx, action="report", member=reply.author, actor=ctx.user, reason=why.strip(),
                                    evidence_chat=ctx.chat.key, evidence_id=reply.message_id, evidence_text=reply.text)
     await actions.to_moderators(ctx, ctx.t("report.review", number=case.number, reporter=ctx.user.mention,
-                                           member=reply.author.mention, text=logic.excerpt(reply.text, 300) or "-",
+                                           member=reply.author.mention, text=excerpt(reply.text, 300) or "-",
                                            why=why.strip() or "-"))
     await ctx.reply(ctx.t("report.thanks"))
 

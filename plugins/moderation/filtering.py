@@ -8,7 +8,7 @@ A stopped message returns a Verdict, so no other plugin sees it and it earns no 
 
 from __future__ import annotations
 
-from core import Button, Context, MessageEvent, Role, Verdict
+from core import Button, Context, MessageEvent, Role, Verdict, excerpt
 from plugins.moderation import actions, logic, memory, membership
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
@@ -106,7 +106,7 @@ async def _link(ctx: Context, event: MessageEvent, host: str, policy: str) -> No
         case = await actions.open_case(ctx, action="held", member=event.author, actor=None, rule=ctx.t("rule.links"),
                                        reason=reason, evidence=event)
         await actions.to_moderators(ctx, ctx.t("held.review", number=case.number, member=event.author.mention,
-                                               host=host, text=logic.excerpt(event.text, 300)))
+                                               host=host, text=excerpt(event.text, 300)))
         await actions.dm_quietly(ctx, event.author, ctx.t("notice.held", host=host))
     else:
         case = await actions.open_case(ctx, action="delete", member=event.author, actor=None, rule=ctx.t("rule.links"),

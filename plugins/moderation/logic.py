@@ -246,11 +246,6 @@ def clamp_mute(duration: timedelta | None, caps: Capabilities) -> timedelta | No
     return cap if duration is None or duration > cap else duration
 
 
-def excerpt(text: str, limit: int = 80) -> str:
-    """A short single-line excerpt of a message (evidence is kept short on purpose)."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
 
 def matches_cohort(answers: Iterable[str], codes: Iterable[str]) -> bool:
     """Whether any answer is (or contains as a word) one of the configured cohort codes."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command, to_utc_text
+from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command, excerpt, to_utc_text
 from plugins.resources import insights, library, logic, search, store
 from plugins.resources.events import ResourceVerified
 
@@ -46,7 +46,7 @@ async def search_command(ctx: Context, query: Text = Text("")) -> None:
     await insights.log_search(ctx, query, len(outcome.rows))
     rows = outcome.rows
     if not rows:
-        await ctx.reply(ctx.t("search.none", query=logic.short_title(query, 60), command=f"{ctx.prefix}resources"))
+        await ctx.reply(ctx.t("search.none", query=excerpt(query, 60), command=f"{ctx.prefix}resources"))
         return
     lines = []
     if outcome.suggestion:
@@ -157,7 +157,7 @@ async def faq_command(ctx: Context, days: int = 0) -> None:
         lines.append(ctx.t("faq.no_questions"))
     if empty:
         lines.append(ctx.t("faq.empty_header"))
-        lines += [f"- {logic.short_title(t.wording, 80)} ({t.count})" for t in empty[:5]]
+        lines += [f"- {excerpt(t.wording, 80)} ({t.count})" for t in empty[:5]]
     await ctx.reply("\n".join(lines))
 
 

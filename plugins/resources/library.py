@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import Attachment, Context, MessageEvent, UsageError, User, from_utc_text, to_utc_text
+from core import Attachment, Context, MessageEvent, UsageError, User, excerpt, from_utc_text, to_utc_text
 from plugins.resources import logic, search, store
 
 CAPTURED_KINDS = ("document",)  # attachment kinds auto-capture keeps (photos and voice notes are chat, not library)
@@ -38,18 +38,18 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
         source_chat=event.chat.key, source_message=source_message, author_uid=author.uid, author_name=author.name,
         author_handle=author.handle, added_by=event.author.uid)
     if attachment is not None:
-        title = request.title or attachment.name or logic.short_title(source_text) or ""
+        title = request.title or attachment.name or excerpt(source_text) or ""
         if not title:
             raise UsageError(ctx.t("save.need_title"))
         body = " ".join(x for x in (attachment.name or "", request.note, source_text) if x)
-        return store.NewItem(kind="document", title=logic.short_title(title, 200), body=body, file_ref=attachment.file_ref,
+        return store.NewItem(kind="document", title=excerpt(title, 200), body=body, file_ref=attachment.file_ref,
                              file_platform=event.chat.platform, file_name=attachment.name, mime=attachment.mime,
                              size=attachment.size, language=logic.guess_language(f"{title} {body}", ctx.community.locale),
                              **common)
     if url is not None:
-        title = request.title or logic.short_title(source_text.replace(url, " ")) or url
+        title = request.title or excerpt(source_text.replace(url, " ")) or url
         body = " ".join(x for x in (request.note, source_text.replace(url, " ").strip(), url) if x)
-        return store.NewItem(kind="link", title=logic.short_title(title, 200), body=body, url=url,
+        return store.NewItem(kind="link", title=excerpt(title, 200), body=body, url=url,
                              url_key=logic.normalize_url(url),
                              language=logic.guess_language(f"{title} {body}", ctx.community.locale), **common)
     note = request.note or source_text
@@ -57,8 +57,8 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
         note = request.title  # a one-line note: "/save Oxytocin 10 IU IM after birth #pph"
     if not note:
         raise UsageError(ctx.t("save.nothing", command=f"{ctx.prefix}save"))
-    title = request.title or logic.short_title(note)
-    return store.NewItem(kind="note", title=logic.short_title(title, 200), body=note,
+    title = request.title or excerpt(note)
+    return store.NewItem(kind="note", title=excerpt(title, 200), body=note,
                          language=logic.guess_language(f"{title} {note}", ctx.community.locale), **common)
 
 
@@ -84,15 +84,15 @@ async def capture(event: MessageEvent, ctx: Context) -> None:
         source_chat=event.chat.key, source_message=event.id, author_uid=author.uid, author_name=author.name,
         author_handle=author.handle, added_by=author.uid)
     if attachment is not None:
-        title = attachment.name or logic.short_title(event.text) or attachment.file_ref[:20]
+        title = attachment.name or excerpt(event.text) or attachment.file_ref[:20]
         body = " ".join(x for x in (attachment.name or "", event.text) if x)
-        item = store.NewItem(kind="document", title=logic.short_title(title, 200), body=body, file_ref=attachment.file_ref,
+        item = store.NewItem(kind="document", title=excerpt(title, 200), body=body, file_ref=attachment.file_ref,
                              file_platform=event.chat.platform, file_name=attachment.name, mime=attachment.mime,
                              size=attachment.size, language=logic.guess_language(body, ctx.community.locale), **common)
     else:
         url = found[0]
         rest = event.text.replace(url, " ").strip()
-        item = store.NewItem(kind="link", title=logic.short_title(rest or url, 200), body=f"{rest} {url}".strip(), url=url,
+        item = store.NewItem(kind="link", title=excerpt(rest or url, 200), body=f"{rest} {url}".strip(), url=url,
                              url_key=logic.normalize_url(url), language=logic.guess_language(rest, ctx.community.locale),
                              **common)
     item_id, created = await keep(ctx, item)

@@ -146,11 +146,6 @@ def guess_language(text: str, default: str) -> str:
     return default
 
 
-def short_title(text: str, limit: int = 80) -> str:
-    """A one-line title from free text."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
 
 def format_size(size: int | None) -> str:
     """'820 B', '12 KB', '1.4 MB' (empty for an unknown size)."""
