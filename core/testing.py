@@ -204,6 +204,7 @@ class Bot:
         fresh = await self.build(self.clock, self.database)
         self.runtime, self.adapter = fresh.runtime, fresh.adapter
         self._seen = 0
+        await self.runtime.idle()
 
     # --- what the bot did -------------------------------------------------------------------------
 

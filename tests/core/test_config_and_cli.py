@@ -160,7 +160,9 @@ def test_console_roles_come_from_the_community_config(tmp_path):
 def test_plugins_command_lists_builtins():
     result = run_cli("plugins", "--config", str(ROOT / "plugins.toml"))
     assert result.returncode == 0
-    assert result.stdout.startswith("essentials") or "\nessentials" in result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("essentials ") and "enabled" in line and "built-in" in line for line in lines)
+    assert len(lines) == 6  # essentials and the five built-in plugins
 
 
 def test_new_plugin_scaffold_is_a_working_plugin_with_a_passing_test(tmp_path):

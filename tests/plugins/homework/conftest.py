@@ -54,14 +54,3 @@ def reminders(messages: Iterable[Reply | DirectMessage]) -> dict[str, int]:
 def group_texts(messages: Iterable[Reply | DirectMessage]) -> list[str]:
     return [m.text for m in messages if isinstance(m, Reply)]
 
-
-async def restart(bot: Bot, **downtime: float) -> None:
-    """Stop the bot, let `downtime` pass while it is down, start a new runtime on the same database."""
-    await bot.runtime.stop()
-    bot.clock.quiesce = None
-    if downtime:
-        await bot.clock.advance(**downtime)
-    fresh = await bot.build(bot.clock, bot.database)
-    bot.runtime, bot.adapter = fresh.runtime, fresh.adapter
-    bot._seen = 0  # the new runtime has a new fake adapter with its own list of sent actions
-    await bot.runtime.idle()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from core import DeliveryError, DirectMessage, Reply
 
-from .conftest import MEMBERS, group_texts, reminders, restart
+from .conftest import MEMBERS, group_texts, reminders
 
 # "in 3 days" from Thu 26 Nov 09:00 UTC: due Sun 29 Nov 09:00 UTC (12:00 local);
 # reminders 48h before (Fri 27 09:00 UTC) and 2h before (Sun 29 07:00 UTC).
@@ -110,11 +110,11 @@ async def test_restart_neither_loses_nor_duplicates_reminders(homework_bot):
     bot = await homework_bot()
     await bot.send(ADD, user="trainer")
     await bot.advance(hours=20)
-    await restart(bot)
+    await bot.restart()
     await bot.advance(hours=4)  # the 48h reminder
     assert reminders(bot.new_messages()) == {"amina": 1, "bekele": 1, "chala": 1}
-    await restart(bot)
-    await restart(bot)
+    await bot.restart()
+    await bot.restart()
     assert reminders(bot.new_messages()) == {}
     await bot.advance(days=2)  # the 2h reminder
     assert reminders(bot.new_messages()) == {"amina": 1, "bekele": 1, "chala": 1}
@@ -123,7 +123,7 @@ async def test_restart_neither_loses_nor_duplicates_reminders(homework_bot):
 async def test_reminder_missed_during_downtime_fires_once(homework_bot):
     bot = await homework_bot()
     await bot.send(ADD, user="trainer")
-    await restart(bot, hours=30)  # down across the 48h reminder; the due time is still ahead
+    await bot.restart(downtime=timedelta(hours=30))  # down across the 48h reminder; the due time is still ahead
     assert reminders(bot.new_messages()) == {"amina": 1, "bekele": 1, "chala": 1}
     await bot.advance(hours=1)
     assert reminders(bot.new_messages()) == {}
@@ -132,14 +132,14 @@ async def test_reminder_missed_during_downtime_fires_once(homework_bot):
 async def test_two_missed_reminders_never_burst(homework_bot):
     bot = await homework_bot()
     await bot.send(ADD, user="trainer")
-    await restart(bot, hours=71)  # down across both reminders; one hour before the due time
+    await bot.restart(downtime=timedelta(hours=71))  # down across both reminders; one hour before the due time
     assert reminders(bot.new_messages()) == {"amina": 1, "bekele": 1, "chala": 1}
 
 
 async def test_reminder_missed_past_due_is_dropped(homework_bot):
     bot = await homework_bot()
     await bot.send(ADD, user="trainer")
-    await restart(bot, days=4)
+    await bot.restart(downtime=timedelta(days=4))
     assert reminders(bot.new_messages()) == {}
     assert not [a for a in bot.actions(Reply) if a.text.startswith("Reminder")]
 
@@ -151,7 +151,7 @@ async def test_quiet_follow_up_survives_a_restart(homework_bot):
     await bot.clock.set(datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc))  # Fri 22:00 local
     await bot.runtime.idle()
     bot.new_messages()
-    await restart(bot)
+    await bot.restart()
     await bot.clock.set(datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc))  # Sat 06:00 local
     await bot.runtime.idle()
     assert reminders(bot.new_messages()) == {"amina": 1}

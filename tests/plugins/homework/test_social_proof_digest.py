@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from core import Reply
 
-from .conftest import group_texts, restart
+from .conftest import group_texts
 
 
 def proofs(bot) -> list[str]:  # type: ignore[no-untyped-def]
@@ -45,8 +45,8 @@ async def test_weekly_digest_lists_open_work_once_despite_restarts(homework_bot)
     bot = await homework_bot({"digest": "monday 08:00", "remind_before": []})
     await bot.send("/homework add Manikin | due in 7 days", user="trainer")
     await bot.send("/done 1", user="amina")
-    await restart(bot)
-    await restart(bot)
+    await bot.restart()
+    await bot.restart()
     await bot.clock.set(datetime(2026, 11, 30, 4, 59, tzinfo=timezone.utc))
     await bot.runtime.idle()
     assert not [t for t in group_texts(bot.new_messages()) if t.startswith("Open homework")]
