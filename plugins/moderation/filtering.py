@@ -45,7 +45,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
     elif config.require_accept and config.rules and mod.accepted.get(slot) != config.rules_version:
         gate = "accept"
     if gate is not None and not _always_allowed(ctx, event.text):
-        if await memory.role(ctx, author) < Role.MODERATOR:
+        if await ctx.role_of(author) < Role.MODERATOR:
             await actions.delete(ctx, event)
             if gate != "muted":
                 await membership.remind(ctx, author, gate)
@@ -60,7 +60,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
     mentions = hit is None and not flood and compiled.too_many_mentions(text, len(event.mentions))
     host = None if (flood or hit or mentions) else compiled.untrusted_link(text)
     if flood or hit or mentions or host:
-        if await memory.role(ctx, author) >= Role.TRUSTED:
+        if await ctx.role_of(author) >= Role.TRUSTED:
             return None
         await actions.delete(ctx, event)
         if flood:
@@ -81,7 +81,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
         return Verdict("moderation: link")
 
     # --- privacy guard: flag privately, never delete ------------------------------------------------
-    if compiled.looks_private(text, folded) and await memory.role(ctx, author) < Role.MODERATOR:
+    if compiled.looks_private(text, folded) and await ctx.role_of(author) < Role.MODERATOR:
         await _flag_privacy(ctx, event)
     return None
 

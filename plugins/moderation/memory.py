@@ -1,7 +1,7 @@
 """What the moderation plugin keeps in memory so the hot path needs no database statement.
 
 Loaded at startup from the database (acceptances, open join requests, running mutes); the rest
-(flood windows, reminder times, role cache, compiled rules) is a cache that a restart simply rebuilds.
+(flood windows, reminder times, compiled rules) is a cache that a restart simply rebuilds.
 """
 
 from __future__ import annotations
@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core import Context, Role, User
+from core import Context
 from plugins.moderation import logic, store
-
-ROLE_TTL = 300.0
-"""Seconds a member's role stays cached (the platform role may cost an API call)."""
 
 
 @dataclass
@@ -25,7 +22,6 @@ class ModState:
     gated: set[tuple[str, str]] = field(default_factory=set)                     # (community, uid) waiting for approval
     muted: dict[tuple[str, str], datetime | None] = field(default_factory=dict)  # (community, uid) -> until
     reminded: dict[tuple[str, str], datetime] = field(default_factory=dict)      # last code-of-conduct reminder
-    roles: dict[tuple[str, str], tuple[Role, float]] = field(default_factory=dict)
     rules: dict[str, logic.CompiledRules] = field(default_factory=dict)
     flood: logic.FloodWindow = field(default_factory=logic.FloodWindow)
 
@@ -60,21 +56,6 @@ def rules(ctx: Context) -> logic.CompiledRules:
         compiled = mod.rules[ctx.community.name] = logic.CompiledRules(config)
     return compiled
 
-
-async def role(ctx: Context, user: User) -> Role:
-    """The member's role, cached briefly (the configured role is instant; the platform's may be a call)."""
-    configured = ctx.community.role_of(user)
-    if configured >= Role.MODERATOR:
-        return configured
-    mod = state(ctx)
-    key = (ctx.community.name, user.uid)
-    now = ctx.monotonic()
-    cached = mod.roles.get(key)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    found = await ctx.role_of(user)
-    mod.roles[key] = (found, now + ROLE_TTL)
-    return found
 
 
 def has_accepted(ctx: Context, uid: str) -> bool:
