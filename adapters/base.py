@@ -35,8 +35,10 @@ class AdapterHost(Protocol):
     def prefix(self) -> str:
         """The command prefix ("/" by default)."""
 
-    async def deliver(self, event: Event) -> None:
-        """Hand an inbound event to the dispatcher; waits when the inbound queue is full."""
+    async def deliver(self, event: Event, *, source: str | None = None) -> None:
+        """Hand an inbound event to the core; returns once it is stored (only then confirm it to the
+        platform). Waits while the intake is full. `source` is the platform's id for what carried the
+        event (e.g. `telegram:update:812`): a re-delivery with the same source is ignored."""
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         """The role given by plugins.toml (community moderators...), without asking the platform."""
@@ -61,6 +63,12 @@ class Adapter(ABC):
     @abstractmethod
     async def start(self) -> None:
         """Connect and begin delivering events. Returns once the adapter is running."""
+
+    async def stop_intake(self) -> None:
+        """Stop fetching new events; sending still works (the outbox is flushed before `stop`).
+
+        Default: nothing (events that still arrive are stored and handled at the next start).
+        """
 
     @abstractmethod
     async def stop(self) -> None:

@@ -7,6 +7,7 @@ from core.clock import Clock, FakeClock
 from core.commands import Command, Text, command
 from core.config import Community, Config, load_config
 from core.context import Context
+from core.deliveries import Delivery
 from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive, DeliveryError, MigrationError,
                          NotFound, PermissionDenied, PluginLoadError, PracticaError, UsageError)
 from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event, JoinRequest, MemberJoined, MemberLeft,
@@ -22,7 +23,7 @@ from core.storage import Storage, from_utc_text, to_utc_text
 __all__ = [
     "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
     "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
-    "DeclineJoin", "DeleteMessage", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
+    "DeclineJoin", "DeleteMessage", "Delivery", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
     "FakeClock", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",

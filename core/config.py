@@ -34,6 +34,7 @@ class PracticaSettings:
     plugin_dirs: tuple[str, ...] = ()
     inbound_queue: int = 10_000
     shutdown_grace: float = 10.0
+    delivery_retry_window: float = 6 * 3600.0
     log_level: str = "WARNING"
 
     def __post_init__(self) -> None:
@@ -43,6 +44,8 @@ class PracticaSettings:
             raise ValueError("key 'hook_timeout' must be between 0.05 and 600 seconds")
         if self.inbound_queue < 1:
             raise ValueError("key 'inbound_queue' must be at least 1")
+        if self.delivery_retry_window < 1:
+            raise ValueError("key 'delivery_retry_window' must be at least 1 second (default 21600: six hours)")
 
 
 @dataclass(frozen=True)

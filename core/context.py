@@ -18,6 +18,7 @@ from core.events import ChatRef, DomainEvent, Event, MessageEvent, Role, User
 from core.i18n import format_datetime, format_duration
 from core.replies import Action, Button, DirectMessage, Priority, Reply, Sent
 from core.scheduler import Job
+from core.unit import Outgoing, active_unit, priority_of
 
 if TYPE_CHECKING:
     from adapters.base import Capabilities
@@ -179,46 +180,80 @@ class Context:
 
     # --- sending -----------------------------------------------------------------------------
 
-    async def act(self, action: Action, *, priority: Priority | None = None, wait: bool = False) -> Sent | None:
-        """Queue any outbound action. With `wait=True`, return once delivered (DeliveryError on failure)."""
-        future = self.runtime.outbox.submit(action, priority)
+    async def act(self, action: Action, *, priority: Priority | None = None, wait: bool = False,
+                  notify: str | None = None, data: Mapping[str, Any] | None = None) -> Sent | None:
+        """Queue any outbound action.
+
+        Inside a handler or job the action is stored with the work's own transaction and sent after
+        it commits (never if the work is rolled back). With `notify="tag"` (and JSON-able `data`), the
+        plugin's `practica_on_delivered` hook is called once it is delivered, with the platform's
+        message id: that is how to learn the id of a posted poll or announcement.
+
+        `wait=True` (return once delivered; DeliveryError on failure) only works outside handlers and
+        jobs, in background code: waiting for the platform inside a unit of work would hold its
+        transaction for as long as the platform makes us wait.
+        """
+        record = Outgoing(action, priority_of(action, priority), self.plugin, self.community.name, notify,
+                          dict(data) if data is not None else None)
+        unit = active_unit()
+        if unit is not None:
+            if wait:
+                raise RuntimeError("ctx.act(wait=True) cannot be used inside a handler or job; "
+                                   "pass notify= and implement practica_on_delivered to learn the message id")
+            unit.add(record)
+            return None
+        future = await self.runtime.send_now(record)
         if not wait:
             return None
         return await asyncio.shield(future)
 
     async def reply(self, text: str, *, buttons: Buttons = (), wait: bool = False, priority: Priority | None = None,
-                    quote: bool = True) -> Sent | None:
+                    quote: bool = True, notify: str | None = None, data: Mapping[str, Any] | None = None) -> Sent | None:
         """Answer in the event's chat (as a reply to the message when there is one)."""
         chat = self.chat
         if chat is None:
             user = self.user
             if user is None:
                 raise RuntimeError("ctx.reply needs an event with a chat or a user")
-            return await self.dm(user, text, buttons=buttons, wait=wait, priority=priority)
+            return await self.dm(user, text, buttons=buttons, wait=wait, priority=priority, notify=notify, data=data)
         message = self.message
         reply_to = message.id if (message is not None and quote) else None
-        return await self.act(Reply(chat=chat, text=text, reply_to=reply_to, buttons=buttons), priority=priority, wait=wait)
+        return await self.act(Reply(chat=chat, text=text, reply_to=reply_to, buttons=buttons), priority=priority, wait=wait,
+                              notify=notify, data=data)
 
     async def send(self, chat: ChatRef, text: str, *, buttons: Buttons = (), wait: bool = False,
-                   priority: Priority | None = None, silent: bool = False) -> Sent | None:
+                   priority: Priority | None = None, silent: bool = False, notify: str | None = None,
+                   data: Mapping[str, Any] | None = None) -> Sent | None:
         """Post in any chat."""
-        return await self.act(Reply(chat=chat, text=text, buttons=buttons, silent=silent), priority=priority, wait=wait)
+        return await self.act(Reply(chat=chat, text=text, buttons=buttons, silent=silent), priority=priority, wait=wait,
+                              notify=notify, data=data)
 
     async def dm(self, user: User, text: str, *, buttons: Buttons = (), wait: bool = False,
-                 priority: Priority | None = None) -> Sent | None:
+                 priority: Priority | None = None, notify: str | None = None, data: Mapping[str, Any] | None = None) -> Sent | None:
         """Send a direct message to one member."""
-        return await self.act(DirectMessage(user=user, text=text, buttons=buttons), priority=priority, wait=wait)
+        return await self.act(DirectMessage(user=user, text=text, buttons=buttons), priority=priority, wait=wait,
+                              notify=notify, data=data)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        """Finish work in the background, owned by the runtime (e.g. deliveries a job must not wait
-        for inside its transaction). Keep it short; it is cancelled at shutdown."""
+        """Run short background work owned by the runtime (cancelled at shutdown).
+
+        Not for deliveries: replies asked for in a handler or job are already sent after its commit.
+        """
         self.runtime.spawn(coro, name=f"{self.plugin}:{name}")
 
     async def emit(self, event: DomainEvent) -> None:
-        """Announce a domain event to every plugin (delivered through `practica_on_event`)."""
+        """Announce a domain event to every plugin (delivered through `practica_on_event`).
+
+        Inside a handler or job it is stored with the work's transaction and dispatched after commit,
+        never held back by a full intake and never lost; a rollback drops it.
+        """
         if not event.source_plugin:
             object.__setattr__(event, "source_plugin", self.plugin)
-        await self.runtime.dispatcher.submit(event)
+        unit = active_unit()
+        if unit is not None:
+            unit.emit(event)
+            return
+        await self.runtime.emit_now(event)
 
     # --- people --------------------------------------------------------------------------------
 

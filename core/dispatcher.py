@@ -1,12 +1,16 @@
 """The dispatcher: event -> filters -> command | listeners, per-chat order, isolation, back-pressure.
 
-- Bounded intake: `submit()` waits while `capacity` events are pending, so a flood slows the adapter
-  instead of eating memory.
+- Bounded intake: `wait_for_space()` (the runtime's `accept`) waits while `capacity` events are
+  pending, so a flood slows the adapter (and so the platform) instead of eating memory. Domain
+  events and events queued again after a restart are never held back: they are already stored.
 - Order: events of one chat (DomainEvents: of one community) run one after another in arrival order;
   different chats run concurrently, one lane task each, created on demand.
 - Isolation: each plugin call runs under the hook budget; errors are logged with plugin, hook or
   command and event id, and never shown in a chat (the user gets a short neutral sentence).
-- Shutdown: `close()` refuses new events; `drain()` finishes accepted ones within a deadline.
+- Units of work: each event runs as one unit (`Runtime.handle_event`); each plugin call is a part
+  of it, so a failing plugin's writes and replies are undone and nobody else's.
+- Shutdown: `close()` stops dispatching new events (they stay stored); `drain()` finishes accepted
+  ones within a deadline.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from core.commands import Command, split_invocation
 from core.context import Context
 from core.errors import CommandError, CooldownActive, PermissionDenied, UsageError
 from core.events import DomainEvent, Event, MemberJoined, MemberLeft, MessageEvent, Role, User
+from core.storage import is_storage_full
 from core.text import clean_text
+from core.unit import Part, UnitOfWork, active_unit
 
 if TYPE_CHECKING:
     from core.config import Community
@@ -37,7 +43,7 @@ class Dispatcher:
     def __init__(self, runtime: Runtime, capacity: int = 10_000) -> None:
         self.rt = runtime
         self.capacity = capacity
-        self._lanes: dict[str, deque[Event]] = {}
+        self._lanes: dict[str, deque[tuple[Event, int | None]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._pending = 0
         self._space = asyncio.Condition()
@@ -45,27 +51,35 @@ class Dispatcher:
         self._done.set()
         self._closed = False
         self._cooldowns: dict[tuple[str, str], float] = {}
-        self.handled = 0
 
     # --- intake ---------------------------------------------------------------------------
 
-    async def submit(self, event: Event) -> bool:
-        """Accept an event for handling; waits while the intake is full. False once closed."""
-        if self._closed:
-            log.warning("dropping %s: the bot is shutting down", type(event).__name__)
-            return False
-        if self._pending >= self.capacity:
+    @property
+    def pending(self) -> int:
+        """Events queued or running."""
+        return self._pending
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def wait_for_space(self) -> None:
+        """Wait while `capacity` events are pending (back-pressure for adapters)."""
+        if self._pending >= self.capacity and not self._closed:
             async with self._space:
                 await self._space.wait_for(lambda: self._pending < self.capacity or self._closed)
-            if self._closed:
-                return False
+
+    def enqueue(self, event: Event, inbox_id: int | None = None) -> bool:
+        """Queue a stored event (its inbox row id) for handling in its lane. False once closed."""
+        if self._closed:
+            return False
         self._pending += 1
         self._done.clear()
         key = event.order_key
         lane = self._lanes.get(key)
         if lane is None:
             lane = self._lanes[key] = deque()
-        lane.append(event)
+        lane.append((event, inbox_id))
         if key not in self._workers:
             self._workers[key] = asyncio.create_task(self._run_lane(key, lane), name=f"practica-lane-{key}")
         return True
@@ -93,12 +107,13 @@ class Dispatcher:
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
             return False
 
-    async def _run_lane(self, key: str, lane: deque[Event]) -> None:
+    async def _run_lane(self, key: str, lane: deque[tuple[Event, int | None]]) -> None:
+        handle = self.rt.handle_event
         try:
             while lane:
-                event = lane[0]
+                event, inbox_id = lane[0]
                 try:
-                    await self.handle(event)
+                    await handle(event, inbox_id)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -106,7 +121,6 @@ class Dispatcher:
                 finally:
                     lane.popleft()
                     self._pending -= 1
-                    self.handled += 1
                     if self._pending < self.capacity and self._space._waiters:  # type: ignore[attr-defined]
                         async with self._space:
                             self._space.notify_all()
@@ -171,6 +185,8 @@ class Dispatcher:
             await self._unknown_command(event, community, word)
             return
         ctx = Context(rt, cmd.plugin, community, event)
+        unit = active_unit()
+        part = unit.begin_part() if unit is not None else None
         try:
             await self._check_allowed(ctx, cmd, event)
             args = cmd.parse(rest, rt.config.practica.prefix,
@@ -178,14 +194,30 @@ class Dispatcher:
             self._check_cooldown(ctx, cmd, event.author)
             await rt.runner.guard.run(cmd.handler(ctx, *args))
         except CommandError as error:
+            await self._undo(unit, part)
             await ctx.reply(str(error))
         except TimeoutError:
+            await self._undo(unit, part)
             log.error("plugin %s: command /%s took longer than %.1f s and was cancelled (event %s)",
                       cmd.plugin, cmd.name, rt.runner.budget, event.id)
             await ctx.reply(rt.translator.text("core", ctx.locale, "error.timeout"))
         except Exception as error:
+            await self._undo(unit, part)
+            if is_storage_full(error):
+                rt._storage_full_once()
+                await ctx.reply(rt.translator.text("core", ctx.locale, "error.storage_full"))
+                return
             log.exception("plugin %s: command /%s raised (event %s)", cmd.plugin, cmd.name, event.id)
             await ctx.reply(await self.error_text(error, ctx))
+        else:
+            if unit is not None and part is not None:
+                unit.end_part(part)
+
+    @staticmethod
+    async def _undo(unit: UnitOfWork | None, part: Part | None) -> None:
+        """Undo a failed command's writes and replies (its part of the event's unit of work)."""
+        if unit is not None and part is not None:
+            await unit.fail_part(part)
 
     async def error_text(self, error: BaseException, ctx: Context) -> str:
         """The neutral sentence shown for an unexpected error (format_error hook, never the error's text)."""

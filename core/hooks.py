@@ -21,6 +21,7 @@ import pluggy
 
 from core.budget import TimeBudget
 from core.hookspecs import HOOKS
+from core.unit import active_unit
 
 log = logging.getLogger("practica.hooks")
 
@@ -81,11 +82,15 @@ class HookRunner:
 
     # --- each ------------------------------------------------------------------------------
 
-    async def each(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), **kwargs: Any) -> list[tuple[str, Any]]:
-        """Await every plugin's implementation in order; one failing or hanging plugin affects no other.
+    async def each(self, name: str, ctx_for: ContextFactory, *, skip: Container[str] = (), only: str | None = None,
+                   **kwargs: Any) -> list[tuple[str, Any]]:
+        """Await every plugin's implementation in order (or only plugin `only`'s); one failing or
+        hanging plugin affects no other: inside a unit of work its writes and replies are undone.
 
         Returns (plugin, result) for implementations that returned a value.
         """
+        if only is not None:
+            skip = _AllBut(only)
         return await self._fan_out(name, ctx_for, skip, kwargs, stop_at_first=False)
 
     # --- first -----------------------------------------------------------------------------
@@ -125,6 +130,8 @@ class HookRunner:
         trace = self.trace
         started = time.perf_counter() if trace else 0.0
         guard = self.guard
+        unit = active_unit()
+        part = unit.begin_part() if unit is not None else None
         guard.restart(slot)
         try:
             result = await impl.function(*args)
@@ -141,12 +148,28 @@ class HookRunner:
             outcome = "error"
         else:
             guard.settle(slot)
+            if part is not None:
+                unit.end_part(part)  # type: ignore[union-attr]
             if trace:
                 _trace(name, impl.plugin, started, "ok")
             return True, result
+        if part is not None:
+            await unit.fail_part(part)  # type: ignore[union-attr]
         if trace:
             _trace(name, impl.plugin, started, outcome)
         return False, None
+
+
+class _AllBut:
+    """A `skip` container holding every plugin but one."""
+
+    __slots__ = ("keep",)
+
+    def __init__(self, keep: str) -> None:
+        self.keep = keep
+
+    def __contains__(self, plugin: object) -> bool:
+        return plugin != self.keep
 
 
 def _trace(hook: str, plugin: str, started: float, outcome: str) -> None:

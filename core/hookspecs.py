@@ -21,6 +21,7 @@ import pluggy
 if TYPE_CHECKING:
     from core.commands import Command
     from core.context import Context
+    from core.deliveries import Delivery
     from core.events import Event, MessageEvent
     from core.scheduler import JobKind
 
@@ -55,6 +56,7 @@ HOOKS: dict[str, tuple[Colour, Mode]] = {
     "practica_user_data": ("async", "each"),
     "practica_shutdown": ("async", "each"),
     "practica_format_error": ("async", "first"),
+    "practica_on_delivered": ("async", "each"),
 }
 
 
@@ -113,6 +115,15 @@ class PracticaSpecs:
     @hookspec
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
         """Any other event: platform events (joins, buttons, votes...) and domain events. Mode: each."""
+
+    @hookspec
+    async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
+        """An action this plugin sent with `notify=` was delivered (or failed for good).
+
+        Called only on the plugin that sent it, in one transaction with the delivery record, so the
+        platform's message id (`delivery.sent.message_id`, `.poll_ref`) is stored exactly once. This is
+        how a plugin learns the id of what it posted: handlers never wait for the platform. Mode: each.
+        """
 
     # --- members' data ----------------------------------------------------------------------
 

@@ -7,9 +7,14 @@
   handled by discord.py from the response headers; we only cap the global rate.
 - Errors: a "retry after N s" holds that chat's queue N seconds and retries the same action, so
   nothing is lost or reordered (only a higher-priority action queued meanwhile may go first);
-  transient errors are retried with exponential backoff, holding the chat the same way; permanent
-  ones (bot removed, forbidden) are not retried, are logged once per chat and reported to whoever
-  awaited the delivery (and to `on_permanent_failure`).
+  transient errors (5xx, timeouts, refused connections) are retried with capped exponential backoff,
+  holding the chat the same way, for the platform's retry window (hours); permanent ones (bot
+  removed, forbidden, bad request) are not retried, are logged once per chat and reported.
+- Durability: an action submitted with its outbox row (`record`) reports each step to `receipts`:
+  a part of a long text sent, the whole action sent (with its platform message id), or failed for
+  good. The lane waits for that report to be stored before it sends its next message, so a crash
+  can duplicate at most the one message per chat that was in flight.
+- Paused at creation: nothing leaves until `resume()` (the runtime resumes once adapters run).
 - Budgets count messages (replies, DMs, files, polls) per chat and per group; moderation calls only
   count against the global rate.
 - Long text is split at the platform's limit on line, then word boundaries (see core.text).
@@ -22,14 +27,15 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from core.clock import Clock
 from core.errors import DeliveryError
 from core.replies import Action, DirectMessage, Priority, Reply, SendFile, SendPoll, Sent
 from core.text import split_text, utf16_len
+from core.unit import Outgoing
 
 if TYPE_CHECKING:
     from adapters.base import Adapter
@@ -44,8 +50,9 @@ class Budget:
     chat_gap: float = 0.0          # seconds between two messages to one chat
     group_per_minute: int = 0      # messages per minute to one group
     global_per_second: int = 0     # messages per second overall
-    max_retries: int = 5           # transient errors before giving up on an action
-    backoff: float = 1.0           # first backoff delay, doubled each time (capped at 60 s)
+    retry_window: float = 6 * 3600.0  # seconds of transient errors before giving up on an action
+    backoff: float = 1.0           # first backoff delay, doubled each time (capped at max_backoff)
+    max_backoff: float = 60.0
 
 
 PLATFORM_BUDGETS: dict[str, Budget] = {
@@ -71,6 +78,8 @@ class _Item:
     sent_parts: int = field(default=0, compare=False)
     first: Sent | None = field(default=None, compare=False)
     failures: int = field(default=0, compare=False)  # transient failures of the current part
+    failing_since: float | None = field(default=None, compare=False)  # monotonic: first failure of this run
+    record: Outgoing | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -85,11 +94,22 @@ class _Lane:
     warned_permanent: bool = False
 
 
+class Receipts(Protocol):
+    """Where a durable action's progress is stored (the runtime's delivery records)."""
+
+    async def progress(self, record: Outgoing, parts_sent: int) -> None: ...
+
+    async def sent(self, record: Outgoing, sent: Sent | None) -> None: ...
+
+    async def failed(self, record: Outgoing, error: DeliveryError) -> None: ...
+
+
 class Outbox:
     """Per-chat queues in front of the adapters. `submit()` returns a future of the delivery."""
 
     def __init__(self, adapters: Mapping[str, Adapter], clock: Clock,
-                 budgets: Mapping[str, Budget] | None = None) -> None:
+                 budgets: Mapping[str, Budget] | None = None, receipts: Receipts | None = None,
+                 retry_window: float | None = None) -> None:
         self.adapters = adapters
         self.clock = clock
         self.budgets = dict(PLATFORM_BUDGETS if budgets is None else budgets)
@@ -97,13 +117,24 @@ class Outbox:
         self._seq = itertools.count()
         self._global: dict[str, deque[float]] = {}
         self._changed = asyncio.Event()
-        self.on_permanent_failure: Callable[[Action, DeliveryError], None] | None = None
+        self.receipts = receipts
+        self.retry_window = retry_window
+        self._paused = True
 
-    def submit(self, action: Action, priority: Priority | None = None) -> asyncio.Future[Sent | None]:
+    def resume(self) -> None:
+        """Start sending (the runtime calls it once the adapters are connected)."""
+        self._paused = False
+        for key, lane in self._lanes.items():
+            if lane.heap and (lane.worker is None or lane.worker.done()):
+                lane.worker = asyncio.create_task(self._work(key, lane), name=f"practica-outbox-{key}")
+
+    def submit(self, action: Action, priority: Priority | int | None = None, *,
+               record: Outgoing | None = None) -> asyncio.Future[Sent | None]:
         """Queue `action`; the returned future resolves when it was delivered (or failed).
 
         Within one chat, actions leave by priority (moderation, replies, reminders, announcements),
-        then in submission order. A long text leaves as several messages, in order.
+        then in submission order. A long text leaves as several messages, in order. With `record`
+        (its outbox row), progress is reported to `receipts` and parts already sent are skipped.
         """
         future: asyncio.Future[Sent | None] = asyncio.get_running_loop().create_future()
         key = f"{self._platform(action)}|{action.queue_key}"
@@ -112,8 +143,11 @@ class Outbox:
             lane = self._lanes[key] = _Lane()
         seq = next(self._seq)
         prio = int(priority if priority is not None else action.default_priority)
-        heapq.heappush(lane.heap, _Item(prio, seq, action, future))
-        if lane.worker is None or lane.worker.done():
+        item = _Item(prio, seq, action, future, record=record)
+        if record is not None:
+            item.sent_parts = record.parts_sent
+        heapq.heappush(lane.heap, item)
+        if not self._paused and (lane.worker is None or lane.worker.done()):
             lane.worker = asyncio.create_task(self._work(key, lane), name=f"practica-outbox-{key}")
         if seq % _SWEEP_EVERY == 0 and len(self._lanes) > _SWEEP_EVERY:
             self._sweep()
@@ -217,10 +251,12 @@ class Outbox:
         """Try to send the item's next part; requeue the item, or settle its future."""
         adapter = self.adapters.get(platform)
         if adapter is None:
-            self._permanent(lane, item, platform, DeliveryError(f"no adapter for platform {platform!r}", permanent=True))
+            await self._permanent(lane, item, platform, DeliveryError(f"no adapter for platform {platform!r}", permanent=True))
             return
         if item.parts is None:
             item.parts = self._split(item.action, adapter.capabilities.max_text)
+            if item.sent_parts >= len(item.parts):  # stored progress from before a restart
+                item.sent_parts = len(item.parts) - 1
         part = item.parts[item.sent_parts]
         self._spend(lane, platform, part)
         budget = self.budgets.get(platform, Budget())
@@ -234,42 +270,50 @@ class Outbox:
                 heapq.heappush(lane.heap, item)
                 return
             if exc.permanent:
-                self._permanent(lane, item, platform, exc)
+                await self._permanent(lane, item, platform, exc)
                 return
             item.failures += 1
-            if item.failures > budget.max_retries:
-                log.warning("outbox %s: giving up on %s after %d attempts: %s", key, type(part).__name__, item.failures, exc)
-                _fail(item.future, exc)
+            if item.failing_since is None:
+                item.failing_since = now
+            window = self.retry_window if self.retry_window is not None else budget.retry_window
+            if now - item.failing_since >= window:
+                log.warning("outbox %s: giving up on %s after %d attempts over %.0f s: %s", key, type(part).__name__,
+                            item.failures, now - item.failing_since, exc)
+                await self._permanent(lane, item, platform, DeliveryError(str(exc), permanent=True), quiet=True)
                 return
-            delay = min(60.0, budget.backoff * 2 ** (item.failures - 1))
-            log.info("outbox %s: %s failed (%s); retrying in %.0f s", key, type(part).__name__, exc, delay)
+            delay = min(budget.max_backoff, budget.backoff * 2 ** min(item.failures - 1, 30))
+            if item.failures == 1 or item.failures % 10 == 0:
+                log.warning("outbox %s: %s failed (%s); retrying in %.0f s", key, type(part).__name__, exc, delay)
             lane.held_until = max(lane.held_until, now + delay)
             heapq.heappush(lane.heap, item)
             return
         except Exception:  # an adapter bug: never kill the lane
             log.exception("outbox %s: unexpected error delivering %s", key, type(part).__name__)
-            _fail(item.future, DeliveryError("delivery failed"))
+            await self._permanent(lane, item, platform, DeliveryError("delivery failed", permanent=True), quiet=True)
             return
         lane.warned_permanent = False
         item.failures = 0
+        item.failing_since = None
         item.sent_parts += 1
         item.first = item.first or sent
         if item.sent_parts < len(item.parts):
+            if item.record is not None and self.receipts is not None:
+                await self.receipts.progress(item.record, item.sent_parts)
             heapq.heappush(lane.heap, item)  # same priority and seq: stays ahead of later items
-        elif not item.future.done():
+            return
+        if item.record is not None and self.receipts is not None:
+            await self.receipts.sent(item.record, item.first)
+        if not item.future.done():
             item.future.set_result(item.first)
 
-    def _permanent(self, lane: _Lane, item: _Item, platform: str, exc: DeliveryError) -> None:
+    async def _permanent(self, lane: _Lane, item: _Item, platform: str, exc: DeliveryError, *, quiet: bool = False) -> None:
         """Report a delivery that cannot succeed: logged once per chat, never retried."""
-        if not lane.warned_permanent:
+        if not lane.warned_permanent and not quiet:
             lane.warned_permanent = True
             log.warning("outbox %s: cannot deliver %s to %s: %s", platform, type(item.action).__name__,
                         item.action.queue_key, exc)
-        if self.on_permanent_failure is not None:
-            try:
-                self.on_permanent_failure(item.action, exc)
-            except Exception:
-                log.exception("outbox: the permanent-failure callback failed")
+        if item.record is not None and self.receipts is not None:
+            await self.receipts.failed(item.record, exc)
         _fail(item.future, exc)
 
     @staticmethod

@@ -3,9 +3,18 @@
     async with Runtime(load_config("plugins.toml")) as rt:
         await rt.run_until_stopped()
 
-Start order: plugins are loaded and checked (nothing runs if one is broken), the database is opened
-and migrated, plugins' startup hooks run, then adapters connect and the scheduler starts. Stop order
-is the reverse, and accepted events finish first (within `[practica] shutdown_grace`).
+Start order: plugins are loaded and checked (nothing runs if one is broken), the database is locked
+for this process, opened and migrated; replies stored before a stop or crash are queued again;
+plugins' startup hooks run; overdue jobs run (so a poll that should have closed during downtime is
+closed before anyone asks about it); events stored but not handled are queued again; then adapters
+connect, the outbox starts sending and the scheduler starts.
+
+Stop order: stop intake, finish accepted events, run shutdown hooks, flush the outbox (all within
+`[practica] shutdown_grace`), then close adapters. What is not sent by then stays stored.
+
+Delivery guarantees (DESIGN.md section 7): every inbound event is stored before it is confirmed to
+the platform; each event or job is one unit of work (core.unit) whose writes, replies and domain
+events commit together; replies are sent after commit from the durable outbox (core.deliveries).
 """
 
 from __future__ import annotations
@@ -18,27 +27,35 @@ from typing import Any
 
 from adapters import BUILTIN_ADAPTERS, load_adapter_class
 from adapters.base import Adapter, Capabilities, CommandInfo
+from core import deliveries as deliveries_module
+from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
 from core.config import Community, Config
 from core.context import Context
+from core.deliveries import Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
 from core.errors import ConfigError
-from core.events import ChatRef, Event, Role, User
+from core.events import ChatRef, DomainEvent, Event, Role, User
+from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
+from core.lock import DatabaseLock
 from core.i18n import Translator
 from core.members import MemberDirectory
 from core.outbox import Outbox
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
-from core.storage import Storage
+from core.storage import Storage, is_storage_full, to_utc_text
+from core.unit import Outgoing, UnitOfWork
 
 log = logging.getLogger("practica.runtime")
 
 CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.scheduler": scheduler_module.MIGRATIONS,
+    "core.inbox": inbox_module.MIGRATIONS,
+    "core.outbox": deliveries_module.MIGRATIONS,
 }
 
 
@@ -70,13 +87,18 @@ class Runtime:
         self._database = database or config.database_path
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]
-        self.outbox = Outbox(self.adapters, self.clock)
+        self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
         self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
+        self.inbox: Inbox = None  # type: ignore[assignment]
+        self.deliveries: Deliveries = None  # type: ignore[assignment]
+        self._inbox_writer: InboxWriter | None = None
+        self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
-        self._started = False
         self._state: dict[str, dict[str, Any]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self._started_adapters: list[Adapter] = []
+        self._full_warned = False
 
     # --- construction ---------------------------------------------------------------------
 
@@ -105,54 +127,213 @@ class Runtime:
         await self.stop()
 
     async def start(self) -> None:
-        """Open storage, migrate, run startup hooks, connect adapters, start the scheduler."""
+        """Lock and open storage, migrate, queue what a stop left, run startup hooks and overdue jobs,
+        connect adapters, start sending and the scheduler.
+
+        Raises:
+            PracticaError: a plain sentence for the operator; everything opened so far is closed again.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self._abort_start()
+            raise
+
+    async def _start(self) -> None:
+        self._lock = DatabaseLock.acquire(self._database)
         self.storage = await Storage.open(self._database)
         for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
             await self.storage.migrate(owner, migrations)
+        self.inbox = Inbox(self.storage, self.clock)
+        self.deliveries = Deliveries(self.storage, self.clock)
+        for table in (self.inbox, self.deliveries):
+            await table.load()
+            await table.purge()
+        self._inbox_writer = InboxWriter(self.inbox)
+        self.deliveries.notify_runner = self._run_notify
+        self.outbox.receipts = self.deliveries
         self.members = MemberDirectory(self.storage)
         await self.members.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
-                                   frozenset(self.loaded.enabled), paused)
+                                   frozenset(self.loaded.enabled), paused, unit=self.unit)
+        await self._queue_stored_replies()
         default = self.config.community_for(None)
-        await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
+        async with self.unit():
+            await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
+        await self.scheduler.catch_up()
+        for inbox_id, event in await self.inbox.pending():
+            self.dispatcher.enqueue(event, inbox_id)
         for adapter in self.adapters.values():
             await adapter.start()
+            self._started_adapters.append(adapter)
             try:
                 await adapter.publish_commands(self.command_infos())
             except Exception:
                 log.warning("adapter %s: could not publish the command list", adapter.name, exc_info=True)
+        self.outbox.resume()
         self.scheduler.start()
-        self._started = True
         log.info("practica started: adapters %s; plugins %s", ", ".join(self.adapters), ", ".join(self.loaded.enabled))
 
+    async def _queue_stored_replies(self) -> None:
+        """Queue every stored action not confirmed as delivered (a stop or crash came first)."""
+        waiting: dict[str, int] = {}
+        for record in await self.deliveries.pending():
+            platform = platform_of(record)
+            if platform in self.adapters:
+                self.outbox.submit(record.action, record.priority, record=record)
+            else:
+                waiting[platform] = waiting.get(platform, 0) + 1
+        for platform, count in waiting.items():
+            log.warning("%d stored message(s) for %s wait until its adapter is enabled again", count, platform)
+
+    async def _abort_start(self) -> None:
+        """Undo a start that failed midway, so the process can exit at once."""
+        for adapter in self._started_adapters:
+            try:
+                await asyncio.wait_for(adapter.stop(), timeout=5)
+            except BaseException:  # noqa: BLE001 - already failing; close what we can
+                log.debug("adapter %s did not stop cleanly", adapter.name)
+        self._started_adapters.clear()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        self.dispatcher.close()
+        await self.outbox.close()
+        await self.runner.guard.close()
+        if self.storage is not None:
+            try:
+                await self.storage.close()
+            except BaseException:  # noqa: BLE001
+                pass
+            self.storage = None  # type: ignore[assignment]
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     async def stop(self) -> None:
-        """Stop intake, finish accepted events, run shutdown hooks, flush replies, close storage."""
+        """Stop intake, finish accepted events, run shutdown hooks, flush replies, close adapters and storage."""
         if self.storage is None:
             return
         grace = self.config.practica.shutdown_grace
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         for adapter in self.adapters.values():
             try:
-                await asyncio.wait_for(adapter.stop(), timeout=grace)
+                await asyncio.wait_for(adapter.stop_intake(), timeout=grace)
             except Exception:
-                log.warning("adapter %s did not stop cleanly", adapter.name, exc_info=True)
-        await self.dispatcher.drain(grace)
+                log.warning("adapter %s did not stop receiving cleanly", adapter.name, exc_info=True)
+        await self.dispatcher.drain(max(0.1, deadline - loop.time()))
+        if self._inbox_writer is not None:
+            await self._inbox_writer.close()
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self._background:
-            _, late = await asyncio.wait(set(self._background), timeout=grace)
+            _, late = await asyncio.wait(set(self._background), timeout=max(0.1, deadline - loop.time()))
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         default = self.config.community_for(None)
-        await self.runner.each("practica_shutdown", lambda plugin: Context(self, plugin, default))
-        if not await self.outbox.join(timeout=grace):
-            log.warning("shutdown: some replies could not be sent within %.1f s", grace)
+        async with self.unit():
+            await self.runner.each("practica_shutdown", lambda plugin: Context(self, plugin, default))
+        if not await self.outbox.join(timeout=max(0.5, deadline - loop.time())):
+            log.warning("shutdown: some replies could not be sent within %.1f s; they are kept and sent at the next start", grace)
         await self.outbox.close()
+        await self.deliveries.close()
+        for adapter in self.adapters.values():
+            try:
+                await asyncio.wait_for(adapter.stop(), timeout=5)
+            except Exception:
+                log.warning("adapter %s did not stop cleanly", adapter.name, exc_info=True)
+        self._started_adapters.clear()
         await self.runner.guard.close()
         await self.storage.close()
         self.storage = None  # type: ignore[assignment]
-        self._started = False
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # --- units of work ---------------------------------------------------------------------------
+
+    def unit(self, inbox_id: int | None = None, *, eager: bool = False) -> UnitOfWork:
+        """A unit of work on this runtime's storage (see core.unit): writes, replies, domain events."""
+        return UnitOfWork(self.storage, self._write_unit, inbox_id=inbox_id, eager=eager)
+
+    async def _write_unit(self, unit: UnitOfWork) -> None:
+        """Inside the unit's transaction, just before COMMIT: its outbox rows, domain events, inbox mark."""
+        outgoing = list(unit.outgoing)
+        if outgoing:
+            await self.deliveries.write(outgoing)
+        emitted: list[tuple[int, DomainEvent]] = []
+        if unit.events:
+            rows = self.inbox.rows([(event, None) for event in unit.events])
+            await self.storage.executemany(INBOX_INSERT, rows)
+            emitted = [(row[0], event) for row, event in zip(rows, unit.events)]
+        if unit.inbox_id:
+            await self.storage.execute(DONE_SQL, (to_utc_text(self.clock.now()), unit.inbox_id))
+        unit.after_commit.append(lambda: self._release(outgoing, emitted))
+
+    def _release(self, outgoing: list[Outgoing], emitted: list[tuple[int, DomainEvent]]) -> None:
+        for record in outgoing:
+            self.outbox.submit(record.action, record.priority, record=record)
+        for inbox_id, event in emitted:
+            self.dispatcher.enqueue(event, inbox_id)
+
+    async def handle_event(self, event: Event, inbox_id: int | None) -> None:
+        """Handle one event as one unit of work (dispatcher lanes call this)."""
+        unit = self.unit(inbox_id or None)
+        try:
+            async with unit:
+                await self.dispatcher.handle(event)
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            self._storage_full_once()
+            await self._answer_without_storage(event, unit)
+
+    async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:
+        """The database cannot grow: send what needed no write from memory, else say it cannot save."""
+        if not unit.wrote:
+            for record in unit.unsaved:
+                self.outbox.submit(record.action, record.priority)
+            return
+        chat = getattr(event, "chat", None)
+        if chat is not None:
+            community = self.config.community_for(chat)
+            ctx = Context(self, "core", community, event)
+            from core.replies import Reply
+
+            self.outbox.submit(Reply(chat=chat, text=self.translator.text("core", ctx.locale, "error.storage_full")))
+
+    def _storage_full_once(self) -> None:
+        if not self._full_warned:
+            self._full_warned = True
+            log.error("the database cannot grow (disk full?): answering what needs no saving; "
+                      "free some space and practica recovers by itself")
+
+    async def send_now(self, record: Outgoing) -> asyncio.Future[Any]:
+        """Store and queue an action asked for outside any unit of work (background code)."""
+        try:
+            async with self.storage.transaction():
+                await self.deliveries.write([record])
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            self._storage_full_once()
+            return self.outbox.submit(record.action, record.priority)
+        return self.outbox.submit(record.action, record.priority, record=record)
+
+    async def emit_now(self, event: DomainEvent) -> None:
+        """Store and dispatch a domain event emitted outside any unit of work."""
+        async with self.unit() as unit:
+            unit.emit(event)
+
+    async def _run_notify(self, record: Outgoing, delivery: Delivery, mark: Any) -> None:
+        """A delivery callback: the plugin's practica_on_delivered and the delivery record, one transaction."""
+        community = self.config.communities.get(record.community) or self.config.community_for(None)
+        async with self.unit(eager=True):
+            await mark(self.storage)
+            await self.runner.each("practica_on_delivered", lambda plugin: Context(self, plugin, community),
+                                   only=record.plugin, delivery=delivery)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `coro` in the background, owned by the runtime: errors are logged, the task is awaited by
@@ -204,7 +385,7 @@ class Runtime:
                 await asyncio.wait(set(self._background))
             await self.outbox.join()
             await asyncio.sleep(0)
-            if self.dispatcher._pending == 0 and not self._background:
+            if self.dispatcher.pending == 0 and not self._background:
                 return
 
     # --- AdapterHost ---------------------------------------------------------------------------
@@ -214,9 +395,30 @@ class Runtime:
         """The command prefix, for adapters that turn slash commands into text commands."""
         return self.config.practica.prefix
 
-    async def deliver(self, event: Event) -> None:
-        """Adapters hand inbound events here."""
-        await self.dispatcher.submit(event)
+    async def accept(self, event: Event, *, source: str | None = None) -> asyncio.Future[int | None]:
+        """Take an inbound event: waits while the intake is full (back-pressure reaches the adapter),
+        then returns a future that resolves once the event is stored; only then may the adapter confirm
+        it to the platform. `source` (e.g. `telegram:update:812`) recognises a re-delivered event."""
+        await self.dispatcher.wait_for_space()
+        assert self._inbox_writer is not None, "the runtime is not started"
+        stored = self._inbox_writer.put(event, source)
+        stored.add_done_callback(lambda f: self._stored(event, f))
+        return stored
+
+    def _stored(self, event: Event, stored: asyncio.Future[int | None]) -> None:
+        if stored.cancelled() or stored.exception() is not None:
+            return
+        row_id = stored.result()
+        if row_id is None:
+            log.info("ignored a %s the platform delivered again", type(event).__name__)
+            return
+        if self.dispatcher.closed:  # stopping: it stays stored and runs at the next start
+            return
+        self.dispatcher.enqueue(event, row_id)
+
+    async def deliver(self, event: Event, *, source: str | None = None) -> None:
+        """Adapters hand inbound events here; returns once the event is stored."""
+        await (await self.accept(event, source=source))
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
@@ -268,7 +470,7 @@ class Runtime:
         return out
 
     async def _run_job(self, job: Job, kind: JobKind) -> None:
+        """A job's handler, inside the scheduler's unit of work, under the hook budget."""
         community = self.config.communities.get(job.community) or self.config.community_for(None)
         ctx = Context(self, job.plugin, community, None)
-        async with asyncio.timeout(self.runner.budget):
-            await kind.handler(ctx, job)
+        await self.runner.guard.run(kind.handler(ctx, job))

@@ -127,6 +127,7 @@ class Scheduler:
     kinds: dict[tuple[str, str], JobKind] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
     paused: frozenset[tuple[str, str]] = frozenset()
+    unit: Callable[..., Any] | None = None  # the runtime's unit-of-work factory (replies commit with the job)
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -160,6 +161,14 @@ class Scheduler:
                 return
             # Woken (or its moment has come) but the sleeper task has not run yet: let it.
             await asyncio.sleep(0 if self.clock.manual else 0.001)
+
+    async def catch_up(self) -> None:
+        """Run every job already due (the runtime calls it at start, before any event is handled,
+        so state changes that fell due during downtime are applied before anyone reads them)."""
+        try:
+            await self._run_due()
+        except Exception:
+            log.exception("scheduler: could not run the overdue jobs at start; the sleeper will retry")
 
     def _overdue(self) -> bool:
         until = self._sleeping_until
@@ -344,7 +353,7 @@ class Scheduler:
             await self._finish(job, now, ran=False)
             return
         try:
-            async with self.db.transaction():
+            async with (self.unit(eager=True) if self.unit is not None else self.db.transaction()):
                 # Completion first, in the same transaction as the handler's writes: if the job was
                 # cancelled or moved since it was read, nothing runs; if the handler raises, both
                 # roll back; a handler that reschedules its own key overrides this update.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import sqlite3
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from core.errors import MigrationError
+from core.unit import current_unit
 
 log = logging.getLogger("practica.storage")
 
@@ -51,6 +52,13 @@ def from_utc_text(text: str) -> datetime:
     return datetime.strptime(text, STORED_TIME).replace(tzinfo=timezone.utc)
 
 
+def _note_write() -> None:
+    """Tell the current unit of work that it changed data (what a full disk then must refuse)."""
+    unit = current_unit.get()
+    if unit is not None:
+        unit.wrote = True
+
+
 class Storage:
     """The database. Create with `await Storage.open(path)`; close with `await db.close()`."""
 
@@ -58,6 +66,7 @@ class Storage:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._savepoints = 0
 
     @classmethod
     async def open(cls, path: str) -> Storage:
@@ -83,15 +92,28 @@ class Storage:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
-        """Hold the connection for one statement unless this task already holds a transaction."""
+        """Hold the connection for one statement unless this task already holds a transaction.
+
+        Inside a unit of work (core.unit) the unit's transaction begins at its first statement and
+        each plugin call's savepoint at that call's first statement.
+        """
         if self._owns_transaction():
+            unit = current_unit.get()
+            if unit is not None and unit._pending_part is not None and unit.storage is self:
+                await unit.before_statement()
             yield
-        else:
-            async with self._lock:
-                yield
+            return
+        unit = current_unit.get()
+        if unit is not None and unit.storage is self and unit.task is asyncio.current_task():
+            await unit.open()
+            yield
+            return
+        async with self._lock:
+            yield
 
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns the last inserted row id (or 0)."""
+        _note_write()
         async with self._turn():
             cursor = await self.conn.execute(sql, params)
             rowid = cursor.lastrowid or 0
@@ -100,6 +122,7 @@ class Storage:
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns how many rows it changed."""
+        _note_write()
         async with self._turn():
             cursor = await self.conn.execute(sql, params)
             count = cursor.rowcount
@@ -108,6 +131,7 @@ class Storage:
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows in a single call (much cheaper than a call per row)."""
+        _note_write()
         async with self._turn():
             await self.conn.executemany(sql, rows)
 
@@ -130,8 +154,26 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Storage]:
         """Group statements atomically: all commit together, or none on an exception."""
-        if self._owns_transaction():
-            yield self
+        unit = current_unit.get()
+        if unit is not None and (unit.storage is not self or unit.task is not asyncio.current_task()):
+            unit = None
+        if unit is not None or self._owns_transaction():
+            # Nested (or inside a unit of work): a savepoint, so that an exception leaving this block
+            # undoes the block's writes and nothing else, even when the caller catches it.
+            if unit is not None:
+                await unit.open()
+                if unit._pending_part is not None:
+                    await unit.before_statement()
+            self._savepoints += 1
+            name = f"practica_tx_{self._savepoints}"
+            await self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                undo = asyncio.ensure_future(self.conn.execute(f"ROLLBACK TO {name}"))
+                undo.add_done_callback(lambda f: f.cancelled() or f.exception())
+                await asyncio.shield(undo)
+                raise
             return
         async with self._lock:
             token = _in_transaction.set((self, asyncio.current_task()))
@@ -194,8 +236,6 @@ class Storage:
 
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements (sqlite3.complete_statement keeps triggers whole)."""
-    import sqlite3
-
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):
         buffer += line
@@ -206,3 +246,11 @@ def _split_sql(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
+
+
+def is_storage_full(error: BaseException) -> bool:
+    """Whether `error` means the database cannot grow (disk full, or its size limit reached)."""
+    if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "disk is full" in str(error) or "database or disk is full" in str(error)
+    return isinstance(error, OSError) and error.errno == 28  # ENOSPC

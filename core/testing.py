@@ -282,8 +282,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             holder: dict[str, FakeAdapter] = {}
 
             class Host:
-                async def deliver(self, event: Event) -> None:
-                    await runtime.deliver(event)
+                async def deliver(self, event: Event, *, source: str | None = None) -> None:
+                    await runtime.deliver(event, source=source)
+
+                async def accept(self, event: Event, *, source: str | None = None) -> Any:
+                    return await runtime.accept(event, source=source)
 
                 def configured_role(self, user: User, chat: ChatRef | None) -> Role:
                     return runtime.configured_role(user, chat)

@@ -24,7 +24,7 @@ from adapters.discord.config import DiscordConfig, DiscordIntents
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
 from core.errors import AdapterError, DeliveryError
-from core.events import (ButtonPressed, ChatRef, MemberJoined, MemberLeft, MessageEdited, MessageEvent,
+from core.events import (ButtonPressed, ChatRef, Event, MemberJoined, MemberLeft, MessageEdited, MessageEvent,
                          PollVote, ReactionAdded, Role, User)
 from core.replies import Action, Sent
 
@@ -191,7 +191,7 @@ class DiscordAdapter(Adapter):
             self.log.warning("could not translate a Discord event; ignored", exc_info=True)
             return
         if event is not None:
-            await self.host.deliver(event)
+            await self.host.deliver(event, source=_source(event))
 
     def _is_me(self, user_id: int) -> bool:
         me = self.client.user
@@ -407,3 +407,11 @@ class DiscordAdapter(Adapter):
         return convert.role_of(member, channel=channel, owner_id=guild.owner_id,
                                moderator_roles=self.config.moderator_roles)
 
+
+def _source(event: Event) -> str | None:
+    """What recognises a gateway event replayed after a resume: the kind and the message id."""
+    if isinstance(event, MessageEvent):
+        return f"discord:message:{event.id}"
+    if isinstance(event, ButtonPressed) and event.interaction_id:
+        return f"discord:interaction:{event.interaction_id}"
+    return None

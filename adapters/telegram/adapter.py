@@ -2,8 +2,13 @@
 
 `start()` initializes the bot (getMe), then starts the updater in polling mode (deleteWebhook, then
 long-polling getUpdates with PTB's reconnect and backoff) or webhook mode (setWebhook and a local
-web server). Updates land in a queue that one named task reads, translates (`convert`) and delivers
-to the host. `perform()` carries out core actions through the same Bot.
+web server). `perform()` carries out core actions through the same Bot.
+
+Nothing is confirmed to Telegram before it is stored: the updater hands each update to
+`_DurableQueue.put`, which translates it (`convert`) and gives its events to the host; the next
+getUpdates (which moves Telegram's offset past them) first waits until they are stored, so one
+transaction stores a whole batch. In webhook mode the 200 answer waits for the store; when the
+intake stays full the request fails and Telegram retries it later.
 """
 
 from __future__ import annotations
@@ -33,7 +38,18 @@ from core.replies import Action, Sent
 ADMIN_CACHE_SECONDS = 60.0
 MEMBER_DEDUP_SECONDS = 120.0
 STOP_TIMEOUT = 3.0
-_STOP = object()
+WEBHOOK_ACCEPT_TIMEOUT = 10.0
+
+
+class _DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """The updater's update queue: `put` stores the update's events instead of queueing it."""
+
+    def __init__(self, adapter: TelegramAdapter) -> None:
+        super().__init__()
+        self._adapter = adapter
+
+    async def put(self, item: object) -> None:
+        await self._adapter._accept(item)
 
 
 class _Recent:
@@ -71,8 +87,9 @@ class TelegramAdapter(Adapter):
         self.bot_handle: str | None = None
         self._bot: PracticaBot | None = None
         self._updater: Updater | None = None
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._consumer: asyncio.Task[None] | None = None
+        self._queue = _DurableQueue(self)
+        self._stored: list[asyncio.Future[Any]] = []
+        self._answers: set[asyncio.Task[None]] = set()
         self._admins: dict[int, tuple[float, dict[int, Role]]] = {}
         self._members = _Recent(MEMBER_DEDUP_SECONDS)
         self._poll_failures = 0
@@ -99,7 +116,7 @@ class TelegramAdapter(Adapter):
                     HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
                                  write_timeout=5.0, pool_timeout=1.0))
         bot = PracticaBot(cfg.token.reveal(), request=requests[0], get_updates_request=requests[1],
-                          on_token_rejected=self._token_rejected, **options)
+                          on_token_rejected=self._token_rejected, before_fetch=self._flush, **options)
         try:
             await bot.initialize()
         except TelegramError as exc:
@@ -123,7 +140,6 @@ class TelegramAdapter(Adapter):
             await self._close()
             detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
             raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
-        self._consumer = asyncio.create_task(self._consume(), name="telegram:updates")
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
 
     @staticmethod
@@ -146,25 +162,24 @@ class TelegramAdapter(Adapter):
         self.log.error("%s", self._failure)
         self._finished.set()
 
-    async def stop(self) -> None:
-        """Stop fetching, deliver what was already fetched, close the connections. Idempotent."""
-        self._finished.set()
-        if self._bot is None:
-            return
+    async def stop_intake(self) -> None:
+        """Stop fetching; what was fetched is stored and confirmed. Sending keeps working."""
         updater = self._updater
         if updater is not None and updater.running:
             try:
-                await asyncio.wait_for(updater.stop(), STOP_TIMEOUT)
+                await asyncio.wait_for(updater.stop(), STOP_TIMEOUT + self.config.poll_timeout)
             except (asyncio.TimeoutError, TelegramError, RuntimeError) as exc:
                 self.log.debug("updater did not stop cleanly: %s", type(exc).__name__)
-        if self._consumer is not None:
-            self._queue.put_nowait(_STOP)
-            try:
-                await asyncio.wait_for(asyncio.shield(self._consumer), STOP_TIMEOUT)
-            except asyncio.TimeoutError:
-                self._consumer.cancel()
-                await asyncio.gather(self._consumer, return_exceptions=True)
-            self._consumer = None
+        await self._flush()
+
+    async def stop(self) -> None:
+        """Stop fetching, store what was already fetched, close the connections. Idempotent."""
+        self._finished.set()
+        if self._bot is None:
+            return
+        await self.stop_intake()
+        if self._answers:
+            await asyncio.wait(set(self._answers), timeout=STOP_TIMEOUT)
         await self._close()
 
     async def _close(self) -> None:
@@ -192,38 +207,53 @@ class TelegramAdapter(Adapter):
 
     # -------------------------------------------------------------------------------- inbound
 
-    async def _consume(self) -> None:
-        while True:
-            update = await self._queue.get()
-            if update is _STOP:
-                return
-            if not isinstance(update, Update):
-                continue
-            if self._poll_failures:
-                self.log.info("receiving updates from Telegram again")
-                self._poll_failures = 0
-            try:
-                events = update_to_events(update)
-            except Exception as exc:  # noqa: BLE001 - a malformed update must never stop the adapter
-                self.log.warning("ignored update %s: could not translate it (%s)", update.update_id,
-                                 type(exc).__name__)
-                continue
-            if update.callback_query is not None:
-                await self._answer(update.callback_query)
-            if update.chat_member is not None:
-                self._admins.pop(update.chat_member.chat.id, None)
-            for event in events:
-                await self._deliver(event)
-
-    async def _deliver(self, event: Event) -> None:
-        if isinstance(event, (MemberJoined, MemberLeft)):
-            key = (type(event).__name__, event.chat.id, event.member.id)
-            if self._members.seen(key):
-                return
+    async def _accept(self, update: object) -> None:
+        """Translate one fetched update and hand its events to the host (stored before confirmed)."""
+        if not isinstance(update, Update):
+            return
+        if self._poll_failures:
+            self.log.info("receiving updates from Telegram again")
+            self._poll_failures = 0
         try:
-            await self.host.deliver(event)
-        except Exception:  # noqa: BLE001 - the host's problem must not end the update loop
-            self.log.exception("the core failed to accept a %s event", type(event).__name__)
+            events = update_to_events(update)
+        except Exception as exc:  # noqa: BLE001 - a malformed update must never stop the adapter
+            self.log.warning("ignored update %s: could not translate it (%s)", update.update_id, type(exc).__name__)
+            return
+        if update.callback_query is not None:  # stop the button's spinner without holding the fetch loop
+            task = asyncio.create_task(self._answer(update.callback_query), name="telegram:answer-button")
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
+        if update.chat_member is not None:
+            self._admins.pop(update.chat_member.chat.id, None)
+        for index, event in enumerate(events):
+            if isinstance(event, (MemberJoined, MemberLeft)):
+                key = (type(event).__name__, event.chat.id, event.member.id)
+                if self._members.seen(key):
+                    continue
+            await self._hand_over(event, f"telegram:{update.update_id}:{index}")
+        if self.config.mode == "webhook":
+            await self._flush()  # the 200 answer waits until the update is stored
+
+    async def _hand_over(self, event: Event, source: str) -> None:
+        accept = getattr(self.host, "accept", None)
+        try:
+            if accept is None:  # a host that stores synchronously
+                await self.host.deliver(event, source=source)
+                return
+            if self.config.mode == "webhook":
+                stored = await asyncio.wait_for(accept(event, source=source), WEBHOOK_ACCEPT_TIMEOUT)
+            else:
+                stored = await accept(event, source=source)
+        except asyncio.TimeoutError:
+            self.log.warning("the bot is busy: asking Telegram to send this update again later")
+            raise
+        self._stored.append(stored)
+
+    async def _flush(self) -> None:
+        """Wait until every event handed over is stored (before getUpdates confirms them)."""
+        while self._stored:
+            stored, self._stored = self._stored, []
+            await asyncio.gather(*stored, return_exceptions=True)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner right away (the plugin answers with a message, if at all)."""

@@ -9,7 +9,7 @@ offset moves on and the good updates of the batch still arrive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
@@ -28,12 +28,14 @@ class PracticaBot(Bot):
             PTB's polling loop then ends for good, and the adapter must say so.
     """
 
-    __slots__ = ("_on_token_rejected",)
+    __slots__ = ("_on_token_rejected", "_before_fetch")
 
-    def __init__(self, *args: Any, on_token_rejected: Callable[[], None] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_token_rejected: Callable[[], None] | None = None,
+                 before_fetch: Callable[[], Awaitable[None]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             self._on_token_rejected = on_token_rejected
+            self._before_fetch = before_fetch
 
     async def get_updates(  # noqa: D417 - same parameters as Bot.get_updates
         self,
@@ -48,7 +50,13 @@ class PracticaBot(Bot):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
         api_kwargs: JSONDict | None = None,
     ) -> tuple[Update, ...]:
-        """Like `Bot.get_updates`, but an unreadable update becomes an empty Update (logged, no body)."""
+        """Like `Bot.get_updates`, but an unreadable update becomes an empty Update (logged, no body).
+
+        Before asking (which confirms every update before `offset` to Telegram), waits until the
+        updates fetched last time are stored (`before_fetch`).
+        """
+        if self._before_fetch is not None:
+            await self._before_fetch()
         data: JSONDict = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
         base = read_timeout if isinstance(read_timeout, (int, float)) else (self._request[0].read_timeout or 0)
         seconds = timeout.total_seconds() if hasattr(timeout, "total_seconds") else (timeout or 0)  # type: ignore[union-attr]

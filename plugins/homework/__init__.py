@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import Command, Context, JobKind, MessageEvent, hookimpl
+from core import Command, Context, Delivery, JobKind, MessageEvent, hookimpl
 from plugins.homework import commands, jobs, replies, store
 from plugins.homework.config import HomeworkConfig
 
@@ -38,6 +38,10 @@ class Plugin:
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
         if event.reply_to is not None:
             await replies.on_message(event, ctx)
+
+    @hookimpl
+    async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
+        await jobs.on_delivered(ctx, delivery)
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:

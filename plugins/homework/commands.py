@@ -9,7 +9,7 @@ from core import Command, Context, NotFound, PermissionDenied, Role, Text, Usage
 from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_recurrence, parse_when
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
-from plugins.homework.notify import audience, post_text
+from plugins.homework.notify import POSTED, audience, post_text
 from plugins.homework.submissions import Outcome, record
 
 _SUBCOMMANDS = {
@@ -161,10 +161,7 @@ async def _add(ctx: Context, text: str) -> None:
                                      created_by=user.uid, now=now)
     a = await store.get_assignment(ctx.db, aid)
     assert a is not None
-    sent = await ctx.reply(post_text(ctx, a), wait=True)
-    if sent is not None and sent.message_id:
-        await store.set_message_id(ctx.db, aid, sent.message_id)
-        jobs.remember_post(ctx, chat.key, sent.message_id, aid)
+    await ctx.reply(post_text(ctx, a), notify=POSTED, data={"assignment": aid})
     await jobs.schedule_reminders(ctx, a)
     ctx.log.info("assignment %d added in community %s", aid, ctx.community.name)
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core import Context, Job, JobKind, Priority
+from core import Context, Delivery, Job, JobKind, Priority
 from core.timeparse import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
-from plugins.homework.notify import audience, chat_of, post_text, remind, when_text
+from plugins.homework.notify import POSTED, REMINDER_DM, audience, chat_of, post_text, remind, remind_group, when_text
 
 OCCURRENCE = "occurrence"
 REMIND = "remind"
 FOLLOWUP = "followup"
 PROOF = "proof"
 DIGEST = "digest"
+GROUP_REMINDER = "group-reminder"
 
 
 # --- scheduling helpers --------------------------------------------------------------------------------
@@ -104,11 +105,29 @@ async def on_occurrence(ctx: Context, job: Job) -> None:
                                      occurrence=occurrence)
     a = await store.get_assignment(ctx.db, aid)
     assert a is not None
-    sent = await ctx.send(chat_of(a), post_text(ctx, a), wait=True, priority=Priority.ANNOUNCEMENT)
-    if sent is not None and sent.message_id:
-        await store.set_message_id(ctx.db, aid, sent.message_id)
-        remember_post(ctx, f"{a.chat_platform}:{a.chat_id}", sent.message_id, aid)
+    await ctx.send(chat_of(a), post_text(ctx, a), priority=Priority.ANNOUNCEMENT, notify=POSTED, data={"assignment": aid})
     await schedule_reminders(ctx, a)
+
+
+async def on_delivered(ctx: Context, delivery: Delivery) -> None:
+    """Record an assignment post's message id (replies to it are submissions); a reminder DM the
+    platform refused for good is replaced by the anonymous group reminder."""
+    a = await store.get_assignment(ctx.db, int(delivery.data.get("assignment", 0)))
+    if a is None:
+        return
+    if delivery.tag == POSTED and delivery.sent is not None and delivery.sent.message_id:
+        await store.set_message_id(ctx.db, a.id, delivery.sent.message_id)
+        remember_post(ctx, f"{a.chat_platform}:{a.chat_id}", delivery.sent.message_id, a.id)
+    elif delivery.tag == REMINDER_DM and delivery.failed and a.status == "open":
+        # Several refused DMs of one reminder round share one group post: the key makes it one job.
+        await ctx.jobs.schedule(GROUP_REMINDER, ctx.now(), payload={"assignment": a.id},
+                                key=f"group-reminder:{a.id}:{delivery.data.get('round', '')}")
+
+
+async def on_group_reminder(ctx: Context, job: Job) -> None:
+    a = await _open(ctx, int(job.payload["assignment"]))
+    if a is not None:
+        await remind_group(ctx, a)
 
 
 def remember_post(ctx: Context, chat_key: str, message_id: str, assignment_id: int) -> None:
@@ -218,5 +237,6 @@ KINDS = {
     FOLLOWUP: JobKind(on_followup, grace=None),
     PROOF: JobKind(on_proof, grace=None),
     DIGEST: JobKind(on_digest, grace=timedelta(hours=2)),
+    GROUP_REMINDER: JobKind(on_group_reminder, grace=timedelta(hours=1)),
 }
 

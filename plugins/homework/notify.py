@@ -6,15 +6,15 @@ that way share one anonymous group post in the assignment's chat (it never names
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
-from core import ChatRef, Context, DeliveryError, Priority, Role, User
+from core import ChatRef, Context, Priority, Role, User
 from core.i18n import format_datetime, format_duration
 from plugins.homework.logic import Assignment
 
-
+REMINDER_DM = "reminder-dm"
+POSTED = "posted"
 
 
 def when_text(ctx: Context, when: datetime, locale: str) -> str:
@@ -48,36 +48,26 @@ def reminder_text(ctx: Context, a: Assignment, locale: str, now: datetime) -> st
                      prefix=ctx.prefix)
 
 
-async def _dm_ok(ctx: Context, user: User, text: str) -> bool:
-    try:
-        await ctx.dm(user, text, priority=Priority.REMINDER, wait=True)
-    except DeliveryError:
-        return False
-    return True
-
-
 async def remind(ctx: Context, a: Assignment, users: Iterable[User], now: datetime) -> list[str]:
     """Remind `users` about `a`: by DM where possible, else one anonymous group post. Returns the uids
-    reminded (recorded by the caller's job, in its transaction).
+    reminded (recorded by the caller's job, in the same transaction as the reminders themselves).
 
-    Delivery runs in the background (`ctx.spawn`): waiting for the platform inside the job's
-    transaction would hold the database for every other handler.
+    A DM that the platform refuses for good (the member blocked the bot) is followed by the group
+    post instead (`on_delivered`).
     """
     chosen = list(users)
-    ctx.spawn(_deliver(ctx, a, chosen, now), name=f"remind-{a.id}")
+    direct = [u for u in chosen if ctx.capabilities(u.platform).direct_messages]
+    for user in direct:
+        await ctx.dm(user, reminder_text(ctx, a, ctx.locale_of(user), now), priority=Priority.REMINDER,
+                     notify=REMINDER_DM, data={"assignment": a.id, "round": now.isoformat()})
+    if len(direct) < len(chosen):
+        await remind_group(ctx, a)
     return [u.uid for u in chosen]
 
 
-async def _deliver(ctx: Context, a: Assignment, users: list[User], now: datetime) -> None:
-    direct: list[User] = []
-    fallback: list[User] = []
-    for user in users:
-        (direct if ctx.capabilities(user.platform).direct_messages else fallback).append(user)
-    if direct:
-        delivered = await asyncio.gather(*(_dm_ok(ctx, u, reminder_text(ctx, a, ctx.locale_of(u), now)) for u in direct))
-        fallback += [user for user, ok in zip(direct, delivered) if not ok]
-    if fallback:
-        locale = ctx.community.locale
-        text = ctx.t_for(locale, "remind.group", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
-                         prefix=ctx.prefix)
-        await ctx.send(chat_of(a), text, priority=Priority.REMINDER)
+async def remind_group(ctx: Context, a: Assignment) -> None:
+    """The anonymous reminder in the assignment's chat, for members who cannot get a DM."""
+    locale = ctx.community.locale
+    text = ctx.t_for(locale, "remind.group", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
+                     prefix=ctx.prefix)
+    await ctx.send(chat_of(a), text, priority=Priority.REMINDER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import (ButtonPressed, Command, Context, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
+from core import (ButtonPressed, Command, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
                   hookimpl)
 from plugins.moderation import actions, commands, filtering, membership, memory, review_commands, store
 from plugins.moderation.config import ModerationConfig
@@ -56,6 +56,10 @@ class Plugin:
             await membership.start(ctx, event.member, event.chat)
         elif isinstance(event, MemberJoined):
             await _member_joined(event, ctx)
+
+    @hookimpl
+    async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
+        await actions.on_delivered(ctx, delivery)
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:

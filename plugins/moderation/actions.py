@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from core import (Ban, Button, ChatRef, Context, DeleteMessage, DeliveryError, Job, Kick, MessageEvent, Restrict,
-                  Role, Unban, Unrestrict, User, excerpt)
+from core import (Ban, Button, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority, Restrict,
+                  Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
 from plugins.moderation import logic, memory, store
 from plugins.moderation.events import CaseOpened
 
@@ -56,14 +56,25 @@ async def to_log(ctx: Context, text: str) -> None:
         await ctx.send(log_chat, text, silent=True)
 
 
-async def dm_quietly(ctx: Context, user: User, text: str, *, wait: bool = False, buttons=()) -> bool:  # type: ignore[no-untyped-def]
-    """DM a member; False when the platform refuses (they never opened a chat with the bot)."""
-    try:
-        await ctx.dm(user, text, wait=wait, buttons=buttons)
-        return True
-    except DeliveryError:
-        ctx.log.info("could not DM a member about a moderation action")
-        return False
+REMOVE_AFTER_NOTICE = "remove-after-notice"
+
+
+async def dm_quietly(ctx: Context, user: User, text: str, *, buttons=()) -> None:  # type: ignore[no-untyped-def]
+    """DM a member; a platform that refuses (they never opened a chat with the bot) is only logged."""
+    await ctx.dm(user, text, buttons=buttons)
+
+
+async def on_delivered(ctx: Context, delivery: Delivery) -> None:
+    """After a kick or ban notice was delivered (or could not be): remove the member."""
+    if delivery.tag != REMOVE_AFTER_NOTICE:
+        return
+    data = delivery.data
+    member = User(**data["member"])
+    until = from_utc_text(data["until"]) if data.get("until") else None
+    for key in data["chats"]:
+        chat = chat_ref(key)
+        await ctx.act(Ban(chat=chat, user=member, reason=data["reason"], until=until) if data["action"] == "ban"
+                      else Kick(chat=chat, user=member, reason=data["reason"]))
 
 
 # --------------------------------------------------------------------------------------- cases
@@ -134,11 +145,14 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
             notice = ctx.t("notice.ban_until", when=when) if expires else ctx.t("notice.ban")
         else:
             notice = ctx.t("notice.kick")
-        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal, wait=True)
-        for key in keys:
-            chat = chat_ref(key)
-            await ctx.act(Ban(chat=chat, user=member, reason=reason, until=expires) if action == "ban"
-                          else Kick(chat=chat, user=member, reason=reason))
+        # The member is told before they are removed (afterwards a DM may no longer reach them): the
+        # removal itself follows the notice's delivery (or its failure), in `on_delivered`.
+        await ctx.dm(member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal,
+                     priority=Priority.MODERATION, notify=REMOVE_AFTER_NOTICE,
+                     data={"action": action, "chats": list(keys), "reason": reason,
+                           "until": to_utc_text(expires) if expires else None,
+                           "member": {"platform": member.platform, "id": member.id, "name": member.name,
+                                      "handle": member.handle}})
     if expires is not None and action in ("mute", "ban"):
         await ctx.jobs.schedule(LIFT_JOB, expires, key=lift_key(ctx.community.name, member.uid, action), replace=True,
                                 payload={"case": case.id, "chats": keys})

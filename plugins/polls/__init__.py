@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import Command, Context, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
+from core import Command, Context, Delivery, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
 from plugins.polls import commands, data, service, store, topics, voting
 from plugins.polls.config import PollsConfig
 
@@ -41,6 +41,10 @@ class Plugin:
             await voting.on_native_vote(event, ctx)
         elif isinstance(event, DomainEvent) and type(event).__name__ == "TopicsSuggested":
             await topics.on_suggested(event, ctx)
+
+    @hookimpl
+    async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
+        await service.on_delivered(ctx, delivery)
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:

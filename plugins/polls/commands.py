@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import (Context, DeleteMessage, DeliveryError, NotFound, PermissionDenied, Role, Text, UsageError,
+from core import (Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
                   command)
 from plugins.polls import logic, render, service, store, topics
 from plugins.polls.logic import Poll, PollInputError
@@ -33,11 +33,7 @@ async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
             close_at = ctx.now() + default if default else None
     except PollInputError as error:
         raise UsageError(message(ctx, error, max=ctx.format_duration(maximum.total_seconds()))) from None
-    try:
-        await service.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
-    except DeliveryError:
-        ctx.log.warning("could not post a poll", exc_info=True)
-        raise UsageError(ctx.t("error.send_failed")) from None
+    await service.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
 
 
 @command("poll", help="Start a poll: /poll Question? | A | B", aliases=("sondage",), where="group",

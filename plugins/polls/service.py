@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from typing import TYPE_CHECKING
 
-from core import ChatRef, Context, DeliveryError, Job, PollSpec, Priority, SendPoll, StopPoll, User
+from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, SendPoll, StopPoll, User
 from plugins.polls import logic, render, store
 from plugins.polls.events import QuizAnswered
 from plugins.polls.logic import Draft, Poll
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 CLOSE_JOB = "close"
 REMIND_JOB = "remind"
+POSTED = "posted"
 
 
 def fits_native(caps: Capabilities, draft: Draft | Poll) -> bool:
@@ -44,8 +45,11 @@ def _native_close(caps: Capabilities, close_at: datetime | None, now: datetime) 
 
 
 async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User, close_at: datetime | None) -> Poll:
-    """Store, post (natively or as numbered text) and schedule a poll. Raises DeliveryError when it
-    cannot be posted at all (nothing stays stored then)."""
+    """Store, post (natively or as numbered text) and schedule a poll, in the command's transaction.
+
+    The post leaves after the command commits; its message id and poll reference are recorded when
+    the platform has confirmed it (`on_delivered`), so a rate-limited chat never makes the command slow.
+    """
     now = ctx.now()
     poll_id = await store.insert_poll(
         ctx.db, community=ctx.community.name, platform=chat.platform, chat_id=chat.id, chat_kind=chat.kind,
@@ -55,12 +59,7 @@ async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User
         close_at=close_at)
     poll = await store.get_poll(ctx.db, poll_id)
     assert poll is not None
-    caps = ctx.capabilities(chat.platform)
-    try:
-        poll = await _post(ctx, poll, caps, now)
-    except BaseException:
-        await store.delete_poll(ctx.db, poll_id)
-        raise
+    await _post(ctx, poll, ctx.capabilities(chat.platform), now)
     if close_at is not None:
         await ctx.jobs.schedule(CLOSE_JOB, close_at, payload={"poll": poll.id}, key=f"close:{poll.id}")
         before = ctx.config.remind_before_delta
@@ -68,31 +67,48 @@ async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User
             when = logic.reminder_time(close_at, before, now=now, tz=ctx.tz, quiet=ctx.config.quiet_range)
             if when is not None:
                 await ctx.jobs.schedule(REMIND_JOB, when, payload={"poll": poll.id}, key=f"remind:{poll.id}")
-    ctx.log.info("poll %d created (%s, %d options)", poll.id, "native" if poll.native else "text", len(poll.options))
+    ctx.log.info("poll %d created (%d options)", poll.id, len(poll.options))
     return poll
 
 
-async def _post(ctx: Context, poll: Poll, caps: Capabilities, now: datetime) -> Poll:
-    if ctx.config.native and fits_native(caps, poll):
+async def _post(ctx: Context, poll: Poll, caps: Capabilities, now: datetime, *, native: bool | None = None) -> None:
+    """Queue the poll's post: a platform poll where it fits, else numbered text."""
+    if native is None:
+        native = bool(ctx.config.native and fits_native(caps, poll))
+    if native:
         spec = PollSpec(question=poll.question, options=poll.options, multiple=poll.multiple, anonymous=False,
                         correct_option=poll.correct, explanation=poll.explanation,
                         close_at=_native_close(caps, poll.close_at, now))
-        try:
-            sent = await ctx.act(SendPoll(chat=poll.chat, poll=spec), wait=True)
-        except DeliveryError as exc:
-            if not exc.permanent:
-                raise
+        await ctx.act(SendPoll(chat=poll.chat, poll=spec), notify=POSTED, data={"poll": poll.id, "native": True})
+        return
+    await ctx.send(poll.chat, render.poll_text(ctx, poll), notify=POSTED, data={"poll": poll.id, "native": False})
+
+
+async def on_delivered(ctx: Context, delivery: Delivery) -> None:
+    """Record where a poll was posted; a native poll the platform refused goes out as text instead."""
+    if delivery.tag != POSTED:
+        return
+    poll = await store.get_poll(ctx.db, int(delivery.data["poll"]))
+    if poll is None:
+        return
+    native = bool(delivery.data.get("native"))
+    sent = delivery.sent
+    if delivery.failed:
+        if native:
             ctx.log.warning("poll %d: the platform refused the native poll; sending it as text", poll.id)
+            await _post(ctx, poll, ctx.capabilities(poll.platform), ctx.now(), native=False)
         else:
-            if sent is not None and sent.poll_ref:
-                poll = replace(poll, native=True, message_id=sent.message_id, poll_ref=sent.poll_ref)
-                await store.set_posted(ctx.db, poll.id, native=True, message_id=sent.message_id, poll_ref=sent.poll_ref)
-                await ctx.send(poll.chat, render.native_note(ctx, poll))
-                return poll
-    sent = await ctx.send(poll.chat, render.poll_text(ctx, poll), wait=True)
-    message_id = sent.message_id if sent is not None else None
-    await store.set_posted(ctx.db, poll.id, native=False, message_id=message_id, poll_ref=None)
-    return replace(poll, native=False, message_id=message_id)
+            ctx.log.warning("poll %d could not be posted; removed", poll.id)
+            await ctx.jobs.cancel(f"close:{poll.id}")
+            await ctx.jobs.cancel(f"remind:{poll.id}")
+            await store.delete_poll(ctx.db, poll.id)
+        return
+    if native and sent is not None and sent.poll_ref:
+        await store.set_posted(ctx.db, poll.id, native=True, message_id=sent.message_id, poll_ref=sent.poll_ref)
+        await ctx.send(poll.chat, render.native_note(ctx, replace(poll, native=True, message_id=sent.message_id,
+                                                                  poll_ref=sent.poll_ref)))
+        return
+    await store.set_posted(ctx.db, poll.id, native=False, message_id=sent.message_id if sent else None, poll_ref=None)
 
 
 def is_closed(poll: Poll, now: datetime) -> bool:

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from core import ChatRef, Context, DeliveryError, DomainEvent, UsageError, User
+from core import ChatRef, Context, DomainEvent, UsageError, User
 from plugins.polls import service
 from plugins.polls.events import TopicsRequested
 from plugins.polls.logic import Draft, fold
@@ -77,8 +77,4 @@ async def on_suggested(event: DomainEvent, ctx: Context) -> None:
         return
     duration = cfg.topics_duration_delta
     draft = Draft(question=ctx.t("topics.question"), options=tuple(topics))
-    try:
-        await service.create_poll(ctx, draft, chat=chat, author=author,
-                                  close_at=ctx.now() + duration if duration else None)
-    except DeliveryError:
-        ctx.log.warning("could not post a topics poll", exc_info=True)
+    await service.create_poll(ctx, draft, chat=chat, author=author, close_at=ctx.now() + duration if duration else None)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core import ChatRef, DeleteMessage, DeliveryError, DirectMessage, Priority, Reply, Restrict
+from core import ChatRef, Context, DeleteMessage, DeliveryError, DirectMessage, Priority, Reply, Restrict, Text, command, hookimpl
 from core.outbox import PLATFORM_BUDGETS
 from core.text import utf16_len
 
@@ -118,15 +118,56 @@ async def test_transient_errors_are_retried_with_backoff_then_delivered(make_bot
     assert times[0] == pytest.approx(3.0)
 
 
-async def test_transient_errors_give_up_after_max_retries_and_the_queue_moves_on(make_bot, caplog):
+async def test_a_long_outage_loses_nothing_and_keeps_the_order(make_bot):
     bot = await make_bot(platform="telegram")
-    bot.adapter.failures.extend([DeliveryError("bad gateway")] * 6)
-    doomed = bot.runtime.outbox.submit(Reply(chat=bot.group, text="doomed"))
-    bot.runtime.outbox.submit(Reply(chat=bot.group, text="next"))
-    await bot.advance(minutes=2)  # 1 + 2 + 4 + 8 + 16 s of backoff
+    bot.adapter.failures.extend([DeliveryError("bad gateway")] * 40)  # ~35 minutes of 5xx at a 60 s backoff cap
+    bot.runtime.outbox.submit(Reply(chat=bot.group, text="first"))
+    bot.runtime.outbox.submit(Reply(chat=bot.group, text="second"))
+    await bot.advance(minutes=20)
+    assert texts(bot) == []
+    await bot.advance(minutes=30)
+    assert texts(bot) == ["first", "second"]
+
+
+class Announcer:
+    """Posts with a delivery callback and records what it was told."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, dict, bool, str | None]] = []
+
+    @command("announce", help="Post an announcement.")
+    async def announce(ctx: Context, words: Text) -> None:
+        await ctx.send(ctx.chat, words, notify="posted", data={"words": words})
+
+    @hookimpl
+    def practica_register_commands(self):
+        return [Announcer.announce]
+
+    @hookimpl
+    async def practica_on_delivered(self, delivery, ctx: Context) -> None:
+        self.told.append((delivery.tag, delivery.data, delivery.failed,
+                          delivery.sent.message_id if delivery.sent else None))
+
+
+async def test_the_sender_learns_the_message_id_after_delivery(make_bot):
+    announcer = Announcer()
+    bot = await make_bot(platform="telegram", plugins=set(), extra_plugins={"announcer": announcer})
+    await bot.send("/announce Clinic day moved to Friday")
+    assert texts(bot) == ["Clinic day moved to Friday"]
+    assert announcer.told == [("posted", {"words": "Clinic day moved to Friday"}, False, "m1")]
+
+
+async def test_a_delivery_failing_for_the_whole_retry_window_is_given_up_and_reported(make_bot, caplog):
+    announcer = Announcer()
+    bot = await make_bot(platform="telegram", plugins=set(), extra_plugins={"announcer": announcer},
+                         config={"practica": {"delivery_retry_window": 120}})
+    bot.adapter.failures.extend([DeliveryError("bad gateway")] * 8)  # 1+2+4+8+16+32+60 s > the 120 s window
+    await bot.send("/announce doomed")
+    await bot.send("/announce next")
+    await bot.advance(minutes=5)
     assert texts(bot) == ["next"]
-    with pytest.raises(DeliveryError):
-        doomed.result()
+    assert [(tag, data["words"], failed) for tag, data, failed, _ in announcer.told] == [
+        ("posted", "doomed", True), ("posted", "next", False)]
     assert "giving up" in caplog.text
 
 

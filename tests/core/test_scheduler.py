@@ -267,7 +267,8 @@ async def test_ten_thousand_jobs_are_read_in_bounded_batches_and_all_run(make_bo
     await bot.runtime.idle()
     at_start = list(reads)
     assert at_start, "the sleeper should have asked for the next due time"
-    assert sum(n for _, _, n in at_start) <= 1  # nothing is due yet: only the next due time was read
+    # nothing is due yet: only the next due time was read (by the start's catch-up and by the sleeper)
+    assert sum(n for _, _, n in at_start) <= 2 and all(n <= 1 for _, _, n in at_start)
 
     await bot.advance(minutes=60)
     assert len(probe.fired) == 10_000

@@ -21,7 +21,7 @@ class Host:
     def __init__(self) -> None:
         self.events: asyncio.Queue[Event] = asyncio.Queue()
 
-    async def deliver(self, event: Event) -> None:
+    async def deliver(self, event: Event, *, source: str | None = None) -> None:
         await self.events.put(event)
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:

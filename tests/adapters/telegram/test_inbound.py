@@ -130,7 +130,7 @@ async def test_button_press_is_delivered_and_answered_at_once(api: FakeBotApi, h
     assert isinstance(event, ButtonPressed)
     assert (event.data, event.message_id, event.user.uid, event.interaction_id) == (
         "poll:3:1", str(bot_message["message_id"]), "telegram:111", "cbq-1")
-    assert api.calls_of("answerCallbackQuery") == [{"callback_query_id": "cbq-1"}]
+    assert await api.wait_for_call("answerCallbackQuery", timeout=2) == [{"callback_query_id": "cbq-1"}]
 
 
 async def test_poll_answer_and_poll_update(api: FakeBotApi, host, adapter) -> None:

@@ -1,0 +1,201 @@
+"""The durable outbox table: every outbound action is a row before anything is sent.
+
+- Rows are written in the transaction of the unit of work that asked for them (core.unit), so they
+  exist exactly when the work they report exists.
+- The sender (core.outbox) reports progress here; `Deliveries` stores it in groups (one transaction
+  for all reports that arrived meanwhile). A report marks the row sent (keeping the platform message
+  id, erasing the text) or failed. An action that asked for a delivery callback (`notify`) has its
+  report stored in the same transaction as the plugin's `practica_on_delivered`, so the plugin learns
+  the message id exactly once.
+- At start, `pending()` gives back every row not yet confirmed, oldest first, for the sender.
+- Sent and failed rows are purged after a day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core import codec
+from core.clock import Clock
+from core.errors import DeliveryError
+from core.replies import Sent
+from core.storage import Storage, to_utc_text
+from core.unit import Outgoing
+
+log = logging.getLogger("practica.deliveries")
+
+MIGRATIONS = (
+    """
+    CREATE TABLE practica_outbox (
+        id INTEGER PRIMARY KEY,
+        lane TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        payload TEXT,
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        plugin TEXT NOT NULL DEFAULT '',
+        community TEXT NOT NULL DEFAULT '',
+        notify TEXT,
+        notify_data TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        message_id TEXT,
+        error TEXT
+    );
+    CREATE INDEX practica_outbox_pending ON practica_outbox (status, id);
+    """,
+)
+
+INSERT_SQL = ("INSERT INTO practica_outbox (id, lane, platform, priority, payload, plugin, community, notify, notify_data, "
+              "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+SENT_SQL = "UPDATE practica_outbox SET status = 'sent', payload = NULL, message_id = ?, done_at = ? WHERE id = ?"
+FAILED_SQL = "UPDATE practica_outbox SET status = 'failed', payload = NULL, error = ?, done_at = ? WHERE id = ?"
+PROGRESS_SQL = "UPDATE practica_outbox SET parts_sent = ? WHERE id = ?"
+KEEP_DONE = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a plugin's `practica_on_delivered` receives about an action it asked to hear about.
+
+    Attributes:
+        tag: the `notify` tag the plugin gave with the action.
+        data: the JSON-able data it gave with it.
+        sent: the platform's answer (message id, poll reference); None when `failed`.
+        failed: True when the platform refused for good or the retry window ran out.
+    """
+
+    tag: str
+    data: dict
+    sent: Sent | None
+    failed: bool = False
+    error: str = ""
+
+
+def platform_of(record: Outgoing) -> str:
+    chat = getattr(record.action, "chat", None)
+    return chat.platform if chat is not None else record.action.user.platform  # type: ignore[attr-defined]
+
+
+NotifyRunner = Callable[[Outgoing, Delivery, Callable[[Storage], Awaitable[None]]], Awaitable[None]]
+
+
+class Deliveries:
+    """The outbox table and the sender's `Receipts`."""
+
+    def __init__(self, db: Storage, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._next_id = 1
+        self._marks: list[tuple[str, tuple[object, ...], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.notify_runner: NotifyRunner | None = None
+
+    async def load(self) -> None:
+        self._next_id = int(await self.db.fetchval("SELECT COALESCE(MAX(id), 0) FROM practica_outbox", (), 0)) + 1
+
+    # --- writing rows (inside a unit's transaction) ------------------------------------------------
+
+    async def write(self, records: Sequence[Outgoing]) -> None:
+        """Insert rows for `records` (ids assigned here) in the caller's transaction."""
+        now = to_utc_text(self.clock.now())
+        rows = []
+        for record in records:
+            record.id = self._next_id
+            self._next_id += 1
+            rows.append((record.id, record.action.queue_key, platform_of(record), record.priority, codec.dumps(record.action),
+                         record.plugin, record.community, record.notify,
+                         json.dumps(record.data, ensure_ascii=False) if record.data is not None else None, now))
+        await self.db.executemany(INSERT_SQL, rows)
+
+    async def pending(self) -> list[Outgoing]:
+        """Rows not confirmed yet, oldest first (a stop or a crash came before their delivery)."""
+        out = []
+        for row in await self.db.fetchall("SELECT * FROM practica_outbox WHERE status = 'pending' ORDER BY id"):
+            try:
+                action = codec.loads(row["payload"])
+            except (ValueError, TypeError) as exc:
+                log.warning("outbox row %d cannot be read back (%s); dropped", row["id"], exc)
+                await self.db.execute(FAILED_SQL, ("unreadable", to_utc_text(self.clock.now()), row["id"]))
+                continue
+            out.append(Outgoing(action=action, priority=row["priority"], plugin=row["plugin"], community=row["community"],
+                                notify=row["notify"], data=json.loads(row["notify_data"]) if row["notify_data"] else None,
+                                id=row["id"], parts_sent=row["parts_sent"]))
+        return out
+
+    async def purge(self) -> int:
+        cutoff = to_utc_text(self.clock.now() - KEEP_DONE)
+        return await self.db.execute_rowcount(
+            "DELETE FROM practica_outbox WHERE status != 'pending' AND done_at IS NOT NULL AND done_at < ?", (cutoff,))
+
+    # --- Receipts: what the sender reports ------------------------------------------------------------
+
+    async def progress(self, record: Outgoing, parts_sent: int) -> None:
+        record.parts_sent = parts_sent
+        await self._mark(PROGRESS_SQL, (parts_sent, record.id))
+
+    async def sent(self, record: Outgoing, sent: Sent | None) -> None:
+        params = ((sent.message_id if sent else None), to_utc_text(self.clock.now()), record.id)
+        if record.notify is None or self.notify_runner is None:
+            await self._mark(SENT_SQL, params)
+            return
+        await self._notify(record, Delivery(record.notify, dict(record.data or {}), sent), SENT_SQL, params)
+
+    async def failed(self, record: Outgoing, error: DeliveryError) -> None:
+        params = (str(error)[:200], to_utc_text(self.clock.now()), record.id)
+        if record.notify is None or self.notify_runner is None:
+            await self._mark(FAILED_SQL, params)
+            return
+        await self._notify(record, Delivery(record.notify, dict(record.data or {}), None, failed=True, error=str(error)[:200]),
+                           FAILED_SQL, params)
+
+    async def _notify(self, record: Outgoing, delivery: Delivery, sql: str, params: tuple[object, ...]) -> None:
+        async def mark(db: Storage) -> None:
+            await db.execute(sql, params)
+
+        assert self.notify_runner is not None
+        try:
+            await self.notify_runner(record, delivery, mark)
+        except Exception:  # the plugin's callback failed: still record the delivery, once
+            log.exception("plugin %s: delivery callback %r failed", record.plugin, record.notify)
+            await self._mark(sql, params)
+
+    async def _mark(self, sql: str, params: tuple[object, ...]) -> None:
+        """Store one report; reports arriving while a write runs share the next transaction."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((sql, params, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_marks(), name="practica-outbox-receipts")
+        await asyncio.shield(future)
+
+    async def _write_marks(self) -> None:
+        delay = 0.05
+        while self._marks:
+            batch, self._marks = self._marks, []
+            while True:
+                try:
+                    async with self.db.transaction():
+                        by_sql: dict[str, list[tuple[object, ...]]] = {}
+                        for sql, params, _ in batch:
+                            by_sql.setdefault(sql, []).append(params)
+                        for sql, rows in by_sql.items():
+                            await self.db.executemany(sql, rows)
+                except Exception as exc:  # noqa: BLE001 - keep trying: the lane waits for this
+                    log.warning("could not record deliveries (%s); retrying in %.1f s", type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                break
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)

@@ -1,0 +1,233 @@
+"""The unit of work: one transaction per handled event or job, with its replies and domain events.
+
+    async with UnitOfWork(storage, on_commit) as unit:   # the runtime opens one per event / job
+        ...plugin code: ctx.db statements, ctx.reply(...), ctx.emit(...)...
+
+- The transaction begins lazily, at the unit's first statement, and holds the connection until the
+  unit ends. A handler that never touches the database (a `/help`) never takes it, so a plugin that
+  hangs before its first statement blocks no other chat.
+- `ctx.reply`/`ctx.act`/`ctx.emit` inside a unit only buffer. At the end the buffers are written as
+  outbox and inbox rows in the same transaction (`on_commit(unit)` writes them), then COMMIT, then
+  `after_commit` callbacks hand them to the sender and the dispatcher. A rollback drops them, so a
+  member never sees a reply for work that was undone, nor work done without its reply.
+- Each plugin call is a *part*: when it fails (raises, times out) only its own writes (a SAVEPOINT,
+  made lazily at its first statement), replies and domain events are undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.events import DomainEvent
+    from core.replies import Action, Priority
+    from core.storage import Storage
+
+log = logging.getLogger("practica.unit")
+
+current_unit: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("practica_unit", default=None)
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """An outbound action asked for inside a unit (or by background code), on its way to the outbox."""
+
+    action: Action
+    priority: int
+    plugin: str = ""
+    community: str = ""
+    notify: str | None = None             # tag given back to the plugin's practica_on_delivered
+    data: dict[str, Any] | None = None    # JSON-able data given back with it
+    id: int = 0                           # the outbox row, once written
+    parts_sent: int = 0
+
+
+@dataclass(slots=True)
+class Part:
+    """One plugin call inside a unit: what to undo when it fails."""
+
+    actions: int
+    events: int
+    undo: int
+    savepoint: str | None = None
+    opened_here: bool = False
+
+
+class UnitOfWork:
+    """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
+
+    def __init__(self, storage: Storage, on_commit: Callable[[UnitOfWork], Awaitable[None]],
+                 *, inbox_id: int | None = None, eager: bool = False) -> None:
+        self.storage = storage
+        self.on_commit = on_commit
+        self.inbox_id = inbox_id
+        self.eager = eager
+        self.outgoing: list[Outgoing] = []
+        self.events: list[DomainEvent] = []
+        self.undo: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[], Any]] = []
+        self.task: asyncio.Task[Any] | None = None
+        self.opened = False
+        self.wrote = False  # a plugin statement that changes data ran (set by Storage)
+        self.unsaved: list[Outgoing] = []  # what a failed COMMIT could not store (see Runtime.handle_event)
+        self._token: contextvars.Token[Any] | None = None
+        self._unit_token: contextvars.Token[UnitOfWork | None] | None = None
+        self._pending_part: Part | None = None
+        self._savepoints = 0
+        self._outer: UnitOfWork | None = None
+
+    # --- entering and leaving ----------------------------------------------------------------
+
+    async def __aenter__(self) -> UnitOfWork:
+        outer = current_unit.get()
+        if outer is not None and outer.task is asyncio.current_task():
+            self._outer = outer  # joined: everything goes into the outer unit
+            return outer
+        self.task = asyncio.current_task()
+        self._unit_token = current_unit.set(self)
+        if self.eager:
+            await self.open()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._outer is not None:
+            return
+        try:
+            if exc is None:
+                await self.commit()
+            else:
+                await self.rollback()
+        finally:
+            if self._unit_token is not None:
+                current_unit.reset(self._unit_token)
+                self._unit_token = None
+
+    # --- the transaction ------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Take the connection and BEGIN (called by Storage at the unit's first statement)."""
+        if self.opened:
+            return
+        from core.storage import _in_transaction
+
+        storage = self.storage
+        await storage._lock.acquire()
+        self._token = _in_transaction.set((storage, self.task))
+        try:
+            await storage.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+        self.opened = True
+        part = self._pending_part
+        if part is not None:  # the part that caused the BEGIN rolls back the whole transaction
+            part.opened_here = True
+            self._pending_part = None
+
+    async def before_statement(self) -> None:
+        """Storage calls this before each statement of the owning task: make a pending savepoint."""
+        part = self._pending_part
+        if part is not None:
+            self._pending_part = None
+            self._savepoints += 1
+            part.savepoint = f"practica_part_{self._savepoints}"
+            await self.storage.conn.execute(f"SAVEPOINT {part.savepoint}")
+
+    def _release(self) -> None:
+        from core.storage import _in_transaction
+
+        if self._token is not None:
+            _in_transaction.reset(self._token)
+            self._token = None
+        self.opened = False
+        self.storage._lock.release()
+
+    async def commit(self) -> None:
+        """Write the buffers, COMMIT, then run the after-commit callbacks."""
+        if self.opened or self.outgoing or self.events or self.inbox_id is not None:
+            if not self.opened:
+                await self.open()
+            try:
+                await self.on_commit(self)
+                await self.storage.conn.execute("COMMIT")
+            except BaseException:
+                self.unsaved = list(self.outgoing)
+                await self.rollback()
+                raise
+            self._release()
+        for callback in self.after_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
+    async def rollback(self) -> None:
+        """Undo everything: the transaction, the buffers, and in-memory changes registered in `undo`."""
+        if self.opened:
+            try:
+                await self.storage._rollback()
+            finally:
+                self._release()
+        for undo in reversed(self.undo):
+            undo()
+        self.outgoing.clear()
+        self.events.clear()
+        self.undo.clear()
+        self.after_commit.clear()
+
+    # --- parts: one per plugin call ---------------------------------------------------------------
+
+    def begin_part(self) -> Part:
+        part = Part(len(self.outgoing), len(self.events), len(self.undo))
+        self._pending_part = part  # a savepoint (or the BEGIN) is made at its first statement
+        return part
+
+    def end_part(self, part: Part) -> None:
+        if self._pending_part is part:
+            self._pending_part = None
+
+    async def fail_part(self, part: Part) -> None:
+        """Undo what this plugin call did; the rest of the unit goes on."""
+        if self._pending_part is part:
+            self._pending_part = None
+        if part.savepoint is not None and self.opened:
+            rollback = asyncio.ensure_future(self.storage.conn.execute(f"ROLLBACK TO {part.savepoint}"))
+            rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
+            await asyncio.shield(rollback)
+        elif part.opened_here and self.opened:
+            try:
+                await self.storage._rollback()
+            finally:
+                self._release()
+        for undo in reversed(self.undo[part.undo:]):
+            undo()
+        del self.outgoing[part.actions:]
+        del self.events[part.events:]
+        del self.undo[part.undo:]
+
+    # --- buffering --------------------------------------------------------------------------------
+
+    def add(self, outgoing: Outgoing) -> None:
+        self.outgoing.append(outgoing)
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
+def active_unit() -> UnitOfWork | None:
+    """The unit of the current task, if any."""
+    unit = current_unit.get()
+    if unit is not None and unit.task is asyncio.current_task():
+        return unit
+    return None
+
+
+def priority_of(action: Action, priority: Priority | None) -> int:
+    return int(priority if priority is not None else action.default_priority)
