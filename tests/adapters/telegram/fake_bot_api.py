@@ -52,6 +52,7 @@ class FakeBotApi:
 
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
+    answered: list[Call] = field(default_factory=list)  # the calls that succeeded (what members saw)
     admins: list[dict[str, Any]] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
@@ -59,7 +60,9 @@ class FakeBotApi:
     _update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
+    _site: web.TCPSite | None = None
     port: int = 0
+    outage: str | None = None  # "429", "5xx" or "hang": every call (getUpdates included) fails that way
 
     # ------------------------------------------------------------------ control from tests
 
@@ -105,16 +108,27 @@ class FakeBotApi:
             await asyncio.sleep(0.01)
         return self.calls_of(method)
 
+    async def refuse_connections(self) -> None:
+        """Stop listening: connections are refused until `listen_again()` (same port)."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def listen_again(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+
     # ----------------------------------------------------------------------------- server
 
     async def __aenter__(self) -> FakeBotApi:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -129,6 +143,14 @@ class FakeBotApi:
         form = await request.post() if request.can_read_body else {}
         params = {k: _decode(v) for k, v in form.items() if isinstance(v, str)}
         self.calls.append(Call(method, params))
+        if self.outage == "hang":
+            while self.outage == "hang":
+                await asyncio.sleep(0.05)
+        elif self.outage == "429":
+            return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5",
+                                      "parameters": {"retry_after": 5}}, status=429)
+        elif self.outage == "5xx":
+            return web.Response(body=b"<html>502 Bad Gateway</html>", status=502, content_type="text/html")
         queue = self._failures.get(method)
         if queue:
             failure = queue.pop(0)
@@ -143,6 +165,7 @@ class FakeBotApi:
             result: Any = await self._get_updates(params)
         else:
             result = self._answer(method, params)
+        self.answered.append(Call(method, params))
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[Any]:
