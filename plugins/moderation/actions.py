@@ -179,13 +179,13 @@ async def climb_ladder(ctx: Context, warning: store.Case, evidence: MessageEvent
 
 
 async def undo_ladder(ctx: Context, warning: store.Case, chats: Iterable[str]) -> list[store.Case]:
-    """A warning was lifted on appeal: lift the running ladder mutes and bans it helped trigger whose
-    threshold the remaining warnings no longer reach. Returns the cases lifted."""
-    since_expiry = timedelta(days=ctx.config.warn_expiry_days)
+    """A warning was lifted on appeal: lift the running ladder mutes and bans opened since it, whose
+    threshold the member's remaining active warnings no longer reach. Returns the cases lifted."""
+    since = ctx.now() - timedelta(days=ctx.config.warn_expiry_days)
+    standing = await store.active_points(ctx.db, ctx.community.name, warning.member_uid, since)
     lifted = []
     for sanction_case in await store.ladder_sanctions_after(ctx.db, ctx.community.name, warning.member_uid,
                                                             warning.created_at):
-        standing = await store.warning_points_behind(ctx.db, sanction_case, sanction_case.created_at - since_expiry)
         if standing < (sanction_case.ladder_points or 0):
             await lift(ctx, sanction_case, chats, "appealed")
             lifted.append(sanction_case)

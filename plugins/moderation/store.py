@@ -222,15 +222,6 @@ async def ladder_sanctions_after(db: Storage, community: str, member_uid: str, s
     return [Case.from_row(r) for r in rows]
 
 
-async def warning_points_behind(db: Storage, sanction: Case, since: datetime) -> int:
-    """Warning points still standing (not lifted on appeal) among those that triggered the ladder `sanction`."""
-    return int(await db.fetchval(
-        "SELECT COALESCE(SUM(w.points), 0) FROM moderation_cases w, moderation_cases cause "
-        "WHERE cause.id = ? AND w.community = cause.community AND w.member_uid = cause.member_uid "
-        "AND w.action = 'warn' AND w.status = 'open' AND w.created_at > ? AND w.id <= cause.id",
-        (sanction.caused_by, stamp(since)), 0))
-
-
 async def open_mute_of(db: Storage, community: str, member_uid: str, now: datetime) -> Case | None:
     """Another running mute of the member, if any (lifting one mute must not end a second one)."""
     row = await db.fetchone("SELECT * FROM moderation_cases WHERE community = ? AND member_uid = ? AND action = 'mute' "
