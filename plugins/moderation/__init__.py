@@ -33,6 +33,7 @@ class Plugin:
             membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
             membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
             held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
+            announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
         }
 
     @hookimpl

@@ -50,6 +50,7 @@ async def test_a_new_rules_version_is_announced_once_in_every_chat_of_the_commun
     await new.runtime.stop()
     bot = await new.build(old.clock, old.database)  # the same database, started with version 2
     try:
+        await bot.runtime.idle()
         announced = [m for m in bot.new_messages() if isinstance(m, Reply)]
         assert sorted(m.chat.id for m in announced) == ["g1", "g2", "g3"]
         assert {m.text for m in announced} == {ANNOUNCE[locale]}
