@@ -51,12 +51,13 @@ async def decide(ctx: Context, appeal_id: int, moderator: User, accepted: bool, 
             await actions.lift(ctx, case, chats, "appealed")
         else:
             await store.set_case_status(ctx.db, case.id, "appealed")
-        text = ctx.t("appeal.accepted_member", number=appeal.case_number)
+        lang = ctx.locale_of(member)  # the member reads their own language, not the moderator's
+        text = ctx.t_for(lang, "appeal.accepted_member", number=appeal.case_number)
         if case.action == "warn":  # the warning stops counting: so do the ladder steps it no longer justifies
             for lifted in await actions.undo_ladder(ctx, case, chats):
                 await actions.to_log(ctx, ctx.t("appeal.log_ladder_lifted", number=lifted.number,
                                                 warning=appeal.case_number))
-                text += " " + ctx.t(f"appeal.ladder_lifted_member.{lifted.action}", number=lifted.number)
+                text += " " + ctx.t_for(lang, f"appeal.ladder_lifted_member.{lifted.action}", number=lifted.number)
         await actions.dm_quietly(ctx, member, text)
         await actions.to_log(ctx, ctx.t("appeal.log_accepted", number=appeal.case_number, by=moderator.mention))
         return ctx.t("appeal.accepted", id=appeal_id, number=appeal.case_number)

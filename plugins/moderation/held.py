@@ -35,12 +35,14 @@ async def hold(ctx: Context, event: MessageEvent, host: str) -> None:
                                    posted_at=event.timestamp, now=ctx.now())
     keep = timedelta(days=ctx.config.held_keep_days)
     await ctx.jobs.schedule(EXPIRE_JOB, held.created_at + keep, key=_key(held.id), payload={"held": held.id})
-    buttons = ((Button(ctx.t("button.release"), f"{RELEASE_BUTTON}{held.token}"),
-                Button(ctx.t("button.reject"), f"{REJECT_BUTTON}{held.token}")),)
-    card = "\n".join((ctx.t("held.review", id=held.id, number=case.number, member=event.author.mention, host=host,
-                            text=excerpt(event.text, CARD_EXCERPT)),
-                      ctx.t("held.commands", release=f"{ctx.prefix}release {held.id}",
-                            reject=f"{ctx.prefix}reject {held.id}", days=ctx.config.held_keep_days)))
+    lang = ctx.community.locale  # the card is for the moderators, not in the author's language
+    buttons = ((Button(ctx.t_for(lang, "button.release"), f"{RELEASE_BUTTON}{held.token}"),
+                Button(ctx.t_for(lang, "button.reject"), f"{REJECT_BUTTON}{held.token}")),)
+    card = "\n".join((ctx.t_for(lang, "held.review", id=held.id, number=case.number, member=event.author.mention,
+                                host=host, text=excerpt(event.text, CARD_EXCERPT)),
+                      ctx.t_for(lang, "held.commands", release=f"{ctx.prefix}release {held.id}",
+                                reject=f"{ctx.prefix}reject {held.id}",
+                                keep=ctx.format_duration(keep.total_seconds(), locale=lang))))
     await actions.to_moderators(ctx, card, buttons)
     await actions.dm_quietly(ctx, event.author, ctx.t("notice.held", host=host))
 
@@ -115,5 +117,6 @@ async def run_expire(ctx: Context, job: Job) -> None:
         return
     await store.set_case_status(ctx.db, held.case_id, "expired")
     member = held.member
-    await actions.dm_quietly(ctx, member, ctx.t_for(ctx.locale_of(member), "held.expired_member", host=held.host,
-                                                    days=ctx.config.held_keep_days))
+    lang = ctx.locale_of(member)
+    keep = ctx.format_duration(timedelta(days=ctx.config.held_keep_days).total_seconds(), locale=lang)
+    await actions.dm_quietly(ctx, member, ctx.t_for(lang, "held.expired_member", host=held.host, keep=keep))

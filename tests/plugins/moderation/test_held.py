@@ -26,7 +26,7 @@ TEXT = {
            "none": "Aucun message n'est retenu pour vérification.",
            "saved": "Enregistré", "released": "Message retenu n°2 publié (dossier n°4).",
            "member_released": "l'a publié", "logged_release": "message retenu publié — bekele, par @nurse2",
-           "expired": "n'a pas été vérifié dans les 7 jours", "expired_status": "(expiré sans décision)",
+           "expired": "n'a pas été vérifié en 7\xa0jours", "expired_status": "(expiré sans décision)",
            "repost": "@amina a écrit (vérifié par un modérateur) :\nSee https://win-money.biz/offer"},
 }
 LINKS = {"link_policy": "review", "trusted_domains": ("who.int",)}
