@@ -55,7 +55,8 @@ async def decide(ctx: Context, held: Held | None, moderator: User, release: bool
     if held is None:
         raise NotFound(ctx.t("held.unknown"))
     ctx = ctx.for_community(held.community, keep_event=True)
-    if await ctx.role_of(moderator) < Role.MODERATOR:
+    # the platform role that counts is the one in the held message's chat, not where the button was pressed
+    if await ctx.role_of(moderator, actions.chat_ref(held.chat)) < Role.MODERATOR:
         raise PermissionDenied(ctx.t("moderators_only"))
     if held.status != "pending":
         raise UsageError(ctx.t("held.already", id=held.id, status=ctx.t(f"held.status.{held.status}")))

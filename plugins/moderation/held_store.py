@@ -56,6 +56,8 @@ async def insert(db: Storage, *, community: str, case_id: int, chat: str, messag
 
 
 async def get(db: Storage, held_id: int) -> Held | None:
+    if not 0 < held_id < 2**63:  # larger numbers are no id SQLite can hold: simply not found
+        return None
     row = await db.fetchone("SELECT * FROM moderation_held WHERE id = ?", (held_id,))
     return Held.from_row(row) if row else None
 

@@ -120,3 +120,10 @@ async def test_held_messages_of_one_community_are_decided_only_by_its_moderators
     await bot.press(bot.buttons(card)["Release"], user="other", chat=chat(bot, "g8"))
     assert bot.next_reply().text == "Only a moderator can do that."
     assert not [m for m in bot.new_messages() if isinstance(m, Reply) and m.chat.id == "g1"]
+
+
+@pytest.mark.parametrize("text", ["/release 0", "/release 99999999999999999999", "/reject -4", "/release 7"])
+async def test_unknown_held_numbers_get_a_plain_answer(cohort_bot, text):
+    bot = await cohort_bot("telegram", **LINKS)
+    await bot.send(text, user="trainer", chat=chat(bot, "review"))
+    assert bot.next_reply().text == "There is no such held message. /held lists the ones waiting."
