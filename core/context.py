@@ -255,6 +255,15 @@ class Context:
             return
         await self.runtime.emit_now(event)
 
+    async def handle_again(self, event: Event) -> None:
+        """Handle an inbound `event` again, as if it had just arrived (a held command a moderator
+        released), once this work commits; stored like every inbound event, so never lost."""
+        unit = active_unit()
+        if unit is not None:
+            unit.emit(event)
+            return
+        await self.runtime.emit_now(event)
+
     # --- people --------------------------------------------------------------------------------
 
     async def role_of(self, user: User | None = None, chat: ChatRef | None = None) -> Role:

@@ -140,3 +140,17 @@ def format_duration(seconds: float, lang: str) -> str:
 def _babel_locale(lang: str) -> str:
     """Babel spells locales with an underscore ("fr_CA"); members and configs may write "fr-CA"."""
     return (lang or FALLBACK).replace("-", "_")
+
+
+def zone_label(when: datetime, tz: ZoneInfo, lang: str) -> str:
+    """The zone a local time is shown in, as people write it: "EAT", "CET", "UTC"; where the zone has no
+    common abbreviation (zoneinfo says "+04"), Babel's localized offset ("GMT+04:00", "UTC+04:00")."""
+    abbreviation = when.astimezone(tz).tzname() or ""
+    if abbreviation.isalpha():
+        return abbreviation
+    from babel.dates import format_datetime as babel_format
+
+    try:
+        return babel_format(when, "ZZZZ", tzinfo=tz, locale=_babel_locale(lang))
+    except Exception:
+        return babel_format(when, "ZZZZ", tzinfo=tz, locale=FALLBACK)

@@ -37,7 +37,7 @@ from core.context import Context
 from core.deliveries import Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
 from core.errors import ConfigError
-from core.events import ChatRef, DomainEvent, Event, Role, User
+from core.events import ChatRef, Event, Role, User
 from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
 from core.lock import DatabaseLock
 from core.i18n import Translator
@@ -263,7 +263,7 @@ class Runtime:
         outgoing = list(unit.outgoing)
         if outgoing:
             await self.deliveries.write(outgoing)
-        emitted: list[tuple[int, DomainEvent]] = []
+        emitted: list[tuple[int, Event]] = []
         if unit.events:
             rows = self.inbox.rows([(event, None) for event in unit.events])
             await self.storage.executemany(INBOX_INSERT, rows)
@@ -272,7 +272,7 @@ class Runtime:
             await self.storage.execute(DONE_SQL, (to_utc_text(self.clock.now()), unit.inbox_id))
         unit.after_commit.append(lambda: self._release(outgoing, emitted))
 
-    def _release(self, outgoing: list[Outgoing], emitted: list[tuple[int, DomainEvent]]) -> None:
+    def _release(self, outgoing: list[Outgoing], emitted: list[tuple[int, Event]]) -> None:
         for record in outgoing:
             self.outbox.submit(record.action, record.priority, record=record)
         for inbox_id, event in emitted:
@@ -322,8 +322,8 @@ class Runtime:
             return self.outbox.submit(record.action, record.priority)
         return self.outbox.submit(record.action, record.priority, record=record)
 
-    async def emit_now(self, event: DomainEvent) -> None:
-        """Store and dispatch a domain event emitted outside any unit of work."""
+    async def emit_now(self, event: Event) -> None:
+        """Store and dispatch an event emitted outside any unit of work (a domain event, an event to handle again)."""
         async with self.unit() as unit:
             unit.emit(event)
 

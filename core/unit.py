@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.events import DomainEvent
+    from core.events import Event
     from core.replies import Action, Priority
     from core.storage import Storage
 
@@ -69,7 +69,7 @@ class UnitOfWork:
         self.inbox_id = inbox_id
         self.eager = eager
         self.outgoing: list[Outgoing] = []
-        self.events: list[DomainEvent] = []
+        self.events: list[Event] = []  # domain events, and inbound events to handle again
         self.undo: list[Callable[[], None]] = []
         self.after_commit: list[Callable[[], Any]] = []
         self.task: asyncio.Task[Any] | None = None
@@ -217,7 +217,7 @@ class UnitOfWork:
     def add(self, outgoing: Outgoing) -> None:
         self.outgoing.append(outgoing)
 
-    def emit(self, event: DomainEvent) -> None:
+    def emit(self, event: Event) -> None:
         self.events.append(event)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import ButtonPressed, Command, Context, Event, hookimpl
-from plugins.essentials import commands, data
+from plugins.essentials import commands, data, store
 
 
 class Plugin:
@@ -15,6 +15,10 @@ class Plugin:
     @hookimpl
     def practica_register_commands(self) -> Iterable[Command]:
         return commands.ALL
+
+    @hookimpl
+    def practica_register_migrations(self) -> tuple[str, ...]:
+        return store.MIGRATIONS
 
     @hookimpl
     async def practica_on_event(self, event: Event, ctx: Context) -> None:

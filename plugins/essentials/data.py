@@ -10,14 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from core import ButtonPressed, Button, Context
+from plugins.essentials import store
 
 BUTTON_PREFIX = "essentials:forget:"
 CONFIRM_WINDOW = timedelta(minutes=10)
 
 
-def _asked(ctx: Context) -> dict[str, Any]:
-    """uid -> when the confirmation was asked (kept in memory: a restart simply asks again)."""
-    return ctx.state.setdefault("forget_asked", {})
+async def _pending(ctx: Context, uid: str) -> bool:
+    """Whether `uid` asked to be forgotten less than CONFIRM_WINDOW ago (stored: survives a restart)."""
+    await store.clear_expired(ctx.db, ctx.now() - CONFIRM_WINDOW)
+    return await store.asked_at(ctx.db, uid) is not None
 
 
 async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
@@ -41,11 +43,10 @@ async def send_export(ctx: Context) -> None:
 async def forget(ctx: Context, *, confirmed: bool) -> None:
     user = ctx.user
     assert user is not None
-    asked = _asked(ctx).get(user.uid)
-    if confirmed and asked is not None and ctx.now() - asked <= CONFIRM_WINDOW:
+    if confirmed and await _pending(ctx, user.uid):
         await _erase(ctx, user.uid)
         return
-    _asked(ctx)[user.uid] = ctx.now()
+    await store.ask(ctx.db, user.uid, ctx.now())
     buttons = ((Button(ctx.t("forgetme.yes"), f"{BUTTON_PREFIX}{user.uid}"), Button(ctx.t("forgetme.no"), f"{BUTTON_PREFIX}cancel")),)
     await ctx.reply(ctx.t("forgetme.ask", command=f"{ctx.prefix}forgetme confirm"), buttons=buttons)
 
@@ -53,14 +54,14 @@ async def forget(ctx: Context, *, confirmed: bool) -> None:
 async def on_button(event: ButtonPressed, ctx: Context) -> None:
     target = event.data[len(BUTTON_PREFIX):]
     if target == "cancel":
-        _asked(ctx).pop(event.user.uid, None)
+        await store.clear(ctx.db, event.user.uid)
         await ctx.reply(ctx.t("forgetme.cancelled"))
-    elif target == event.user.uid and event.user.uid in _asked(ctx):
+    elif target == event.user.uid and await _pending(ctx, event.user.uid):
         await _erase(ctx, event.user.uid)
 
 
 async def _erase(ctx: Context, uid: str) -> None:
-    _asked(ctx).pop(uid, None)
+    await store.clear(ctx.db, uid)
     found = await collect(ctx, uid, erase=True)
     ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
     await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from core import (ButtonPressed, Command, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
                   hookimpl)
-from plugins.moderation import actions, commands, filtering, membership, memory, review_commands, store
+from plugins.moderation import actions, announce, commands, filtering, held, held_store, membership, memory, review_commands, store
 from plugins.moderation.config import ModerationConfig
 
 
@@ -32,11 +32,14 @@ class Plugin:
             actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
             membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
             membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
+            held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
+            announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
         }
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
         await memory.load(ctx)
+        await announce.new_rules(ctx)
 
     @hookimpl
     async def practica_filter_message(self, event: MessageEvent, ctx: Context) -> Verdict | None:
@@ -64,8 +67,13 @@ class Plugin:
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         if not erase:
-            return await store.export_member(ctx.db, member) or None
+            found = await store.export_member(ctx.db, member)
+            held_messages = await held_store.export_member(ctx.db, member)
+            if held_messages:
+                found["held_messages"] = held_messages
+            return found or None
         summary = await store.erase_member(ctx.db, member)
+        summary["held_messages"] = await held_store.erase_member(ctx.db, member)
         mod = memory.state(ctx)
         mod.accepted = {k: v for k, v in mod.accepted.items() if k[1] != member}
         mod.gated = {k for k in mod.gated if k[1] != member}

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from core import (Ban, Button, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority, Restrict,
                   Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
+from core.i18n import zone_label
 from plugins.moderation import logic, memory, store
 from plugins.moderation.events import CaseOpened
 
@@ -80,13 +81,19 @@ async def on_delivered(ctx: Context, delivery: Delivery) -> None:
 # --------------------------------------------------------------------------------------- cases
 
 
+def until_text(ctx: Context, when: datetime) -> str:
+    """An end time as members read it: local time with the zone's name ("Thu 26 Nov 14:00 EAT"), so a member
+    abroad or on another platform's clock knows which 14:00 is meant."""
+    return f"{ctx.format_time(when)} {zone_label(when, ctx.tz, ctx.locale)}"
+
+
 def describe(ctx: Context, case: store.Case) -> str:
     """One case as text (reader's language, community time zone)."""
     text = ctx.t("case.line", number=case.number, action=ctx.t(f"action.{case.action}"), member=case.member_name,
                  actor=case.actor_name, when=ctx.format_time(case.created_at),
                  reason=case.reason or ctx.t("case.no_reason"))
     if case.expires_at is not None:
-        text += " " + ctx.t("case.until", when=ctx.format_time(case.expires_at))
+        text += " " + ctx.t("case.until", when=until_text(ctx, case.expires_at))
     if case.evidence_excerpt:
         text += " " + ctx.t("case.evidence", excerpt=case.evidence_excerpt)
     if case.status != "open":
@@ -97,7 +104,8 @@ def describe(ctx: Context, case: store.Case) -> str:
 async def open_case(ctx: Context, *, action: str, member: User, actor: User | None, rule: str = "", reason: str = "",
                     points: int = 0, evidence: MessageEvent | None = None, evidence_chat: str | None = None,
                     evidence_id: str | None = None, evidence_text: str = "", keep_excerpt: bool = True,
-                    expires_at: datetime | None = None) -> store.Case:
+                    expires_at: datetime | None = None, caused_by: int | None = None,
+                    ladder_points: int | None = None) -> store.Case:
     """Store a numbered case, post it to the log chat and announce CaseOpened.
 
     The evidence is a message id and a short excerpt only (none at all for privacy flags).
@@ -111,7 +119,7 @@ async def open_case(ctx: Context, *, action: str, member: User, actor: User | No
     case = await store.insert_case(ctx.db, community=ctx.community.name, action=action, member=member, actor=actor,
                                    actor_name=actor_name, reason=reason, points=points, chat=evidence_chat,
                                    evidence_id=evidence_id, evidence_excerpt=evidence_excerpt, created_at=ctx.now(),
-                                   expires_at=expires_at)
+                                   expires_at=expires_at, caused_by=caused_by, ladder_points=ladder_points)
     await to_log(ctx, describe(ctx, case))
     await ctx.emit(CaseOpened(community=ctx.community.name, case_number=case.number, action=action, member=member))
     return case
@@ -122,14 +130,18 @@ async def open_case(ctx: Context, *, action: str, member: User, actor: User | No
 
 async def sanction(ctx: Context, *, action: str, member: User, actor: User | None, reason: str, rule: str = "",
                    duration: timedelta | None = None, evidence: MessageEvent | None = None,
-                   chats: Iterable[str] = ()) -> store.Case:
-    """Open a case for warn/mute/kick/ban and carry it out; a warning may climb the ladder."""
+                   chats: Iterable[str] = (), cause: tuple[int, int] | None = None) -> store.Case:
+    """Open a case for warn/mute/kick/ban and carry it out; a warning may climb the ladder.
+
+    `cause` is (warning case id, ladder threshold) for a ladder step, so an accepted appeal can undo it.
+    """
     expires = ctx.now() + duration if duration is not None else None
     keys = member_chats(ctx, member, chats)
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
-                           points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires)
+                           points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires,
+                           caused_by=cause[0] if cause else None, ladder_points=cause[1] if cause else None)
     appeal = ctx.t("appeal.how", command=f"{ctx.prefix}appeal {case.number}")
-    when = ctx.format_time(expires) if expires is not None else ""
+    when = until_text(ctx, expires) if expires is not None else ""
     reason_text = reason or ctx.t("case.no_reason")
     mod = memory.state(ctx)
     if action == "warn":
@@ -157,7 +169,7 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
         await ctx.jobs.schedule(LIFT_JOB, expires, key=lift_key(ctx.community.name, member.uid, action), replace=True,
                                 payload={"case": case.id, "chats": keys})
     if action == "warn":
-        await climb_ladder(ctx, member, evidence, keys)
+        await climb_ladder(ctx, case, evidence, keys)
     return case
 
 
@@ -165,8 +177,9 @@ def lift_key(community: str, uid: str, action: str) -> str:
     return f"lift:{community}:{uid}:{action}"
 
 
-async def climb_ladder(ctx: Context, member: User, evidence: MessageEvent | None, chats: list[str]) -> None:
+async def climb_ladder(ctx: Context, warning: store.Case, evidence: MessageEvent | None, chats: list[str]) -> None:
     """Apply the ladder step crossed by the newest warning, if any (only unexpired warnings count)."""
+    member = warning.member
     config = ctx.config
     since = ctx.now() - timedelta(days=config.warn_expiry_days)
     after = await store.active_points(ctx.db, ctx.community.name, member.uid, since)
@@ -175,12 +188,33 @@ async def climb_ladder(ctx: Context, member: User, evidence: MessageEvent | None
         return
     duration = logic.clamp_mute(step.duration, ctx.capabilities(member.platform)) if step.action == "mute" else step.duration
     await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", points=step.points),
-                   reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats)
+                   reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats,
+                   cause=(warning.id, step.points))
+
+
+async def undo_ladder(ctx: Context, warning: store.Case, chats: Iterable[str]) -> list[store.Case]:
+    """A warning was lifted on appeal: lift the running ladder mutes and bans opened since it, whose
+    threshold the member's remaining active warnings no longer reach. Returns the cases lifted."""
+    since = ctx.now() - timedelta(days=ctx.config.warn_expiry_days)
+    standing = await store.active_points(ctx.db, ctx.community.name, warning.member_uid, since)
+    lifted = []
+    for sanction_case in await store.ladder_sanctions_after(ctx.db, ctx.community.name, warning.member_uid,
+                                                            warning.created_at):
+        if standing < (sanction_case.ladder_points or 0):
+            await lift(ctx, sanction_case, chats, "appealed")
+            lifted.append(sanction_case)
+    return lifted
 
 
 async def lift(ctx: Context, case: store.Case, chats: Iterable[str], status: str) -> None:
-    """End a mute or ban now (time is up, or an appeal was accepted)."""
+    """End a mute or ban now (time is up, or an appeal was accepted). A second mute that still runs keeps
+    the member muted (its own job ends it)."""
     member = case.member
+    await store.set_case_status(ctx.db, case.id, status)
+    other = await store.open_mute_of(ctx.db, ctx.community.name, member.uid, ctx.now()) if case.action == "mute" else None
+    if other is not None:
+        memory.state(ctx).muted[(ctx.community.name, member.uid)] = other.expires_at
+        return
     memory.state(ctx).muted.pop((ctx.community.name, member.uid), None)
     for key in chats:
         chat = chat_ref(key)
@@ -188,7 +222,6 @@ async def lift(ctx: Context, case: store.Case, chats: Iterable[str], status: str
             await ctx.act(Unrestrict(chat=chat, user=member))
         elif case.action == "ban":
             await ctx.act(Unban(chat=chat, user=member))
-    await store.set_case_status(ctx.db, case.id, status)
     await ctx.jobs.cancel(lift_key(ctx.community.name, member.uid, case.action))
 
 

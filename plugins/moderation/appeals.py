@@ -46,12 +46,19 @@ async def decide(ctx: Context, appeal_id: int, moderator: User, accepted: bool, 
     await store.decide_appeal(ctx.db, appeal_id, "accepted" if accepted else "refused", moderator.uid, ctx.now(), reason)
     member = store.user_from(appeal.member_uid, case.member_name if case else appeal.member_uid)
     if accepted and case is not None:
+        chats = actions.member_chats(ctx, member, [case.chat] if case.chat else [], event_chat=False)
         if case.action in ("mute", "ban"):
-            chats = actions.member_chats(ctx, member, [case.chat] if case.chat else [], event_chat=False)
             await actions.lift(ctx, case, chats, "appealed")
         else:
             await store.set_case_status(ctx.db, case.id, "appealed")
-        await actions.dm_quietly(ctx, member, ctx.t("appeal.accepted_member", number=appeal.case_number))
+        lang = ctx.locale_of(member)  # the member reads their own language, not the moderator's
+        text = ctx.t_for(lang, "appeal.accepted_member", number=appeal.case_number)
+        if case.action == "warn":  # the warning stops counting: so do the ladder steps it no longer justifies
+            for lifted in await actions.undo_ladder(ctx, case, chats):
+                await actions.to_log(ctx, ctx.t("appeal.log_ladder_lifted", number=lifted.number,
+                                                warning=appeal.case_number))
+                text += " " + ctx.t_for(lang, f"appeal.ladder_lifted_member.{lifted.action}", number=lifted.number)
+        await actions.dm_quietly(ctx, member, text)
         await actions.to_log(ctx, ctx.t("appeal.log_accepted", number=appeal.case_number, by=moderator.mention))
         return ctx.t("appeal.accepted", id=appeal_id, number=appeal.case_number)
     text = ctx.t("appeal.refused_member", number=appeal.case_number)

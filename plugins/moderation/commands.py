@@ -68,7 +68,7 @@ async def _act(ctx: Context, action: str, target: User, reason: str, duration: t
         case = await actions.sanction(ctx, action=action, member=target, actor=ctx.user, reason=reason, duration=duration)
     text = ctx.t(f"done.{action}", number=case.number, member=target.mention)
     if case.expires_at is not None:
-        text += " " + ctx.t("case.until", when=ctx.format_time(case.expires_at))
+        text += " " + ctx.t("case.until", when=actions.until_text(ctx, case.expires_at))
     await ctx.reply(text)
 
 
@@ -168,7 +168,8 @@ async def offtopic_command(ctx: Context) -> None:
                             evidence_chat=ctx.chat.key, evidence_id=reply.message_id, evidence_text=reply.text)
 
 
-@command("report", help="Reply to a message with /report to send it to the moderators.", where="group", cooldown=10)
+@command("report", help="Reply to a message with /report to send it to the moderators (privately).", where="group",
+         cooldown=10)
 async def report_command(ctx: Context, why: Text = Text("")) -> None:
     message = ctx.message
     reply = message.reply_to if message is not None else None
@@ -180,7 +181,10 @@ async def report_command(ctx: Context, why: Text = Text("")) -> None:
     await actions.to_moderators(ctx, ctx.t("report.review", number=case.number, reporter=ctx.user.mention,
                                            member=reply.author.mention, text=excerpt(reply.text, 300) or "-",
                                            why=why.strip() or "-"))
-    await ctx.reply(ctx.t("report.thanks"))
+    # Acknowledged privately, and the /report itself leaves the group: nobody learns who reported whom.
+    if message is not None and ctx.capabilities().delete:
+        await actions.delete(ctx, message)
+    await actions.dm_quietly(ctx, ctx.user, ctx.t("report.thanks_private", number=case.number))
 
 
 # --------------------------------------------------------------------------------------- the case log

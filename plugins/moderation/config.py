@@ -56,6 +56,7 @@ class ModerationConfig:
     blocklist: tuple[BlockRule, ...] = ()
     link_policy: Literal["allow", "review", "remove"] = "allow"
     trusted_domains: tuple[str, ...] = ()
+    held_keep_days: int = 7
     flood_messages: int = 8
     flood_seconds: float = 10.0
     flood_mute: str = "10m"
@@ -75,6 +76,8 @@ class ModerationConfig:
             raise ValueError("key 'warn_expiry_days' must be at least 1")
         if self.flood_messages < 0 or self.flood_seconds <= 0:
             raise ValueError("keys 'flood_messages' (0 = off) and 'flood_seconds' must be positive")
+        if not 1 <= self.held_keep_days <= 90:
+            raise ValueError("key 'held_keep_days' must be between 1 and 90 (days a held message waits for a moderator)")
         if self.max_mentions < 0:
             raise ValueError("key 'max_mentions' must be 0 (off) or more")
         if not self.rules_version.strip():

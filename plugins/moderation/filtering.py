@@ -8,8 +8,8 @@ A stopped message returns a Verdict, so no other plugin sees it and it earns no 
 
 from __future__ import annotations
 
-from core import Button, Context, MessageEvent, Role, Verdict, excerpt
-from plugins.moderation import actions, logic, memory, membership
+from core import Button, Context, MessageEvent, Role, Verdict
+from plugins.moderation import actions, held, logic, memory, membership
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
 PRIVACY_BUTTON = "mod:pv:"
@@ -29,6 +29,9 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
     compiled = memory.rules(ctx)
     config = compiled.config
     mod = memory.state(ctx)
+    if mod.released and (event.chat.key, event.id) in mod.released:  # a moderator released this held message
+        mod.released.discard((event.chat.key, event.id))
+        return None
     author = event.author
     slot = (ctx.community.name, author.uid)
 
@@ -101,17 +104,13 @@ async def _auto(ctx: Context, event: MessageEvent, action: str, rule: str, reaso
 
 
 async def _link(ctx: Context, event: MessageEvent, host: str, policy: str) -> None:
-    reason = ctx.t("reason.link", host=host)
     if policy == "review":
-        case = await actions.open_case(ctx, action="held", member=event.author, actor=None, rule=ctx.t("rule.links"),
-                                       reason=reason, evidence=event)
-        await actions.to_moderators(ctx, ctx.t("held.review", number=case.number, member=event.author.mention,
-                                               host=host, text=excerpt(event.text, 300)))
-        await actions.dm_quietly(ctx, event.author, ctx.t("notice.held", host=host))
-    else:
-        case = await actions.open_case(ctx, action="delete", member=event.author, actor=None, rule=ctx.t("rule.links"),
-                                       reason=reason, evidence=event)
-        await actions.dm_quietly(ctx, event.author, ctx.t("notice.removed", reason=reason, number=case.number))
+        await held.hold(ctx, event, host)
+        return
+    reason = ctx.t("reason.link", host=host)
+    case = await actions.open_case(ctx, action="delete", member=event.author, actor=None, rule=ctx.t("rule.links"),
+                                   reason=reason, evidence=event)
+    await actions.dm_quietly(ctx, event.author, ctx.t("notice.removed", reason=reason, number=case.number))
 
 
 async def _flag_privacy(ctx: Context, event: MessageEvent) -> None:

@@ -7,7 +7,7 @@ hot path (`practica_filter_message` runs for every message).
 from __future__ import annotations
 
 import re
-from collections import deque
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -158,24 +158,40 @@ def domain_trusted(host: str, trusted: Sequence[str]) -> bool:
 
 
 class FloodWindow:
-    """Per-member sliding windows of message times (in memory; a restart simply starts afresh)."""
+    """Per-member message times, kept sorted by the messages' own timestamps (in memory; a restart simply
+    starts afresh).
 
-    __slots__ = ("_times",)
+    Chats are handled concurrently, so one member's messages from two groups can arrive out of order, and
+    a lagging chat delivers minutes-old messages after newer ones. Counting is therefore by timestamp, not
+    by arrival: a flood is more than `limit` messages whose timestamps fit in `seconds`, whatever order
+    they came in. Times older than `keep` seconds before the member's newest message are dropped.
+    """
 
-    def __init__(self) -> None:
-        self._times: dict[str, deque[float]] = {}
+    __slots__ = ("_times", "keep")
+
+    def __init__(self, keep: float = 600.0) -> None:
+        self._times: dict[str, list[float]] = {}
+        self.keep = keep
 
     def hit(self, key: str, at: float, limit: int, seconds: float) -> bool:
-        """Record a message at `at` (seconds); True when more than `limit` fall within `seconds`."""
+        """Record a message sent at `at` (seconds); True when it completes a window of more than `limit`
+        messages within `seconds` (the window is cleared, so one burst is one flood)."""
         if limit <= 0:
             return False
         times = self._times.get(key)
         if times is None:
-            times = self._times[key] = deque(maxlen=limit + 1)
-        times.append(at)
-        if len(times) > limit and at - times[0] <= seconds:
-            times.clear()
-            return True
+            times = self._times[key] = []
+        insort(times, at)
+        horizon = times[-1] - max(self.keep, seconds)
+        if times[0] < horizon:
+            del times[:bisect_left(times, horizon)]
+        # every window of `seconds` that contains `at` starts at a time in [at - seconds, at]
+        first = bisect_left(times, at - seconds)
+        last = bisect_right(times, at)
+        for start in range(first, last):
+            if bisect_right(times, times[start] + seconds, lo=start) - start > limit:
+                times.clear()
+                return True
         return False
 
     def forget(self, key: str) -> None:

@@ -24,6 +24,7 @@ class ModState:
     reminded: dict[tuple[str, str], datetime] = field(default_factory=dict)      # last code-of-conduct reminder
     rules: dict[str, logic.CompiledRules] = field(default_factory=dict)
     flood: logic.FloodWindow = field(default_factory=logic.FloodWindow)
+    released: set[tuple[str, str]] = field(default_factory=set)                 # (chat, message id) let through once
 
 
 def state(ctx: Context) -> ModState:

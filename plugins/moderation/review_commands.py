@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import (ButtonPressed, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
                   command)
-from plugins.moderation import actions, appeals, filtering, membership, memory, store
+from plugins.moderation import actions, appeals, filtering, held, held_store, membership, memory, store
 
 
 def _actor(ctx: Context):  # type: ignore[no-untyped-def]
@@ -47,6 +47,24 @@ async def appeal_accept_command(ctx: Context, appeal: int) -> None:
 @command("appeal_refuse", help="Refuse an appeal: /appeal_refuse 3 [reason]", role=Role.MODERATOR)
 async def appeal_refuse_command(ctx: Context, appeal: int, reason: Text = Text("")) -> None:
     await ctx.reply(await appeals.decide(ctx, appeal, _actor(ctx), False, reason.strip()[:300]))
+
+
+# --------------------------------------------------------------------------------------- held messages
+
+
+@command("held", help="List the messages held for review.", role=Role.MODERATOR)
+async def held_command(ctx: Context) -> None:
+    await ctx.reply(await held.listing(ctx))
+
+
+@command("release", help="Release a held message (it is posted, or its command runs): /release 3", role=Role.MODERATOR)
+async def release_command(ctx: Context, number: int) -> None:
+    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), _actor(ctx), True))
+
+
+@command("reject", help="Delete a held message for good: /reject 3 [reason]", role=Role.MODERATOR)
+async def reject_command(ctx: Context, number: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), _actor(ctx), False, reason.strip()[:300]))
 
 
 # --------------------------------------------------------------------------------------- code of conduct
@@ -113,6 +131,12 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
             await ctx.reply(await appeals.decide(ctx, _number(data), event.user, True))
         elif data.startswith(appeals.REFUSE_BUTTON):
             await ctx.reply(await appeals.decide(ctx, _number(data), event.user, False))
+        elif data.startswith(held.RELEASE_BUTTON):
+            await ctx.reply(await held.decide(ctx, await held_store.by_token(ctx.db, data[len(held.RELEASE_BUTTON):]),
+                                              event.user, True))
+        elif data.startswith(held.REJECT_BUTTON):
+            await ctx.reply(await held.decide(ctx, await held_store.by_token(ctx.db, data[len(held.REJECT_BUTTON):]),
+                                              event.user, False))
         elif data.startswith(filtering.PRIVACY_BUTTON):
             case = await store.get_case_by_id(ctx.db, _number(data))
             if case is None:
@@ -133,4 +157,4 @@ def _number(data: str) -> int:
 
 
 ALL = (approve_command, deny_command, appeal_command, appeals_command, appeal_accept_command, appeal_refuse_command,
-       rules_command, accept_command, redact_command)
+       held_command, release_command, reject_command, rules_command, accept_command, redact_command)

@@ -72,6 +72,37 @@ MIGRATIONS = (
     );
     CREATE INDEX moderation_appeals_status ON moderation_appeals (community, status);
     """,
+    # 2: a ladder sanction remembers the warning that triggered it and its threshold (an accepted appeal
+    # on a warning lifts the sanctions it no longer justifies); messages held for review, kept until decided.
+    """
+    ALTER TABLE moderation_cases ADD COLUMN caused_by INTEGER;
+    ALTER TABLE moderation_cases ADD COLUMN ladder_points INTEGER;
+    CREATE TABLE moderation_held (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token TEXT NOT NULL UNIQUE,
+        community TEXT NOT NULL,
+        case_id INTEGER NOT NULL,
+        chat TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        member_uid TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        member_handle TEXT,
+        host TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        posted_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        decided_by TEXT,
+        decided_at TEXT
+    );
+    CREATE INDEX moderation_held_status ON moderation_held (community, status);
+    CREATE TABLE moderation_announced (
+        community TEXT NOT NULL,
+        version TEXT NOT NULL,
+        announced_at TEXT NOT NULL,
+        PRIMARY KEY (community, version)
+    );
+    """,
 )
 
 ERASED = "erased member"
@@ -112,6 +143,8 @@ class Case:
     created_at: datetime
     expires_at: datetime | None
     status: str
+    caused_by: int | None = None
+    ladder_points: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Case:
@@ -127,19 +160,20 @@ class Case:
 
 async def insert_case(db: Storage, *, community: str, action: str, member: User, actor: User | None, actor_name: str,
                       reason: str, points: int, chat: str | None, evidence_id: str | None, evidence_excerpt: str,
-                      created_at: datetime, expires_at: datetime | None) -> Case:
+                      created_at: datetime, expires_at: datetime | None, caused_by: int | None = None,
+                      ladder_points: int | None = None) -> Case:
     """Open a case with the community's next number (atomic)."""
     async with db.transaction():
         number = int(await db.fetchval("SELECT COALESCE(MAX(number), 0) + 1 FROM moderation_cases WHERE community = ?",
                                        (community,), 1))
         case_id = await db.execute(
             """INSERT INTO moderation_cases (community, number, action, member_uid, member_name, actor_uid, actor_name,
-                   reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at, caused_by, ladder_points)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (community, number, action, member.uid, member.name, actor.uid if actor else None, actor_name, reason, points,
-             chat, evidence_id, evidence_excerpt, stamp(created_at), stamp(expires_at)))
+             chat, evidence_id, evidence_excerpt, stamp(created_at), stamp(expires_at), caused_by, ladder_points))
     return Case(case_id, community, number, action, member.uid, member.name, actor.uid if actor else None, actor_name,
-                reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at, "open")
+                reason, points, chat, evidence_id, evidence_excerpt, created_at, expires_at, "open", caused_by, ladder_points)
 
 
 async def get_case(db: Storage, community: str, number: int) -> Case | None:
@@ -178,6 +212,22 @@ async def active_points(db: Storage, community: str, member_uid: str, since: dat
     return int(await db.fetchval(
         "SELECT COALESCE(SUM(points), 0) FROM moderation_cases WHERE community = ? AND member_uid = ? AND action = 'warn' "
         "AND status = 'open' AND created_at > ?", (community, member_uid, stamp(since)), 0))
+
+
+async def ladder_sanctions_after(db: Storage, community: str, member_uid: str, since: datetime) -> list[Case]:
+    """The member's open ladder mutes and bans opened at or after `since` (a warning counted toward them)."""
+    rows = await db.fetchall("SELECT * FROM moderation_cases WHERE community = ? AND member_uid = ? AND status = 'open' "
+                             "AND action IN ('mute', 'ban') AND caused_by IS NOT NULL AND created_at >= ? ORDER BY id",
+                             (community, member_uid, stamp(since)))
+    return [Case.from_row(r) for r in rows]
+
+
+async def open_mute_of(db: Storage, community: str, member_uid: str, now: datetime) -> Case | None:
+    """Another running mute of the member, if any (lifting one mute must not end a second one)."""
+    row = await db.fetchone("SELECT * FROM moderation_cases WHERE community = ? AND member_uid = ? AND action = 'mute' "
+                            "AND status = 'open' AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC LIMIT 1",
+                            (community, member_uid, stamp(now)))
+    return Case.from_row(row) if row else None
 
 
 async def active_mutes(db: Storage, now: datetime) -> list[Case]:

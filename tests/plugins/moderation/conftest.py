@@ -33,3 +33,27 @@ def mod_bot(make_bot):  # type: ignore[no-untyped-def]
         return bot, probe
 
     return build
+
+
+@pytest.fixture
+def cohort_bot(make_bot):  # type: ignore[no-untyped-def]
+    """`bot = await cohort_bot(platform, locale, plugins=..., **moderation_config)`: a named community `cohort7`
+    (groups g1..g3, a review chat and a log chat) with moderators trainer and nurse2."""
+
+    async def build(platform: str = "telegram", locale: str = "en", *, plugins: set[str] | None = None,
+                    timezone: str = "UTC", **settings: Any):  # type: ignore[no-untyped-def]
+        settings.setdefault("verify_joins", False)
+        cohort = {"chats": [f"{platform}:g1", f"{platform}:g2", f"{platform}:g3"], "locale": locale,
+                  "timezone": timezone, "review_chat": f"{platform}:review", "log_chat": f"{platform}:log",
+                  "moderators": [f"{platform}:trainer", f"{platform}:nurse2"]}
+        return await make_bot(platform=platform, plugins={"moderation", *(plugins or ())},
+                              config={"plugins": {"moderation": settings}, "communities": {"cohort7": cohort}})
+
+    return build
+
+
+def chat(bot, name: str):  # type: ignore[no-untyped-def]
+    """A group or the review/log chat of the cohort by its short name."""
+    from core import ChatRef
+
+    return ChatRef(platform=bot.platform, id=name, kind="group", title=name)

@@ -46,7 +46,7 @@ async def test_untrusted_links_are_held_for_review_and_trusted_domains_pass(mod_
     assert len(bot.actions(DeleteMessage)) == 1
     messages = bot.new_messages()
     review = [m for m in messages if isinstance(m, Reply) and m.chat.key == "telegram:review"]
-    assert "Held for review (case #1)" in review[0].text and "who.int.example.com" in review[0].text
+    assert "Held for review #1 (case #1)" in review[0].text and "who.int.example.com" in review[0].text
 
 
 async def test_links_removed_when_policy_is_remove(mod_bot):
