@@ -16,7 +16,8 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Awaitable, Callable, Iterable
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
 
@@ -59,11 +60,30 @@ class Command:
     usage_override: str | None = None
     params: tuple[Param, ...] = ()
     plugin: str = ""
+    localized: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(language, words) from the plugin's catalogs (`"command.<name>" = "aide"`); filled by the registry."""
 
-    def usage(self, prefix: str = "/") -> str:
-        """The usage line, e.g. `/vote <poll> <option>`."""
+    def words_in(self, lang: str) -> tuple[str, ...]:
+        """The command's own words in `lang` ("fr-CA" uses "fr"), best first; () when it has none."""
+        wanted = {lang, lang.replace("-", "_"), lang.replace("-", "_").split("_", 1)[0].lower()}
+        return next((words for language, words in self.localized if language in wanted), ())
+
+    def word_for(self, lang: str) -> str:
+        """The word readers of `lang` see for this command: its localized name, else its name."""
+        words = self.words_in(lang)
+        return words[0] if words else self.name
+
+    def other_words(self, lang: str) -> list[str]:
+        """Every other word that runs this command, for "Also: ..." in /help (the shown one left out)."""
+        shown = self.word_for(lang)
+        words = [self.name, *self.words_in(lang), *self.aliases, *(w for _, ws in self.localized for w in ws)]
+        return [w for w in dict.fromkeys(words) if w != shown]
+
+    def usage(self, prefix: str = "/", lang: str | None = None) -> str:
+        """The usage line, e.g. `/vote <poll> <option>` (with the command's word in `lang` when given)."""
         args = self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params)
-        return f"{prefix}{self.name} {args}".rstrip()
+        word = self.word_for(lang) if lang else self.name
+        return f"{prefix}{word} {args}".rstrip()
 
     def parse(self, text: str, prefix: str = "/", t: Translate | None = None) -> list[Any]:
         """Turn the text after the command name into handler arguments, or raise UsageError.
@@ -179,26 +199,49 @@ class CommandRegistry:
     commands: dict[str, Command] = field(default_factory=dict)
     _words: dict[str, Command] = field(default_factory=dict)
 
-    def register(self, plugin: str, cmd: Command) -> Command:
-        """Add `cmd` for `plugin`; raises PluginLoadError naming both plugins on a clash."""
+    def register(self, plugin: str, cmd: Command, localized: Mapping[str, Iterable[str]] | None = None) -> Command:
+        """Add `cmd` for `plugin`, with its words per language (from the plugin's catalogs).
+
+        Raises PluginLoadError naming both plugins (and the languages) when a word is taken.
+        """
         if not isinstance(cmd, Command):
             raise PluginLoadError(f"plugin {plugin!r}: practica_register_commands returned {cmd!r}; "
                                   f"decorate handlers with @command(...).")
-        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin})
+        pairs = tuple((lang, tuple(words)) for lang, words in sorted((localized or {}).items()) if tuple(words))
+        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin, "localized": pairs})
+        claims: dict[str, str] = {}  # word -> how this command uses it, for the clash message
         for word in (owned.name, *owned.aliases):
+            claims.setdefault(word, "")
+        for lang, words in pairs:
+            for word in words:
+                claims.setdefault(word, f" (its {lang} name)")
+        for word, how in claims.items():
             if not _NAME.match(word):
-                raise PluginLoadError(f"plugin {plugin!r}: command name {word!r} must be lowercase letters, digits or _ (at most 32).")
+                raise PluginLoadError(f"plugin {plugin!r}: command word {word!r}{how} for /{owned.name} must be lowercase "
+                                      f"letters without accents, digits or _ (at most 32).")
             if word in self._words:
                 other = self._words[word]
-                raise PluginLoadError(f"command /{word} is declared by both plugin {other.plugin!r} and plugin {plugin!r}; "
+                raise PluginLoadError(f"command /{word} is declared by both plugin {other.plugin!r} (/{other.name}"
+                                      f"{self._how(other, word)}) and plugin {plugin!r} (/{owned.name}{how}); "
                                       f"disable one of them or rename the command.")
-        for word in (owned.name, *owned.aliases):
+        for word in claims:
             self._words[word] = owned
         self.commands[owned.name] = owned
         return owned
 
+    @staticmethod
+    def _how(cmd: Command, word: str) -> str:
+        langs = [lang for lang, words in cmd.localized if word in words]
+        return f", its {langs[0]} name" if langs and word != cmd.name and word not in cmd.aliases else ""
+
     def find(self, word: str) -> Command | None:
-        return self._words.get(word.lower())
+        """The command a member means by `word`: any of its words, case and accents ignored ("/règles")."""
+        word = word.lower()
+        found = self._words.get(word)
+        if found is None:
+            folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+            found = self._words.get(folded)
+        return found
 
     def words(self) -> list[tuple[str, Command]]:
         """Every command word (names and aliases) with its command."""

@@ -35,9 +35,9 @@ async def thanks_command(ctx: Context, who: str = "", words: Text = Text("")) ->
     if result.outcome in ("self", "bot"):
         raise UsageError(ctx.t(f"thanks.{result.outcome}", name=receiver.name))
     if result.outcome == "ok":
-        await ctx.reply(ctx.t("thanks.ok", name=receiver.name, points=result.points))
+        await ctx.reply(ctx.t("thanks.ok", name=receiver.name, count=result.points))
     elif result.outcome == "giver_limit":
-        await ctx.reply(ctx.t("thanks.giver_limit", name=receiver.name, limit=ctx.config.thanks.per_giver_daily))
+        await ctx.reply(ctx.t("thanks.giver_limit", name=receiver.name, count=ctx.config.thanks.per_giver_daily))
     else:
         await ctx.reply(ctx.t("thanks.no_points", name=receiver.name))
 
@@ -66,7 +66,7 @@ async def points_command(ctx: Context, who: str = "", amount: str = "", reason: 
                            reason=reason.strip(), reference=f"correction:{message.chat.key}:{message.id}",
                            actor=moderator.uid, when=ctx.now())
     total = (await store.totals(ctx.db, ctx.community.name)).get(member.uid, 0)
-    await ctx.reply(ctx.t("points.done", name=member.name, change=f"{value:+d}", reason=reason.strip()[:200], total=total))
+    await ctx.reply(ctx.t("points.done", name=member.name, count=value, reason=reason.strip()[:200], total=total))
 
 
 @command("leaderboard", help="Hide yourself from the public boards, or show yourself again.", aliases=("classement",),

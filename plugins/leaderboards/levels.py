@@ -101,7 +101,7 @@ async def progress(ctx: Context) -> None:
     modules = _modules(ctx)
     members = {u.uid for u in await ctx.members()}
     levels = await store.confirmed_levels(ctx.db, ctx.community.name)
-    lines = [ctx.t("progress.header", total=len(members))]
+    lines = [ctx.t("progress.header", count=len(members))]
     for key, label in modules.items():
         count = sum(1 for uid in members if levels.get(uid, {}).get(key, 0) >= 2)
         lines.append(ctx.t("progress.line", count=count, total=len(members), module=label))

@@ -160,8 +160,8 @@ async def climb_ladder(ctx: Context, member: User, evidence: MessageEvent | None
     if step is None:
         return
     duration = logic.clamp_mute(step.duration, ctx.capabilities(member.platform)) if step.action == "mute" else step.duration
-    await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", points=step.points),
-                   reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats)
+    await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", count=step.points),
+                   reason=ctx.t("reason.ladder", count=after), duration=duration, evidence=None, chats=chats)
 
 
 async def lift(ctx: Context, case: store.Case, chats: Iterable[str], status: str) -> None:

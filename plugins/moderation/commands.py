@@ -203,7 +203,7 @@ async def cases_command(ctx: Context, rest: Text = Text("")) -> None:
         return
     since = ctx.now() - timedelta(days=ctx.config.warn_expiry_days)
     points = await store.active_points(ctx.db, ctx.community.name, target.uid, since)
-    lines = [ctx.t("cases.header", member=target.mention, count=len(found), points=points)]
+    lines = [ctx.t("cases.header", member=target.mention, count=len(found), points=ctx.t("cases.points", count=points))]
     lines += [actions.describe(ctx, c) for c in found]
     await ctx.reply("\n".join(lines))
 

@@ -8,6 +8,8 @@ A stopped message returns a Verdict, so no other plugin sees it and it earns no 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core import Button, Context, MessageEvent, Role, Verdict, excerpt
 from plugins.moderation import actions, logic, memory, membership
 
@@ -67,7 +69,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
             duration = logic.clamp_mute(logic.parse_duration_text(config.flood_mute), ctx.capabilities(author.platform))
             await actions.sanction(ctx, action="mute", member=author, actor=None, rule=ctx.t("rule.flood"),
                                    reason=ctx.t("reason.flood", count=compiled.flood_messages,
-                                                seconds=int(compiled.flood_seconds)),
+                                                within=timedelta(seconds=compiled.flood_seconds)),
                                    duration=duration, evidence=event)
             return Verdict("moderation: flood")
         if hit is not None:
@@ -75,7 +77,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
             return Verdict("moderation: blocklist")
         if mentions:
             await _auto(ctx, event, config.mentions_action, ctx.t("rule.mentions"),
-                        ctx.t("reason.mentions", max=compiled.max_mentions))
+                        ctx.t("reason.mentions", count=compiled.max_mentions))
             return Verdict("moderation: mentions")
         await _link(ctx, event, host or "", config.link_policy)
         return Verdict("moderation: link")

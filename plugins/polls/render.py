@@ -62,7 +62,7 @@ def choice_text(poll: Poll, choice: frozenset[int]) -> str:
 
 
 def voters_text(ctx: Context, count: int) -> str:
-    return ctx.t("results.voters_one" if count == 1 else "results.voters_many", count=count)
+    return ctx.t("results.voters", count=count)
 
 
 def results_text(ctx: Context, poll: Poll, tally: Tally) -> str:

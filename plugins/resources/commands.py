@@ -150,7 +150,7 @@ async def faq_command(ctx: Context, days: int = 0) -> None:
         raise UsageError(ctx.t("faq.bad_days", max=MAX_FAQ_DAYS))
     days = min(days or config.faq_days, config.retention_days)
     questions, empty = await insights.topics(ctx, days)
-    lines = [ctx.t("faq.header", days=days)]
+    lines = [ctx.t("faq.header", count=days)]
     if questions:
         lines += [f"{i}. {t.wording} ({t.count})" for i, t in enumerate(questions[:10], start=1)]
     else:

@@ -99,7 +99,7 @@ async def test_hidden_member_never_on_public_boards_but_sees_own_rank(lb):
         text = bot.next_reply().text
         assert "amina" not in text and "1. bekele — 4 pts" in text
     await bot.send("/top teams", user="bekele")
-    assert bot.next_reply().text.splitlines()[1] == "1. Hope Clinic — 4 pts per member (1 members)"
+    assert bot.next_reply().text.splitlines()[1] == "1. Hope Clinic — 4 pts per member (1 member)"
     await bot.send("/rank @amina", user="bekele")
     assert bot.next_reply().text == "amina keeps their rank private."
     await bot.send("/rank", user="amina")
@@ -123,7 +123,7 @@ async def test_teams_rank_by_average_so_small_facilities_can_win(lb):
     await give(bot, "amina", 10, "a")
     await give(bot, "chaltu", 8, "c")
     await bot.send("/top teams", user="amina")
-    assert bot.next_reply().text.splitlines()[1:] == ["1. Small HC — 8 pts per member (1 members)",
+    assert bot.next_reply().text.splitlines()[1:] == ["1. Small HC — 8 pts per member (1 member)",
                                                       "2. Hope Clinic — 5 pts per member (2 members)"]
     await bot.send("/team", user="bekele")
     assert bot.next_reply().text == "Your team: hope clinic."

@@ -49,8 +49,8 @@ async def test_warnings_expire_and_nudges_never_count(mod_bot):
     await bot.send("/warn @amina again", user="trainer")
     assert not bot.actions(Restrict)
     await bot.send("/cases @amina", user="trainer")
-    listing = [m.text for m in bot.new_messages() if "case(s)" in m.text][0]
-    assert "4 case(s), 1 active warning point(s)" in listing and "scope nudge" in listing
+    listing = [m.text for m in bot.new_messages() if "cases, " in m.text][0]
+    assert "4 cases, 1 active warning point." in listing and "scope nudge" in listing
 
 
 async def test_ban_tells_member_how_to_appeal_and_an_accepted_appeal_lifts_it(mod_bot):
