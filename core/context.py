@@ -176,6 +176,15 @@ class Context:
         return self.runtime.translator.text(self.plugin, locale, key,
                                             **render_params(params, self.community.timezone, locale))
 
+    def command_word(self, name: str, *args: Any, locale: str | None = None) -> str:
+        """How to type command `name` for the reader (or `locale`): "/accepter" for French, "/accept" else.
+
+        `args` follow the word: `ctx.command_word("vote", 3)` is "/voter 3" for a French reader.
+        """
+        cmd = self.runtime.commands.commands.get(name)
+        word = cmd.word_for(locale or self.locale) if cmd is not None else name
+        return " ".join([self.prefix + word, *(str(a) for a in args)])
+
     def format_time(self, when: datetime, *, with_date: bool = True, locale: str | None = None) -> str:
         """`when` in the community's time zone, in the reader's language (or `locale`)."""
         return format_datetime(when, self.community.timezone, locale or self.locale, with_date=with_date)

@@ -81,7 +81,7 @@ def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
 # --- /homework ---------------------------------------------------------------------------------------------
 
 
-@command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("devoirs", "hw"),
+@command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("hw",),
          usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop <series>]")
 async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -> None:
     word = sub.lower()
@@ -246,7 +246,7 @@ async def _stop(ctx: Context, series_id: int) -> None:
 # --- members' commands ------------------------------------------------------------------------------------
 
 
-@command("done", help="Hand in homework: /done <id> [note].", aliases=("fait",))
+@command("done", help="Hand in homework: /done <id> [note].")
 async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
@@ -256,7 +256,7 @@ async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> 
 
 
 @command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
-         role=Role.MODERATOR, aliases=("corriger",))
+         role=Role.MODERATOR)
 async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
     a, cctx = await find_assignment(ctx, assignment)
     target = await cctx.find_member(member)
@@ -278,7 +278,7 @@ async def review_command(ctx: Context, assignment: int, member: str, comment: Te
         await ctx.reply(ctx.t("review.ok", member=target.mention, id=a.id) + "\n" + text)
 
 
-@command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.", aliases=("calme",))
+@command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.")
 async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
@@ -303,7 +303,7 @@ async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
     await ctx.reply(ctx.t("quiet.set", start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), tz=ctx.tz.key))
 
 
-@command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.", aliases=("plustard",))
+@command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.")
 async def snooze_command(ctx: Context, assignment: int, duration: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None

@@ -22,7 +22,7 @@ async def rank_command(ctx: Context, who: str = "") -> None:
     await boards.show_rank(ctx, who)
 
 
-@command("thanks", help="Thank a member who helped you: /thanks @member.", aliases=("merci",), usage="@member")
+@command("thanks", help="Thank a member who helped you: /thanks @member.", usage="@member")
 async def thanks_command(ctx: Context, who: str = "", words: Text = Text("")) -> None:
     giver, message = ctx.user, ctx.message
     assert giver is not None and message is not None
@@ -69,7 +69,7 @@ async def points_command(ctx: Context, who: str = "", amount: str = "", reason: 
     await ctx.reply(ctx.t("points.done", name=member.name, count=value, reason=reason.strip()[:200], total=total))
 
 
-@command("leaderboard", help="Hide yourself from the public boards, or show yourself again.", aliases=("classement",),
+@command("leaderboard", help="Hide yourself from the public boards, or show yourself again.",
          usage="hide|show")
 async def leaderboard_command(ctx: Context, choice: str = "") -> None:
     user = ctx.user
@@ -86,7 +86,7 @@ async def leaderboard_command(ctx: Context, choice: str = "") -> None:
     await ctx.reply(ctx.t("privacy.status_hidden" if prof["hidden"] else "privacy.status_shown"))
 
 
-@command("team", help="Set your facility or district: /team <name> (or /team none).", aliases=("equipe",), usage="[name]")
+@command("team", help="Set your facility or district: /team <name> (or /team none).", usage="[name]")
 async def team_command(ctx: Context, name: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
@@ -105,7 +105,7 @@ async def team_command(ctx: Context, name: Text = Text("")) -> None:
     await ctx.reply(ctx.t("team.set", team=name, command=f"{ctx.prefix}top teams"))
 
 
-@command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.", aliases=("niveau",),
+@command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.",
          usage="[module] [familiar|proficient|expert]")
 async def level_command(ctx: Context, module: str = "", level: str = "") -> None:
     await levels.set_level(ctx, module, level)
@@ -117,7 +117,7 @@ async def confirmlevel_command(ctx: Context, who: str = "", module: str = "") ->
     await levels.confirm(ctx, who, module)
 
 
-@command("progress", help="How far the group has come in each clinical module.", aliases=("progres",))
+@command("progress", help="How far the group has come in each clinical module.")
 async def progress_command(ctx: Context) -> None:
     await levels.progress(ctx)
 

@@ -218,7 +218,7 @@ async def run_expire(ctx: Context, job: Job) -> None:
 
 def rules_text(ctx: Context) -> str:
     return ctx.t("rules.show", version=ctx.config.rules_version, rules=ctx.config.rules.strip(),
-                 accept=f"{ctx.prefix}accept")
+                 accept=ctx.command_word("accept"))
 
 
 def accept_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
@@ -267,7 +267,7 @@ async def remind(ctx: Context, member: User, key: str) -> None:
         return
     mod.reminded[slot] = now
     if key == "accept":
-        await actions.dm_quietly(ctx, member, ctx.t("reminder.accept", rules=f"{ctx.prefix}rules", accept=f"{ctx.prefix}accept"),
+        await actions.dm_quietly(ctx, member, ctx.t("reminder.accept", rules=ctx.command_word("rules"), accept=ctx.command_word("accept")),
                                  buttons=accept_buttons(ctx))
     else:
         await actions.dm_quietly(ctx, member, ctx.t("reminder.pending"))

@@ -40,7 +40,7 @@ async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
         raise UsageError(ctx.t("error.send_failed")) from None
 
 
-@command("poll", help="Start a poll: /poll Question? | A | B", aliases=("sondage",), where="group",
+@command("poll", help="Start a poll: /poll Question? | A | B", where="group",
          usage="Question? | A | B ...")
 async def poll_command(ctx: Context, text: Text = Text("")) -> None:
     if topics.is_topics_request(text):
@@ -117,14 +117,14 @@ async def vote_command(ctx: Context, text: Text = Text("")) -> None:
     await cast(ctx, poll, numbers)
 
 
-@command("results", help="Show a poll's results: /results <poll>", aliases=("resultats",), usage="<poll>")
+@command("results", help="Show a poll's results: /results <poll>", usage="<poll>")
 async def results_command(ctx: Context, poll: str = "") -> None:
     found = await find_poll(ctx, poll, "results")
     tally = await store.poll_tally(ctx.db, found)
     await ctx.reply(render.results_text(ctx, found, tally))
 
 
-@command("polls", help="List the open polls of this community.", aliases=("sondages",))
+@command("polls", help="List the open polls of this community.")
 async def polls_command(ctx: Context) -> None:
     polls = await store.open_polls(ctx.db, ctx.community.name)
     if not polls:

@@ -30,7 +30,7 @@ async def save_command(ctx: Context, text: Text = Text("")) -> None:
     await ctx.reply(ctx.t("save.done", id=item_id, title=item.title, tags=tags).rstrip())
 
 
-@command("search", help="Search the library: /search oxytocin dose.", aliases=("find", "chercher"),
+@command("search", help="Search the library: /search oxytocin dose.", aliases=("find",),
          usage="<words>")
 async def search_command(ctx: Context, query: Text = Text("")) -> None:
     config = ctx.config
@@ -78,7 +78,7 @@ async def get_command(ctx: Context, item_id: int) -> None:
     await ctx.reply(f"{header}\n{row['body']}")
 
 
-@command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library", "bibliotheque"),
+@command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library",),
          usage="[#tag]")
 async def resources_command(ctx: Context, tag: str = "") -> None:
     config = ctx.config

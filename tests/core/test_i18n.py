@@ -129,7 +129,7 @@ async def test_help_is_fully_french_for_a_french_community(make_bot):
         await bot.send(f"/help {cmd.name}", user="owner")
         detail = bot.next_reply().text.split("\n")
         french = translator.catalog(cmd.plugin, "fr").get(f"help.{cmd.name}")
-        assert detail[0] == f"/{cmd.name} — {french}", f"/{cmd.name} ({cmd.plugin}) has no French help line"
+        assert detail[0] == f"/{cmd.word_for('fr')} — {french}", f"/{cmd.name} ({cmd.plugin}) has no French help line"
         assert detail[1].startswith("Utilisation : ")
         checked += 1
     assert checked >= 6
