@@ -34,6 +34,7 @@ __all__ = [
     "parse_duration",
     "parse_recurrence",
     "parse_when",
+    "reads_as_time_of_day",
 ]
 
 
@@ -271,6 +272,22 @@ def parse_duration(
 
 
 # ---------------------------------------------------------------------------------------------- moments
+
+_BARE_HOURS = re.compile(r"^\d{1,2}\s*h(?:\s*\d{2})?$")
+_CLOCK_LANGUAGES = frozenset({"fr"})  # where "17h" is written for 17:00 (and "17 h 30" for 17:30)
+
+
+def reads_as_time_of_day(text: str, language: str) -> bool:
+    """Whether a bare "17h" / "9h30" (no day, no "in"/"dans") is a time of day for readers of `language`.
+
+    French writes times of day as "17h" or "17 h 30", so there it is 17:00 and a duration needs a word
+    ("dans 17h", "17 heures"). English reads "17h" as 17 hours and writes times as "17:00" or "5pm".
+    Places that accept both a duration and a moment ("closes: ...") ask this first; with a day
+    ("friday 17h") the text is a moment in every language.
+    """
+    base = (language or "en").replace("-", "_").split("_", 1)[0].lower()
+    return base in _CLOCK_LANGUAGES and bool(_BARE_HOURS.match(_fold(text)))
+
 
 
 def _weekday_names(languages: Iterable[str], plural: bool = False) -> dict[str, int]:

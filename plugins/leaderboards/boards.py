@@ -159,7 +159,7 @@ async def weekly_job(ctx: Context, job: Job) -> None:
     lines += [ctx.t("top.line", pos=position_of(m, ranking), name=names[m], points=p) for m, p in shown]
     if improved:
         lines.append(ctx.t("weekly.improved", name=names[improved[0]], count=improved[1]))
-    lines.append(ctx.t("weekly.footer", top=f"{ctx.prefix}top"))
+    lines.append(ctx.t("weekly.footer", top=ctx.command_word("top")))
     text = "\n".join(lines)
     for chat in ctx.community_chats():
         await ctx.send(chat, text)

@@ -93,7 +93,7 @@ async def team_command(ctx: Context, name: Text = Text("")) -> None:
     name = Text(" ".join(name.split()))
     if not name:
         team = (await store.profile(ctx.db, ctx.community.name, user.uid))["team"]
-        await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=f"{ctx.prefix}team Bahir Dar"))
+        await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=ctx.command_word("team", "Bahir Dar")))
         return
     if fold(name) in _CLEAR_TEAM:
         await store.set_team(ctx.db, ctx.community.name, user.uid, None)
@@ -102,7 +102,7 @@ async def team_command(ctx: Context, name: Text = Text("")) -> None:
     if len(name) > MAX_TEAM:
         raise UsageError(ctx.t("team.too_long", limit=MAX_TEAM))
     await store.set_team(ctx.db, ctx.community.name, user.uid, name)
-    await ctx.reply(ctx.t("team.set", team=name, command=f"{ctx.prefix}top teams"))
+    await ctx.reply(ctx.t("team.set", team=name, command=ctx.command_word("top", ctx.t("top.teams_word"))))
 
 
 @command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.",

@@ -54,7 +54,7 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
 async def _show_levels(ctx: Context, user: User, modules: dict[str, str]) -> None:
     levels = await store.levels_of(ctx.db, ctx.community.name, user.uid)
     if not any(m in modules for m in levels):
-        await ctx.reply(ctx.t("level.none", example=f"{ctx.prefix}level {next(iter(modules))} {ctx.t('level.proficient')}"))
+        await ctx.reply(ctx.t("level.none", example=ctx.command_word("level", next(iter(modules)), ctx.t("level.proficient"))))
         return
     parts = []
     for key, label in modules.items():

@@ -117,7 +117,7 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
     keys = member_chats(ctx, member, chats)
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
                            points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires)
-    appeal = ctx.t("appeal.how", command=f"{ctx.prefix}appeal {case.number}")
+    appeal = ctx.t("appeal.how", command=ctx.command_word("appeal", case.number))
     when = ctx.format_time(expires) if expires is not None else ""
     reason_text = reason or ctx.t("case.no_reason")
     mod = memory.state(ctx)

@@ -128,4 +128,4 @@ async def _flag_privacy(ctx: Context, event: MessageEvent) -> None:
     title = event.chat.title or event.chat.key
     buttons = ((Button(ctx.t("button.remove_remind"), f"{PRIVACY_BUTTON}{case.id}"),),)
     await actions.to_moderators(ctx, ctx.t("privacy.flag", number=case.number, member=event.author.mention, chat=title,
-                                           message=event.id, command=f"{ctx.prefix}redact {case.number}"), buttons)
+                                           message=event.id, command=ctx.command_word("redact", case.number)), buttons)

@@ -100,7 +100,7 @@ async def announce(ctx: Context, request: store.Request, *, reminder: bool = Fal
         lines.append(f"{i + 1}. {asked[i] if i < len(asked) else '?'} — {answer}")
     if ctx.config.approvals_required == 2:
         lines.append(ctx.t("join.needs_two", done=len(request.approvals)))
-    lines.append(ctx.t("join.commands", approve=f"{ctx.prefix}approve {request.id}", deny=f"{ctx.prefix}deny {request.id}"))
+    lines.append(ctx.t("join.commands", approve=ctx.command_word("approve", request.id), deny=ctx.command_word("deny", request.id)))
     buttons = ((Button(ctx.t("button.approve"), f"{APPROVE_BUTTON}{request.id}"),
                 Button(ctx.t("button.deny"), f"{DENY_BUTTON}{request.id}")),)
     await actions.to_moderators(ctx, "\n".join(line for line in lines if line), buttons)

@@ -56,7 +56,7 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
     if not note and request.title:
         note = request.title  # a one-line note: "/save Oxytocin 10 IU IM after birth #pph"
     if not note:
-        raise UsageError(ctx.t("save.nothing", command=f"{ctx.prefix}save"))
+        raise UsageError(ctx.t("save.nothing", command=ctx.command_word("save")))
     title = request.title or excerpt(note)
     return store.NewItem(kind="note", title=excerpt(title, 200), body=note,
                          language=logic.guess_language(f"{title} {note}", ctx.community.locale), **common)

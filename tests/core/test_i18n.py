@@ -119,7 +119,7 @@ async def test_help_is_fully_french_for_a_french_community(make_bot):
     await bot.send("/help", user="owner")
     lines = bot.next_reply().text.split("\n")
     assert lines[0] == translator.text("essentials", "fr", "help.header")
-    assert lines[-1] == translator.text("essentials", "fr", "help.footer", help="/help")
+    assert lines[-1] == translator.text("essentials", "fr", "help.footer", help="/aide")
     english_lines = {translator.catalog(c.plugin, "en").get(f"help.{c.name}") for c in bot.runtime.commands} - {None}
     french_lines = {translator.catalog(c.plugin, "fr").get(f"help.{c.name}") for c in bot.runtime.commands} - {None}
     assert not any(text in line for line in lines for text in english_lines - french_lines)

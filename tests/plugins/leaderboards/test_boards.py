@@ -155,4 +155,4 @@ async def test_french_boards(lb):
     await bot.send("/help top", user="amina")
     assert bot.next_reply().text.startswith("/top — Le classement")
     await bot.send("/help thanks", user="amina")
-    assert bot.next_reply().text.startswith("/thanks — Remercier un membre")
+    assert bot.next_reply().text.startswith("/merci — Remercier un membre")
