@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from core.events import ChatRef, DomainEvent, Event, MessageEvent, Role, User
-from core.i18n import format_datetime, format_duration, render_params
+from core.i18n import format_datetime, format_day, format_duration, render_params
 from core.replies import Action, Button, DirectMessage, Priority, Reply, Sent
 from core.scheduler import Job
 
@@ -188,6 +188,10 @@ class Context:
     def format_time(self, when: datetime, *, with_date: bool = True, locale: str | None = None) -> str:
         """`when` in the community's time zone, in the reader's language (or `locale`)."""
         return format_datetime(when, self.community.timezone, locale or self.locale, with_date=with_date)
+
+    def format_day(self, when: datetime, *, locale: str | None = None) -> str:
+        """The local day of `when` with its year, in the reader's language: "20 nov. 2026"."""
+        return format_day(when, self.community.timezone, locale or self.locale)
 
     def format_duration(self, seconds: float | timedelta, *, locale: str | None = None) -> str:
         """A duration in words in the reader's language (or `locale`): "1 day and 15 hours"."""

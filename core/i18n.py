@@ -193,9 +193,18 @@ def _candidates(lang: str) -> tuple[str, ...]:
 
 def format_datetime(when: datetime, tz: ZoneInfo, lang: str, *, with_date: bool = True) -> str:
     """A time in the community's zone and the reader's language, e.g. "Mon 30 Nov 18:00" / "lun. 30 nov. 18:00"."""
+    pattern = "EEE d MMM HH:mm" if with_date else "HH:mm"
+    return _babel_datetime(when, pattern, tz, lang)
+
+
+def format_day(when: datetime, tz: ZoneInfo, lang: str) -> str:
+    """The local day of `when` with its year, e.g. "20 Nov 2026" / "20 nov. 2026" (lists of old items)."""
+    return _babel_datetime(when, "d MMM y", tz, lang)
+
+
+def _babel_datetime(when: datetime, pattern: str, tz: ZoneInfo, lang: str) -> str:
     from babel.dates import format_datetime as babel_format  # imported lazily: ~20 ms
 
-    pattern = "EEE d MMM HH:mm" if with_date else "HH:mm"
     try:
         return babel_format(when, pattern, tzinfo=tz, locale=_babel_locale(lang))
     except Exception:  # unknown locale in config: fall back rather than fail a reply

@@ -82,7 +82,7 @@ def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
 
 
 @command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("hw",),
-         usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop <series>]")
+         usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop S<series>]")
 async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -> None:
     word = sub.lower()
     if not word or _SUBCOMMANDS.get(word) == "list":
@@ -99,6 +99,8 @@ async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -
         await _add(ctx, rest or "")
         return
     number = (rest or "").strip().lstrip("#")
+    if action == "stop" and number[:1] in ("s", "S"):  # series are labelled S1, S2 (assignments #1, #2)
+        number = number[1:]
     if not number.isdigit():
         raise UsageError(ctx.t(f"{action}.usage", prefix=ctx.prefix))
     if action == "status":

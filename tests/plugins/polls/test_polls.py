@@ -311,3 +311,20 @@ async def test_17h_is_a_duration_in_english_and_a_time_of_day_in_french(make_bot
     assert closing_line(fr) == "Fermeture : ven. 27 nov. 02:00."
     await fr.send("/sondage Quel mois ? | Mai | Juin | ferme: 17 heures")
     assert closing_line(fr) == "Fermeture : ven. 27 nov. 02:00."
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_a_french_reader_is_reminded_with_a_french_date_in_an_english_community(make_bot, platform):
+    config = {"communities": {"cohort7": {"chats": [f"{platform}:g1"], "timezone": "UTC", "locale": "en"}},
+              "plugins": {"polls": {"remind_before": "2h"}}}
+    bot = await make_bot(platform=platform, plugins={"polls"}, config=config)
+    for name in ("amina", "bekele"):
+        await bot.send("hello", user=name)
+    await bot.send("/lang fr", user="bekele", chat="dm")
+    await bot.send("/poll Meeting? | Yes | No | closes: friday 17:00", user="amina")
+    await bot.send("/vote 1 1", user="amina")
+    bot.new_messages()
+    await bot.advance(days=1, hours=6)  # Friday 15:00, two hours before the close
+    (reminder,) = [a for a in bot.actions(DirectMessage) if a.user.name == "bekele"]
+    assert reminder.text == ("Rappel : le sondage n°1 « Meeting? » ferme ven. 27 nov. 17:00 et vous n'avez pas encore voté. "
+                             "Votez avec /voter 1 <numéro>.")
