@@ -6,6 +6,10 @@ A plugin declares commands as decorated coroutine functions and returns them fro
     @command("vote", help="Vote in a text poll.", aliases=("v",))
     async def vote(ctx: Context, poll: int, option: int) -> None: ...
 
+A command also answers to its words in each language of its plugin's catalogs (`"command.rules" =
+"regles charte"` in fr.toml): they are registered with the same clash check as names and aliases, and
+found with accents ignored ("/règles").
+
 Supported parameter types: `str` (one word, or "quoted words"), `int`, `float`, and `Text` (the rest
 of the line, possibly empty; must be last). A parameter with a default is optional. Bad arguments
 raise UsageError with the usage line, e.g. "Usage: /vote <poll> <option>".
@@ -159,7 +163,8 @@ def command(name: str | None = None, *, help: str = "", role: Role = Role.MEMBER
         name: the command word (default: the function's name), lowercase a-z, 0-9, _.
         help: one line shown by /help (translated through the plugin's catalog key `help.<name>`).
         role: the least role that may use it.
-        aliases: other words for the same command.
+        aliases: other words for the same command, language-neutral (`/hw`, `/v`); a command's words in
+            a language come from the plugin's catalogs (`"command.help" = "aide"` in fr.toml).
         cooldown: seconds a member must wait between two uses.
         where: "group" or "direct" to refuse the command elsewhere, with a one-line explanation.
         usage: usage text to show instead of the one derived from the signature.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core import DirectMessage, Reply
 from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
 
@@ -156,3 +158,16 @@ async def test_french_boards(lb):
     assert bot.next_reply().text.startswith("/top — Le classement")
     await bot.send("/help thanks", user="amina")
     assert bot.next_reply().text.startswith("/merci — Remercier un membre")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_team_confirmation_names_the_team_board_in_the_readers_words(lb, platform):
+    bot = await lb(platform=platform, community={"locale": "fr"})
+    await bot.send("/equipe Bahir Dar", user="amina")
+    assert bot.next_reply().text == "Votre équipe est maintenant Bahir Dar. Voir /top equipes."
+    await bot.send("/top equipes", user="amina")
+    assert bot.next_reply().text.startswith("Équipes cette semaine")
+    await bot.send("/lang en", user="bekele", chat="dm")
+    bot.next_reply()
+    await bot.send("/team Gondar", user="bekele")
+    assert bot.next_reply().text == "Your team is now Gondar. See /top teams."
