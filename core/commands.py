@@ -78,9 +78,10 @@ class Command:
         return words[0] if words else self.name
 
     def other_words(self, lang: str) -> list[str]:
-        """Every other word that runs this command, for "Also: ..." in /help (the shown one left out)."""
+        """The other words a reader of `lang` may use, for "Also: ..." in /help: the command's name, its
+        other words in `lang` and its language-neutral aliases (not the words of other languages)."""
         shown = self.word_for(lang)
-        words = [self.name, *self.words_in(lang), *self.aliases, *(w for _, ws in self.localized for w in ws)]
+        words = [self.name, *self.words_in(lang), *self.aliases]
         return [w for w in dict.fromkeys(words) if w != shown]
 
     def usage(self, prefix: str = "/", lang: str | None = None) -> str:

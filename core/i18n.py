@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger("practica.i18n")
@@ -149,14 +149,6 @@ class Translator:
             return None
         entry, language = found
         return entry if isinstance(entry, str) else plural_form(entry, language, count)
-
-    def command_name(self, plugin: str, lang: str, name: str) -> str:
-        """The word readers of `lang` see for command `name` (its `command.<name>` first word, else `name`)."""
-        for language in _candidates(lang):
-            value = self.catalog(plugin, language).get(COMMAND_KEY + name)
-            if isinstance(value, str) and value.split():
-                return value.replace(",", " ").split()[0].lower()
-        return name
 
     def text(self, plugin: str, lang: str, key: str, /, **params: Any) -> str:
         """The message `key` in `lang` with `params` filled in.

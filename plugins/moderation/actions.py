@@ -117,24 +117,28 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
     keys = member_chats(ctx, member, chats)
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
                            points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires)
-    appeal = ctx.t("appeal.how", command=ctx.command_word("appeal", case.number))
-    when = ctx.format_time(expires) if expires is not None else ""
-    reason_text = reason or ctx.t("case.no_reason")
+    lang = ctx.locale_of(member)  # notices are for the member, in their language (not the moderator's)
+
+    def t(key: str, **params: object) -> str:
+        return ctx.t_for(lang, key, **params)
+
+    appeal = t("appeal.how", command=ctx.command_word("appeal", case.number, locale=lang))
+    reason_text = reason or t("case.no_reason")
     mod = memory.state(ctx)
     if action == "warn":
-        await dm_quietly(ctx, member, ctx.t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
+        await dm_quietly(ctx, member, t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
     elif action == "mute":
         mod.muted[(ctx.community.name, member.uid)] = expires
         for key in keys:
             await ctx.act(Restrict(chat=chat_ref(key), user=member, reason=reason, until=expires))
-        notice = ctx.t("notice.mute_until", when=when) if expires else ctx.t("notice.mute")
-        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal)
+        notice = t("notice.mute_until", when=expires) if expires else t("notice.mute")
+        await dm_quietly(ctx, member, notice + " " + t("notice.reason", reason=reason_text) + " " + appeal)
     elif action in ("kick", "ban"):
         if action == "ban":
-            notice = ctx.t("notice.ban_until", when=when) if expires else ctx.t("notice.ban")
+            notice = t("notice.ban_until", when=expires) if expires else t("notice.ban")
         else:
-            notice = ctx.t("notice.kick")
-        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal, wait=True)
+            notice = t("notice.kick")
+        await dm_quietly(ctx, member, notice + " " + t("notice.reason", reason=reason_text) + " " + appeal, wait=True)
         for key in keys:
             chat = chat_ref(key)
             await ctx.act(Ban(chat=chat, user=member, reason=reason, until=expires) if action == "ban"

@@ -90,3 +90,14 @@ async def test_a_plugin_folder_can_name_its_command_in_french(make_bot, tmp_path
     assert bot.next_reply().text == "tip"
     await bot.send("/astuce")
     assert bot.next_reply().text == "tip"
+
+
+async def test_help_for_one_command_lists_the_readers_other_words(make_bot):
+    bot = await make_bot(plugins={"moderation"}, community={"locale": "fr"})
+    await bot.send("/aide regles", chat="dm")
+    assert bot.next_reply().text.splitlines() == ["/regles — Afficher la charte du groupe.", "Utilisation : /regles",
+                                                  "Aussi : /rules, /charte"]
+    await bot.send("/lang en", chat="dm")
+    bot.next_reply()
+    await bot.send("/help help", chat="dm")
+    assert bot.next_reply().text.splitlines()[-1] == "Also: /start"  # not the French /aide
