@@ -32,6 +32,7 @@ __all__ = [
     "occurrences",
     "parse_clock_range",
     "parse_duration",
+    "parse_moment",
     "parse_recurrence",
     "parse_when",
     "reads_as_time_of_day",
@@ -443,6 +444,18 @@ def parse_when(
         local = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         raise TimeInPast(f"{_quote(text)} means {local}, which is already past. Give a time still ahead.")
     return moment
+
+
+def parse_moment(text: str, *, now: datetime, tz: ZoneInfo, language: str) -> datetime:
+    """Like `parse_when`, with a bare "17h" read the way writers of `language` mean it.
+
+    French: 17:00 (the next one). English: 17 hours from now ("due 17h" is "due in 17h"); a time of
+    day is "17:00" or "5pm". Everything else is `parse_when`'s.
+    """
+    folded = _fold(text)
+    if _BARE_HOURS.match(folded) and not reads_as_time_of_day(text, language):
+        return now + parse_duration(text, minimum=timedelta(seconds=1), maximum=timedelta(days=5))
+    return parse_when(text, now=now, tz=tz)
 
 
 # ---------------------------------------------------------------------------------------------- recurrence

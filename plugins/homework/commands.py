@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
-from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_recurrence, parse_when
+from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_moment, parse_recurrence
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
 from plugins.homework.notify import audience, post_text
@@ -153,7 +153,7 @@ async def _add(ctx: Context, text: str) -> None:
         return
     assert request.due is not None
     try:
-        due = parse_when(request.due, now=now, tz=ctx.tz)
+        due = parse_moment(request.due, now=now, tz=ctx.tz, language=ctx.locale)
     except TimeInPast:
         raise UsageError(ctx.t("add.past", when=request.due[:60])) from None
     except UsageError:

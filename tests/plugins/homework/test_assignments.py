@@ -136,3 +136,14 @@ async def test_series_labels_in_french(homework_bot):
     assert confirm.startswith("Devoir répété S1 « Mannequin » créé") and confirm.endswith("/devoirs arreter S1.")
     await bot.send("/devoirs arreter S1", user="trainer")
     assert bot.next_reply().text.startswith("Devoir répété S1 « Mannequin » arrêté")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_due_17h_is_17_hours_in_english_and_17_00_in_french(homework_bot, platform):
+    """Thursday 26 Nov, 12:00 in Addis Ababa: the same "17h" as polls' "closes: 17h" in each language."""
+    bot = await homework_bot(platform=platform)
+    await bot.send("/homework add Partograph | due 17h", user="trainer")
+    assert "Due: Fri 27 Nov 05:00" in bot.next_reply().text
+    fr = await homework_bot(platform=platform, community={"locale": "fr"})
+    await fr.send("/devoirs ajouter Partogramme | pour 17h", user="trainer")
+    assert "À rendre : jeu. 26 nov. 17:00" in fr.next_reply().text
