@@ -66,11 +66,12 @@ class Command:
     plugin: str = ""
     localized: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(language, words) from the plugin's catalogs (`"command.<name>" = "aide"`); filled by the registry."""
+    localized_usage: tuple[tuple[str, str], ...] = ()
+    """(language, arguments part of the usage line) from the catalogs (`"usage.vote" = "<sondage> <numéro...>"`)."""
 
     def words_in(self, lang: str) -> tuple[str, ...]:
         """The command's own words in `lang` ("fr-CA" uses "fr"), best first; () when it has none."""
-        wanted = {lang, lang.replace("-", "_"), lang.replace("-", "_").split("_", 1)[0].lower()}
-        return next((words for language, words in self.localized if language in wanted), ())
+        return _in_language(self.localized, lang) or ()
 
     def word_for(self, lang: str) -> str:
         """The word readers of `lang` see for this command: its localized name, else its name."""
@@ -85,20 +86,22 @@ class Command:
         return [w for w in dict.fromkeys(words) if w != shown]
 
     def usage(self, prefix: str = "/", lang: str | None = None) -> str:
-        """The usage line, e.g. `/vote <poll> <option>` (with the command's word in `lang` when given)."""
-        args = self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params)
+        """The usage line, e.g. `/vote <poll> <option>`; in `lang`'s words when given (`/voter <sondage> ...`)."""
+        args = (_in_language(self.localized_usage, lang) if lang else None) or (
+            self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params))
         word = self.word_for(lang) if lang else self.name
         return f"{prefix}{word} {args}".rstrip()
 
-    def parse(self, text: str, prefix: str = "/", t: Translate | None = None) -> list[Any]:
+    def parse(self, text: str, prefix: str = "/", t: Translate | None = None, lang: str | None = None) -> list[Any]:
         """Turn the text after the command name into handler arguments, or raise UsageError.
 
-        `t(key, **params)` renders the core's messages in the reader's language (English by default).
+        `t(key, **params)` renders the core's messages in the reader's language `lang` (English by
+        default), and the usage line shown is in that language too.
         """
         t = t or _english
         if len(text) > MAX_ARGUMENTS_TEXT:
             raise UsageError(t("error.too_long", command=self.name, length=len(text), limit=MAX_ARGUMENTS_TEXT))
-        usage = self.usage(prefix)
+        usage = self.usage(prefix, lang)
         values: list[Any] = []
         position = 0
         for param in self.params:
@@ -124,6 +127,14 @@ class Command:
 
 
 Translate = Callable[..., str]
+_T = typing.TypeVar("_T")
+
+
+def _in_language(pairs: tuple[tuple[str, _T], ...], lang: str) -> _T | None:
+    """The value for `lang` among (language, value) pairs; "fr-CA" falls back to "fr"."""
+    wanted = (lang, lang.replace("-", "_"), lang.replace("-", "_").split("_", 1)[0].lower())
+    found = dict(pairs)
+    return next((found[w] for w in wanted if w in found), None)
 
 _ENGLISH = {
     "error.usage": "Usage: {usage}",
@@ -205,8 +216,9 @@ class CommandRegistry:
     commands: dict[str, Command] = field(default_factory=dict)
     _words: dict[str, Command] = field(default_factory=dict)
 
-    def register(self, plugin: str, cmd: Command, localized: Mapping[str, Iterable[str]] | None = None) -> Command:
-        """Add `cmd` for `plugin`, with its words per language (from the plugin's catalogs).
+    def register(self, plugin: str, cmd: Command, localized: Mapping[str, Iterable[str]] | None = None,
+                 usages: Mapping[str, str] | None = None) -> Command:
+        """Add `cmd` for `plugin`, with its words and usage lines per language (from the plugin's catalogs).
 
         Raises PluginLoadError naming both plugins (and the languages) when a word is taken.
         """
@@ -214,7 +226,8 @@ class CommandRegistry:
             raise PluginLoadError(f"plugin {plugin!r}: practica_register_commands returned {cmd!r}; "
                                   f"decorate handlers with @command(...).")
         pairs = tuple((lang, tuple(words)) for lang, words in sorted((localized or {}).items()) if tuple(words))
-        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin, "localized": pairs})
+        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin, "localized": pairs,
+                           "localized_usage": tuple(sorted((usages or {}).items()))})
         claims: dict[str, str] = {}  # word -> how this command uses it, for the clash message
         for word in (owned.name, *owned.aliases):
             claims.setdefault(word, "")

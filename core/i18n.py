@@ -18,7 +18,8 @@ all plural categories is a namespace: `[top] week = "..."` is the key "top.week"
 Localized command words: `"command.<name>" = "word [other words]"` names a command in the catalog's
 language (`"command.help" = "aide"` in fr.toml). The first word is the one shown to readers of that
 language (in /help and the platform menus); every word is accepted from everyone, and a word claimed
-by two plugins stops the start (see `core.commands.CommandRegistry`).
+by two plugins stops the start (see `core.commands.CommandRegistry`). `"usage.<name>"` is what follows
+the command in its usage line, in the catalog's language (`"usage.vote" = "<sondage> <numéro...>"`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ FALLBACK = "en"
 CORE_LOCALES = Path(__file__).parent / "locales"
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 COMMAND_KEY = "command."
+USAGE_KEY = "usage."
 
 Entry = str | Mapping[str, str]
 """A catalog value: a template, or a plural table {category: template}."""
@@ -89,6 +91,12 @@ def command_words(catalogs: Mapping[str, Mapping[str, Entry]], name: str) -> dic
             if words:
                 out[lang] = words
     return out
+
+
+def command_usages(catalogs: Mapping[str, Mapping[str, Entry]], name: str) -> dict[str, str]:
+    """{lang: arguments part of the usage line} for command `name` from `"usage.<name>"` entries."""
+    return {lang: value for lang, catalog in catalogs.items()
+            if isinstance(value := catalog.get(USAGE_KEY + name), str) and value.strip()}
 
 
 @lru_cache(maxsize=32)

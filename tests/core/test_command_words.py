@@ -101,3 +101,16 @@ async def test_help_for_one_command_lists_the_readers_other_words(make_bot):
     bot.next_reply()
     await bot.send("/help help", chat="dm")
     assert bot.next_reply().text.splitlines()[-1] == "Also: /start"  # not the French /aide
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_usage_lines_are_in_the_readers_language(make_bot, platform):
+    bot = await make_bot(platform=platform, plugins={"homework", "leaderboards"}, community={"locale": "fr"})
+    await bot.send("/fait", user="amina")
+    assert bot.next_reply().text == "Utilisation : /fait <n° de devoir> [note...]"
+    await bot.send("/aide merci", user="amina")
+    assert bot.next_reply().text.splitlines()[1] == "Utilisation : /merci @membre"
+    await bot.send("/lang en", user="bekele", chat="dm")
+    bot.next_reply()
+    await bot.send("/done", user="bekele")
+    assert bot.next_reply().text == "Usage: /done <homework> [note...]"
