@@ -27,6 +27,7 @@ class CommandInfo:
     usage: str = ""
     role: Role = Role.MEMBER
     names: dict[str, str] = field(default_factory=dict)  # locale -> the command's word there ("fr": "aide")
+    usages: dict[str, str] = field(default_factory=dict)  # locale -> the usage line there, when it differs
 
 
 class AdapterHost(Protocol):

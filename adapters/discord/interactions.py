@@ -53,6 +53,9 @@ def command_payloads(commands: list[CommandInfo]) -> tuple[list[dict[str, Any]],
         french = info.descriptions.get("fr")
         if french:
             payload["description_localizations"] = {"fr": _line(french)}
+        french_usage = info.usages.get("fr")
+        if french_usage:
+            payload["options"][0]["description_localizations"] = {"fr": _line(french_usage)}
         french_name = info.names.get("fr", "").lower()
         if french_name and french_name != name and _NAME.match(french_name):
             payload["name_localizations"] = {"fr": french_name}

@@ -150,3 +150,6 @@ async def test_slash_commands_carry_their_french_names(adapter, fake, make_bot):
     assert by_name["rules"]["name_localizations"] == {"fr": "regles"}
     assert by_name["accept"]["name_localizations"] == {"fr": "accepter"}
     assert "name_localizations" not in by_name["warn"]  # moderators' commands keep one name
+    vote = by_name["vote"]["options"][0]
+    assert vote["description"] == "/vote <poll> <number...>"
+    assert vote["description_localizations"] == {"fr": "/voter <sondage> <numéro...>"}
