@@ -26,6 +26,8 @@ class CommandInfo:
     descriptions: dict[str, str] = field(default_factory=dict)  # locale -> one line
     usage: str = ""
     role: Role = Role.MEMBER
+    names: dict[str, str] = field(default_factory=dict)  # locale -> the command's word there ("fr": "aide")
+    usages: dict[str, str] = field(default_factory=dict)  # locale -> the usage line there, when it differs
 
 
 class AdapterHost(Protocol):

@@ -6,6 +6,10 @@ A plugin declares commands as decorated coroutine functions and returns them fro
     @command("vote", help="Vote in a text poll.", aliases=("v",))
     async def vote(ctx: Context, poll: int, option: int) -> None: ...
 
+A command also answers to its words in each language of its plugin's catalogs (`"command.rules" =
+"regles charte"` in fr.toml): they are registered with the same clash check as names and aliases, and
+found with accents ignored ("/règles").
+
 Supported parameter types: `str` (one word, or "quoted words"), `int`, `float`, and `Text` (the rest
 of the line, possibly empty; must be last). A parameter with a default is optional. Bad arguments
 raise UsageError with the usage line, e.g. "Usage: /vote <poll> <option>".
@@ -16,7 +20,8 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Awaitable, Callable, Iterable
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
 
@@ -59,21 +64,44 @@ class Command:
     usage_override: str | None = None
     params: tuple[Param, ...] = ()
     plugin: str = ""
+    localized: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(language, words) from the plugin's catalogs (`"command.<name>" = "aide"`); filled by the registry."""
+    localized_usage: tuple[tuple[str, str], ...] = ()
+    """(language, arguments part of the usage line) from the catalogs (`"usage.vote" = "<sondage> <numéro...>"`)."""
 
-    def usage(self, prefix: str = "/") -> str:
-        """The usage line, e.g. `/vote <poll> <option>`."""
-        args = self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params)
-        return f"{prefix}{self.name} {args}".rstrip()
+    def words_in(self, lang: str) -> tuple[str, ...]:
+        """The command's own words in `lang` ("fr-CA" uses "fr"), best first; () when it has none."""
+        return _in_language(self.localized, lang) or ()
 
-    def parse(self, text: str, prefix: str = "/", t: Translate | None = None) -> list[Any]:
+    def word_for(self, lang: str) -> str:
+        """The word readers of `lang` see for this command: its localized name, else its name."""
+        words = self.words_in(lang)
+        return words[0] if words else self.name
+
+    def other_words(self, lang: str) -> list[str]:
+        """The other words a reader of `lang` may use, for "Also: ..." in /help: the command's name, its
+        other words in `lang` and its language-neutral aliases (not the words of other languages)."""
+        shown = self.word_for(lang)
+        words = [self.name, *self.words_in(lang), *self.aliases]
+        return [w for w in dict.fromkeys(words) if w != shown]
+
+    def usage(self, prefix: str = "/", lang: str | None = None) -> str:
+        """The usage line, e.g. `/vote <poll> <option>`; in `lang`'s words when given (`/voter <sondage> ...`)."""
+        args = (_in_language(self.localized_usage, lang) if lang else None) or (
+            self.usage_override if self.usage_override is not None else " ".join(p.usage for p in self.params))
+        word = self.word_for(lang) if lang else self.name
+        return f"{prefix}{word} {args}".rstrip()
+
+    def parse(self, text: str, prefix: str = "/", t: Translate | None = None, lang: str | None = None) -> list[Any]:
         """Turn the text after the command name into handler arguments, or raise UsageError.
 
-        `t(key, **params)` renders the core's messages in the reader's language (English by default).
+        `t(key, **params)` renders the core's messages in the reader's language `lang` (English by
+        default), and the usage line shown is in that language too.
         """
         t = t or _english
         if len(text) > MAX_ARGUMENTS_TEXT:
             raise UsageError(t("error.too_long", command=self.name, length=len(text), limit=MAX_ARGUMENTS_TEXT))
-        usage = self.usage(prefix)
+        usage = self.usage(prefix, lang)
         values: list[Any] = []
         position = 0
         for param in self.params:
@@ -99,6 +127,14 @@ class Command:
 
 
 Translate = Callable[..., str]
+_T = typing.TypeVar("_T")
+
+
+def _in_language(pairs: tuple[tuple[str, _T], ...], lang: str) -> _T | None:
+    """The value for `lang` among (language, value) pairs; "fr-CA" falls back to "fr"."""
+    wanted = (lang, lang.replace("-", "_"), lang.replace("-", "_").split("_", 1)[0].lower())
+    found = dict(pairs)
+    return next((found[w] for w in wanted if w in found), None)
 
 _ENGLISH = {
     "error.usage": "Usage: {usage}",
@@ -139,7 +175,8 @@ def command(name: str | None = None, *, help: str = "", role: Role = Role.MEMBER
         name: the command word (default: the function's name), lowercase a-z, 0-9, _.
         help: one line shown by /help (translated through the plugin's catalog key `help.<name>`).
         role: the least role that may use it.
-        aliases: other words for the same command.
+        aliases: other words for the same command, language-neutral (`/hw`, `/v`); a command's words in
+            a language come from the plugin's catalogs (`"command.help" = "aide"` in fr.toml).
         cooldown: seconds a member must wait between two uses.
         where: "group" or "direct" to refuse the command elsewhere, with a one-line explanation.
         usage: usage text to show instead of the one derived from the signature.
@@ -179,26 +216,51 @@ class CommandRegistry:
     commands: dict[str, Command] = field(default_factory=dict)
     _words: dict[str, Command] = field(default_factory=dict)
 
-    def register(self, plugin: str, cmd: Command) -> Command:
-        """Add `cmd` for `plugin`; raises PluginLoadError naming both plugins on a clash."""
+    def register(self, plugin: str, cmd: Command, localized: Mapping[str, Iterable[str]] | None = None,
+                 usages: Mapping[str, str] | None = None) -> Command:
+        """Add `cmd` for `plugin`, with its words and usage lines per language (from the plugin's catalogs).
+
+        Raises PluginLoadError naming both plugins (and the languages) when a word is taken.
+        """
         if not isinstance(cmd, Command):
             raise PluginLoadError(f"plugin {plugin!r}: practica_register_commands returned {cmd!r}; "
                                   f"decorate handlers with @command(...).")
-        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin})
+        pairs = tuple((lang, tuple(words)) for lang, words in sorted((localized or {}).items()) if tuple(words))
+        owned = Command(**{**{f: getattr(cmd, f) for f in cmd.__dataclass_fields__}, "plugin": plugin, "localized": pairs,
+                           "localized_usage": tuple(sorted((usages or {}).items()))})
+        claims: dict[str, str] = {}  # word -> how this command uses it, for the clash message
         for word in (owned.name, *owned.aliases):
+            claims.setdefault(word, "")
+        for lang, words in pairs:
+            for word in words:
+                claims.setdefault(word, f" (its {lang} name)")
+        for word, how in claims.items():
             if not _NAME.match(word):
-                raise PluginLoadError(f"plugin {plugin!r}: command name {word!r} must be lowercase letters, digits or _ (at most 32).")
+                raise PluginLoadError(f"plugin {plugin!r}: command word {word!r}{how} for /{owned.name} must be lowercase "
+                                      f"letters without accents, digits or _ (at most 32).")
             if word in self._words:
                 other = self._words[word]
-                raise PluginLoadError(f"command /{word} is declared by both plugin {other.plugin!r} and plugin {plugin!r}; "
+                raise PluginLoadError(f"command /{word} is declared by both plugin {other.plugin!r} (/{other.name}"
+                                      f"{self._how(other, word)}) and plugin {plugin!r} (/{owned.name}{how}); "
                                       f"disable one of them or rename the command.")
-        for word in (owned.name, *owned.aliases):
+        for word in claims:
             self._words[word] = owned
         self.commands[owned.name] = owned
         return owned
 
+    @staticmethod
+    def _how(cmd: Command, word: str) -> str:
+        langs = [lang for lang, words in cmd.localized if word in words]
+        return f", its {langs[0]} name" if langs and word != cmd.name and word not in cmd.aliases else ""
+
     def find(self, word: str) -> Command | None:
-        return self._words.get(word.lower())
+        """The command a member means by `word`: any of its words, case and accents ignored ("/règles")."""
+        word = word.lower()
+        found = self._words.get(word)
+        if found is None:
+            folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+            found = self._words.get(folded)
+        return found
 
     def words(self) -> list[tuple[str, Command]]:
         """Every command word (names and aliases) with its command."""

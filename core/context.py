@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from core.events import ChatRef, DomainEvent, Event, MessageEvent, Role, User
-from core.i18n import format_datetime, format_duration
+from core.i18n import format_datetime, format_day, format_duration, render_params
 from core.replies import Action, Button, DirectMessage, Priority, Reply, Sent
 from core.scheduler import Job
 from core.unit import Outgoing, active_unit, priority_of
@@ -165,17 +165,37 @@ class Context:
         return self.runtime.members.locales.get(uid) or self.community.locale
 
     def t(self, key: str, /, **params: Any) -> str:
-        """Message `key` from this plugin's catalog in the reader's language."""
-        return self.runtime.translator.text(self.plugin, self.locale, key, **params)
+        """Message `key` from this plugin's catalog in the reader's language.
+
+        A datetime parameter is shown in the community's zone and a timedelta in words, both in that
+        language; `count` chooses the plural form of a plural message.
+        """
+        return self.t_for(self.locale, key, **params)
 
     def t_for(self, locale: str, key: str, /, **params: Any) -> str:
-        return self.runtime.translator.text(self.plugin, locale, key, **params)
+        """Message `key` in `locale` (a member's language in a job or a direct message), like `t`."""
+        return self.runtime.translator.text(self.plugin, locale, key,
+                                            **render_params(params, self.community.timezone, locale))
+
+    def command_word(self, name: str, *args: Any, locale: str | None = None) -> str:
+        """How to type command `name` for the reader (or `locale`): "/accepter" for French, "/accept" else.
+
+        `args` follow the word: `ctx.command_word("vote", 3)` is "/voter 3" for a French reader.
+        """
+        cmd = self.runtime.commands.commands.get(name)
+        word = cmd.word_for(locale or self.locale) if cmd is not None else name
+        return " ".join([self.prefix + word, *(str(a) for a in args)])
 
     def format_time(self, when: datetime, *, with_date: bool = True, locale: str | None = None) -> str:
         """`when` in the community's time zone, in the reader's language (or `locale`)."""
         return format_datetime(when, self.community.timezone, locale or self.locale, with_date=with_date)
 
-    def format_duration(self, seconds: float, *, locale: str | None = None) -> str:
+    def format_day(self, when: datetime, *, locale: str | None = None) -> str:
+        """The local day of `when` with its year, in the reader's language: "20 nov. 2026"."""
+        return format_day(when, self.community.timezone, locale or self.locale)
+
+    def format_duration(self, seconds: float | timedelta, *, locale: str | None = None) -> str:
+        """A duration in words in the reader's language (or `locale`): "1 day and 15 hours"."""
         return format_duration(seconds, locale or self.locale)
 
     # --- sending -----------------------------------------------------------------------------

@@ -190,7 +190,7 @@ class Dispatcher:
         try:
             await self._check_allowed(ctx, cmd, event)
             args = cmd.parse(rest, rt.config.practica.prefix,
-                             lambda key, **params: rt.translator.text("core", ctx.locale, key, **params))
+                             lambda key, **params: rt.translator.text("core", ctx.locale, key, **params), lang=ctx.locale)
             self._check_cooldown(ctx, cmd, event.author)
             await rt.runner.guard.run(cmd.handler(ctx, *args))
         except CommandError as error:

@@ -32,6 +32,7 @@ from core.config import Config
 from core.errors import ConfigError, PluginLoadError
 from core.hooks import HookRunner, check_colours
 from core.hookspecs import PracticaSpecs
+from core.i18n import command_usages, command_words, load_catalogs
 from core.schema import did_you_mean, validate
 
 log = logging.getLogger("practica.plugins")
@@ -190,8 +191,11 @@ def load_plugins(config: Config, *, extra: Mapping[str, Any] | None = None, only
 
     registry = CommandRegistry()
     for name, commands in runner.collect("practica_register_commands"):
+        folder = infos[name].folder
+        catalogs = load_catalogs(folder / "locales") if folder is not None else {}
         for cmd in commands:
-            registry.register(name, cmd)
+            word = getattr(cmd, "name", "")
+            registry.register(name, cmd, command_words(catalogs, word), command_usages(catalogs, word))
     migrations = {name: tuple(m) for name, m in runner.collect("practica_register_migrations")}
     jobs = runner.collect("practica_register_jobs")
     return LoadedPlugins(pm, runner, registry, infos, migrations, jobs)

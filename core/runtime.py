@@ -459,14 +459,19 @@ class Runtime:
             return role
 
     def command_infos(self) -> list[CommandInfo]:
-        """Commands as adapters publish them, with English and French descriptions."""
+        """Commands as adapters publish them, with English and French descriptions and localized names."""
         out = []
         for cmd in self.commands:
             descriptions = {}
             for lang in self.translator.languages:
                 text = self.translator.lookup(cmd.plugin, lang, f"help.{cmd.name}")
                 descriptions[lang] = text if text is not None else cmd.help
-            out.append(CommandInfo(name=cmd.name, descriptions=descriptions, usage=cmd.usage(self.config.practica.prefix), role=cmd.role))
+            prefix = self.config.practica.prefix
+            names = {lang: cmd.word_for(lang) for lang in self.translator.languages if cmd.word_for(lang) != cmd.name}
+            usages = {lang: cmd.usage(prefix, lang) for lang in self.translator.languages
+                      if cmd.usage(prefix, lang) != cmd.usage(prefix)}
+            out.append(CommandInfo(name=cmd.name, descriptions=descriptions, usage=cmd.usage(prefix),
+                                   role=cmd.role, names=names, usages=usages))
         return out
 
     async def _run_job(self, job: Job, kind: JobKind) -> None:

@@ -122,6 +122,9 @@ EN = '''"help.{command}" = "Say hello."
 
 FR = '''"help.{command}" = "Dire bonjour."
 "hello" = "{{greeting}}, {{name}} ! (salutation numéro {{count}})"
+# The command's French word, shown to French readers in /aide and the menus (and in en.toml the same key
+# with the English word); a message that depends on a number is a table: {{ one = "...", other = "..." }}.
+# "command.{command}" = "salut"
 '''
 
 TEST = '''"""Conversation tests for the {name} plugin, through the practica test kit."""

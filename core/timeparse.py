@@ -32,8 +32,10 @@ __all__ = [
     "occurrences",
     "parse_clock_range",
     "parse_duration",
+    "parse_moment",
     "parse_recurrence",
     "parse_when",
+    "reads_as_time_of_day",
 ]
 
 
@@ -272,6 +274,22 @@ def parse_duration(
 
 # ---------------------------------------------------------------------------------------------- moments
 
+_BARE_HOURS = re.compile(r"^\d{1,2}\s*h(?:\s*\d{2})?$")
+_CLOCK_LANGUAGES = frozenset({"fr"})  # where "17h" is written for 17:00 (and "17 h 30" for 17:30)
+
+
+def reads_as_time_of_day(text: str, language: str) -> bool:
+    """Whether a bare "17h" / "9h30" (no day, no "in"/"dans") is a time of day for readers of `language`.
+
+    French writes times of day as "17h" or "17 h 30", so there it is 17:00 and a duration needs a word
+    ("dans 17h", "17 heures"). English reads "17h" as 17 hours and writes times as "17:00" or "5pm".
+    Places that accept both a duration and a moment ("closes: ...") ask this first; with a day
+    ("friday 17h") the text is a moment in every language.
+    """
+    base = (language or "en").replace("-", "_").split("_", 1)[0].lower()
+    return base in _CLOCK_LANGUAGES and bool(_BARE_HOURS.match(_fold(text)))
+
+
 
 def _weekday_names(languages: Iterable[str], plural: bool = False) -> dict[str, int]:
     names: dict[str, int] = {}
@@ -426,6 +444,18 @@ def parse_when(
         local = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         raise TimeInPast(f"{_quote(text)} means {local}, which is already past. Give a time still ahead.")
     return moment
+
+
+def parse_moment(text: str, *, now: datetime, tz: ZoneInfo, language: str) -> datetime:
+    """Like `parse_when`, with a bare "17h" read the way writers of `language` mean it.
+
+    French: 17:00 (the next one). English: 17 hours from now ("due 17h" is "due in 17h"); a time of
+    day is "17:00" or "5pm". Everything else is `parse_when`'s.
+    """
+    folded = _fold(text)
+    if _BARE_HOURS.match(folded) and not reads_as_time_of_day(text, language):
+        return now + parse_duration(text, minimum=timedelta(seconds=1), maximum=timedelta(days=5))
+    return parse_when(text, now=now, tz=tz)
 
 
 # ---------------------------------------------------------------------------------------------- recurrence

@@ -27,8 +27,9 @@ _MAX_PENDING = 1000
 def command_payloads(commands: list[CommandInfo]) -> tuple[list[dict[str, Any]], list[str]]:
     """Application command payloads for practica commands, and the names that cannot be slash commands.
 
-    Each command gets its English description (French as a localization) and one optional string
-    option "arguments" (described by the command's usage).
+    Each command gets its English description and name (the French ones as localizations: a French
+    client shows /aide and Discord still sends the command as "help") and one optional string option
+    "arguments" (described by the command's usage).
     """
     payloads: list[dict[str, Any]] = []
     skipped: list[str] = []
@@ -52,6 +53,12 @@ def command_payloads(commands: list[CommandInfo]) -> tuple[list[dict[str, Any]],
         french = info.descriptions.get("fr")
         if french:
             payload["description_localizations"] = {"fr": _line(french)}
+        french_usage = info.usages.get("fr")
+        if french_usage:
+            payload["options"][0]["description_localizations"] = {"fr": _line(french_usage)}
+        french_name = info.names.get("fr", "").lower()
+        if french_name and french_name != name and _NAME.match(french_name):
+            payload["name_localizations"] = {"fr": french_name}
         payloads.append(payload)
     return payloads, skipped
 

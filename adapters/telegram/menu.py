@@ -28,16 +28,30 @@ def _description(info: CommandInfo, locale: str | None) -> str:
     return text if len(text) <= DESCRIPTION_MAX else text[:DESCRIPTION_MAX - 1] + "…"
 
 
+def _word(info: CommandInfo, locale: str | None) -> str:
+    """The command's word for readers of `locale` ("aide" for French), when Telegram accepts it."""
+    word = info.names.get(locale, "") if locale else ""
+    return word if valid_command_name(word) else info.name
+
+
 def _menu(commands: Iterable[CommandInfo], locale: str | None) -> list[BotCommand]:
-    return [BotCommand(c.name, _description(c, locale)) for c in commands][:COMMANDS_MAX]
+    out: list[BotCommand] = []
+    used: set[str] = set()
+    for info in commands:
+        word = _word(info, locale)
+        word = word if word not in used else info.name
+        used.add(word)
+        out.append(BotCommand(word, _description(info, locale)))
+    return out[:COMMANDS_MAX]
 
 
 def command_menus(commands: Sequence[CommandInfo]) -> list[tuple[BotCommandScope, str | None, list[BotCommand]]]:
     """The setMyCommands calls for `commands`: (scope, language_code, commands).
 
     Members' commands go to the default scope; group admins additionally see moderator+ commands.
-    Each list exists in English (language_code None, the default) and French ("fr"). Names that
-    Telegram does not accept (lowercase a-z, 0-9, _ up to 32 characters) are left out.
+    Each list exists in English (language_code None, the default) and French ("fr"); the French list
+    shows each command under its French word (/aide, /regles), which the bot accepts from everyone.
+    Names that Telegram does not accept (lowercase a-z, 0-9, _ up to 32 characters) are left out.
     """
     valid = [c for c in commands if valid_command_name(c.name)]
     members = [c for c in valid if c.role <= Role.TRUSTED]

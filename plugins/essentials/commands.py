@@ -10,8 +10,10 @@ COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin onl
 
 
 def _help_line(ctx: Context, cmd: Command) -> str:
+    """"/aide — Lister les commandes..." for a French reader: the command's word in the reader's language."""
     text = ctx.runtime.translator.lookup(cmd.plugin, ctx.locale, f"help.{cmd.name}") or cmd.help
-    return f"{ctx.prefix}{cmd.name} — {text}" if text else f"{ctx.prefix}{cmd.name}"
+    word = ctx.prefix + cmd.word_for(ctx.locale)
+    return f"{word} — {text}" if text else word
 
 
 @command("help", help="List the commands you can use, or explain one.", aliases=("start",))
@@ -21,10 +23,11 @@ async def help_command(ctx: Context, topic: str = "") -> None:
     if topic:
         cmd = ctx.runtime.commands.find(topic.lstrip(ctx.prefix))
         if cmd is None or cmd.plugin in disabled or cmd.role > role:
-            raise NotFound(ctx.t("help.unknown", command=topic[:40], help=f"{ctx.prefix}help"))
-        lines = [_help_line(ctx, cmd), ctx.t("help.usage", usage=cmd.usage(ctx.prefix))]
-        if cmd.aliases:
-            lines.append(ctx.t("help.aliases", aliases=", ".join(ctx.prefix + a for a in cmd.aliases)))
+            raise NotFound(ctx.t("help.unknown", command=topic[:40], help=ctx.command_word("help")))
+        lines = [_help_line(ctx, cmd), ctx.t("help.usage", usage=cmd.usage(ctx.prefix, ctx.locale))]
+        others = cmd.other_words(ctx.locale)
+        if others:
+            lines.append(ctx.t("help.aliases", aliases=", ".join(ctx.prefix + word for word in others)))
         if cmd.role > Role.MEMBER:
             lines.append(ctx.t("help.role", role=ctx.t(f"role.{cmd.role.name.lower()}")))
         await ctx.reply("\n".join(lines))
@@ -35,9 +38,9 @@ async def help_command(ctx: Context, topic: str = "") -> None:
     else:  # short replies for slow connections: one line per plugin, details on request
         by_plugin: dict[str, list[str]] = {}
         for cmd in visible:
-            by_plugin.setdefault(cmd.plugin, []).append(ctx.prefix + cmd.name)
-        body = [f"• {plugin}: {' '.join(names)}" for plugin, names in sorted(by_plugin.items())]
-    await ctx.reply("\n".join([ctx.t("help.header"), *body, ctx.t("help.footer", help=f"{ctx.prefix}help")]))
+            by_plugin.setdefault(cmd.plugin, []).append(ctx.prefix + cmd.word_for(ctx.locale))
+        body = [f"• {plugin}: {' '.join(sorted(names))}" for plugin, names in sorted(by_plugin.items())]
+    await ctx.reply("\n".join([ctx.t("help.header"), *body, ctx.t("help.footer", help=ctx.command_word("help"))]))
 
 
 @command("plugins", help="Show which plugins are enabled here.")
@@ -59,7 +62,7 @@ async def whoami_command(ctx: Context) -> None:
                           community=ctx.community.name, language=ctx.t("language.name")))
 
 
-@command("lang", help="Choose the language of my replies to you (for example /lang fr).", aliases=("language", "langue"))
+@command("lang", help="Choose the language of my replies to you (for example /lang fr).", aliases=("language",))
 async def lang_command(ctx: Context, code: str = "") -> None:
     user = ctx.user
     assert user is not None

@@ -48,7 +48,7 @@ async def forget(ctx: Context, *, confirmed: bool) -> None:
         return
     await store.ask(ctx.db, user.uid, ctx.now())
     buttons = ((Button(ctx.t("forgetme.yes"), f"{BUTTON_PREFIX}{user.uid}"), Button(ctx.t("forgetme.no"), f"{BUTTON_PREFIX}cancel")),)
-    await ctx.reply(ctx.t("forgetme.ask", command=f"{ctx.prefix}forgetme confirm"), buttons=buttons)
+    await ctx.reply(ctx.t("forgetme.ask", command=ctx.command_word("forgetme", ctx.t("forgetme.confirm_word"))), buttons=buttons)
 
 
 async def on_button(event: ButtonPressed, ctx: Context) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
-from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_recurrence, parse_when
+from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_moment, parse_recurrence
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
 from plugins.homework.notify import POSTED, audience, post_text
@@ -81,8 +81,8 @@ def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
 # --- /homework ---------------------------------------------------------------------------------------------
 
 
-@command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("devoirs", "hw"),
-         usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop <series>]")
+@command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("hw",),
+         usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop S<series>]")
 async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -> None:
     word = sub.lower()
     if not word or _SUBCOMMANDS.get(word) == "list":
@@ -99,6 +99,8 @@ async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -
         await _add(ctx, rest or "")
         return
     number = (rest or "").strip().lstrip("#")
+    if action == "stop" and number[:1] in ("s", "S"):  # series are labelled S1, S2 (assignments #1, #2)
+        number = number[1:]
     if not number.isdigit():
         raise UsageError(ctx.t(f"{action}.usage", prefix=ctx.prefix))
     if action == "status":
@@ -151,7 +153,7 @@ async def _add(ctx: Context, text: str) -> None:
         return
     assert request.due is not None
     try:
-        due = parse_when(request.due, now=now, tz=ctx.tz)
+        due = parse_moment(request.due, now=now, tz=ctx.tz, language=ctx.locale)
     except TimeInPast:
         raise UsageError(ctx.t("add.past", when=request.due[:60])) from None
     except UsageError:
@@ -243,7 +245,7 @@ async def _stop(ctx: Context, series_id: int) -> None:
 # --- members' commands ------------------------------------------------------------------------------------
 
 
-@command("done", help="Hand in homework: /done <id> [note].", aliases=("fait",))
+@command("done", help="Hand in homework: /done <id> [note].")
 async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
@@ -253,7 +255,7 @@ async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> 
 
 
 @command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
-         role=Role.MODERATOR, aliases=("corriger",))
+         role=Role.MODERATOR)
 async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
     a, cctx = await find_assignment(ctx, assignment)
     target = await cctx.find_member(member)
@@ -275,7 +277,7 @@ async def review_command(ctx: Context, assignment: int, member: str, comment: Te
         await ctx.reply(ctx.t("review.ok", member=target.mention, id=a.id) + "\n" + text)
 
 
-@command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.", aliases=("calme",))
+@command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.")
 async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
@@ -300,7 +302,7 @@ async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
     await ctx.reply(ctx.t("quiet.set", start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), tz=ctx.tz.key))
 
 
-@command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.", aliases=("plustard",))
+@command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.")
 async def snooze_command(ctx: Context, assignment: int, duration: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None

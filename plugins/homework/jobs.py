@@ -205,7 +205,7 @@ async def on_proof(ctx: Context, job: Job) -> None:
     if done == 0:
         return
     locale = ctx.community.locale
-    await ctx.send(chat_of(a), ctx.t_for(locale, "proof", done=done, total=len(uids), id=a.id, title=a.title),
+    await ctx.send(chat_of(a), ctx.t_for(locale, "proof", count=done, total=len(uids), id=a.id, title=a.title),
                    priority=Priority.ANNOUNCEMENT, silent=True)
     await store.set_proof_at(ctx.db, a.id, ctx.now())
 
@@ -222,7 +222,7 @@ async def on_digest(ctx: Context, job: Job) -> None:
     for a in work:
         done = len(uids & await store.submitted_uids(ctx.db, a.id))
         lines.append(ctx.t_for(locale, "digest.line", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
-                               done=done, total=len(uids)))
+                               count=done, total=len(uids)))
     lines.append(ctx.t_for(locale, "digest.footer", prefix=ctx.prefix))
     chats = {c.key: c for c in ctx.community_chats()}
     for a in work:

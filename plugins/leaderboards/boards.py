@@ -112,7 +112,7 @@ async def show_rank(ctx: Context, who: str = "") -> None:
     everything = await store.totals(ctx.db, ctx.community.name)
     week = await store.totals(ctx.db, ctx.community.name, window_start(ctx, "week"))
     position = position_of(target.uid, ranking)
-    lines = [ctx.t("rank.line", name=target.name, points=everything.get(target.uid, 0), week=week.get(target.uid, 0))]
+    lines = [ctx.t("rank.line", name=target.name, count=everything.get(target.uid, 0), week=week.get(target.uid, 0))]
     lines.append(ctx.t("rank.position", pos=position, count=len(ranking)) if position else ctx.t("rank.unranked"))
     found = await badges(ctx, target.uid)
     if found:
@@ -158,8 +158,8 @@ async def weekly_job(ctx: Context, job: Job) -> None:
     lines = [ctx.t("weekly.header", since=ctx.format_time(start, with_date=True))]
     lines += [ctx.t("top.line", pos=position_of(m, ranking), name=names[m], points=p) for m, p in shown]
     if improved:
-        lines.append(ctx.t("weekly.improved", name=names[improved[0]], gain=improved[1]))
-    lines.append(ctx.t("weekly.footer", top=f"{ctx.prefix}top"))
+        lines.append(ctx.t("weekly.improved", name=names[improved[0]], count=improved[1]))
+    lines.append(ctx.t("weekly.footer", top=ctx.command_word("top")))
     text = "\n".join(lines)
     for chat in ctx.community_chats():
         await ctx.send(chat, text)

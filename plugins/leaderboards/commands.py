@@ -22,7 +22,7 @@ async def rank_command(ctx: Context, who: str = "") -> None:
     await boards.show_rank(ctx, who)
 
 
-@command("thanks", help="Thank a member who helped you: /thanks @member.", aliases=("merci",), usage="@member")
+@command("thanks", help="Thank a member who helped you: /thanks @member.", usage="@member")
 async def thanks_command(ctx: Context, who: str = "", words: Text = Text("")) -> None:
     giver, message = ctx.user, ctx.message
     assert giver is not None and message is not None
@@ -35,9 +35,9 @@ async def thanks_command(ctx: Context, who: str = "", words: Text = Text("")) ->
     if result.outcome in ("self", "bot"):
         raise UsageError(ctx.t(f"thanks.{result.outcome}", name=receiver.name))
     if result.outcome == "ok":
-        await ctx.reply(ctx.t("thanks.ok", name=receiver.name, points=result.points))
+        await ctx.reply(ctx.t("thanks.ok", name=receiver.name, count=result.points))
     elif result.outcome == "giver_limit":
-        await ctx.reply(ctx.t("thanks.giver_limit", name=receiver.name, limit=ctx.config.thanks.per_giver_daily))
+        await ctx.reply(ctx.t("thanks.giver_limit", name=receiver.name, count=ctx.config.thanks.per_giver_daily))
     else:
         await ctx.reply(ctx.t("thanks.no_points", name=receiver.name))
 
@@ -66,10 +66,10 @@ async def points_command(ctx: Context, who: str = "", amount: str = "", reason: 
                            reason=reason.strip(), reference=f"correction:{message.chat.key}:{message.id}",
                            actor=moderator.uid, when=ctx.now())
     total = (await store.totals(ctx.db, ctx.community.name)).get(member.uid, 0)
-    await ctx.reply(ctx.t("points.done", name=member.name, change=f"{value:+d}", reason=reason.strip()[:200], total=total))
+    await ctx.reply(ctx.t("points.done", name=member.name, count=value, reason=reason.strip()[:200], total=total))
 
 
-@command("leaderboard", help="Hide yourself from the public boards, or show yourself again.", aliases=("classement",),
+@command("leaderboard", help="Hide yourself from the public boards, or show yourself again.",
          usage="hide|show")
 async def leaderboard_command(ctx: Context, choice: str = "") -> None:
     user = ctx.user
@@ -86,14 +86,14 @@ async def leaderboard_command(ctx: Context, choice: str = "") -> None:
     await ctx.reply(ctx.t("privacy.status_hidden" if prof["hidden"] else "privacy.status_shown"))
 
 
-@command("team", help="Set your facility or district: /team <name> (or /team none).", aliases=("equipe",), usage="[name]")
+@command("team", help="Set your facility or district: /team <name> (or /team none).", usage="[name]")
 async def team_command(ctx: Context, name: Text = Text("")) -> None:
     user = ctx.user
     assert user is not None
     name = Text(" ".join(name.split()))
     if not name:
         team = (await store.profile(ctx.db, ctx.community.name, user.uid))["team"]
-        await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=f"{ctx.prefix}team Bahir Dar"))
+        await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=ctx.command_word("team", "Bahir Dar")))
         return
     if fold(name) in _CLEAR_TEAM:
         await store.set_team(ctx.db, ctx.community.name, user.uid, None)
@@ -102,10 +102,10 @@ async def team_command(ctx: Context, name: Text = Text("")) -> None:
     if len(name) > MAX_TEAM:
         raise UsageError(ctx.t("team.too_long", limit=MAX_TEAM))
     await store.set_team(ctx.db, ctx.community.name, user.uid, name)
-    await ctx.reply(ctx.t("team.set", team=name, command=f"{ctx.prefix}top teams"))
+    await ctx.reply(ctx.t("team.set", team=name, command=ctx.command_word("top", ctx.t("top.teams_word"))))
 
 
-@command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.", aliases=("niveau",),
+@command("level", help="Record your MyLearning level: /level <module> familiar|proficient|expert.",
          usage="[module] [familiar|proficient|expert]")
 async def level_command(ctx: Context, module: str = "", level: str = "") -> None:
     await levels.set_level(ctx, module, level)
@@ -117,7 +117,7 @@ async def confirmlevel_command(ctx: Context, who: str = "", module: str = "") ->
     await levels.confirm(ctx, who, module)
 
 
-@command("progress", help="How far the group has come in each clinical module.", aliases=("progres",))
+@command("progress", help="How far the group has come in each clinical module.")
 async def progress_command(ctx: Context) -> None:
     await levels.progress(ctx)
 

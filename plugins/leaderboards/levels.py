@@ -54,7 +54,7 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
 async def _show_levels(ctx: Context, user: User, modules: dict[str, str]) -> None:
     levels = await store.levels_of(ctx.db, ctx.community.name, user.uid)
     if not any(m in modules for m in levels):
-        await ctx.reply(ctx.t("level.none", example=f"{ctx.prefix}level {next(iter(modules))} {ctx.t('level.proficient')}"))
+        await ctx.reply(ctx.t("level.none", example=ctx.command_word("level", next(iter(modules)), ctx.t("level.proficient"))))
         return
     parts = []
     for key, label in modules.items():
@@ -101,7 +101,7 @@ async def progress(ctx: Context) -> None:
     modules = _modules(ctx)
     members = {u.uid for u in await ctx.members()}
     levels = await store.confirmed_levels(ctx.db, ctx.community.name)
-    lines = [ctx.t("progress.header", total=len(members))]
+    lines = [ctx.t("progress.header", count=len(members))]
     for key, label in modules.items():
         count = sum(1 for uid in members if levels.get(uid, {}).get(key, 0) >= 2)
         lines.append(ctx.t("progress.line", count=count, total=len(members), module=label))

@@ -81,10 +81,11 @@ async def on_delivered(ctx: Context, delivery: Delivery) -> None:
 # --------------------------------------------------------------------------------------- cases
 
 
-def until_text(ctx: Context, when: datetime) -> str:
+def until_text(ctx: Context, when: datetime, *, locale: str | None = None) -> str:
     """An end time as members read it: local time with the zone's name ("Thu 26 Nov 14:00 EAT"), so a member
     abroad or on another platform's clock knows which 14:00 is meant."""
-    return f"{ctx.format_time(when)} {zone_label(when, ctx.tz, ctx.locale)}"
+    locale = locale or ctx.locale
+    return f"{ctx.format_time(when, locale=locale)} {zone_label(when, ctx.tz, locale)}"
 
 
 def describe(ctx: Context, case: store.Case) -> str:
@@ -140,26 +141,31 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
                            points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires,
                            caused_by=cause[0] if cause else None, ladder_points=cause[1] if cause else None)
-    appeal = ctx.t("appeal.how", command=f"{ctx.prefix}appeal {case.number}")
-    when = until_text(ctx, expires) if expires is not None else ""
-    reason_text = reason or ctx.t("case.no_reason")
+    lang = ctx.locale_of(member)  # notices are for the member, in their language (not the moderator's)
+
+    def t(key: str, **params: object) -> str:
+        return ctx.t_for(lang, key, **params)
+
+    appeal = t("appeal.how", command=ctx.command_word("appeal", case.number, locale=lang))
+    when = until_text(ctx, expires, locale=lang) if expires is not None else ""
+    reason_text = reason or t("case.no_reason")
     mod = memory.state(ctx)
     if action == "warn":
-        await dm_quietly(ctx, member, ctx.t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
+        await dm_quietly(ctx, member, t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
     elif action == "mute":
         mod.muted[(ctx.community.name, member.uid)] = expires
         for key in keys:
             await ctx.act(Restrict(chat=chat_ref(key), user=member, reason=reason, until=expires))
-        notice = ctx.t("notice.mute_until", when=when) if expires else ctx.t("notice.mute")
-        await dm_quietly(ctx, member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal)
+        notice = t("notice.mute_until", when=when) if expires else t("notice.mute")
+        await dm_quietly(ctx, member, notice + " " + t("notice.reason", reason=reason_text) + " " + appeal)
     elif action in ("kick", "ban"):
         if action == "ban":
-            notice = ctx.t("notice.ban_until", when=when) if expires else ctx.t("notice.ban")
+            notice = t("notice.ban_until", when=when) if expires else t("notice.ban")
         else:
-            notice = ctx.t("notice.kick")
+            notice = t("notice.kick")
         # The member is told before they are removed (afterwards a DM may no longer reach them): the
         # removal itself follows the notice's delivery (or its failure), in `on_delivered`.
-        await ctx.dm(member, notice + " " + ctx.t("notice.reason", reason=reason_text) + " " + appeal,
+        await ctx.dm(member, notice + " " + t("notice.reason", reason=reason_text) + " " + appeal,
                      priority=Priority.MODERATION, notify=REMOVE_AFTER_NOTICE,
                      data={"action": action, "chats": list(keys), "reason": reason,
                            "until": to_utc_text(expires) if expires else None,
@@ -187,8 +193,8 @@ async def climb_ladder(ctx: Context, warning: store.Case, evidence: MessageEvent
     if step is None:
         return
     duration = logic.clamp_mute(step.duration, ctx.capabilities(member.platform)) if step.action == "mute" else step.duration
-    await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", points=step.points),
-                   reason=ctx.t("reason.ladder", points=after), duration=duration, evidence=None, chats=chats,
+    await sanction(ctx, action=step.action, member=member, actor=None, rule=ctx.t("rule.ladder", count=step.points),
+                   reason=ctx.t("reason.ladder", count=after), duration=duration, evidence=None, chats=chats,
                    cause=(warning.id, step.points))
 
 

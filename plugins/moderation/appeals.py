@@ -27,8 +27,8 @@ async def file(ctx: Context, member: User, number: int, text: str) -> str:
                 Button(ctx.t("button.appeal_refuse"), f"{REFUSE_BUTTON}{appeal_id}")),)
     await actions.to_moderators(ctx, ctx.t("appeal.queued", id=appeal_id, number=number, action=ctx.t(f"action.{case.action}"),
                                            member=member.mention, text=excerpt(text, MAX_TEXT) or "-",
-                                           accept=f"{ctx.prefix}appeal_accept {appeal_id}",
-                                           refuse=f"{ctx.prefix}appeal_refuse {appeal_id}"), buttons)
+                                           accept=ctx.command_word("appeal_accept", appeal_id),
+                                           refuse=ctx.command_word("appeal_refuse", appeal_id)), buttons)
     return ctx.t("appeal.sent", id=appeal_id, number=number)
 
 
@@ -77,5 +77,5 @@ async def pending(ctx: Context) -> str:
     for appeal in found[:20]:
         lines.append(ctx.t("appeals.line", id=appeal.id, number=appeal.case_number, when=ctx.format_time(appeal.created_at),
                            text=excerpt(appeal.text, 80) or "-"))
-    lines.append(ctx.t("appeals.footer", accept=f"{ctx.prefix}appeal_accept", refuse=f"{ctx.prefix}appeal_refuse"))
+    lines.append(ctx.t("appeals.footer", accept=ctx.command_word("appeal_accept"), refuse=ctx.command_word("appeal_refuse")))
     return "\n".join(lines)

@@ -159,7 +159,7 @@ async def offtopic_command(ctx: Context) -> None:
     message = ctx.message
     reply = message.reply_to if message is not None else None
     if reply is None or reply.author is None:
-        raise UsageError(ctx.t("reply_needed", command=f"{ctx.prefix}offtopic"))
+        raise UsageError(ctx.t("reply_needed", command=ctx.command_word("offtopic")))
     member = reply.author
     scope = ctx.config.scope.strip() or ctx.t("offtopic.default_scope")
     assert ctx.chat is not None
@@ -174,7 +174,7 @@ async def report_command(ctx: Context, why: Text = Text("")) -> None:
     message = ctx.message
     reply = message.reply_to if message is not None else None
     if reply is None or reply.author is None:
-        raise UsageError(ctx.t("reply_needed", command=f"{ctx.prefix}report"))
+        raise UsageError(ctx.t("reply_needed", command=ctx.command_word("report")))
     assert ctx.chat is not None and ctx.user is not None
     case = await actions.open_case(ctx, action="report", member=reply.author, actor=ctx.user, reason=why.strip(),
                                    evidence_chat=ctx.chat.key, evidence_id=reply.message_id, evidence_text=reply.text)
@@ -207,7 +207,7 @@ async def cases_command(ctx: Context, rest: Text = Text("")) -> None:
         return
     since = ctx.now() - timedelta(days=ctx.config.warn_expiry_days)
     points = await store.active_points(ctx.db, ctx.community.name, target.uid, since)
-    lines = [ctx.t("cases.header", member=target.mention, count=len(found), points=points)]
+    lines = [ctx.t("cases.header", member=target.mention, count=len(found), points=ctx.t("cases.points", count=points))]
     lines += [actions.describe(ctx, c) for c in found]
     await ctx.reply("\n".join(lines))
 

@@ -8,7 +8,9 @@ A stopped message returns a Verdict, so no other plugin sees it and it earns no 
 
 from __future__ import annotations
 
-from core import Button, Context, MessageEvent, Role, Verdict
+from datetime import timedelta
+
+from core import Button, Context, MessageEvent, Role, Verdict, excerpt
 from plugins.moderation import actions, held, logic, memory, membership
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
@@ -16,11 +18,16 @@ PRIVACY_BUTTON = "mod:pv:"
 
 
 def _always_allowed(ctx: Context, text: str) -> bool:
+    """Whether `text` runs one of the commands a gated member may always use, by any of its words
+    ("/accepter" and "/règles" as well as "/accept")."""
     prefix = ctx.prefix
     if not text.startswith(prefix):
         return False
     word = text[len(prefix):].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > len(prefix) else ""
-    return word in ALWAYS_ALLOWED
+    if word in ALWAYS_ALLOWED:
+        return True
+    found = ctx.runtime.commands.find(word) if word else None
+    return found is not None and found.name in ALWAYS_ALLOWED
 
 
 async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
@@ -70,7 +77,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
             duration = logic.clamp_mute(logic.parse_duration_text(config.flood_mute), ctx.capabilities(author.platform))
             await actions.sanction(ctx, action="mute", member=author, actor=None, rule=ctx.t("rule.flood"),
                                    reason=ctx.t("reason.flood", count=compiled.flood_messages,
-                                                seconds=int(compiled.flood_seconds)),
+                                                within=timedelta(seconds=compiled.flood_seconds)),
                                    duration=duration, evidence=event)
             return Verdict("moderation: flood")
         if hit is not None:
@@ -78,7 +85,7 @@ async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:
             return Verdict("moderation: blocklist")
         if mentions:
             await _auto(ctx, event, config.mentions_action, ctx.t("rule.mentions"),
-                        ctx.t("reason.mentions", max=compiled.max_mentions))
+                        ctx.t("reason.mentions", count=compiled.max_mentions))
             return Verdict("moderation: mentions")
         await _link(ctx, event, host or "", config.link_policy)
         return Verdict("moderation: link")
@@ -120,4 +127,4 @@ async def _flag_privacy(ctx: Context, event: MessageEvent) -> None:
     title = event.chat.title or event.chat.key
     buttons = ((Button(ctx.t("button.remove_remind"), f"{PRIVACY_BUTTON}{case.id}"),),)
     await actions.to_moderators(ctx, ctx.t("privacy.flag", number=case.number, member=event.author.mention, chat=title,
-                                           message=event.id, command=f"{ctx.prefix}redact {case.number}"), buttons)
+                                           message=event.id, command=ctx.command_word("redact", case.number)), buttons)

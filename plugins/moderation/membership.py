@@ -100,7 +100,7 @@ async def announce(ctx: Context, request: store.Request, *, reminder: bool = Fal
         lines.append(f"{i + 1}. {asked[i] if i < len(asked) else '?'} — {answer}")
     if ctx.config.approvals_required == 2:
         lines.append(ctx.t("join.needs_two", done=len(request.approvals)))
-    lines.append(ctx.t("join.commands", approve=f"{ctx.prefix}approve {request.id}", deny=f"{ctx.prefix}deny {request.id}"))
+    lines.append(ctx.t("join.commands", approve=ctx.command_word("approve", request.id), deny=ctx.command_word("deny", request.id)))
     buttons = ((Button(ctx.t("button.approve"), f"{APPROVE_BUTTON}{request.id}"),
                 Button(ctx.t("button.deny"), f"{DENY_BUTTON}{request.id}")),)
     await actions.to_moderators(ctx, "\n".join(line for line in lines if line), buttons)
@@ -218,7 +218,7 @@ async def run_expire(ctx: Context, job: Job) -> None:
 
 def rules_text(ctx: Context) -> str:
     return ctx.t("rules.show", version=ctx.config.rules_version, rules=ctx.config.rules.strip(),
-                 accept=f"{ctx.prefix}accept")
+                 accept=ctx.command_word("accept"))
 
 
 def accept_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
@@ -267,7 +267,7 @@ async def remind(ctx: Context, member: User, key: str) -> None:
         return
     mod.reminded[slot] = now
     if key == "accept":
-        await actions.dm_quietly(ctx, member, ctx.t("reminder.accept", rules=f"{ctx.prefix}rules", accept=f"{ctx.prefix}accept"),
+        await actions.dm_quietly(ctx, member, ctx.t("reminder.accept", rules=ctx.command_word("rules"), accept=ctx.command_word("accept")),
                                  buttons=accept_buttons(ctx))
     else:
         await actions.dm_quietly(ctx, member, ctx.t("reminder.pending"))

@@ -70,7 +70,7 @@ async def reject_command(ctx: Context, number: int, reason: Text = Text("")) -> 
 # --------------------------------------------------------------------------------------- code of conduct
 
 
-@command("rules", help="Show the code of conduct.", aliases=("regles",))
+@command("rules", help="Show the code of conduct.")
 async def rules_command(ctx: Context) -> None:
     if not ctx.config.rules.strip():
         await ctx.reply(ctx.t("rules.none"))
@@ -86,7 +86,7 @@ def _accepted(ctx: Context, uid: str) -> bool:
     return memory.has_accepted(ctx, uid)
 
 
-@command("accept", help="Accept the code of conduct so you can post.", aliases=("accepter",))
+@command("accept", help="Accept the code of conduct so you can post.")
 async def accept_command(ctx: Context) -> None:
     await membership.accept(ctx, _actor(ctx), ctx.chat)
 

@@ -10,8 +10,8 @@ from plugins.polls.logic import Poll, PollInputError
 
 def message(ctx: Context, error: PollInputError, **extra: object) -> str:
     """The member-facing sentence for a PollInputError."""
-    params = {"poll": f"{ctx.prefix}poll", "quiz": f"{ctx.prefix}quiz", "vote": f"{ctx.prefix}vote",
-              "polls": f"{ctx.prefix}polls", **extra, **error.params}
+    params = {"poll": ctx.command_word("poll"), "quiz": ctx.command_word("quiz"), "vote": ctx.command_word("vote"),
+              "polls": ctx.command_word("polls"), **extra, **error.params}
     return ctx.t(error.key, **params)
 
 
@@ -20,14 +20,14 @@ async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
     chat, user = ctx.chat, ctx.user
     assert chat is not None and user is not None
     if not text.strip():
-        raise UsageError(ctx.t("error.quiz_usage" if quiz else "error.poll_usage", poll=f"{ctx.prefix}poll",
-                               quiz=f"{ctx.prefix}quiz"))
+        raise UsageError(ctx.t("error.quiz_usage" if quiz else "error.poll_usage", poll=ctx.command_word("poll"),
+                               quiz=ctx.command_word("quiz")))
     maximum = cfg.max_duration_delta
     try:
         draft = logic.parse_poll(text, quiz=quiz, max_options=cfg.max_options, max_option_length=cfg.max_option_length,
                                  max_question_length=cfg.max_question_length)
         if draft.closes is not None:
-            close_at = logic.resolve_close(draft.closes, now=ctx.now(), tz=ctx.tz, maximum=maximum)
+            close_at = logic.resolve_close(draft.closes, now=ctx.now(), tz=ctx.tz, maximum=maximum, language=ctx.locale)
         else:
             default = cfg.default_duration_delta
             close_at = ctx.now() + default if default else None
@@ -36,7 +36,7 @@ async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
     await service.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
 
 
-@command("poll", help="Start a poll: /poll Question? | A | B", aliases=("sondage",), where="group",
+@command("poll", help="Start a poll: /poll Question? | A | B", where="group",
          usage="Question? | A | B ...")
 async def poll_command(ctx: Context, text: Text = Text("")) -> None:
     if topics.is_topics_request(text):
@@ -54,10 +54,10 @@ async def find_poll(ctx: Context, word: str, command_name: str) -> Poll:
     """The poll numbered `word` in this community, or a NotFound/UsageError sentence."""
     number = logic.parse_poll_number(word) if word else None
     if number is None:
-        raise UsageError(ctx.t("error.poll_number", command=f"{ctx.prefix}{command_name}", polls=f"{ctx.prefix}polls"))
+        raise UsageError(ctx.t("error.poll_number", command=f"{ctx.prefix}{command_name}", polls=ctx.command_word("polls")))
     poll = await store.get_poll(ctx.db, number)
     if poll is None or (poll.message_id is None and poll.poll_ref is None) or not await _reachable(ctx, poll):
-        raise NotFound(ctx.t("error.poll_unknown", id=number, polls=f"{ctx.prefix}polls"))
+        raise NotFound(ctx.t("error.poll_unknown", id=number, polls=ctx.command_word("polls")))
     return poll
 
 
@@ -75,7 +75,7 @@ async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
     """Record a text vote (from /vote or a reply with numbers) and answer in one line."""
     user = ctx.user
     assert user is not None
-    results = f"{ctx.prefix}results {poll.id}"
+    results = ctx.command_word("results", poll.id)
     if service.is_closed(poll, ctx.now()):
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
     try:
@@ -103,7 +103,7 @@ async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
 @command("vote", help="Vote in a poll: /vote <poll> <number>", aliases=("v",), usage="<poll> <number...>")
 async def vote_command(ctx: Context, text: Text = Text("")) -> None:
     words = text.split(maxsplit=1)
-    usage = ctx.t("error.vote_usage", vote=f"{ctx.prefix}vote")
+    usage = ctx.t("error.vote_usage", vote=ctx.command_word("vote"))
     if not words:
         raise UsageError(usage)
     poll = await find_poll(ctx, words[0], "vote")
@@ -113,23 +113,23 @@ async def vote_command(ctx: Context, text: Text = Text("")) -> None:
     await cast(ctx, poll, numbers)
 
 
-@command("results", help="Show a poll's results: /results <poll>", aliases=("resultats",), usage="<poll>")
+@command("results", help="Show a poll's results: /results <poll>", usage="<poll>")
 async def results_command(ctx: Context, poll: str = "") -> None:
     found = await find_poll(ctx, poll, "results")
     tally = await store.poll_tally(ctx.db, found)
     await ctx.reply(render.results_text(ctx, found, tally))
 
 
-@command("polls", help="List the open polls of this community.", aliases=("sondages",))
+@command("polls", help="List the open polls of this community.")
 async def polls_command(ctx: Context) -> None:
     polls = await store.open_polls(ctx.db, ctx.community.name)
     if not polls:
-        await ctx.reply(ctx.t("list.empty", poll=f"{ctx.prefix}poll"))
+        await ctx.reply(ctx.t("list.empty", poll=ctx.command_word("poll")))
         return
     lines = [ctx.t("list.header")]
     for poll in polls:
         lines.append(render.list_item(ctx, poll, await store.voter_count(ctx.db, poll.id)))
-    lines.append(ctx.t("list.footer", vote=f"{ctx.prefix}vote", results=f"{ctx.prefix}results"))
+    lines.append(ctx.t("list.footer", vote=ctx.command_word("vote"), results=ctx.command_word("results")))
     await ctx.reply("\n".join(lines))
 
 
@@ -139,7 +139,7 @@ async def closepoll_command(ctx: Context, poll: str = "") -> None:
     user = ctx.user
     assert user is not None
     if found.closed_at is not None:
-        raise UsageError(ctx.t("error.already_closed", id=found.id, results=f"{ctx.prefix}results {found.id}"))
+        raise UsageError(ctx.t("error.already_closed", id=found.id, results=ctx.command_word("results", found.id)))
     if found.author != user.uid and await ctx.role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
     await service.close_poll(ctx, found)

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import ChatRef, UsageError
-from core.timeparse import parse_duration, parse_when
+from core.timeparse import parse_duration, parse_when, reads_as_time_of_day
 from core import fold as fold_accents
 
 FLAG_WORDS: Mapping[str, str] = {
@@ -224,13 +224,18 @@ def parse_poll(text: str, *, quiz: bool, max_options: int, max_option_length: in
                  correct=correct, explanation=explanation, closes=closes)
 
 
-def resolve_close(text: str, *, now: datetime, tz: ZoneInfo, maximum: timedelta) -> datetime:
+def resolve_close(text: str, *, now: datetime, tz: ZoneInfo, maximum: timedelta, language: str = "en") -> datetime:
     """The closing moment for `closes: <text>`: a duration ("2h", "3 days") or a moment ("friday 17h").
+
+    A bare "17h" follows the writer's `language`: 17 hours in English, 17:00 in French (see
+    `core.timeparse.reads_as_time_of_day`).
 
     Raises:
         PollInputError: unreadable, already past, too soon, or later than `maximum` from now.
     """
     try:
+        if reads_as_time_of_day(text, language):
+            raise UsageError("a time of day")
         moment = now + parse_duration(text, minimum=timedelta(seconds=1), maximum=timedelta(days=3660))
     except UsageError:
         try:

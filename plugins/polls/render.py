@@ -6,8 +6,9 @@ from core import Context
 from plugins.polls.logic import Poll, Tally, bar
 
 
-def vote_command(ctx: Context, poll: Poll) -> str:
-    return f"{ctx.prefix}vote {poll.id}"
+def vote_command(ctx: Context, poll: Poll, locale: str | None = None) -> str:
+    """How to vote in `poll`, in the reader's (or `locale`'s) words: "/vote 3", "/voter 3"."""
+    return ctx.command_word("vote", poll.id, locale=locale)
 
 
 def title(ctx: Context, poll: Poll, locale: str | None = None) -> str:
@@ -36,9 +37,9 @@ def poll_text(ctx: Context, poll: Poll) -> str:
 
 def native_note(ctx: Context, poll: Poll) -> str:
     """The short line sent under a native poll: its number, and that votes are seen by the bot."""
-    lines = [ctx.t("poll.native_note", id=poll.id, results=f"{ctx.prefix}results {poll.id}", vote=vote_command(ctx, poll))]
+    lines = [ctx.t("poll.native_note", id=poll.id, results=ctx.command_word("results", poll.id), vote=vote_command(ctx, poll))]
     if poll.close_at is not None:
-        lines.append(ctx.t("poll.closes", when=ctx.format_time(poll.close_at)))
+        lines.append(ctx.t("poll.closes", when=poll.close_at))
     return "\n".join(lines)
 
 
@@ -49,7 +50,7 @@ def _notes(ctx: Context, poll: Poll) -> list[str]:
     if poll.final:
         lines.append(ctx.t("poll.final"))
     if poll.close_at is not None:
-        lines.append(ctx.t("poll.closes", when=ctx.format_time(poll.close_at)))
+        lines.append(ctx.t("poll.closes", when=poll.close_at))
     return lines
 
 
@@ -62,7 +63,7 @@ def choice_text(poll: Poll, choice: frozenset[int]) -> str:
 
 
 def voters_text(ctx: Context, count: int) -> str:
-    return ctx.t("results.voters_one" if count == 1 else "results.voters_many", count=count)
+    return ctx.t("results.voters", count=count)
 
 
 def results_text(ctx: Context, poll: Poll, tally: Tally) -> str:
@@ -70,7 +71,7 @@ def results_text(ctx: Context, poll: Poll, tally: Tally) -> str:
     if poll.hidden and poll.is_open:
         if poll.close_at is not None:
             return ctx.t("results.hidden", id=poll.id, votes=voters_text(ctx, tally.voters),
-                         when=ctx.format_time(poll.close_at))
+                         when=poll.close_at)
         return ctx.t("results.hidden_until_closed", id=poll.id, votes=voters_text(ctx, tally.voters))
     head = "results.title_closed" if not poll.is_open else "results.title"
     lines = [ctx.t(head, id=poll.id, question=poll.question)]
@@ -90,11 +91,11 @@ def results_text(ctx: Context, poll: Poll, tally: Tally) -> str:
         if poll.explanation:
             lines.append(ctx.t("results.explanation", text=poll.explanation))
     elif poll.is_open and poll.close_at is not None:
-        lines.append(ctx.t("poll.closes", when=ctx.format_time(poll.close_at)))
+        lines.append(ctx.t("poll.closes", when=poll.close_at))
     return "\n".join(lines)
 
 
 def list_item(ctx: Context, poll: Poll, votes: int) -> str:
-    closes = ctx.t("list.closes", when=ctx.format_time(poll.close_at)) if poll.close_at else ""
+    closes = ctx.t("list.closes", when=poll.close_at) if poll.close_at else ""
     kind = ctx.t("list.quiz") if poll.is_quiz else ""
     return f"#{poll.id} {kind}{poll.question} — {voters_text(ctx, votes)}{closes}"

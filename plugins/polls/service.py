@@ -175,7 +175,7 @@ async def remind_job(ctx: Context, job: Job) -> None:
             continue
         locale = ctx.locale_of(member)
         text = ctx.t_for(locale, "remind.text", id=poll.id, question=poll.question,
-                         when=ctx.format_time(poll.close_at), vote=render.vote_command(ctx, poll))
+                         when=poll.close_at, vote=render.vote_command(ctx, poll, locale))
         await ctx.dm(member, text, priority=Priority.REMINDER)
         sent += 1
     ctx.log.info("poll %d: reminded %d member(s)", poll.id, sent)

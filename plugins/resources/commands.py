@@ -14,7 +14,7 @@ MAX_FAQ_DAYS = 3650
 async def _item(ctx: Context, item_id: int) -> Any:
     row = await store.get_item(ctx.db, ctx.community.name, item_id) if 0 < item_id < 2**62 else None
     if row is None:
-        raise NotFound(ctx.t("unknown_item", id=item_id, command=f"{ctx.prefix}search"))
+        raise NotFound(ctx.t("unknown_item", id=item_id, command=ctx.command_word("search")))
     return row
 
 
@@ -24,29 +24,29 @@ async def save_command(ctx: Context, text: Text = Text("")) -> None:
     item = library.item_from_save(ctx, text)
     item_id, created = await library.keep(ctx, item)
     if not created:
-        await ctx.reply(ctx.t("save.duplicate", id=item_id, command=f"{ctx.prefix}get {item_id}"))
+        await ctx.reply(ctx.t("save.duplicate", id=item_id, command=ctx.command_word("get", item_id)))
         return
     tags = " ".join(f"#{t}" for t in item.tags)
     await ctx.reply(ctx.t("save.done", id=item_id, title=item.title, tags=tags).rstrip())
 
 
-@command("search", help="Search the library: /search oxytocin dose.", aliases=("find", "chercher"),
+@command("search", help="Search the library: /search oxytocin dose.", aliases=("find",),
          usage="<words>")
 async def search_command(ctx: Context, query: Text = Text("")) -> None:
     config = ctx.config
     if not query.strip():
-        raise UsageError(ctx.t("search.empty", command=f"{ctx.prefix}search"))
+        raise UsageError(ctx.t("search.empty", command=ctx.command_word("search")))
     try:
         outcome = await search.search(ctx.db, ctx.community.name, query, synonyms=config.synonyms,
                                       limit=config.page_size + 1)
     except search.QueryError as error:
         key = "search.too_long" if error.reason == "too_long" else "search.no_words"
         raise UsageError(ctx.t(key, chars=logic.MAX_QUERY_CHARS, words=logic.MAX_QUERY_TERMS,
-                               command=f"{ctx.prefix}search")) from None
+                               command=ctx.command_word("search"))) from None
     await insights.log_search(ctx, query, len(outcome.rows))
     rows = outcome.rows
     if not rows:
-        await ctx.reply(ctx.t("search.none", query=excerpt(query, 60), command=f"{ctx.prefix}resources"))
+        await ctx.reply(ctx.t("search.none", query=excerpt(query, 60), command=ctx.command_word("resources")))
         return
     lines = []
     if outcome.suggestion:
@@ -54,7 +54,7 @@ async def search_command(ctx: Context, query: Text = Text("")) -> None:
     lines += [library.line(ctx, row) for row in rows[: config.page_size]]
     if len(rows) > config.page_size:
         lines.append(ctx.t("search.more"))
-    lines.append(ctx.t("search.get_hint", command=f"{ctx.prefix}get"))
+    lines.append(ctx.t("search.get_hint", command=ctx.command_word("get")))
     await ctx.reply("\n".join(lines))
 
 
@@ -78,7 +78,7 @@ async def get_command(ctx: Context, item_id: int) -> None:
     await ctx.reply(f"{header}\n{row['body']}")
 
 
-@command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library", "bibliotheque"),
+@command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library",),
          usage="[#tag]")
 async def resources_command(ctx: Context, tag: str = "") -> None:
     config = ctx.config
@@ -87,12 +87,12 @@ async def resources_command(ctx: Context, tag: str = "") -> None:
     if folded:
         rows = await store.tagged_items(ctx.db, name, folded, config.page_size)
         if not rows:
-            raise NotFound(ctx.t("resources.no_tag", tag=folded[:40], command=f"{ctx.prefix}resources"))
+            raise NotFound(ctx.t("resources.no_tag", tag=folded[:40], command=ctx.command_word("resources")))
         await ctx.reply("\n".join([ctx.t("resources.tag_header", tag=folded)] + [library.line(ctx, r) for r in rows]))
         return
     rows = await store.recent_items(ctx.db, name, config.page_size)
     if not rows:
-        await ctx.reply(ctx.t("resources.empty", command=f"{ctx.prefix}save"))
+        await ctx.reply(ctx.t("resources.empty", command=ctx.command_word("save")))
         return
     lines = [ctx.t("resources.header", count=await store.count_items(ctx.db, name))]
     lines += [library.line(ctx, r) for r in rows]
@@ -150,7 +150,7 @@ async def faq_command(ctx: Context, days: int = 0) -> None:
         raise UsageError(ctx.t("faq.bad_days", max=MAX_FAQ_DAYS))
     days = min(days or config.faq_days, config.retention_days)
     questions, empty = await insights.topics(ctx, days)
-    lines = [ctx.t("faq.header", days=days)]
+    lines = [ctx.t("faq.header", count=days)]
     if questions:
         lines += [f"{i}. {t.wording} ({t.count})" for i, t in enumerate(questions[:10], start=1)]
     else:

@@ -56,7 +56,7 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
     if not note and request.title:
         note = request.title  # a one-line note: "/save Oxytocin 10 IU IM after birth #pph"
     if not note:
-        raise UsageError(ctx.t("save.nothing", command=f"{ctx.prefix}save"))
+        raise UsageError(ctx.t("save.nothing", command=ctx.command_word("save")))
     title = request.title or excerpt(note)
     return store.NewItem(kind="note", title=excerpt(title, 200), body=note,
                          language=logic.guess_language(f"{title} {note}", ctx.community.locale), **common)
@@ -110,8 +110,8 @@ def contributor(row: Any) -> User | None:
 
 
 def line(ctx: Context, row: Any) -> str:
-    """One result line: `#12 ✓ Title — document, 1.2 MB, 2026-11-20 (outdated: see #15)`."""
-    when = from_utc_text(row["added_at"]).astimezone(ctx.tz).strftime("%Y-%m-%d")
+    """One result line: `#12 ✓ Title — document, 1.2 MB, 20 Nov 2026 (outdated: see #15)`, in the reader's language."""
+    when = ctx.format_day(from_utc_text(row["added_at"]))
     details = [ctx.t(f"kind.{row['kind']}")]
     size = logic.format_size(row["size"])
     if size:

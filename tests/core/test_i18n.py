@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core import Context
 from core.config import parse_config
-from core.i18n import Translator, format_datetime
+from core.i18n import Translator, format_datetime, format_duration, load_catalogs, plural_rule
 from core.plugins import load_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,18 +23,20 @@ def catalog_folders() -> list[Path]:
 
 
 def flat(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
+    """{key: text} of one catalog file; a plural table's forms are joined, so their parameters all count."""
+    catalogs = load_catalogs(path.parent)
+    return {key: value if isinstance(value, str) else " | ".join(value.values())
+            for key, value in catalogs[path.stem].items()}
 
-    def walk(data: dict, prefix: str) -> None:
-        for key, value in data.items():
-            if isinstance(value, dict):
-                walk(value, f"{prefix}{key}.")
-            else:
-                out[f"{prefix}{key}"] = str(value)
 
-    with path.open("rb") as fh:
-        walk(tomllib.load(fh), "")
-    return out
+def plural_tables(path: Path) -> dict[str, dict[str, str]]:
+    return {key: dict(value) for key, value in load_catalogs(path.parent)[path.stem].items() if not isinstance(value, str)}
+
+
+def forms_needed(lang: str) -> set[str]:
+    """The plural categories whole-number counts up to 100 000 take in `lang` (French: one, other)."""
+    rule = plural_rule(lang)
+    return {rule(n) for n in range(100_001)}
 
 
 def test_every_catalog_is_complete_in_english_and_french():
@@ -55,6 +57,51 @@ def test_every_catalog_is_complete_in_english_and_french():
     assert not problems, "incomplete catalogs:\n" + "\n".join(problems)
 
 
+def test_counts_use_real_plural_forms_in_every_catalog():
+    """No "(s)" shortcut anywhere; each plural table has the forms its language needs, and where one
+    form covers several numbers (French "one" is 0 and 1) that form shows the number instead of "1"."""
+    problems = []
+    for folder in catalog_folders():
+        owner = folder.parent.relative_to(ROOT)
+        for path in sorted(folder.glob("*.toml")):
+            lang = path.stem
+            problems += [f"{owner}/{path.name}: {key!r} writes a plural as (s): {text!r}"
+                         for key, text in flat(path).items() if "(s)" in text]
+            rule = plural_rule(lang)
+            shared = {category for category in forms_needed(lang)
+                      if sum(1 for n in range(1000) if rule(n) == category) > 1}
+            for key, table in plural_tables(path).items():
+                missing = forms_needed(lang) - set(table)
+                if missing:
+                    problems.append(f"{owner}/{path.name}: {key!r} lacks the plural forms {sorted(missing)}")
+                problems += [f"{owner}/{path.name}: {key!r} form {category!r} covers several numbers but has no {{count}}"
+                             for category in shared & set(table) if not re.search(r"\{count[:}]", table[category])]
+    assert not problems, "\n".join(problems)
+
+
+async def test_plural_messages_follow_each_languages_rules(make_bot):
+    """Zero and one take the singular in French, only one in English (homework's social proof post)."""
+    bot = await make_bot(plugins={"homework"})
+    translator = bot.runtime.translator
+    proof = {(lang, n): translator.text("homework", lang, "proof", count=n, total=2, id=1, title="Partograph")
+             for lang in ("en", "fr") for n in (0, 1, 2)}
+    assert proof["en", 0].startswith("0 members of 2 have done")
+    assert proof["en", 1].startswith("1 member of 2 has done")
+    assert proof["en", 2].startswith("2 members of 2 have done")
+    assert proof["fr", 0].startswith("0 membre sur 2 a fait")
+    assert proof["fr", 1].startswith("1 membre sur 2 a fait")
+    assert proof["fr", 2].startswith("2 membres sur 2 ont fait")
+    assert translator.text("homework", "fr-CA", "proof", count=1, total=3, id=1, title="x").startswith("1 membre sur 3 a fait")
+
+
+def test_durations_are_exact_to_two_units_and_never_rounded_up():
+    assert format_duration(39 * 3600, "en") == "1 day and 15 hours"
+    assert format_duration(39 * 3600, "fr") == "1\u00a0jour et 15\u00a0heures"
+    assert format_duration(47 * 3600 + 59 * 60, "en") == "1 day and 23 hours"
+    assert format_duration(3 * 3600 + 25 * 60 + 40, "en") == "3 hours and 25 minutes"
+    assert format_duration(45, "fr") == "45\u00a0secondes"
+
+
 def test_every_command_has_a_help_line_in_english_and_french(tmp_path):
     loaded = load_plugins(parse_config({}, tmp_path / "plugins.toml"))  # every installed plugin
     translator = Translator()
@@ -72,7 +119,7 @@ async def test_help_is_fully_french_for_a_french_community(make_bot):
     await bot.send("/help", user="owner")
     lines = bot.next_reply().text.split("\n")
     assert lines[0] == translator.text("essentials", "fr", "help.header")
-    assert lines[-1] == translator.text("essentials", "fr", "help.footer", help="/help")
+    assert lines[-1] == translator.text("essentials", "fr", "help.footer", help="/aide")
     english_lines = {translator.catalog(c.plugin, "en").get(f"help.{c.name}") for c in bot.runtime.commands} - {None}
     french_lines = {translator.catalog(c.plugin, "fr").get(f"help.{c.name}") for c in bot.runtime.commands} - {None}
     assert not any(text in line for line in lines for text in english_lines - french_lines)
@@ -82,7 +129,7 @@ async def test_help_is_fully_french_for_a_french_community(make_bot):
         await bot.send(f"/help {cmd.name}", user="owner")
         detail = bot.next_reply().text.split("\n")
         french = translator.catalog(cmd.plugin, "fr").get(f"help.{cmd.name}")
-        assert detail[0] == f"/{cmd.name} — {french}", f"/{cmd.name} ({cmd.plugin}) has no French help line"
+        assert detail[0] == f"/{cmd.word_for('fr')} — {french}", f"/{cmd.name} ({cmd.plugin}) has no French help line"
         assert detail[1].startswith("Utilisation : ")
         checked += 1
     assert checked >= 6

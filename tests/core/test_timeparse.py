@@ -362,3 +362,15 @@ def test_past_times_raise_a_distinct_error_callers_can_word_themselves():
     with pytest.raises(UsageError) as error:
         parse_when("xyzzy", now=now, tz=ZoneInfo("Africa/Addis_Ababa"))
     assert not isinstance(error.value, TimeInPast)
+
+
+def test_a_bare_17h_is_a_time_of_day_in_french_and_17_hours_in_english():
+    from core.timeparse import parse_moment, reads_as_time_of_day
+
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    tz = ZoneInfo("Africa/Addis_Ababa")
+    assert reads_as_time_of_day("17h", "fr") and reads_as_time_of_day("17 h 30", "fr-CA")
+    assert not reads_as_time_of_day("17h", "en") and not reads_as_time_of_day("vendredi 17h", "fr")
+    assert parse_moment("17h", now=now, tz=tz, language="fr") == datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+    assert parse_moment("17h", now=now, tz=tz, language="en") == now + timedelta(hours=17)
+    assert parse_moment("friday 17h", now=now, tz=tz, language="en") == datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)

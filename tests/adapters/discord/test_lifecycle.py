@@ -139,3 +139,17 @@ async def test_platform_role_of_unseen_member_asks_discord(adapter, fake):
     role = await adapter.platform_role(GENERAL, User("discord", "1100000000000000077", "someone"))
     assert role == Role.MEMBER
     assert fake.find("GET", rf"^/guilds/{GUILD_ID}/members/1100000000000000077$")
+
+
+async def test_slash_commands_carry_their_french_names(adapter, fake, make_bot):
+    bot = await make_bot(platform="discord")
+    await adapter.publish_commands(bot.runtime.command_infos())
+    call = fake.find("PUT", rf"^/applications/\d+/guilds/{GUILD_ID}/commands$")[-1]
+    by_name = {c["name"]: c for c in call.json}
+    assert by_name["help"]["name_localizations"] == {"fr": "aide"}
+    assert by_name["rules"]["name_localizations"] == {"fr": "regles"}
+    assert by_name["accept"]["name_localizations"] == {"fr": "accepter"}
+    assert "name_localizations" not in by_name["warn"]  # moderators' commands keep one name
+    vote = by_name["vote"]["options"][0]
+    assert vote["description"] == "/vote <poll> <number...>"
+    assert vote["description_localizations"] == {"fr": "/voter <sondage> <numéro...>"}

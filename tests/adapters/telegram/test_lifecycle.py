@@ -213,3 +213,19 @@ async def test_a_token_revoked_while_running_ends_the_adapter_with_a_clear_error
     api.token = "revoked"
     with pytest.raises(AdapterError, match="TELEGRAM_BOT_TOKEN"):
         await asyncio.wait_for(adapter.wait_finished(), 5)
+
+
+async def test_the_french_menu_shows_the_french_command_words(api: FakeBotApi, adapter, make_bot) -> None:
+    bot = await make_bot(platform="telegram")  # every installed plugin: the commands as the runtime publishes them
+    await adapter.publish_commands(bot.runtime.command_infos())
+    calls = api.calls_of("setMyCommands")
+
+    def menu(language: str | None) -> dict[str, str]:
+        (call,) = [c for c in calls if c["scope"]["type"] == "default" and c.get("language_code") == language]
+        return {c["command"]: c["description"] for c in call["commands"]}
+
+    french, english = menu("fr"), menu(None)
+    assert {"aide", "regles", "accepter", "sondage", "voter", "devoirs", "fait", "chercher", "merci"} <= set(french)
+    assert french["aide"].startswith("Lister les commandes") and french["regles"] == "Afficher la charte du groupe."
+    assert not {"help", "rules", "accept"} & set(french)
+    assert {"help", "rules", "accept", "poll", "done", "search"} <= set(english) and "aide" not in english

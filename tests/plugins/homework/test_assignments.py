@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime, timezone
 
 from core import Reply
@@ -38,7 +40,7 @@ async def test_weekly_series_posts_each_occurrence_at_local_time(homework_bot):
     await bot.send("/homework add Weekly manikin | every monday 08:00 until 2027-03-01 | Practise 10 minutes #pph",
                    user="trainer")
     confirm = bot.next_reply().text
-    assert "Mon 30 Nov 08:00" in confirm and "/homework stop 1" in confirm
+    assert "Mon 30 Nov 08:00" in confirm and "/homework stop S1" in confirm
     # Monday 30 Nov 08:00 in Addis Ababa is 05:00 UTC.
     await bot.clock.set(datetime(2026, 11, 30, 4, 59, tzinfo=timezone.utc))
     await bot.runtime.idle()
@@ -109,3 +111,39 @@ async def test_cancel_stops_reminders(homework_bot):
     await bot.send("/done 1", user="amina")
     assert "no homework #1" in bot.next_reply().text
     assert not [a for a in bot.actions(Reply) if "Reminder" in a.text]
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_a_series_and_its_homework_never_share_a_visible_number(homework_bot, platform):
+    bot = await homework_bot(platform=platform)
+    await bot.send("/homework add Partograph | due in 2 days", user="trainer")
+    bot.new_messages()
+    await bot.send("/homework add Weekly manikin | every monday 08:00 | Practise 10 minutes", user="trainer")
+    confirm = bot.next_reply().text
+    assert confirm.startswith("Repeating homework S1 “Weekly manikin” created") and "#1" not in confirm
+    assert confirm.endswith("Stop the series with /homework stop S1.")
+    await bot.clock.set(datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc))
+    await bot.runtime.idle()
+    assert [t.split(":")[0] for t in group_texts(bot.new_messages()) if t.startswith("Homework #")] == ["Homework #2"]
+    await bot.send("/homework stop S1", user="trainer")
+    assert bot.next_reply().text == "Repeating homework S1 “Weekly manikin” stopped; homework already posted stays open."
+
+
+async def test_series_labels_in_french(homework_bot):
+    bot = await homework_bot(community={"locale": "fr"})
+    await bot.send("/devoirs ajouter Mannequin | tous les lundis 8h | 10 minutes", user="trainer")
+    confirm = bot.next_reply().text
+    assert confirm.startswith("Devoir répété S1 « Mannequin » créé") and confirm.endswith("/devoirs arreter S1.")
+    await bot.send("/devoirs arreter S1", user="trainer")
+    assert bot.next_reply().text.startswith("Devoir répété S1 « Mannequin » arrêté")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_due_17h_is_17_hours_in_english_and_17_00_in_french(homework_bot, platform):
+    """Thursday 26 Nov, 12:00 in Addis Ababa: the same "17h" as polls' "closes: 17h" in each language."""
+    bot = await homework_bot(platform=platform)
+    await bot.send("/homework add Partograph | due 17h", user="trainer")
+    assert "Due: Fri 27 Nov 05:00" in bot.next_reply().text
+    fr = await homework_bot(platform=platform, community={"locale": "fr"})
+    await fr.send("/devoirs ajouter Partogramme | pour 17h", user="trainer")
+    assert "À rendre : jeu. 26 nov. 17:00" in fr.next_reply().text

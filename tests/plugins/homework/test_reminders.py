@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from core import DeliveryError, DirectMessage, Reply
 
 from .conftest import MEMBERS, group_texts, reminders
@@ -166,3 +168,17 @@ async def test_reminder_speaks_the_members_language(homework_bot):
     texts = {m.user.id: m.text for m in bot.new_messages() if isinstance(m, DirectMessage)}
     assert texts["amina"].startswith("Rappel : le devoir n°1 « Read » est à rendre ven. 27 nov. 12:00")
     assert texts["bekele"].startswith("Reminder: homework #1 “Read” is due Fri 27 Nov 12:00")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_a_reminder_39_hours_ahead_says_1_day_and_15_hours_not_2_days(homework_bot, platform):
+    """Due Sun 29 Nov 12:00 local; reminded 39 hours before (Fri 21:00 local)."""
+    bot = await homework_bot({"remind_before": ["39h"]}, platform=platform)
+    await bot.send("/lang fr", user="bekele", chat="dm")
+    await bot.send(ADD, user="trainer")
+    bot.new_messages()
+    await bot.advance(hours=33)
+    texts = {m.user.id: m.text for m in bot.new_messages() if isinstance(m, DirectMessage)}
+    assert "is due Sun 29 Nov 12:00 (in 1 day and 15 hours)." in texts["amina"]
+    assert "est à rendre dim. 29 nov. 12:00 (dans 1\u00a0jour et 15\u00a0heures)." in texts["bekele"]
+    assert "Plus tard : /plustard 1 2h." in texts["bekele"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from core import Reply
 
 from .conftest import group_texts
 
 
 def proofs(bot) -> list[str]:  # type: ignore[no-untyped-def]
-    return [t for t in group_texts(bot.new_messages()) if "members have done" in t]
+    return [t for t in group_texts(bot.new_messages()) if "done homework" in t or "fait le devoir" in t]
 
 
 async def test_social_proof_counts_and_names_nobody_who_has_not_submitted(homework_bot):
@@ -19,7 +21,7 @@ async def test_social_proof_counts_and_names_nobody_who_has_not_submitted(homewo
     bot.new_messages()
     await bot.send("/done 1", user="amina")
     posts = proofs(bot)
-    assert posts == ["1 of 3 members have done homework #1 “Manikin”. Well done, keep going!"]
+    assert posts == ["1 member of 3 has done homework #1 “Manikin”. Well done, keep going!"]
     await bot.advance(hours=1)
     await bot.send("/done 1", user="bekele")
     assert proofs(bot) == []  # at most one post per 6 hours
@@ -27,10 +29,23 @@ async def test_social_proof_counts_and_names_nobody_who_has_not_submitted(homewo
     assert proofs(bot) == []
     await bot.advance(minutes=1)
     posts = proofs(bot)
-    assert posts == ["2 of 3 members have done homework #1 “Manikin”. Well done, keep going!"]
+    assert posts == ["2 members of 3 have done homework #1 “Manikin”. Well done, keep going!"]
     assert "chala" not in posts[0].lower()
     await bot.advance(days=1)
     assert proofs(bot) == []  # nothing new to tell
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_social_proof_agrees_with_its_count_in_french(homework_bot, platform):
+    """French: "1 membre sur 3 a fait", "2 membres sur 3 ont fait" (never "1 membres ... ont fait")."""
+    bot = await homework_bot({"remind_before": []}, platform=platform, community={"locale": "fr"})
+    await bot.send("/homework add Mannequin | pour dans 3 jours", user="trainer")
+    bot.new_messages()
+    await bot.send("/fait 1", user="amina")
+    assert proofs(bot) == ["1 membre sur 3 a fait le devoir n°1 « Mannequin ». Bravo, continuez !"]
+    await bot.send("/done 1", user="bekele")
+    await bot.advance(hours=6)
+    assert proofs(bot) == ["2 membres sur 3 ont fait le devoir n°1 « Mannequin ». Bravo, continuez !"]
 
 
 async def test_social_proof_can_be_turned_off(homework_bot):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core import DirectMessage, Reply
 from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
 
@@ -99,7 +101,7 @@ async def test_hidden_member_never_on_public_boards_but_sees_own_rank(lb):
         text = bot.next_reply().text
         assert "amina" not in text and "1. bekele — 4 pts" in text
     await bot.send("/top teams", user="bekele")
-    assert bot.next_reply().text.splitlines()[1] == "1. Hope Clinic — 4 pts per member (1 members)"
+    assert bot.next_reply().text.splitlines()[1] == "1. Hope Clinic — 4 pts per member (1 member)"
     await bot.send("/rank @amina", user="bekele")
     assert bot.next_reply().text == "amina keeps their rank private."
     await bot.send("/rank", user="amina")
@@ -123,7 +125,7 @@ async def test_teams_rank_by_average_so_small_facilities_can_win(lb):
     await give(bot, "amina", 10, "a")
     await give(bot, "chaltu", 8, "c")
     await bot.send("/top teams", user="amina")
-    assert bot.next_reply().text.splitlines()[1:] == ["1. Small HC — 8 pts per member (1 members)",
+    assert bot.next_reply().text.splitlines()[1:] == ["1. Small HC — 8 pts per member (1 member)",
                                                       "2. Hope Clinic — 5 pts per member (2 members)"]
     await bot.send("/team", user="bekele")
     assert bot.next_reply().text == "Your team: hope clinic."
@@ -155,4 +157,17 @@ async def test_french_boards(lb):
     await bot.send("/help top", user="amina")
     assert bot.next_reply().text.startswith("/top — Le classement")
     await bot.send("/help thanks", user="amina")
-    assert bot.next_reply().text.startswith("/thanks — Remercier un membre")
+    assert bot.next_reply().text.startswith("/merci — Remercier un membre")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_team_confirmation_names_the_team_board_in_the_readers_words(lb, platform):
+    bot = await lb(platform=platform, community={"locale": "fr"})
+    await bot.send("/equipe Bahir Dar", user="amina")
+    assert bot.next_reply().text == "Votre équipe est maintenant Bahir Dar. Voir /top equipes."
+    await bot.send("/top equipes", user="amina")
+    assert bot.next_reply().text.startswith("Équipes cette semaine")
+    await bot.send("/lang en", user="bekele", chat="dm")
+    bot.next_reply()
+    await bot.send("/team Gondar", user="bekele")
+    assert bot.next_reply().text == "Your team is now Gondar. See /top teams."

@@ -20,7 +20,7 @@ async def test_levels_badges_and_champion_announced_once(lb):
     assert announcements(bot) == []
     await bot.send("/level Sepsis expert", user="amina")
     assert bot.next_reply().text == "Recorded: Sepsis, expert."
-    assert announcements(bot) == ["Congratulations amina: expert in all 2 modules. New Champion!"]
+    assert announcements(bot) == ["Congratulations amina: expert in every module (2). New Champion!"]
     await bot.send("/rank", user="amina")
     assert "Badges: Champion, PPH expert, Sepsis expert" in bot.new_messages()[-1].text
     # lowering and raising a level again does not announce a second time, even after a restart
@@ -70,7 +70,7 @@ async def test_levels_wait_for_confirmation_when_required(lb):
     assert bot.next_reply().text == "Only a moderator can use /confirmlevel."
     await bot.send("/confirmlevel @amina pph", user="trainer")
     assert bot.next_reply().text == "Confirmed: amina, pph, expert."
-    assert announcements(bot) == ["Congratulations amina: expert in all 1 modules. New Champion!"]
+    assert announcements(bot) == ["Congratulations amina: expert in every module (1). New Champion!"]
     bot.new_messages()
     await bot.send("/confirmlevel @amina pph", user="trainer")
     assert bot.next_reply().text == "amina has no level waiting for confirmation in pph."

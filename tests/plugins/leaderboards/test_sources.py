@@ -123,7 +123,7 @@ async def test_message_activity_cooldown_length_and_moderation(lb):
     assert "0 points in total" in await rank_text(bot)
     await bot.send("Does anyone have the new PPH guideline?", user="amina")
     await bot.send("And the sepsis one too, please, thank you?", user="amina")  # within the cooldown
-    assert "1 points in total" in await rank_text(bot)
+    assert "1 point in total" in await rank_text(bot)
     for _ in range(4):
         await bot.advance(minutes=11)
         await bot.send("Another useful long message for the group", user="amina")

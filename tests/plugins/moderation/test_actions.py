@@ -49,8 +49,8 @@ async def test_warnings_expire_and_nudges_never_count(mod_bot):
     await bot.send("/warn @amina again", user="trainer")
     assert not bot.actions(Restrict)
     await bot.send("/cases @amina", user="trainer")
-    listing = [m.text for m in bot.new_messages() if "case(s)" in m.text][0]
-    assert "4 case(s), 1 active warning point(s)" in listing and "scope nudge" in listing
+    listing = [m.text for m in bot.new_messages() if "cases, " in m.text][0]
+    assert "4 cases, 1 active warning point." in listing and "scope nudge" in listing
 
 
 async def test_ban_tells_member_how_to_appeal_and_an_accepted_appeal_lifts_it(mod_bot):
@@ -174,3 +174,15 @@ async def test_report_reaches_moderators_as_a_case_and_reason_can_be_set(mod_bot
     assert "updated" in bot.next_reply().text
     await bot.send("/case 1", user="trainer")
     assert "advertising a product" in bot.next_reply().text
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_a_mute_notice_is_in_the_members_language_whatever_the_moderators(mod_bot, platform):
+    bot, _ = await mod_bot(platform, community={"locale": "fr", "timezone": "Africa/Addis_Ababa"})
+    await bot.send("bonjour", user="amina")
+    await bot.send("/lang en", user="trainer", chat="dm")
+    bot.new_messages()
+    await bot.send("/mute @amina 2h hors sujet", user="trainer")
+    (notice,) = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and m.user.name == "amina"]
+    assert notice.text.startswith("Vous êtes en sourdine dans le groupe jusqu'au jeu. 26 nov. 14:00 EAT. Raison : hors sujet.")
+    assert "/recours 1" in notice.text

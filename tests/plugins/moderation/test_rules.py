@@ -23,7 +23,7 @@ async def test_blocklisted_word_is_removed_with_a_case_and_reaches_no_listener(m
     assert isinstance(notice, DirectMessage) and "blocked word" in notice.text and "case #1" in notice.text
     await bot.send("/cases @amina", user="trainer")
     listing = bot.next_reply().text
-    assert "message removed" in listing and "0 active warning point(s)" in listing
+    assert "message removed" in listing and "1 case, 0 active warning points." in listing
 
 
 async def test_blocklist_warn_action_counts_on_the_ladder_and_trusted_members_are_exempt(mod_bot):

@@ -267,10 +267,13 @@ async def test_help_poll_shows_the_syntax_in_both_languages(make_bot):
     bot = await make_bot(plugins={"polls"})
     await bot.send("/help poll")
     text = bot.next_reply().text
-    assert "multiple anonymous hidden final | Question? | A | B | closes: friday 17h" in text
+    assert "Flags (multiple, anonymous, hidden, final) go before the question" in text and "Options go first" not in text
+    assert 'A bare "closes: 17h" means in 17 hours' in text
     fr = await make_bot(plugins={"polls"}, community={"locale": "fr"})
     await fr.send("/help poll")
-    assert "ferme: vendredi 17h" in fr.next_reply().text
+    text = fr.next_reply().text
+    assert "Les options (plusieurs, anonyme, caché, définitif) avant la question" in text
+    assert "ferme: vendredi 17h" in text and "« ferme: 17h » veut dire à 17:00" in text
     await fr.send("/poll Q?")
     assert fr.next_reply().text.startswith("Un sondage a besoin d'au moins 2 choix")
 
@@ -284,3 +287,44 @@ async def test_private_vote_reaches_a_poll_of_the_members_community(make_bot):
     assert bot.next_reply().text == "Your vote in anonymous poll #1 is recorded."
     await bot.send("/vote 1 2", user="stranger", chat="dm")
     assert bot.next_reply().text == "There is no poll #1 here. Send /polls to see the open polls."
+
+
+def closing_line(bot) -> str:  # type: ignore[no-untyped-def]
+    return [line for line in all_texts(bot).splitlines() if line.startswith(("Closes", "Fermeture"))][-1]
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_17h_is_a_duration_in_english_and_a_time_of_day_in_french(make_bot, platform):
+    """Thursday 26 Nov, 09:00: "closes: 17h" is 17 hours later in English, 17:00 today in French."""
+    config = {"communities": {"cohort7": {"chats": [f"{platform}:g1"], "timezone": "UTC"}}}
+    bot = await make_bot(platform=platform, plugins={"polls"}, config=config)
+    await bot.send("/poll Which day? | Mon | Fri | closes: 17h")
+    assert closing_line(bot) == "Closes Fri 27 Nov 02:00."
+    await bot.send("/poll Which room? | A | B | closes: friday 17h")
+    assert closing_line(bot) == "Closes Fri 27 Nov 17:00."
+
+    config["communities"]["cohort7"]["locale"] = "fr"
+    fr = await make_bot(platform=platform, plugins={"polls"}, config=config)
+    await fr.send("/sondage Quel jour ? | Lundi | Vendredi | ferme: 17h")
+    assert closing_line(fr) == "Fermeture : jeu. 26 nov. 17:00."
+    await fr.send("/sondage Quelle salle ? | A | B | ferme: dans 17 h")
+    assert closing_line(fr) == "Fermeture : ven. 27 nov. 02:00."
+    await fr.send("/sondage Quel mois ? | Mai | Juin | ferme: 17 heures")
+    assert closing_line(fr) == "Fermeture : ven. 27 nov. 02:00."
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_a_french_reader_is_reminded_with_a_french_date_in_an_english_community(make_bot, platform):
+    config = {"communities": {"cohort7": {"chats": [f"{platform}:g1"], "timezone": "UTC", "locale": "en"}},
+              "plugins": {"polls": {"remind_before": "2h"}}}
+    bot = await make_bot(platform=platform, plugins={"polls"}, config=config)
+    for name in ("amina", "bekele"):
+        await bot.send("hello", user=name)
+    await bot.send("/lang fr", user="bekele", chat="dm")
+    await bot.send("/poll Meeting? | Yes | No | closes: friday 17:00", user="amina")
+    await bot.send("/vote 1 1", user="amina")
+    bot.new_messages()
+    await bot.advance(days=1, hours=6)  # Friday 15:00, two hours before the close
+    (reminder,) = [a for a in bot.actions(DirectMessage) if a.user.name == "bekele"]
+    assert reminder.text == ("Rappel : le sondage n°1 « Meeting? » ferme ven. 27 nov. 17:00 et vous n'avez pas encore voté. "
+                             "Votez avec /voter 1 <numéro>.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core import ChatRef, Role, SendFile
 
 from tests.plugins.resources.conftest import Recorder, pdf, save
@@ -17,7 +19,7 @@ async def test_save_by_reply_to_a_file_then_get_resends_it_by_reference(library_
     assert sent[0].file_ref == "FILE-1" and "Oxytocin protocol 2026" in sent[0].caption
     await bot.send("/search oxytocin")
     text = bot.next_reply().text
-    assert f"#{item} Oxytocin protocol 2026" in text and "document" in text and "1.4 MB" in text and "2026-11-26" in text
+    assert f"#{item} Oxytocin protocol 2026" in text and "document" in text and "1.4 MB" in text and "26 Nov 2026" in text
 
 
 async def test_save_a_file_without_title_uses_its_name(library_bot):
@@ -165,3 +167,12 @@ async def test_the_contributor_of_a_saved_reply_is_its_author(library_bot):
     assert "already verified" in bot.next_reply().text
     [event] = recorder.named("ResourceVerified")
     assert event.member.uid == "telegram:amina" and event.item_id == item
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram"])
+async def test_library_dates_are_in_the_readers_language(library_bot, platform):
+    bot = await library_bot(platform, community={"locale": "fr"})
+    await bot.send("/enregistrer https://www.safedelivery.org/pph Hémorragie du post-partum #hpp", user="amina")
+    bot.new_messages()
+    await bot.send("/chercher hemorragie", user="bekele")
+    assert "26 nov. 2026" in bot.next_reply().text
