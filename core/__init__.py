@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.capabilities import Capabilities
 from core.clock import Clock, FakeClock
-from core.commands import Command, Text, command
+from core.commands import INT_RANGE, Command, Text, command
 from core.config import Community, Config, load_config
 from core.context import Context
 from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive, DeliveryError, MigrationError,
@@ -23,7 +23,7 @@ __all__ = [
     "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
     "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
     "DeclineJoin", "DeleteMessage", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
-    "FakeClock", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
+    "FakeClock", "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
     "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",

@@ -8,7 +8,7 @@ from typing import Any
 
 Row = Any  # a database row (mapping by column name)
 
-from core import Storage, from_utc_text as from_iso, to_utc_text as iso
+from core import INT_RANGE, Storage, from_utc_text as from_iso, to_utc_text as iso
 from plugins.homework.logic import Assignment
 
 MIGRATIONS = (
@@ -118,6 +118,8 @@ async def set_message_id(db: Storage, assignment_id: int, message_id: str) -> No
 
 
 async def get_assignment(db: Storage, assignment_id: int) -> Assignment | None:
+    if assignment_id not in INT_RANGE:  # typed by a member: no row has such an id
+        return None
     row = await db.fetchone(f"SELECT {_ASSIGNMENT_COLUMNS} FROM homework_assignments WHERE id = ?", (assignment_id,))
     return _assignment(row) if row is not None else None
 
@@ -155,6 +157,8 @@ async def add_series(db: Storage, *, community: str, title: str, instructions: s
 
 
 async def get_series(db: Storage, series_id: int) -> Row | None:
+    if series_id not in INT_RANGE:
+        return None
     return await db.fetchone("SELECT * FROM homework_series WHERE id = ?", (series_id,))
 
 
