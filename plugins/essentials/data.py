@@ -61,6 +61,11 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
 
 async def _erase(ctx: Context, uid: str) -> None:
     _asked(ctx).pop(uid, None)
+    # Overwrite deleted rows with zeros instead of leaving them in free pages, then, once the erasure
+    # is committed, fold the write-ahead log into the file and truncate it: the member's words must not
+    # stay readable on disk (`practica.db-wal` keeps old pages until a checkpoint).
+    await ctx.db.execute("PRAGMA secure_delete = ON")
     found = await collect(ctx, uid, erase=True)
+    ctx.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
     ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
     await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))
