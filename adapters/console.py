@@ -21,6 +21,7 @@ import itertools
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -50,6 +51,20 @@ class ConsoleConfig:
     title: str = "Console group"
 
 
+def run_prefix() -> str:
+    """A short tag unique to this run (milliseconds since 1970 in base 36, e.g. "mimv2p1c").
+
+    Message ids are stored (a poll remembers the id of the message it was posted in), so ids of a
+    new run must never repeat those of an earlier run on the same database: a reply to an old
+    message would otherwise land on whatever an earlier run posted under the same number.
+    """
+    n, digits = time.time_ns() // 1_000_000, ""
+    while n:
+        n, r = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+    return digits
+
+
 def console_user(name: str) -> User:
     """The console member called `name` (id and handle are the lower-case name)."""
     return User(platform="console", id=name.lower(), name=name, handle=name.lower())
@@ -68,6 +83,7 @@ class ConsoleAdapter(Adapter):
         self.stdout = stdout or sys.stdout
         self.group = ChatRef(platform="console", id=config.chat, kind="group", title=config.title)
         self.bot_handle = "practica"
+        self._run = run_prefix()
         self._ids = itertools.count(1)
         self._last_by: dict[str, tuple[str, User | None, str]] = {}  # chat/name -> (message id, author, text)
         self._buttons: dict[str, tuple[str, list[str]]] = {}  # chat key -> (message id, button data)
@@ -143,7 +159,7 @@ class ConsoleAdapter(Adapter):
             if target is not None:
                 reply_to = ReplyTo(message_id=target[0], author=target[1], text=target[2][:200])
         mentions = tuple(console_user(m) for m in _MENTION.findall(text))
-        event = MessageEvent(id=f"c{next(self._ids)}", chat=chat, author=author, text=text, reply_to=reply_to, mentions=mentions)
+        event = MessageEvent(id=f"c{self._run}.{next(self._ids)}", chat=chat, author=author, text=text, reply_to=reply_to, mentions=mentions)
         self._remember(chat, event.id, author, text)
         return event
 
@@ -167,7 +183,7 @@ class ConsoleAdapter(Adapter):
         return f"bot → {chat.title or chat.id}" if chat.is_direct else "bot"
 
     async def perform(self, action: Action) -> Sent:
-        message_id = f"b{next(self._ids)}"
+        message_id = f"b{self._run}.{next(self._ids)}"
         if isinstance(action, (Reply, DirectMessage)):
             chat = action.chat if isinstance(action, Reply) else self._dm_chat(action.user)
             self._write(action.text, self._speaker(chat))
