@@ -14,7 +14,7 @@ from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event,
 from core.hookspecs import Verdict, hookimpl
 from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
-                          SendPoll, Sent, StopPoll, Unban, Unrestrict)
+                          SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
 from core.scheduler import Job, JobKind
 from core.text import excerpt, fold
 from core.storage import Storage, from_utc_text, to_utc_text
@@ -26,6 +26,6 @@ __all__ = [
     "FakeClock", "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
-    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",
+    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict", "UploadFile",
     "UsageError", "User", "Verdict", "command", "excerpt", "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
 ]

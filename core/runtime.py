@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any
@@ -213,6 +214,11 @@ class Runtime:
     def prefix(self) -> str:
         """The command prefix, for adapters that turn slash commands into text commands."""
         return self.config.practica.prefix
+
+    @property
+    def data_dir(self) -> str:
+        """The folder holding the database: where the console keeps files it was asked to upload."""
+        return os.path.dirname(os.path.abspath(self._database)) if self._database != ":memory:" else os.getcwd()
 
     async def deliver(self, event: Event) -> None:
         """Adapters hand inbound events here."""

@@ -9,7 +9,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from core import ButtonPressed, Button, Context
+from core import ButtonPressed, Button, Context, UploadFile
+from plugins.essentials.summary import summary_lines
 
 BUTTON_PREFIX = "essentials:forget:"
 CONFIRM_WINDOW = timedelta(minutes=10)
@@ -29,11 +30,22 @@ async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
 
 
 async def send_export(ctx: Context) -> None:
+    """Privately: a short summary in the member's language, then the full data as a JSON file.
+
+    Where the platform cannot receive files, the full data follows as text instead.
+    """
     user = ctx.user
     assert user is not None
     found = await collect(ctx, user.uid, erase=False)
-    body = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    await ctx.dm(user, ctx.t("mydata.header", uid=user.uid) + "\n" + body)
+    lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
+    full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    if ctx.capabilities(user.platform).files:
+        name = f"practica-data-{user.platform}-{user.id}-{ctx.now().astimezone(ctx.tz):%Y-%m-%d-%H%M}.json"
+        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
+        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), user=user, caption=ctx.t("mydata.file_caption"),
+                                 mime="application/json"))
+    else:
+        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
     if not (ctx.chat and ctx.chat.is_direct):
         await ctx.reply(ctx.t("mydata.sent_privately"))
 
