@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-from core import DirectMessage
-from tests.plugins.leaderboards.conftest import QuizAnswered, greet
 from tests.exports import exported
+from tests.plugins.leaderboards.conftest import QuizAnswered, greet
 
 
 async def test_points_correction_is_recorded_and_counts(lb):

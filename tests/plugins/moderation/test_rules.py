@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from core import DeleteMessage, DirectMessage, Reply, Restrict, Unrestrict
