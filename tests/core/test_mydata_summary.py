@@ -77,7 +77,7 @@ def test_console_mydata_prints_the_summary_and_where_the_private_file_is(tmp_pat
     """), encoding="utf-8")
     script = ("trainer> /homework add Breech practice | due next monday 18:00 | manikin\n"
               "amina> /done 1 practised twice\n"
-              "amina> /mydata\n")
+              "amina (dm)> /mydata\n")  # privately: in amina's community's language
     result = run_cli("run", "--config", str(path), stdin=script)
     assert result.returncode == 0, result.stderr
     out = [line for line in result.stdout.splitlines() if line.startswith("bot → amina> ")]
