@@ -45,6 +45,10 @@ class AdapterHost(Protocol):
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         """The role given by plugins.toml (community moderators...), without asking the platform."""
 
+    @property
+    def data_dir(self) -> str:
+        """The folder of the database, for files an adapter must keep privately (console uploads)."""
+
 
 class Adapter(ABC):
     """Base class of platform adapters.

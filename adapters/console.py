@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from adapters.base import Adapter, Capabilities
 from core.events import ButtonPressed, ChatRef, JoinRequest, MemberLeft, MessageEvent, ReplyTo, User
 from core.replies import (Action, AddRole, ApproveJoin, Ban, DeclineJoin, DeleteMessage, DirectMessage, EditMessage, Kick,
-                          PinMessage, Reply, Restrict, RemoveRole, SendFile, SendPoll, Sent, StopPoll, Unban, Unrestrict)
+                          PinMessage, Reply, Restrict, RemoveRole, SendFile, SendPoll, Sent, StopPoll, Unban, Unrestrict,
+                          UploadFile)
 from core.errors import DeliveryError
 
 CAPABILITIES = Capabilities(
@@ -38,6 +42,8 @@ CAPABILITIES = Capabilities(
 _LINE = re.compile(r"^(?P<name>[\w.\-]{1,32})(?P<dm>\s*\(dm\))?>\s?(?P<text>.*)$", re.DOTALL)
 _REPLY = re.compile(r"^\^(?P<who>[\w.\-]{0,32})\s*")
 _MENTION = re.compile(r"(?<![\w@])@([\w.\-]{1,32})")
+_UNSAFE_NAME = re.compile(r"[^\w.\-]+")
+EXPORTS = "exports"  # the private folder, next to the database, where uploaded files are written
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,29 @@ class ConsoleConfig:
     member: str = "you"
     chat: str = "group"
     title: str = "Console group"
+
+
+def run_prefix() -> str:
+    """A short tag unique to this run (milliseconds since 1970 in base 36, e.g. "mimv2p1c").
+
+    Message ids are stored (a poll remembers the id of the message it was posted in), so ids of a
+    new run must never repeat those of an earlier run on the same database: a reply to an old
+    message would otherwise land on whatever an earlier run posted under the same number.
+    """
+    n, digits = time.time_ns() // 1_000_000, ""
+    while n:
+        n, r = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+    return digits
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`... when it exists (an earlier export is never overwritten)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def console_user(name: str) -> User:
@@ -68,6 +97,7 @@ class ConsoleAdapter(Adapter):
         self.stdout = stdout or sys.stdout
         self.group = ChatRef(platform="console", id=config.chat, kind="group", title=config.title)
         self.bot_handle = "practica"
+        self._run = run_prefix()
         self._ids = itertools.count(1)
         self._last_by: dict[str, tuple[str, User | None, str]] = {}  # chat/name -> (message id, author, text)
         self._buttons: dict[str, tuple[str, list[str]]] = {}  # chat key -> (message id, button data)
@@ -143,7 +173,7 @@ class ConsoleAdapter(Adapter):
             if target is not None:
                 reply_to = ReplyTo(message_id=target[0], author=target[1], text=target[2][:200])
         mentions = tuple(console_user(m) for m in _MENTION.findall(text))
-        event = MessageEvent(id=f"c{next(self._ids)}", chat=chat, author=author, text=text, reply_to=reply_to, mentions=mentions)
+        event = MessageEvent(id=f"c{self._run}.{next(self._ids)}", chat=chat, author=author, text=text, reply_to=reply_to, mentions=mentions)
         self._remember(chat, event.id, author, text)
         return event
 
@@ -167,7 +197,7 @@ class ConsoleAdapter(Adapter):
         return f"bot → {chat.title or chat.id}" if chat.is_direct else "bot"
 
     async def perform(self, action: Action) -> Sent:
-        message_id = f"b{next(self._ids)}"
+        message_id = f"b{self._run}.{next(self._ids)}"
         if isinstance(action, (Reply, DirectMessage)):
             chat = action.chat if isinstance(action, Reply) else self._dm_chat(action.user)
             self._write(action.text, self._speaker(chat))
@@ -177,11 +207,35 @@ class ConsoleAdapter(Adapter):
                 self._write("  ".join(f"[{i}] {b.label}" for i, b in enumerate(labels, 1)), self._speaker(chat))
                 self._buttons[chat.key] = (message_id, [b.data for b in labels])
             return Sent(message_id=message_id)
+        if isinstance(action, UploadFile):
+            return self._save_upload(action, message_id)
         note = self._describe(action)
         if note is None:
             raise DeliveryError(f"the console cannot perform {type(action).__name__}", permanent=True)
         self._write(f"({note})", self._speaker(getattr(action, "chat", self.group)))
         return Sent(message_id=message_id)
+
+    def _save_upload(self, action: UploadFile, message_id: str) -> Sent:
+        """A terminal cannot receive a file: write it to a private folder and print where it is."""
+        folder = self._exports_folder()
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+            path = _unused(folder / (_UNSAFE_NAME.sub("_", action.name).strip("._") or "file"))
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by this account only
+            with os.fdopen(fd, "wb") as out:
+                out.write(action.content)
+        except OSError as exc:
+            raise DeliveryError(f"the console could not write {action.name} in {folder}: {exc.strerror}", permanent=True) from exc
+        chat = action.chat or self._dm_chat(action.user)  # type: ignore[arg-type]
+        if action.caption:
+            self._write(action.caption, self._speaker(chat))
+        self._write(f"(file saved: {path})", self._speaker(chat))
+        return Sent(message_id=message_id)
+
+    def _exports_folder(self) -> Path:
+        data_dir = getattr(self.host, "data_dir", None)
+        return Path(data_dir if data_dir is not None else Path.cwd()) / EXPORTS
 
     def _dm_chat(self, user: User) -> ChatRef:
         return ChatRef(platform="console", id=f"dm-{user.id}", kind="direct", title=user.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.capabilities import Capabilities
 from core.clock import Clock, FakeClock
-from core.commands import Command, Text, command
+from core.commands import INT_RANGE, Command, Text, command
 from core.config import Community, Config, load_config
 from core.context import Context
 from core.deliveries import Delivery
@@ -15,7 +15,7 @@ from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event,
 from core.hookspecs import Verdict, hookimpl
 from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
-                          SendPoll, Sent, StopPoll, Unban, Unrestrict)
+                          SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
 from core.scheduler import Job, JobKind
 from core.text import excerpt, fold
 from core.storage import Storage, from_utc_text, to_utc_text
@@ -24,9 +24,9 @@ __all__ = [
     "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
     "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
     "DeclineJoin", "DeleteMessage", "Delivery", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
-    "FakeClock", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
+    "FakeClock", "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
-    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict",
+    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict", "UploadFile",
     "UsageError", "User", "Verdict", "command", "excerpt", "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
 ]

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from core.errors import PracticaError
 
@@ -47,9 +48,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.WARNING), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# Libraries that log statement parameters (message bodies, names) at debug level. Their debug records
+# never reach the log, whatever `log_level` says: only their info and above do.
+QUIET_LIBRARIES = ("aiosqlite",)
+
+
+def setup_logging(level: str, stream: TextIO | None = None) -> logging.Handler:
+    """Send practica's log to `stream` (stderr) at `level`; returns the handler it installed.
+
+    At DEBUG, aiosqlite would log every statement with its parameters ("executing partial(execute,
+    'INSERT ...', ('the message text', ...))"), so its debug records are dropped at its logger.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level.upper(), logging.WARNING))
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO)
+    return handler
 
 
 def _run(path: Path) -> int:
@@ -57,7 +74,7 @@ def _run(path: Path) -> int:
     from core.runtime import Runtime
 
     config = load_config(path)
-    _setup_logging(config.practica.log_level)
+    setup_logging(config.practica.log_level)
 
     async def serve() -> None:
         runtime = Runtime(config)

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
 
-from core.errors import PluginLoadError, UsageError
+from core.errors import NotFound, PluginLoadError, UsageError
 from core.events import Role
 
 Text = NewType("Text", str)
@@ -35,6 +35,9 @@ Where = Literal["any", "group", "direct"]
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 MAX_ARGUMENTS_TEXT = 4000
+# Whole numbers must fit a signed 64-bit column (SQLite's INTEGER, PostgreSQL's BIGINT): beyond that no
+# id, count or amount exists, and the database driver would raise OverflowError instead of answering.
+INT_RANGE = range(-(2 ** 63), 2 ** 63)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,7 @@ _ENGLISH = {
     "error.not_integer": "{name} should be a whole number, not {value}. Usage: {usage}",
     "error.not_number": "{name} should be a number, not {value}. Usage: {usage}",
     "error.too_long": "That is too long for /{command} ({length} characters; at most {limit}).",
+    "error.out_of_range": "#{value} does not exist.",
 }
 
 
@@ -153,9 +157,13 @@ def _convert(raw: str, param: Param, usage: str, t: Translate) -> Any:
     shown = repr(raw[:40])
     if param.kind is int:
         try:
-            return int(raw.lstrip("#"))
+            number = int(raw.lstrip("#"))
         except ValueError:
             raise UsageError(t("error.not_integer", name=param.name, value=shown, usage=usage)) from None
+        if number not in INT_RANGE:
+            digits = str(number)
+            raise NotFound(t("error.out_of_range", name=param.name, value=digits if len(digits) <= 24 else digits[:20] + "…"))
+        return number
     if param.kind is float:
         try:
             value = float(raw)

@@ -47,7 +47,7 @@ class PluginInfo:
 
     name: str
     obj: Any
-    source: str  # "built-in", "entry point <dist>", "folder <path>"
+    source: str  # "built-in", "entry point <distribution> <version>", "plugin_dirs <path>" (see _source_*)
     folder: Path | None
     enabled: bool = True
     schema: type | None = None
@@ -104,17 +104,25 @@ def discover(config: Config) -> dict[str, PluginInfo]:
             raise PluginLoadError(f"entry point {entry.name!r} ({entry.value}) failed to import: {exc}") from exc
         module_file = getattr(sys.modules.get(getattr(loaded, "__module__", "") or getattr(loaded, "__name__", "")), "__file__", None)
         folder = Path(module_file).parent if module_file else None
-        add(PluginInfo(entry.name, _instantiate(loaded, f"entry point {entry.name!r}"), f"entry point {entry.value}", folder))
+        add(PluginInfo(entry.name, _instantiate(loaded, f"entry point {entry.name!r}"), _entry_point_source(entry), folder))
     for raw_dir in config.practica.plugin_dirs:
         base = (config.path.parent / raw_dir).resolve()
         if not base.is_dir():
             raise ConfigError(f"{config.path} [practica] key 'plugin_dirs': folder {raw_dir!r} does not exist ({base}).")
         for folder in sorted(p for p in base.iterdir() if (p / "__init__.py").is_file()):
             module = _import_path(folder)
-            add(PluginInfo(folder.name, _instantiate(module, str(folder)), f"folder {folder}", folder))
+            add(PluginInfo(folder.name, _instantiate(module, str(folder)), f"plugin_dirs {folder}", folder))
     for info in found.values():
         info.description = _describe(info.obj)
     return found
+
+
+def _entry_point_source(entry: importlib.metadata.EntryPoint) -> str:
+    """"entry point <distribution> <version>": the package an operator would upgrade or uninstall."""
+    dist = entry.dist
+    if dist is None:
+        return f"entry point {entry.value}"
+    return f"entry point {dist.metadata['Name'] or dist.name} {dist.version}"
 
 
 def _import(name: str, where: str) -> types.ModuleType:

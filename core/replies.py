@@ -104,6 +104,27 @@ class SendFile(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class UploadFile(Action):
+    """Upload a file the bot made (a member's data export...) to a chat, or privately to `user`.
+
+    Exactly one of `chat` and `user` is set. `content` is the whole file: keep it small, members are
+    often on slow connections. Where the platform has no uploads (`Capabilities.files` False) do not
+    send one. The console writes the file to a private folder next to the database and prints its path.
+    """
+
+    name: str
+    content: bytes
+    chat: ChatRef | None = None
+    user: User | None = None
+    caption: str = ""
+    mime: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        if (self.chat is None) == (self.user is None):
+            raise ValueError("UploadFile needs exactly one of chat= or user=")
+
+
+@dataclass(frozen=True, slots=True)
 class PollSpec:
     """A native poll. `correct_option` makes it a quiz; `close_at` is an aware UTC time."""
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any
@@ -419,6 +420,11 @@ class Runtime:
     async def deliver(self, event: Event, *, source: str | None = None) -> None:
         """Adapters hand inbound events here; returns once the event is stored."""
         await (await self.accept(event, source=source))
+
+    @property
+    def data_dir(self) -> str:
+        """The folder holding the database: where the console keeps files it was asked to upload."""
+        return os.path.dirname(os.path.abspath(self._database)) if self._database != ":memory:" else os.getcwd()
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)

@@ -118,6 +118,8 @@ async def erase(db: Storage, member: str) -> int:
 
 EN = '''"help.{command}" = "Say hello."
 "hello" = "{{greeting}}, {{name}}! (greeting number {{count}})"
+"mydata.title" = "{title}"
+"mydata.greetings" = "greetings"
 '''
 
 FR = '''"help.{command}" = "Dire bonjour."
@@ -125,13 +127,19 @@ FR = '''"help.{command}" = "Dire bonjour."
 # The command's French word, shown to French readers in /aide and the menus (and in en.toml the same key
 # with the English word); a message that depends on a number is a table: {{ one = "...", other = "..." }}.
 # "command.{command}" = "salut"
+"mydata.title" = "{title}"
+"mydata.greetings" = "salutations"
 '''
 
 TEST = '''"""Conversation tests for the {name} plugin, through the practica test kit."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from core import UploadFile
 
 
 @pytest.mark.parametrize("platform", ["console", "telegram", "discord"])
@@ -155,7 +163,13 @@ async def test_member_data_export_and_erase(make_bot):
     await bot.send("/{command}", user="amina")
     bot.next_reply()
     await bot.send("/mydata", user="amina")
-    assert '"greetings": 1' in bot.next_reply().text
+    assert "• {title}: greetings: 1" in bot.next_reply().text  # the summary, in the member's language
+    export = json.loads(bot.actions(UploadFile)[-1].content)  # the full data, as a JSON file
+    assert export["{name}"] == {{"greetings": 1}}
+    await bot.send("/forgetme confirm", user="amina")
+    await bot.send("/forgetme confirm", user="amina")
+    await bot.send("/mydata", user="amina")
+    assert "{name}" not in json.loads(bot.actions(UploadFile)[-1].content)
 '''
 
 

@@ -80,6 +80,14 @@ class Storage:
         await conn.execute(SCHEMA_TABLE)
         return cls(conn, path)
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it, so erased rows do not linger in `-wal`.
+
+        Waits for any transaction in progress (it takes the connection's turn like a statement).
+        """
+        async with self._turn():
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         async with self._lock:
             await self.conn.close()

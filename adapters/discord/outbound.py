@@ -6,6 +6,7 @@ role or a person. Library errors become `DeliveryError` (see `convert.delivery_e
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,7 +20,7 @@ from core.errors import DeliveryError
 from core.events import ChatRef, User, utcnow
 from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
                           EditMessage, Kick, PinMessage, RemoveRole, Reply, Restrict, SendFile, SendPoll, Sent,
-                          StopPoll, Unban, Unrestrict)
+                          StopPoll, Unban, Unrestrict, UploadFile)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -61,7 +62,8 @@ class Outbound:
         self.log = log
         self._handlers: dict[type, Callable[[Any], Awaitable[Sent]]] = {
             Reply: self.reply, DirectMessage: self.direct_message, EditMessage: self.edit,
-            DeleteMessage: self.delete, PinMessage: self.pin, SendFile: self.send_file, SendPoll: self.send_poll,
+            DeleteMessage: self.delete, PinMessage: self.pin, SendFile: self.send_file, UploadFile: self.upload,
+            SendPoll: self.send_poll,
             StopPoll: self.stop_poll, Restrict: self.restrict, Unrestrict: self.unrestrict, Kick: self.kick,
             Ban: self.ban, Unban: self.unban, AddRole: self.add_role, RemoveRole: self.remove_role,
             ApproveJoin: self.approve_join, DeclineJoin: self.decline_join,
@@ -169,6 +171,17 @@ class Outbound:
             message = await channel.send(content=convert.check_text(f"{caption}\n{action.file_ref}".strip()), **kwargs)
         else:
             raise DeliveryError(f"{action.file_ref!r} is not a Discord file reference.", permanent=True)
+        return Sent(message_id=str(message.id))
+
+    async def upload(self, action: UploadFile) -> Sent:
+        """Upload a file the bot made, to a channel or privately to a member."""
+        if action.user is not None:
+            target: Any = await self.client.create_dm(discord.Object(id=_snowflake(action.user.id, "user")))
+        else:
+            target = self.channel(action.chat)  # type: ignore[arg-type]
+        upload = discord.File(io.BytesIO(action.content), filename=action.name)
+        message = await target.send(content=convert.check_text(action.caption) or None, file=upload,
+                                    allowed_mentions=NO_MENTIONS)
         return Sent(message_id=str(message.id))
 
     async def send_poll(self, action: SendPoll) -> Sent:

@@ -21,6 +21,7 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     MessageReactionUpdated,
@@ -40,7 +41,7 @@ from core.events import (
 from core.replies import (
     Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage, EditMessage,
     Kick, PinMessage, Reply, Restrict, RemoveRole, SendFile, SendPoll, Sent, StopPoll, Unban,
-    Unrestrict,
+    Unrestrict, UploadFile,
 )
 
 PLATFORM = "telegram"
@@ -308,6 +309,13 @@ def plan(action: Action) -> tuple[ApiCall, ...]:
                                                  "disable_notification": True}),)
         case SendFile():
             kwargs = {**_place(action.chat, action.reply_to), "document": action.file_ref}
+            if action.caption:
+                kwargs.update(caption=escape(action.caption), parse_mode=ParseMode.HTML)
+            return (ApiCall("send_document", kwargs),)
+        case UploadFile():
+            where = _place(action.chat, None) if action.chat is not None else \
+                {"chat_id": telegram_id(action.user.id, "user")}  # type: ignore[union-attr]
+            kwargs = {**where, "document": InputFile(action.content, filename=action.name)}
             if action.caption:
                 kwargs.update(caption=escape(action.caption), parse_mode=ParseMode.HTML)
             return (ApiCall("send_document", kwargs),)

@@ -9,8 +9,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from core import ButtonPressed, Button, Context
+from core import ButtonPressed, Button, Context, UploadFile
 from plugins.essentials import store
+from plugins.essentials.summary import summary_lines
 
 BUTTON_PREFIX = "essentials:forget:"
 CONFIRM_WINDOW = timedelta(minutes=10)
@@ -31,13 +32,35 @@ async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
 
 
 async def send_export(ctx: Context) -> None:
+    """Privately: a short summary in the member's language, then the full data as a JSON file.
+
+    Where the platform cannot receive files, the full data follows as text instead.
+    """
     user = ctx.user
     assert user is not None
     found = await collect(ctx, user.uid, erase=False)
-    body = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    await ctx.dm(user, ctx.t("mydata.header", uid=user.uid) + "\n" + body)
+    ctx = await _home(ctx, user.uid)
+    lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
+    full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    if ctx.capabilities(user.platform).files:
+        name = f"practica-data-{user.platform}-{user.id}-{ctx.now().astimezone(ctx.tz):%Y-%m-%d-%H%M}.json"
+        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
+        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), user=user, caption=ctx.t("mydata.file_caption"),
+                                 mime="application/json"))
+    else:
+        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
     if not (ctx.chat and ctx.chat.is_direct):
         await ctx.reply(ctx.t("mydata.sent_privately"))
+
+
+async def _home(ctx: Context, uid: str) -> Context:
+    """In a private chat, the member's own community (when they belong to exactly one), so the summary
+    uses its language and time zone rather than those of the `default` community."""
+    chat = ctx.chat
+    if chat is None or not chat.is_direct:
+        return ctx
+    mine = [c for c in ctx.communities(keep_event=True) if await ctx.is_member(uid, c.community.name)]
+    return mine[0] if len(mine) == 1 else ctx
 
 
 async def forget(ctx: Context, *, confirmed: bool) -> None:
@@ -62,6 +85,11 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
 
 async def _erase(ctx: Context, uid: str) -> None:
     await store.clear(ctx.db, uid)
+    # Overwrite deleted rows with zeros instead of leaving them in free pages, then, once the erasure
+    # is committed, fold the write-ahead log into the file and truncate it: the member's words must not
+    # stay readable on disk (`practica.db-wal` keeps old pages until a checkpoint).
+    await ctx.db.execute("PRAGMA secure_delete = ON")
     found = await collect(ctx, uid, erase=True)
+    ctx.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
     ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
     await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))

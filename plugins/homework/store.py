@@ -8,7 +8,7 @@ from typing import Any
 
 Row = Any  # a database row (mapping by column name)
 
-from core import Storage, from_utc_text as from_iso, to_utc_text as iso
+from core import INT_RANGE, Storage, from_utc_text as from_iso, to_utc_text as iso
 from plugins.homework.logic import Assignment
 
 MIGRATIONS = (
@@ -81,6 +81,69 @@ MIGRATIONS = (
     );
     CREATE INDEX homework_nudges_uid ON homework_nudges (uid);
     """,
+    # 2: assignment and series numbers are never handed out twice (AUTOINCREMENT), even if a row is ever
+    # deleted: a new assignment must not inherit an old one's number, its submissions or its reminder
+    # job keys ("remind:<id>:..."). Rows keep their numbers; numbers used by jobs are skipped.
+    """
+    CREATE TABLE homework_series_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community TEXT NOT NULL,
+        title TEXT NOT NULL,
+        instructions TEXT NOT NULL DEFAULT '',
+        module TEXT,
+        rrule TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        due_after INTEGER NOT NULL,
+        chat_platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        chat_thread TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    INSERT INTO homework_series_new (id, community, title, instructions, module, rrule, tz, due_after, chat_platform,
+                                     chat_id, chat_thread, created_by, created_at, active)
+        SELECT id, community, title, instructions, module, rrule, tz, due_after, chat_platform, chat_id, chat_thread,
+               created_by, created_at, active FROM homework_series;
+    DROP TABLE homework_series;
+    ALTER TABLE homework_series_new RENAME TO homework_series;
+    CREATE TABLE homework_assignments_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community TEXT NOT NULL,
+        series_id INTEGER,
+        occurrence TEXT,
+        title TEXT NOT NULL,
+        instructions TEXT NOT NULL DEFAULT '',
+        module TEXT,
+        due_at TEXT NOT NULL,
+        chat_platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        chat_thread TEXT,
+        message_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        proof_at TEXT
+    );
+    INSERT INTO homework_assignments_new (id, community, series_id, occurrence, title, instructions, module, due_at,
+                                          chat_platform, chat_id, chat_thread, message_id, created_by, created_at,
+                                          status, proof_at)
+        SELECT id, community, series_id, occurrence, title, instructions, module, due_at, chat_platform, chat_id,
+               chat_thread, message_id, created_by, created_at, status, proof_at FROM homework_assignments;
+    DROP TABLE homework_assignments;
+    ALTER TABLE homework_assignments_new RENAME TO homework_assignments;
+    CREATE UNIQUE INDEX homework_assignments_occurrence ON homework_assignments (series_id, occurrence);
+    CREATE INDEX homework_assignments_open ON homework_assignments (community, status, due_at);
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT t.name, 0 FROM (SELECT 'homework_series' AS name UNION ALL SELECT 'homework_assignments') AS t
+        WHERE t.name NOT IN (SELECT name FROM sqlite_sequence);
+    UPDATE sqlite_sequence SET seq = MAX(seq, (
+        SELECT COALESCE(MAX(CAST(json_extract(payload, '$.assignment') AS INTEGER)), 0) FROM practica_jobs
+        WHERE plugin = 'homework')) WHERE name = 'homework_assignments';
+    UPDATE sqlite_sequence SET seq = MAX(seq, (
+        SELECT COALESCE(MAX(CAST(json_extract(payload, '$.series') AS INTEGER)), 0) FROM practica_jobs
+        WHERE plugin = 'homework')) WHERE name = 'homework_series';
+    """,
 )
 
 _ASSIGNMENT_COLUMNS = ("id, community, title, instructions, module, due_at, chat_platform, chat_id, chat_thread, "
@@ -118,6 +181,8 @@ async def set_message_id(db: Storage, assignment_id: int, message_id: str) -> No
 
 
 async def get_assignment(db: Storage, assignment_id: int) -> Assignment | None:
+    if assignment_id not in INT_RANGE:  # typed by a member: no row has such an id
+        return None
     row = await db.fetchone(f"SELECT {_ASSIGNMENT_COLUMNS} FROM homework_assignments WHERE id = ?", (assignment_id,))
     return _assignment(row) if row is not None else None
 
@@ -155,6 +220,8 @@ async def add_series(db: Storage, *, community: str, title: str, instructions: s
 
 
 async def get_series(db: Storage, series_id: int) -> Row | None:
+    if series_id not in INT_RANGE:
+        return None
     return await db.fetchone("SELECT * FROM homework_series WHERE id = ?", (series_id,))
 
 

@@ -117,7 +117,7 @@ async def confirmlevel_command(ctx: Context, who: str = "", module: str = "") ->
     await levels.confirm(ctx, who, module)
 
 
-@command("progress", help="How far the group has come in each clinical module.")
+@command("progress", help="The learners' progress toward the Champion certificate, per clinical module.")
 async def progress_command(ctx: Context) -> None:
     await levels.progress(ctx)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core import Context, NotFound, UsageError, User
+from core import ChatRef, Context, NotFound, Role, UsageError, User
 from plugins.leaderboards import store
-from plugins.leaderboards.logic import LEVELS, find_module, is_champion, parse_level
+from plugins.leaderboards.logic import LEVELS, find_module, is_champion, modules_to_champion, parse_level
 
 
 def _modules(ctx: Context) -> dict[str, str]:
@@ -96,13 +96,42 @@ async def announce_champion(ctx: Context, member: User) -> None:
         await ctx.send(chat, text)
 
 
+async def learners(ctx: Context) -> list[User]:
+    """Active members who are learners: not moderators, admins or owners, whether the role is configured
+    in the community or given by the platform (a Telegram chat administrator, a Discord server owner)."""
+    out = []
+    for user in await ctx.members():
+        if ctx.community.role_of(user) >= Role.MODERATOR:
+            continue
+        chat = _platform_chat(ctx, user)
+        if chat is not None and await ctx.role_of(user, chat) >= Role.MODERATOR:
+            continue
+        out.append(user)
+    return out
+
+
+def _platform_chat(ctx: Context, user: User) -> ChatRef | None:
+    """A group chat of the community on the member's platform, where the platform can tell their role."""
+    chats = ctx.community_chats(user.platform)
+    if chats:
+        return chats[0]
+    here = ctx.chat
+    return here if here is not None and not here.is_direct and here.platform == user.platform else None
+
+
 async def progress(ctx: Context) -> None:
-    """/progress: per module, how many active members are proficient or better."""
+    """/progress: toward the Champion certificate, among learners only (staff are not counted): per module
+    how many are proficient or better, then how many are Champions and how many are one module away."""
     modules = _modules(ctx)
-    members = {u.uid for u in await ctx.members()}
+    members = {u.uid for u in await learners(ctx)}
     levels = await store.confirmed_levels(ctx.db, ctx.community.name)
-    lines = [ctx.t("progress.header", count=len(members))]
+    total = len(members)
+    lines = [ctx.t("progress.header", count=total)]
     for key, label in modules.items():
         count = sum(1 for uid in members if levels.get(uid, {}).get(key, 0) >= 2)
-        lines.append(ctx.t("progress.line", count=count, total=len(members), module=label))
+        lines.append(ctx.t("progress.line", count=count, total=total, module=label))
+    missing = [modules_to_champion(levels.get(uid, {}), modules) for uid in members]
+    lines.append(ctx.t("progress.champions", count=missing.count(0), total=total))
+    if len(modules) > 1:
+        lines.append(ctx.t("progress.one_away", count=missing.count(1), total=total))
     await ctx.reply("\n".join(lines))

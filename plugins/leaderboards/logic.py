@@ -133,7 +133,12 @@ def find_module(word: str, modules: Mapping[str, str]) -> str | None:
 def is_champion(levels: Mapping[str, int], modules: Iterable[str]) -> bool:
     """Expert in every configured module (and there is at least one)."""
     keys = list(modules)
-    return bool(keys) and all(levels.get(k, 0) >= 3 for k in keys)
+    return bool(keys) and modules_to_champion(levels, keys) == 0
+
+
+def modules_to_champion(levels: Mapping[str, int], modules: Iterable[str]) -> int:
+    """How many configured modules a member still has to reach expert in (0: a Champion)."""
+    return sum(1 for k in modules if levels.get(k, 0) < 3)
 
 
 # ---------------------------------------------------------------------------------- adjustments

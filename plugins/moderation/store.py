@@ -103,6 +103,59 @@ MIGRATIONS = (
         PRIMARY KEY (community, version)
     );
     """,
+    # 3: join requests and appeals are numbered with AUTOINCREMENT: /forgetme deletes them, and a plain
+    # INTEGER PRIMARY KEY hands the highest deleted number to the next one (two people shown as "#7", and
+    # the new request's reminder and expiry jobs collided with the old request's keys). Rows keep their
+    # numbers; numbers already used in job payloads are never handed out again.
+    """
+    CREATE TABLE moderation_requests_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community TEXT NOT NULL,
+        member_uid TEXT NOT NULL,
+        member_name TEXT NOT NULL,
+        member_handle TEXT,
+        chat TEXT NOT NULL,
+        status TEXT NOT NULL,
+        answers TEXT NOT NULL DEFAULT '[]',
+        approvals TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO moderation_requests_new (id, community, member_uid, member_name, member_handle, chat, status, answers,
+                                         approvals, created_at, decided_at, decided_by, reason)
+        SELECT id, community, member_uid, member_name, member_handle, chat, status, answers, approvals, created_at,
+               decided_at, decided_by, reason FROM moderation_requests;
+    DROP TABLE moderation_requests;
+    ALTER TABLE moderation_requests_new RENAME TO moderation_requests;
+    CREATE INDEX moderation_requests_member ON moderation_requests (member_uid, status);
+    CREATE TABLE moderation_appeals_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community TEXT NOT NULL,
+        case_number INTEGER NOT NULL,
+        member_uid TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO moderation_appeals_new (id, community, case_number, member_uid, text, status, created_at, decided_by,
+                                        decided_at, reason)
+        SELECT id, community, case_number, member_uid, text, status, created_at, decided_by, decided_at, reason
+        FROM moderation_appeals;
+    DROP TABLE moderation_appeals;
+    ALTER TABLE moderation_appeals_new RENAME TO moderation_appeals;
+    CREATE INDEX moderation_appeals_status ON moderation_appeals (community, status);
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT t.name, 0 FROM (SELECT 'moderation_requests' AS name UNION ALL SELECT 'moderation_appeals') AS t
+        WHERE t.name NOT IN (SELECT name FROM sqlite_sequence);
+    UPDATE sqlite_sequence SET seq = MAX(seq, (
+        SELECT COALESCE(MAX(CAST(json_extract(payload, '$.request') AS INTEGER)), 0) FROM practica_jobs
+        WHERE plugin = 'moderation')) WHERE name = 'moderation_requests';
+    """,
 )
 
 ERASED = "erased member"

@@ -55,19 +55,28 @@ def _notes(ctx: Context, poll: Poll) -> list[str]:
 
 
 def choice_text(poll: Poll, choice: frozenset[int]) -> str:
-    """ "2. Breastfeeding" for one option, "1, 3" for several."""
-    if len(choice) == 1:
-        index = next(iter(choice))
-        return f"{index + 1}. {poll.options[index]}"
-    return ", ".join(str(i + 1) for i in sorted(choice))
+    """ "2. Breastfeeding"; several options each with its text: "1. Skin to skin, 3. Delayed clamping"."""
+    return ", ".join(f"{i + 1}. {poll.options[i]}" for i in sorted(choice))
 
 
 def voters_text(ctx: Context, count: int) -> str:
     return ctx.t("results.voters", count=count)
 
 
+def answers_text(ctx: Context, count: int) -> str:
+    return ctx.t("results.answers_one" if count == 1 else "results.answers_many", count=count)
+
+
 def results_text(ctx: Context, poll: Poll, tally: Tally) -> str:
-    """Counts and percentages as a text bar chart; hidden polls show only the vote count until closed."""
+    """Counts and percentages as a text bar chart; hidden polls show only the vote count until closed.
+
+    An open quiz shows only how many answered: its counts would tell the others what the crowd chose.
+    """
+    if poll.is_quiz and poll.is_open:
+        if poll.close_at is not None:
+            return ctx.t("results.quiz_open", id=poll.id, answers=answers_text(ctx, tally.voters),
+                         when=ctx.format_time(poll.close_at))
+        return ctx.t("results.quiz_open_until_closed", id=poll.id, answers=answers_text(ctx, tally.voters))
     if poll.hidden and poll.is_open:
         if poll.close_at is not None:
             return ctx.t("results.hidden", id=poll.id, votes=voters_text(ctx, tally.voters),

@@ -58,6 +58,72 @@ MIGRATIONS = (
         PRIMARY KEY (poll_id, voter)
     );
     """,
+    # 2: poll numbers are never handed out twice (AUTOINCREMENT), so a new poll never inherits an old
+    # one's number or its close/remind job keys. Rows keep their numbers. The vote tables are rebuilt
+    # too, children before the parent: with foreign keys on, dropping polls_polls while they point at it
+    # would cascade-delete every vote.
+    """
+    CREATE TABLE polls_polls_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        chat_kind TEXT NOT NULL DEFAULT 'group',
+        thread_id TEXT,
+        author TEXT,
+        question TEXT NOT NULL,
+        options TEXT NOT NULL,
+        multiple INTEGER NOT NULL DEFAULT 0,
+        anonymous INTEGER NOT NULL DEFAULT 0,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        final INTEGER NOT NULL DEFAULT 0,
+        correct INTEGER,
+        explanation TEXT,
+        native INTEGER NOT NULL DEFAULT 0,
+        message_id TEXT,
+        poll_ref TEXT,
+        salt TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        close_at TEXT,
+        closed_at TEXT
+    );
+    INSERT INTO polls_polls_new (id, community, platform, chat_id, chat_kind, thread_id, author, question, options,
+                                 multiple, anonymous, hidden, final, correct, explanation, native, message_id, poll_ref,
+                                 salt, created_at, close_at, closed_at)
+        SELECT id, community, platform, chat_id, chat_kind, thread_id, author, question, options, multiple, anonymous,
+               hidden, final, correct, explanation, native, message_id, poll_ref, salt, created_at, close_at, closed_at
+        FROM polls_polls;
+    CREATE TABLE polls_votes_new (
+        poll_id INTEGER NOT NULL REFERENCES polls_polls_new (id) ON DELETE CASCADE,
+        voter TEXT NOT NULL,
+        option INTEGER NOT NULL,
+        voted_at TEXT NOT NULL,
+        PRIMARY KEY (poll_id, voter, option)
+    );
+    INSERT INTO polls_votes_new (poll_id, voter, option, voted_at) SELECT poll_id, voter, option, voted_at FROM polls_votes;
+    CREATE TABLE polls_quiz_scored_new (
+        poll_id INTEGER NOT NULL REFERENCES polls_polls_new (id) ON DELETE CASCADE,
+        voter TEXT NOT NULL,
+        PRIMARY KEY (poll_id, voter)
+    );
+    INSERT INTO polls_quiz_scored_new (poll_id, voter) SELECT poll_id, voter FROM polls_quiz_scored;
+    DROP TABLE polls_votes;
+    DROP TABLE polls_quiz_scored;
+    DROP TABLE polls_polls;
+    ALTER TABLE polls_polls_new RENAME TO polls_polls;
+    ALTER TABLE polls_votes_new RENAME TO polls_votes;
+    ALTER TABLE polls_quiz_scored_new RENAME TO polls_quiz_scored;
+    CREATE INDEX polls_polls_open ON polls_polls (community, closed_at);
+    CREATE INDEX polls_polls_ref ON polls_polls (platform, poll_ref);
+    CREATE INDEX polls_polls_message ON polls_polls (platform, chat_id, message_id);
+    CREATE INDEX polls_polls_author ON polls_polls (author);
+    CREATE INDEX polls_votes_voter ON polls_votes (voter);
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'polls_polls', 0
+        WHERE 'polls_polls' NOT IN (SELECT name FROM sqlite_sequence);
+    UPDATE sqlite_sequence SET seq = MAX(seq, (
+        SELECT COALESCE(MAX(CAST(json_extract(payload, '$.poll') AS INTEGER)), 0) FROM practica_jobs
+        WHERE plugin = 'polls')) WHERE name = 'polls_polls';
+    """,
 )
 
 

@@ -65,7 +65,79 @@ CREATE INDEX resources_questions_recent ON resources_questions (community, asked
 CREATE INDEX resources_questions_member ON resources_questions (member);
 """
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA)
+# 3: library numbers are never handed out twice (AUTOINCREMENT): after /delete 7, the next item is not
+# "#7" too. Rows keep their numbers, so the FTS index (keyed by the item id) stays valid. Tags are
+# rebuilt before their parent (dropping a parent with foreign keys on would cascade-delete them), and the
+# FTS triggers, dropped with the old table, are created again as FTS_SCHEMA declared them.
+AUTOINCREMENT_ITEMS = """
+CREATE TABLE resources_items_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    community TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL DEFAULT '',
+    language TEXT,
+    url TEXT,
+    url_key TEXT,
+    file_ref TEXT,
+    file_platform TEXT,
+    file_name TEXT,
+    mime TEXT,
+    size INTEGER,
+    source_chat TEXT,
+    source_message TEXT,
+    author_uid TEXT,
+    author_name TEXT,
+    author_handle TEXT,
+    added_by TEXT,
+    added_at TEXT NOT NULL,
+    verified INTEGER NOT NULL DEFAULT 0,
+    verified_by TEXT,
+    verified_at TEXT,
+    superseded_by INTEGER
+);
+INSERT INTO resources_items_new (id, community, kind, title, tags, body, language, url, url_key, file_ref, file_platform,
+                                 file_name, mime, size, source_chat, source_message, author_uid, author_name,
+                                 author_handle, added_by, added_at, verified, verified_by, verified_at, superseded_by)
+    SELECT id, community, kind, title, tags, body, language, url, url_key, file_ref, file_platform, file_name, mime,
+           size, source_chat, source_message, author_uid, author_name, author_handle, added_by, added_at, verified,
+           verified_by, verified_at, superseded_by FROM resources_items;
+CREATE TABLE resources_item_tags_new (
+    item_id INTEGER NOT NULL REFERENCES resources_items_new (id) ON DELETE CASCADE,
+    community TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (item_id, tag)
+);
+INSERT INTO resources_item_tags_new (item_id, community, tag) SELECT item_id, community, tag FROM resources_item_tags;
+DROP TRIGGER resources_fts_insert;
+DROP TRIGGER resources_fts_delete;
+DROP TRIGGER resources_fts_update;
+DROP TABLE resources_item_tags;
+DROP TABLE resources_items;
+ALTER TABLE resources_items_new RENAME TO resources_items;
+ALTER TABLE resources_item_tags_new RENAME TO resources_item_tags;
+CREATE INDEX resources_items_recent ON resources_items (community, added_at);
+CREATE UNIQUE INDEX resources_items_file ON resources_items (community, file_ref) WHERE file_ref IS NOT NULL;
+CREATE UNIQUE INDEX resources_items_url ON resources_items (community, url_key) WHERE url_key IS NOT NULL;
+CREATE INDEX resources_items_author ON resources_items (author_uid);
+CREATE INDEX resources_items_added_by ON resources_items (added_by);
+CREATE INDEX resources_item_tags_tag ON resources_item_tags (community, tag);
+CREATE TRIGGER resources_fts_insert AFTER INSERT ON resources_items BEGIN
+    INSERT INTO resources_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END;
+CREATE TRIGGER resources_fts_delete AFTER DELETE ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body) VALUES ('delete', old.id, old.title, old.tags, old.body);
+END;
+CREATE TRIGGER resources_fts_update AFTER UPDATE OF title, tags, body ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body) VALUES ('delete', old.id, old.title, old.tags, old.body);
+    INSERT INTO resources_fts (rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'resources_items', 0
+    WHERE 'resources_items' NOT IN (SELECT name FROM sqlite_sequence);
+"""
+
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS)
 
 ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url", "url_key", "file_ref", "file_platform",
                 "file_name", "mime", "size", "source_chat", "source_message", "author_uid", "author_name",

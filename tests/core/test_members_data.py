@@ -7,6 +7,7 @@ import json
 import pytest
 
 from core import Context, hookimpl
+from tests.exports import exported
 
 
 class Notes:
@@ -31,8 +32,8 @@ async def test_mydata_arrives_privately_with_every_plugin(make_bot):
     await bot.send("hello there", user="amina")
     await bot.send("/mydata", user="amina")
     private = bot.next_reply()
-    assert private.user.name == "amina"
-    body = json.loads(private.text.split("\n", 1)[1])
+    assert private.user.name == "amina" and "• notes: note: hello there" in private.text
+    body = exported(bot)
     assert body["notes"] == {"note": "hello there"}
     assert body["essentials"]["communities"][0]["community"] == "default"
     assert bot.next_reply().text == "I sent you your data in a private message."

@@ -38,7 +38,7 @@ async def test_a_local_plugin_folder_is_loaded_from_plugin_dirs(make_bot, tmp_pa
     bot = await make_bot(config={"practica": {"plugin_dirs": [str(tmp_path / "local_plugins")]}})
     await bot.send("/tip")
     assert bot.next_reply().text == "hello from local"
-    assert bot.runtime.loaded.infos["clinic_tips"].source.startswith("folder ")
+    assert bot.runtime.loaded.infos["clinic_tips"].source.startswith("plugin_dirs ")
 
 
 def test_a_missing_plugin_dir_is_a_config_error(tmp_path):

@@ -142,6 +142,9 @@ class FakeBotApi:
         method = request.match_info["method"]
         form = await request.post() if request.can_read_body else {}
         params = {k: _decode(v) for k, v in form.items() if isinstance(v, str)}
+        for k, v in form.items():  # uploaded files (multipart parts with a file name): name and bytes
+            if not isinstance(v, str):
+                params[k] = {"filename": v.filename, "content": v.file.read()}
         self.calls.append(Call(method, params))
         if self.outage == "hang":
             while self.outage == "hang":
@@ -210,7 +213,9 @@ class FakeBotApi:
         if method in ("sendMessage", "editMessageText"):
             return self._message(params, text=str(params.get("text", "")))
         if method == "sendDocument":
-            return self._message(params, document={"file_id": str(params["document"]), "file_unique_id": "u1"})
+            document = params["document"]
+            file_id = f"uploaded-{document['filename']}" if isinstance(document, dict) else str(document)
+            return self._message(params, document={"file_id": file_id, "file_unique_id": "u1"})
         if method == "sendPoll":
             return self._message(params, poll=self._poll(params))
         if method == "stopPoll":

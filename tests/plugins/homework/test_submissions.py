@@ -7,6 +7,7 @@ import logging
 from core import Attachment, ChatRef, DirectMessage, hookimpl
 
 from .conftest import post_id
+from tests.exports import exported_text
 
 
 class Recorder:
@@ -134,14 +135,14 @@ async def test_user_data_export_and_erase(homework_bot):
     await bot.send("/snooze 2 2h", user="amina")
     bot.new_messages()
     await bot.send("/mydata", user="amina")
-    export = next(m.text for m in bot.new_messages() if isinstance(m, DirectMessage))
+    export = exported_text(bot)
     assert '"homework"' in export and "my note" in export and "22:00-06:00" in export and "snoozed_until" in export
     await bot.send("/forgetme", user="amina")
     await bot.send("/forgetme confirm", user="amina")
     bot.new_messages()
     await bot.send("/mydata", user="amina")
-    export = next(m.text for m in bot.new_messages() if isinstance(m, DirectMessage))
-    assert '"homework"' not in export
+    assert '"homework"' not in exported_text(bot)
+    bot.new_messages()
     await bot.send("/homework status 1", user="trainer")
     status = next(m.text for m in bot.new_messages() if isinstance(m, DirectMessage))
     assert "On time (0)" in status

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from core import DirectMessage
+from tests.exports import exported
 from tests.plugins.leaderboards.conftest import QuizAnswered, greet
 
 
@@ -49,8 +47,7 @@ async def test_export_and_erase_member_data(lb):
     await bot.send("/thanks @bekele", user="amina")
     bot.new_messages()
     await bot.send("/mydata", user="amina", chat="dm")
-    export = next(m for m in bot.new_messages() if isinstance(m, DirectMessage))
-    data = json.loads(export.text.split("\n", 1)[1])["leaderboards"]
+    data = exported(bot)["leaderboards"]
     assert [(r["points"], r["source"], r["reference"]) for r in data["ledger"]] == [(2, "quiz", "quiz:4")]
     assert data["levels"][0]["module"] == "pph" and data["levels"][0]["level"] == 2
     assert data["profiles"] == [{"community": "default", "team": "Hope Clinic", "hidden": True}]

@@ -89,6 +89,7 @@ async def test_progress_counts_proficient_or_better_among_active_members(lb):
     await bot.send("/level sepsis proficient", user="chaltu")
     bot.new_messages()
     await bot.send("/progress", user="dawit")
-    assert bot.next_reply().text.splitlines() == ["Progress of the group (4 active members):",
-                                                  "2/4 proficient or better in PPH",
-                                                  "1/4 proficient or better in Sepsis"]
+    assert bot.next_reply().text.splitlines() == [
+        "Progress toward the Champion certificate. Learners: 4 (moderators and trainers are not counted).",
+        "2/4 proficient or better in PPH", "1/4 proficient or better in Sepsis",
+        "Champions (expert in every module): 0/4", "One module away from Champion: 1/4"]  # amina: PPH expert

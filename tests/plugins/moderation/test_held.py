@@ -122,8 +122,12 @@ async def test_held_messages_of_one_community_are_decided_only_by_its_moderators
     assert not [m for m in bot.new_messages() if isinstance(m, Reply) and m.chat.id == "g1"]
 
 
-@pytest.mark.parametrize("text", ["/release 0", "/release 99999999999999999999", "/reject -4", "/release 7"])
-async def test_unknown_held_numbers_get_a_plain_answer(cohort_bot, text):
+UNKNOWN_HELD = "There is no such held message. /held lists the ones waiting."
+
+
+@pytest.mark.parametrize("text, answer", [("/release 0", UNKNOWN_HELD), ("/reject -4", UNKNOWN_HELD), ("/release 7", UNKNOWN_HELD),
+                                          ("/release 99999999999999999999", "#99999999999999999999 does not exist.")])
+async def test_unknown_held_numbers_get_a_plain_answer(cohort_bot, text, answer):
     bot = await cohort_bot("telegram", **LINKS)
     await bot.send(text, user="trainer", chat=chat(bot, "review"))
-    assert bot.next_reply().text == "There is no such held message. /held lists the ones waiting."
+    assert bot.next_reply().text == answer

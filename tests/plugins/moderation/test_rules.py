@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from core import DeleteMessage, DirectMessage, Reply, Restrict, Unrestrict
 from plugins.moderation import logic
+from tests.exports import exported
 
 BLOCK = {"blocklist": [{"pattern": "spam"}, {"pattern": "miracle cure", "action": "warn"}]}
 
@@ -125,8 +124,7 @@ async def test_members_data_export_and_erase_keep_cases_anonymously(mod_bot):
     await bot.send("/warn @amina be careful", user="trainer")
     bot.new_messages()
     await bot.send("/mydata", user="amina", chat="dm")
-    export = bot.next_reply().text
-    data = json.loads(export.split("\n", 1)[1])["moderation"]
+    data = exported(bot)["moderation"]
     assert data["join_requests"][0]["answers"] == ["midwife"]
     assert data["code_of_conduct"][0]["version"] == "1" and data["cases"][0]["action"] == "warn"
 
@@ -137,7 +135,7 @@ async def test_members_data_export_and_erase_keep_cases_anonymously(mod_bot):
     text = bot.next_reply().text
     assert "erased member" in text and "amina" not in text
     await bot.send("/mydata", user="amina", chat="dm")
-    assert "moderation" not in json.loads(bot.next_reply().text.split("\n", 1)[1])
+    assert "moderation" not in exported(bot)
     await bot.send("hello", user="amina")  # acceptance erased: restricted again
     assert bot.actions(DeleteMessage)
 

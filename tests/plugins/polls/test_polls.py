@@ -161,7 +161,7 @@ async def test_final_hidden_multiple_poll(make_bot):
     assert not bot.actions(SendPoll)  # Telegram shows results to voters and lets them change: text poll
     assert "hidden" in bot.next_reply().text
     await bot.send("/vote 1 1 3", user="amina")
-    assert bot.next_reply().text == "Vote recorded in poll #1: 1, 3."
+    assert bot.next_reply().text == "Vote recorded in poll #1: 1. Mon, 3. Wed."
     await bot.send("/vote 1 2", user="amina")
     assert bot.next_reply().text == "Votes in poll #1 are final: you have already voted."
     await bot.send("/results 1", user="amina")

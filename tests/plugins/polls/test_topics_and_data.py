@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from core import DirectMessage, DomainEvent, SendPoll, hookimpl
+from tests.exports import exported, exported_text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,9 +88,8 @@ async def test_export_and_erase_member_data(make_bot):
     await bot.send("/vote 2 1", user="amina", chat="dm")
     bot.new_messages()
     await bot.send("/mydata", user="amina", chat="dm")
-    export = bot.next_reply()
-    assert isinstance(export, DirectMessage)
-    data = json.loads(export.text.split("\n", 1)[1])["polls"]
+    assert isinstance(bot.next_reply(), DirectMessage)
+    data = exported(bot)["polls"]
     assert data["votes"] == [{"poll": 1, "question": "Day?", "chosen": ["Tue"]}]
     assert data["anonymous_polls_voted"] == [{"poll": 2, "question": "Safe?", "voted": True}]
     assert "Yes" not in json.dumps(data["anonymous_polls_voted"])
@@ -105,4 +105,4 @@ async def test_export_and_erase_member_data(make_bot):
     await bot.send("/closepoll 1", user="amina")  # authorship was anonymized
     assert bot.next_reply().text == "Only the author of poll #1 or a moderator can close it."
     await bot.send("/mydata", user="amina", chat="dm")
-    assert '"polls"' not in bot.next_reply().text
+    assert '"polls"' not in exported_text(bot)
