@@ -72,6 +72,8 @@ ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url",
                 "author_handle", "added_by", "added_at")
 _INSERT = (f"INSERT INTO resources_items ({', '.join(ITEM_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})")
+# The same file or link saved twice at once: the unique indexes decide, in the same statement as the insert.
+_INSERT_NEW = f"{_INSERT} ON CONFLICT DO NOTHING RETURNING id"
 QUESTION_INSERT = ("INSERT INTO resources_questions (community, member, text, source, results, asked_at) "
                    "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -121,14 +123,23 @@ async def find_duplicate(db: Storage, community: str, *, file_ref: str | None, u
     return None
 
 
-async def add_item(db: Storage, item: NewItem) -> int:
-    """Store one item and its tags; returns its id."""
+async def add_item(db: Storage, item: NewItem) -> tuple[int, bool]:
+    """Store one item and its tags unless the community already has its file or link: (id, created).
+
+    Check and insert are one statement (`ON CONFLICT DO NOTHING`), so members saving the same link at
+    the same moment all get the one item's number, never a constraint error.
+    """
     async with db.transaction():
-        item_id = await db.execute(_INSERT, item.values())
+        item_id = await db.fetchval(_INSERT_NEW, item.values())
+        if item_id is None:
+            existing = await find_duplicate(db, item.community, file_ref=item.file_ref, url_key=item.url_key)
+            if existing is None:  # pragma: no cover - only a unique index can refuse the row
+                raise RuntimeError("resources_items refused a row that matches no existing item")
+            return existing, False
         if item.tags:
             await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
                                  [(item_id, item.community, tag) for tag in item.tags])
-    return item_id
+    return int(item_id), True
 
 
 async def add_items(db: Storage, items: Iterable[NewItem]) -> None:
