@@ -22,6 +22,8 @@ from core import fold
 _SEPARATORS = re.compile(
     "[\\s!-/:-@\\[-`{-~\u00a1-\u00bf\u00d7\u00f7\u2000-\u206f\u2190-\u2bff\u3000-\u303f"
     "\u1360-\u1368\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\U0001f000-\U0001faff]+")
+_SPLIT = re.compile(f"({_SEPARATORS.pattern})")
+HYPHENS = frozenset("-\u2010\u2011")  # hyphen-minus, hyphen, non-breaking hyphen: one of them alone joins two words
 _HASHTAG = re.compile(r"(?<!\S)#([^\W_][\w-]{0,39})", re.UNICODE)
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
@@ -54,6 +56,55 @@ QUESTION_MAX_CHARS = 500
 def words(text: str) -> list[str]:
     """The words of `text` as typed (split on whitespace and punctuation, any script)."""
     return [w for w in _SEPARATORS.split(unicodedata.normalize("NFC", text)) if w]
+
+
+def chunks(text: str) -> list[list[str]]:
+    """The words of `text` as typed, with hyphenated compounds kept together: "la pré-éclampsie" ->
+    [["la"], ["pré", "éclampsie"]]. Members write compounds joined, split or hyphenated (postpartum,
+    post partum, post-partum; e-learning, elearning); search indexes and queries both forms.
+
+    Trailing stop words of a chain are split off ("peut-on" -> ["peut"], ["on"]): French inversions
+    are not compounds.
+    """
+    pieces = _SPLIT.split(unicodedata.normalize("NFC", text))
+    out: list[list[str]] = []
+    chain: list[str] = []
+    for index in range(0, len(pieces), 2):
+        word = pieces[index]
+        if word:
+            chain.append(word)
+        separator = pieces[index + 1] if index + 1 < len(pieces) else ""
+        if word and separator in HYPHENS and index + 2 < len(pieces) and pieces[index + 2]:
+            continue
+        if chain:
+            out.extend(_trim_chain(chain))
+            chain = []
+    return out
+
+
+def _trim_chain(chain: list[str]) -> list[list[str]]:
+    tail: list[list[str]] = []
+    while len(chain) > 1 and (len(fold(chain[-1])) < 2 or fold(chain[-1]) in STOPWORDS):
+        tail.insert(0, [chain.pop()])
+    return [chain, *tail]
+
+
+def compound_forms(text: str) -> list[str]:
+    """The joined, folded forms of the hyphenated compounds of `text` ("pré-éclampsie" -> "preeclampsie")."""
+    seen: dict[str, None] = {}
+    for chain in chunks(text):
+        if len(chain) > 1:
+            seen.setdefault(fold("".join(chain)), None)
+    return list(seen)
+
+
+def phrase_forms(text: str) -> list[tuple[str, ...]]:
+    """The folded phrase of `text`, then the same with its compounds joined when it has any
+    ("hémorragie du post-partum" -> ("hemorragie", "du", "post", "partum"), ("hemorragie", "du", "postpartum"))."""
+    parts = chunks(text)
+    split = tuple(fold(w) for chain in parts for w in chain)
+    joined = tuple(fold("".join(chain)) for chain in parts)
+    return [p for p in dict.fromkeys((split, joined)) if p]
 
 
 def terms(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Storage
-from plugins.resources.search import FTS_SCHEMA
+from plugins.resources.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
 
 ITEMS_SCHEMA = """
 CREATE TABLE resources_items (
@@ -65,11 +65,11 @@ CREATE INDEX resources_questions_recent ON resources_questions (community, asked
 CREATE INDEX resources_questions_member ON resources_questions (member);
 """
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA)
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, VARIANTS_SCHEMA)
 
 ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url", "url_key", "file_ref", "file_platform",
                 "file_name", "mime", "size", "source_chat", "source_message", "author_uid", "author_name",
-                "author_handle", "added_by", "added_at")
+                "author_handle", "added_by", "added_at", "variants")
 _INSERT = (f"INSERT INTO resources_items ({', '.join(ITEM_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})")
 # The same file or link saved twice at once: the unique indexes decide, in the same statement as the insert.
@@ -107,7 +107,9 @@ class NewItem:
     added_by: str | None = None
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(" ".join(self.tags) if c == "tags" else getattr(self, c) for c in ITEM_COLUMNS)
+        tags = " ".join(self.tags)
+        computed = {"tags": tags, "variants": variants(self.title, tags, self.body)}
+        return tuple(computed[c] if c in computed else getattr(self, c) for c in ITEM_COLUMNS)
 
 
 async def find_duplicate(db: Storage, community: str, *, file_ref: str | None, url_key: str | None) -> int | None:
