@@ -10,6 +10,8 @@ from plugins.resources import insights, library, logic, search, store
 from plugins.resources.events import ResourceVerified
 
 MAX_FAQ_DAYS = 3650
+FAQ_UNANSWERED = 10  # topics the library does not answer, shown first
+FAQ_ANSWERED = 5
 
 
 async def _item(ctx: Context, item_id: int) -> Any:
@@ -141,7 +143,7 @@ async def delete_command(ctx: Context, item_id: int) -> None:
     await ctx.reply(ctx.t("delete.done", id=item_id, title=library.shown(row["title"])))
 
 
-@command("faq", help="Most frequent questions and searches that found nothing: /faq 30.", role=Role.MODERATOR,
+@command("faq", help="The most asked question topics, unanswered ones first: /faq 30.", role=Role.MODERATOR,
          usage="[days]")
 async def faq_command(ctx: Context, days: int = 0) -> None:
     config = ctx.config
@@ -151,15 +153,19 @@ async def faq_command(ctx: Context, days: int = 0) -> None:
     if days < 0 or days > MAX_FAQ_DAYS:
         raise UsageError(ctx.t("faq.bad_days", max=MAX_FAQ_DAYS))
     days = min(days or config.faq_days, config.retention_days)
-    questions, empty = await insights.topics(ctx, days)
+    ranked = await insights.ranked_topics(ctx, days)
     lines = [ctx.t("faq.header", days=days)]
-    if questions:
-        lines += [f"{i}. {t.wording} ({t.count})" for i, t in enumerate(questions[:10], start=1)]
-    else:
+    open_ = [r.topic for r in ranked if not r.answered][:FAQ_UNANSWERED]
+    done = [r.topic for r in ranked if r.answered][:FAQ_ANSWERED]
+    if not open_ and not done:
         lines.append(ctx.t("faq.no_questions"))
-    if empty:
-        lines.append(ctx.t("faq.empty_header"))
-        lines += [f"- {excerpt(t.wording, 80)} ({t.count})" for t in empty[:5]]
+    number = 0
+    for key, part in (("faq.unanswered_header", open_), ("faq.answered_header", done)):
+        if part:
+            lines.append(ctx.t(key))
+        for topic in part:
+            number += 1
+            lines.append(f"{number}. {excerpt(clean_text(topic.wording), 100)} ({topic.count})")
     await ctx.reply("\n".join(lines))
 
 

@@ -408,11 +408,27 @@ async def bare_search(db: Storage, query: str, limit: int = 10) -> list[Any]:
     return await db.fetchall(_BARE_SQL, (expression, limit))
 
 
-async def answered(db: Storage, community: str, keywords: Sequence[str], *, threshold: float = 0.6) -> bool:
-    """Whether some item of `community` covers at least `threshold` of a question's keywords."""
-    words = [k for k in keywords if k][: logic.MAX_QUERY_TERMS]
-    if not words:
+async def answers(db: Storage, community: str, concepts: Sequence[Sequence[tuple[str, ...]]], *,
+                  threshold: float = 0.6) -> bool:
+    """Whether some item of `community` answers a question topic: it holds the topic's first (most
+    specific) concept and at least `threshold` of all of them.
+
+    Each concept is given as its alternative phrases of folded words (a synonym set, or one stem);
+    a word matches an indexed word or, from PREFIX_MIN characters, the beginning of one.
+    """
+    wanted = [[p for p in phrases if p] for phrases in concepts if phrases][: logic.MAX_QUERY_TERMS]
+    phrases = list(dict.fromkeys(p for alternatives in wanted for p in alternatives))[:40]
+    if not phrases:
         return True
-    expression = " OR ".join('"' + w + '"' + ("*" if len(w) >= PREFIX_MIN else "") for w in words)
+    expression = " OR ".join('"' + " ".join(p) + '"' + ("*" if len(p[-1]) >= PREFIX_MIN else "") for p in phrases)
     rows = await db.fetchall(_TEXT_SQL, (expression, community, 20))
-    return any(logic.coverage(words, f"{r[0]} {r[1]} {r[2]} {r[3] or ''}") >= threshold for r in rows)
+    for row in rows:
+        present = set(logic.terms(" ".join(str(v or "") for v in row)))
+        found = [any(_holds(present, p) for p in alternatives) for alternatives in wanted]
+        if found[0] and sum(found) >= threshold * len(found):
+            return True
+    return False
+
+
+def _holds(present: set[str], phrase: Sequence[str]) -> bool:
+    return all(w in present or (len(w) >= PREFIX_MIN and any(t.startswith(w) for t in present)) for w in phrase)

@@ -207,8 +207,9 @@ async def insert_questions(db: Storage, rows: Sequence[tuple[Any, ...]]) -> None
 
 
 async def questions_since(db: Storage, community: str, since: str, limit: int = 5000) -> list[Any]:
-    return await db.fetchall("SELECT text, source, results FROM resources_questions WHERE community = ? AND asked_at >= ? "
-                             "ORDER BY asked_at DESC LIMIT ?", (community, since, limit))
+    """The latest questions and searches (text, source, results, member), newest first."""
+    return await db.fetchall("SELECT text, source, results, member FROM resources_questions WHERE community = ? "
+                             "AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?", (community, since, limit))
 
 
 async def purge_questions(db: Storage, community: str | None, before: str, *, keep: Sequence[str] = ()) -> int:
