@@ -8,6 +8,7 @@ ordinary message never costs a database statement. A daily job deletes rows olde
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -125,8 +126,9 @@ async def ranked_topics(ctx: Context, days: int) -> list[Ranked]:
     rows = await store.questions_since(ctx.db, ctx.community.name, since)
     entries = [topics_.Asked(text=r[0], member=r[3], source=r[1], results=r[2]) for r in reversed(rows)]  # oldest first
     glossary = topics_.Glossary.build(*search.compile_synonyms(config.synonyms))
-    grouped = topics_.group(entries, glossary=glossary, threshold=config.faq_similarity / 100,
-                            language=ctx.community.locale.split("-")[0])
+    # Pure CPU work (about 1 s for 5000 distinct questions): off the event loop.
+    grouped = await asyncio.to_thread(topics_.group, entries, glossary=glossary, threshold=config.faq_similarity / 100,
+                                      language=ctx.community.locale.split("-")[0])
     out: list[Ranked] = []
     for topic in grouped[:MAX_CHECKED]:
         concepts = [glossary.phrases(c) for c in topic.core]

@@ -13,9 +13,16 @@ Pure code, no I/O. Each logged question or search is reduced to a set of *concep
    "haemorrhag", "hemorrhag").
 
 A text left with no concept is a greeting or noise and is dropped. Texts with the same concepts are
-one *form*; forms join the topic whose profile they match (a soft Dice score on concepts weighted by
-how specific they are in the period: a drug name weighs more than "dose"), most asked forms first.
-Topics are ranked by distinct askers (one member asking five times is one asker).
+one *form*. Forms, most asked first, join the topic whose *profile* (the share of its askers using
+each concept) they match best: a soft Dice score, concepts weighted by what they tell (specific ones
+more than common ones, a word only one member used less). A form must hold one of the topic's key
+(heaviest) concepts, and a form and a topic that each name a subject the other lacks never meet:
+"misoprostol dose for PPH" and "oxytocin dose for PPH" share the facet, not the subject (facets, the
+dose, the storage, the signs, are listed in wordlists.ASPECTS). A second pass joins small topics to
+larger ones they match. Topics are ranked by distinct askers (one member asking five times is one).
+
+Questions are compared as asked; a topic is one question a micro-lecture answers, so "oxytocin
+storage" and "oxytocin dose" stay two topics.
 """
 
 from __future__ import annotations
@@ -25,89 +32,27 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
 from core import fold
 from plugins.resources import logic
+from plugins.resources.wordlists import ASPECTS, CHATTER, STOPWORDS
 
 Phrase = tuple[str, ...]
 SynonymTable = Mapping[Phrase, tuple[Phrase, ...]]
 
-STOPWORDS_EN = frozenset("""
-a about above after again against all also am an and any anybody anyone are as at be because been before being
-below best between both but by can cannot could did do does doing done down during each else ever every few for
-from further get gets getting give given giving go got had has have having he her here hers him his how however i
-if in into is it its just kindly know knows let like long make many may me might more most much must my need
-needed needs no nobody none nor not now of off often ok okay on once one only or other others our out over own
-please pls plz possible proper properly really right same say shall she should so some somebody someone something
-still such sure take tell than that the their them then there these they thing things this those through time
-times to too under until up us use used using usually very want was way ways we well were what whatever when
-where whether which while who whom whose why will with without would yes yet you your
-explain advise advice help near ask asking asked answer answers question questions tips tip idea ideas
-another next last week anyway safe safely sign signs symptom stop stopping mother mothers woman women patient patients lady
-health centre center facility hospital clinic
-iu mg mcg ml kg cm mm im iv minute minutes hour hours day days
-""".split())
-
-STOPWORDS_FR = frozenset("""
-a afin ai aie ainsi alors apres as au aucun aucune aussi autre autres aux avant avec avez avoir avons bien bon
-bonne c ca car ce ceci cela celle celui ces cet cette chaque chez ci comme comment d dans de des deja doit doivent
-donc dont du elle elles en encore entre est et etaient etait ete etre eu faire fait faut fois font il ils j je
-jusqu l la le les leur leurs lors lui m ma mais me meme mes moi moins mon n ne ni non nos notre nous on ont ou
-oui par parce pas pendant personne peu peut peuvent plus pour pourquoi puis qu quand que quel quelle quelles
-quels qui quoi s sa sans savoir sait sais se sera ses si soit son sont sous sur svp stp t ta te tes toi ton
-tous tout toute toutes tres tu un une vers voila vos votre vous vraiment y quelqu quelquun cas combien moment
-temps heure heures faire dire donner utiliser aider aide conseil conseils normal normalement possible mieux
-meilleur meilleure question questions reponse suis es sommes etes vais va vas allons allez vont fais font
-autre prochain prochaine derniere dernier semaine signe signes connait connais peux hors arreter arret mere meres femme femmes patiente
-patientes patient patients dame centre sante poste hopital clinique formation
-ui mg mcg ml kg cm mm im iv minute minutes jour jours
-""".split())
-
-# What members write around questions that is not about a topic: greetings, thanks, and talk about
-# the chat itself (posting, links, photos, the next meeting). A question made only of these is dropped.
-CHATTER_EN = frozenset("""
-hello hi hey dear morning afternoon evening good greetings welcome everyone everybody all team colleagues
-friends sisters group chat post posting message messages photo picture video voice audio link admin join
-joined add anyone here there test testing hear see receive received sent send session meeting zoom call today
-tomorrow online connection internet thanks thank sorry bye working work bot active certificate training share
-colleague colleagues cohort read rules
-""".split())
-
-CHATTER_FR = frozenset("""
-bonjour bonsoir salut coucou cheres chers chere cher collegues amies amis soeurs fille filles monde groupe poster
-publier message messages photo video vocal audio lien admin rejoindre ajouter ici la entend voir recu envoye
-envoyer session reunion appel aujourd hui demain maintenant connexion merci beaucoup pardon desole demander
-journee nouvelle nouveau marche supprime whatsapp formation prochaine clair partager cohorte
-""".split())
-
-# Facets that many questions share whatever their subject (the dose, the storage, the signs...). Two
-# questions whose subjects differ are two topics even when they share the facet: "misoprostol dose"
-# and "oxytocin dose" (a small group has too few questions to learn that "dose" is common).
-ASPECTS_EN = frozenset("""
-dose doses dosage dosing amount store storage stored storing keep kept temperature sign symptom symptoms
-treatment treat treating manage management prevent prevention cause causes risk risks duration timing often
-frequency route position positions technique method check checking monitor monitoring test testing screening
-effect effects indication indications normal danger dangerous
-""".split())
-ASPECTS_FR = frozenset("""
-dose doses dosage quantite conserver conservation stockage stocker garder temperature symptome symptomes traitement
-traiter prevenir prevention cause causes risque risques duree frequence voie position positions technique methode
-verifier surveiller surveillance controle depistage effet effets indication indications danger dangereux
-""".split())
-
-STOPWORDS = STOPWORDS_EN | STOPWORDS_FR
-CHATTER = CHATTER_EN | CHATTER_FR
-
 # Light suffix stripping for English and French together (a message's language is not known).
-_PLURAL = ("ies", "s", "x")
 _SUFFIXES = ("ations", "ation", "ements", "ement", "ings", "ing", "ages", "age", "ions", "ion", "ees", "ee", "ed", "er",
              "ir")
 _VERB_ENDINGS = ("er", "ir", "ion")  # need a longer stem: "fever", "water", "lion" stay whole
 MIN_STEM = 3
-FUZZY_MIN_LENGTH = 5
+FUZZY_MIN_LENGTH = 5  # stems one edit apart from this length are one concept
+RARE = 3  # concepts used by fewer askers weigh less: a word one member used is detail, not the topic
+KEY_SHARE = 0.75  # a profile's key concepts weigh at least this share of its heaviest one
+CENTRAL = 0.95  # forms this close to the most central one may represent the topic
 
 _GREETING = re.compile(
     r"^\s*(?:(?:hello|hi|hey|dear|good\s+(?:morning|afternoon|evening)|greetings|please|anyone|anybody|"
@@ -133,9 +78,10 @@ def stem(word: str) -> str:
     return word
 
 
-_ASPECT_STEMS = frozenset(stem(w) for w in ASPECTS_EN | ASPECTS_FR)
+_ASPECT_STEMS = frozenset(stem(w) for w in ASPECTS)
 
 
+@lru_cache(maxsize=65536)
 def is_aspect(concept: str) -> bool:
     """A facet shared by many questions ("dose", "=store" when the glossary's set starts with "store")."""
     words = concept[1:].split() if concept.startswith("=") else [concept]
@@ -240,7 +186,6 @@ class Topic:
     wording: str
     askers: set[str] = field(default_factory=set)
     asked: int = 0
-    searched_empty: bool = False  # some search of it found nothing
     profile: Counter[str] = field(default_factory=Counter)  # concept -> askers of forms holding it
     core: tuple[str, ...] = ()  # the concepts most of its askers used, most specific first
     wordings: list[Asked] = field(default_factory=list)
@@ -282,58 +227,69 @@ def group(entries: Iterable[Asked], *, glossary: Glossary = EMPTY_GLOSSARY, thre
         form.askers.add(entry.member or f"#{index}")
     ordered = sorted(forms.values(), key=lambda f: (-len(f.askers), -len(f.entries), f.entries[0][0]))[:limit]
     weight = _weights(ordered)
-    topics: list[Topic] = []
-    members: list[list[_Form]] = []
-    by_concept: dict[str, list[int]] = {}
+    board = _Board(weight)
     for form in ordered:
-        best, best_score = -1, threshold
-        for index in dict.fromkeys(i for c in form.concepts for i in by_concept.get(c, ())):
-            score = _similarity(form, topics[index], weight)
-            if score >= best_score:
-                best, best_score = index, score
-        if best < 0:
-            topics.append(Topic(wording=""))
-            members.append([])
-            best = len(topics) - 1
-        topic = topics[best]
-        members[best].append(form)
-        topic.askers |= form.askers
-        for concept in form.concepts:
-            topic.profile[concept] += len(form.askers)
-            if best not in by_concept.setdefault(concept, []):
-                by_concept[concept].append(best)
-    _merge_similar(topics, members, weight, threshold)
+        board.add(form, board.best_match(dict.fromkeys(form.concepts, 1.0), threshold))
+    board.merge_similar(threshold)
     finished = [(min(i for form in forms_ for i, _ in form.entries), _finish(topic, forms_, weight, language))
-                for topic, forms_ in zip(topics, members) if forms_]
+                for topic, forms_ in zip(board.topics, board.members) if forms_]
     finished.sort(key=lambda pair: (-pair[1].count, -pair[1].asked, pair[0]))
     return [topic for _, topic in finished]
 
 
-def _merge_similar(topics: list[Topic], members: list[list[_Form]], weight: Mapping[str, float],
-                   threshold: float) -> None:
-    """Second pass, smallest topics first: a topic whose profile matches a larger one joins it (the
-    first pass depends on which form came first, so two halves of one topic meet here)."""
-    for small in sorted(range(len(topics)), key=lambda i: (len(topics[i].askers), -i)):
-        if not members[small]:
-            continue
+class _Board:
+    """The topics being built, indexed by their key concepts: a form or a topic can only join a topic
+    whose key concept it holds (see _soft_dice), so only those are compared."""
+
+    def __init__(self, weight: Mapping[str, float]) -> None:
+        self.weight = weight
+        self.topics: list[Topic] = []
+        self.members: list[list[_Form]] = []
+        self.by_key: dict[str, set[int]] = {}
+
+    def best_match(self, profile: Mapping[str, float], threshold: float, *, minimum: int = 0, exclude: int = -1) -> int:
+        """The topic `profile` fits best (score at least `threshold`, at least `minimum` askers), or -1."""
         best, best_score = -1, threshold
-        for large, topic in enumerate(topics):
-            if large != small and members[large] and len(topic.askers) >= len(topics[small].askers) and \
-                    topic.profile.keys() & topics[small].profile.keys():
-                score = _profile_similarity(topics[small], topic, weight)
-                if score >= best_score:
-                    best, best_score = large, score
-        if best >= 0:
-            target = topics[best]
-            target.askers |= topics[small].askers
-            target.profile.update(topics[small].profile)
-            members[best].extend(members[small])
-            members[small] = []
+        for index in sorted({i for c in profile for i in self.by_key.get(c, ())}):
+            if index == exclude or not self.members[index] or len(self.topics[index].askers) < minimum:
+                continue
+            score = _soft_dice(profile, _shares(self.topics[index]), self.weight)
+            if score >= best_score:
+                best, best_score = index, score
+        return best
 
+    def add(self, form: _Form, index: int) -> None:
+        """Put `form` in topic `index` (-1: a new topic)."""
+        if index < 0:
+            self.topics.append(Topic(wording=""))
+            self.members.append([])
+            index = len(self.topics) - 1
+        topic = self.topics[index]
+        self.members[index].append(form)
+        topic.askers |= form.askers
+        for concept in form.concepts:
+            topic.profile[concept] += len(form.askers)
+        self._index(index)
 
-def _profile_similarity(one: Topic, other: Topic, weight: Mapping[str, float]) -> float:
-    """How well two topics fit together (see _soft_dice)."""
-    return _soft_dice(_shares(one), _shares(other), weight)
+    def _index(self, index: int) -> None:
+        for key in _keys(_shares(self.topics[index]), self.weight):
+            self.by_key.setdefault(key, set()).add(index)
+
+    def merge_similar(self, threshold: float) -> None:
+        """Second pass, smallest topics first: a topic whose profile matches a larger one joins it
+        (the first pass depends on which form came first, so two halves of one topic meet here)."""
+        for small in sorted(range(len(self.topics)), key=lambda i: (len(self.topics[i].askers), -i)):
+            if not self.members[small]:
+                continue
+            topic = self.topics[small]
+            best = self.best_match(_shares(topic), threshold, minimum=len(topic.askers), exclude=small)
+            if best >= 0:
+                target = self.topics[best]
+                target.askers |= topic.askers
+                target.profile.update(topic.profile)
+                self.members[best].extend(self.members[small])
+                self.members[small] = []
+                self._index(best)
 
 
 def _near_stems(glossary: Glossary, frequency: Counter[str]) -> dict[str, str]:
@@ -385,12 +341,10 @@ def _weights(forms: Sequence[_Form]) -> dict[str, float]:
     return {c: math.log(1 + total / n) * min(1.0, n / RARE) for c, n in frequency.items()}
 
 
-# Concepts used by fewer askers than this weigh less: a word one member used is detail, not the topic.
-RARE = 3
 
 
 def _similarity(form: _Form, topic: Topic, weight: Mapping[str, float]) -> float:
-    """How well a form fits a topic (see _soft_dice)."""
+    """How well a form fits a topic (see _soft_dice): its centrality, for the representative wording."""
     return _soft_dice(dict.fromkeys(form.concepts, 1.0), _shares(topic), weight)
 
 
@@ -417,7 +371,6 @@ def _soft_dice(one: Mapping[str, float], other: Mapping[str, float], weight: Map
     return (common / left + common / right) / 2
 
 
-KEY_SHARE = 0.75  # a profile's key concepts weigh at least this share of its heaviest one
 
 
 def _keys(profile: Mapping[str, float], weight: Mapping[str, float], *, subjects: bool = False) -> set[str]:
@@ -431,7 +384,6 @@ def _finish(topic: Topic, members: list[_Form], weight: Mapping[str, float], lan
     entries = sorted((e for form in members for e in form.entries), key=lambda e: e[0])
     topic.wordings = [entry for _, entry in entries]
     topic.asked = len(entries)
-    topic.searched_empty = any(e.source == "search" and not e.results for e in topic.wordings)
     size = len(topic.askers)
     core = [c for c, n in topic.profile.items() if n * 2 > size] or list(members[0].concepts)
     topic.core = tuple(sorted(core, key=lambda c: (-weight.get(c, 0.0), c)))
@@ -445,21 +397,18 @@ def _representative(topic: Topic, members: list[_Form], weight: Mapping[str, flo
     figures, written as a question, asked by the most members, the shortest, the first asked."""
     centrality = {id(form): _similarity(form, topic, weight) for form in members}
     best = max(centrality.values())
-    askers: Counter[str] = Counter()
+    askers: dict[str, set[str]] = {}
     candidates: dict[str, tuple[Any, ...]] = {}
     for form in members:
         central = centrality[id(form)] >= CENTRAL * best
         for index, entry in form.entries:
             text = " ".join(entry.text.split())
-            askers[fold(text)] += 1
+            askers.setdefault(fold(text), set()).add(entry.member or f"#{index}")
             guessed = logic.guess_language(text, "") if language else ""
             other_language = 0 if guessed == language else 1 if not guessed else 2
             specific = any(c.isdigit() for c in text)  # "600 or 800 mcg", "10 IU": one case, not the topic
             unfinished = not logic.is_question_mark_ended(text)
             candidates.setdefault(fold(text), (entry.source != "message", not central, other_language, specific,
                                                unfinished, len(text), index, text))
-    chosen = min(candidates, key=lambda k: (*candidates[k][:5], -askers[k], *candidates[k][5:]))
+    chosen = min(candidates, key=lambda k: (*candidates[k][:5], -len(askers[k]), *candidates[k][5:]))
     return candidates[chosen][-1]
-
-
-CENTRAL = 0.95  # forms this close to the most central one may represent the topic

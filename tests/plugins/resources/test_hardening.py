@@ -32,11 +32,13 @@ async def test_bidi_overrides_and_zero_width_characters_are_never_echoed(library
     await bot.send("/save https://example.org/oxy \u202eOxy\u200btocin\u2060 protocol #pph")
     answer = bot.next_reply().text
     assert answer.startswith(SAVED[lang].format(id=1, title="Oxytocin protocol")) and _visible(answer)
-    # A replied message and a file name carry them too (they do not come through the command text).
-    note = await bot.send("x", user="bekele")
+    # A file name and a replied message carry them too (they do not come through the command text).
     shared = await bot.send("", user="chaltu", attachments=[pdf(ref="F-2", name="\u202eFDP.\u200bpartograph.pdf")])
     await save(bot, "/save #labour", reply_to=shared)
-    assert note
+    tip = await bot.send("Keep miso\u200bprostol dry \u2066below 25 °C\u2069", user="bekele")
+    await save(bot, "/save #storage", reply_to=tip)
+    await bot.send("/get 3")
+    assert bot.next_reply().text.endswith("Keep misoprostol dry below 25 °C")
     await bot.send("/search partograph")
     found = bot.next_reply().text
     assert "#2 FDP.partograph.pdf" in found and _visible(found)
