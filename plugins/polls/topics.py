@@ -39,6 +39,11 @@ async def request(ctx: Context) -> None:
     now = ctx.now()
     for stale in [rid for rid, item in pending.items() if now - item["at"] > PENDING_TTL]:
         del pending[stale]
+    if any(item["community"] == ctx.community.name for item in pending.values()):
+        # Another chat of the community asked a moment ago; its poll is on its way (no await
+        # between this check and the registration below, so two requests cannot both pass).
+        await ctx.reply(ctx.t("topics.preparing"))
+        return
     request_id = secrets.token_hex(8)
     pending[request_id] = {"chat": chat, "user": user, "at": now, "community": ctx.community.name}
     await ctx.reply(ctx.t("topics.asked"))
