@@ -349,7 +349,6 @@ LIBRARY = (
     "/save https://example.org/parto Partograph: how to fill it in, alert and action lines #labour",
     "/save https://example.org/pe Prise en charge de la pré-éclampsie #protocole",
 )
-ANSWERED = ("oxytocin_dose", "breastfeeding_latch", "bcg", "partograph_fill", "partograph_alert")
 # The unanswered topics, most askers first (ties: more questions, then the first asked).
 UNANSWERED_ORDER = ("misoprostol", "oxytocin_storage", "cord_clamping", "magnesium", "kmc_night", "resuscitation",
                     "perineal_tear", "anaemia", "jaundice", "cord_care")
