@@ -69,7 +69,7 @@ def items(count: int, seed: int = 3) -> list[dict[str, Any]]:
 
 
 async def build(db: Any, count: int) -> float:
-    from plugins.resources import store
+    from plugins.resources import search, store
 
     await db.migrate("resources", store.MIGRATIONS)
     started = time.perf_counter()
@@ -82,7 +82,8 @@ async def build(db: Any, count: int) -> float:
                   "file_name": f"doc{i}.pdf" if i % 3 else None, "mime": "application/pdf" if i % 3 else None,
                   "size": 100_000 + i if i % 3 else None, "source_chat": "telegram:-1001", "source_message": str(i),
                   "author_uid": f"telegram:{1000 + i % 300}", "author_name": f"Member {i % 300}", "author_handle": None,
-                  "added_by": f"telegram:{1000 + i % 300}", "added_at": "2026-11-01T08:00:00.000000Z"}
+                  "added_by": f"telegram:{1000 + i % 300}", "added_at": "2026-11-01T08:00:00.000000Z",
+                  "variants": search.variants(item["title"], item["tags"], item["body"])}
         rows.append(tuple(values[c] for c in store.ITEM_COLUMNS))
     sql = f"INSERT INTO resources_items ({', '.join(store.ITEM_COLUMNS)}) VALUES ({', '.join('?' for _ in store.ITEM_COLUMNS)})"
     for start in range(0, len(rows), 5_000):

@@ -17,7 +17,7 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
                           SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
 from core.scheduler import Job, JobKind
-from core.text import excerpt, fold
+from core.text import clean_text, excerpt, fold
 from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
     "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
     "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict", "UploadFile",
-    "UsageError", "User", "Verdict", "command", "excerpt", "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
+    "UsageError", "User", "Verdict", "clean_text", "command", "excerpt", "fold", "from_utc_text", "hookimpl", "load_config",
+    "to_utc_text",
 ]

@@ -6,16 +6,28 @@ import re
 import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters that change how the text around them looks or hide inside words: bidi
+# embeddings, overrides and isolates (U+202A-E, U+2066-9: "\u202eFDP.exe" shows as "exe.PDF"),
+# zero-width space, word joiner, invisible operators, byte-order mark, Mongolian vowel separator.
+# Left-to-right / right-to-left marks (U+200E/F, U+061C) stay: they only nudge neutral characters
+# and right-to-left writers use them.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff\u180e]")
+# Zero-width (non-)joiners are needed inside emoji sequences and some scripts (Persian, Indic), so
+# they are removed only next to ASCII, spaces or the ends of the text, where they only hide things.
+_LOOSE_JOINER = re.compile("(?:^|(?<=[\x00-\x7f]))[\u200c\u200d]+|[\u200c\u200d]+(?=[\x00-\x7f]|$)")
 
 
 def clean_text(text: str) -> str:
-    """Make user text safe to store and echo: no lone surrogates, no control characters, NFC form."""
+    """Make user text safe to store and echo: no lone surrogates, no control characters, no bidi
+    overrides or zero-width characters that disguise text, NFC form."""
     if not text:
         return ""
     if text.isascii():  # the common case: only control characters can be wrong
         return _CONTROL.sub("", text) if _CONTROL.search(text) else text
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _has_surrogates(text) else text
     text = _CONTROL.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    text = _LOOSE_JOINER.sub("", text)
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, command, excerpt, to_utc_text
+from core import (Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, clean_text, command, excerpt,
+                  to_utc_text)
 from plugins.resources import insights, library, logic, search, store
 from plugins.resources.events import ResourceVerified
 
 MAX_FAQ_DAYS = 3650
+FAQ_UNANSWERED = 10  # topics the library does not answer, shown first
+FAQ_ANSWERED = 5
 
 
 async def _item(ctx: Context, item_id: int) -> Any:
@@ -27,7 +30,7 @@ async def save_command(ctx: Context, text: Text = Text("")) -> None:
         await ctx.reply(ctx.t("save.duplicate", id=item_id, command=ctx.command_word("get", item_id)))
         return
     tags = " ".join(f"#{t}" for t in item.tags)
-    await ctx.reply(ctx.t("save.done", id=item_id, title=item.title, tags=tags).rstrip())
+    await ctx.reply(ctx.t("save.done", id=item_id, title=clean_text(item.title), tags=tags).rstrip())
 
 
 @command("search", help="Search the library: /search oxytocin dose.", aliases=("find",),
@@ -46,7 +49,7 @@ async def search_command(ctx: Context, query: Text = Text("")) -> None:
     await insights.log_search(ctx, query, len(outcome.rows))
     rows = outcome.rows
     if not rows:
-        await ctx.reply(ctx.t("search.none", query=excerpt(query, 60), command=ctx.command_word("resources")))
+        await ctx.reply(ctx.t("search.none", query=excerpt(clean_text(query), 60), command=ctx.command_word("resources")))
         return
     lines = []
     if outcome.suggestion:
@@ -66,16 +69,17 @@ async def get_command(ctx: Context, item_id: int) -> None:
     header = library.line(ctx, row)
     if row["kind"] == "document" and row["file_ref"]:
         if row["file_platform"] == chat.platform:
-            await ctx.act(SendFile(chat=chat, file_ref=row["file_ref"], caption=row["title"],
+            await ctx.act(SendFile(chat=chat, file_ref=row["file_ref"], caption=library.shown(row["title"]),
                                    reply_to=ctx.message.id if ctx.message else None))
             return
         if not row["url"]:
-            await ctx.reply(ctx.t("get.other_platform", id=item_id, title=row["title"], platform=row["file_platform"]))
+            await ctx.reply(ctx.t("get.other_platform", id=item_id, title=library.shown(row["title"]),
+                                        platform=row["file_platform"]))
             return
     if row["kind"] == "link" or row["url"]:
-        await ctx.reply(f"{header}\n{row['url']}")
+        await ctx.reply(f"{header}\n{library.shown(row['url'])}")
         return
-    await ctx.reply(f"{header}\n{row['body']}")
+    await ctx.reply(f"{header}\n{library.shown(row['body'])}")
 
 
 @command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library",),
@@ -111,7 +115,7 @@ async def verify_command(ctx: Context, item_id: int) -> None:
     moderator = ctx.user
     assert moderator is not None
     await store.set_verified(ctx.db, item_id, moderator.uid, to_utc_text(ctx.now()))
-    await ctx.reply(ctx.t("verify.done", id=item_id, title=row["title"]))
+    await ctx.reply(ctx.t("verify.done", id=item_id, title=library.shown(row["title"])))
     member = library.contributor(row)
     if member is not None:
         await ctx.emit(ResourceVerified(community=ctx.community.name, member=member, item_id=item_id, verified_by=moderator))
@@ -125,7 +129,7 @@ async def supersede_command(ctx: Context, old_id: int, new_id: int) -> None:
     old = await _item(ctx, old_id)
     await _item(ctx, new_id)
     await store.set_superseded(ctx.db, old_id, new_id)
-    await ctx.reply(ctx.t("supersede.done", old=old_id, new=new_id, title=old["title"]))
+    await ctx.reply(ctx.t("supersede.done", old=old_id, new=new_id, title=library.shown(old["title"])))
 
 
 @command("delete", help="Remove a library item you added (moderators: any item).", usage="<id>")
@@ -136,10 +140,10 @@ async def delete_command(ctx: Context, item_id: int) -> None:
     if user.uid not in (row["added_by"], row["author_uid"]) and await ctx.role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("delete.not_yours", id=item_id))
     await store.delete_item(ctx.db, item_id)
-    await ctx.reply(ctx.t("delete.done", id=item_id, title=row["title"]))
+    await ctx.reply(ctx.t("delete.done", id=item_id, title=library.shown(row["title"])))
 
 
-@command("faq", help="Most frequent questions and searches that found nothing: /faq 30.", role=Role.MODERATOR,
+@command("faq", help="The most asked question topics, unanswered ones first: /faq 30.", role=Role.MODERATOR,
          usage="[days]")
 async def faq_command(ctx: Context, days: int = 0) -> None:
     config = ctx.config
@@ -149,15 +153,19 @@ async def faq_command(ctx: Context, days: int = 0) -> None:
     if days < 0 or days > MAX_FAQ_DAYS:
         raise UsageError(ctx.t("faq.bad_days", max=MAX_FAQ_DAYS))
     days = min(days or config.faq_days, config.retention_days)
-    questions, empty = await insights.topics(ctx, days)
+    ranked = await insights.ranked_topics(ctx, days)
     lines = [ctx.t("faq.header", count=days)]
-    if questions:
-        lines += [f"{i}. {t.wording} ({t.count})" for i, t in enumerate(questions[:10], start=1)]
-    else:
+    open_ = [r.topic for r in ranked if not r.answered][:FAQ_UNANSWERED]
+    done = [r.topic for r in ranked if r.answered][:FAQ_ANSWERED]
+    if not open_ and not done:
         lines.append(ctx.t("faq.no_questions"))
-    if empty:
-        lines.append(ctx.t("faq.empty_header"))
-        lines += [f"- {excerpt(t.wording, 80)} ({t.count})" for t in empty[:5]]
+    number = 0
+    for key, part in (("faq.unanswered_header", open_), ("faq.answered_header", done)):
+        if part:
+            lines.append(ctx.t(key))
+        for topic in part:
+            number += 1
+            lines.append(f"{number}. {excerpt(clean_text(topic.wording), 100)} ({topic.count})")
     await ctx.reply("\n".join(lines))
 
 

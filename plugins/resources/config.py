@@ -14,11 +14,13 @@ class ResourcesConfig:
     Attributes:
         auto_capture_chats: chats (`platform:id`) whose shared documents and links are saved automatically.
         synonyms: per-community synonyms and abbreviations, expanded at query time, e.g.
-            `{ pph = ["postpartum haemorrhage", "hémorragie du post-partum"] }`.
+            `{ pph = ["postpartum haemorrhage", "hémorragie du post-partum"] }`; also what makes
+            questions in two languages one topic for /faq and topic polls.
         page_size: how many results /search and /resources show.
         insights: log question-like messages and searches for /faq (off by default: privacy).
         retention_days: how long logged questions and searches are kept.
-        faq_similarity: rapidfuzz token_set_ratio (0-100) from which two questions are the same topic.
+        faq_similarity: how similar (1-100) a question's key concepts must be to a topic's to join it
+            (see plugins/resources/topics.py; lower groups more loosely).
         faq_days: the period /faq looks at when no number of days is given.
         flush_batch: logged rows buffered in memory before one batched write.
     """
@@ -28,7 +30,7 @@ class ResourcesConfig:
     page_size: int = 10
     insights: bool = False
     retention_days: int = 90
-    faq_similarity: int = 75
+    faq_similarity: int = 56
     faq_days: int = 30
     flush_batch: int = 100
 

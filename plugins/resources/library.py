@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from core import Attachment, Context, MessageEvent, UsageError, User, excerpt, from_utc_text, to_utc_text
+from core import Attachment, Context, MessageEvent, UsageError, User, clean_text, excerpt, from_utc_text, to_utc_text
 from plugins.resources import logic, search, store
 
 CAPTURED_KINDS = ("document",)  # attachment kinds auto-capture keeps (photos and voice notes are chat, not library)
@@ -63,13 +64,17 @@ def item_from_save(ctx: Context, text: str) -> store.NewItem:
 
 
 async def keep(ctx: Context, item: store.NewItem) -> tuple[int, bool]:
-    """Store `item` unless the same file or link is already there: (id, created)."""
-    existing = await store.find_duplicate(ctx.db, item.community, file_ref=item.file_ref, url_key=item.url_key)
-    if existing is not None:
-        return existing, False
-    item_id = await store.add_item(ctx.db, item)
-    search.vocabulary_for(ctx.db).add_text(item.title, " ".join(item.tags), item.body)
-    return item_id, True
+    """Store `item` unless the same file or link is already there: (id, created).
+
+    Replied texts and file names do not pass through the command line, so they are cleaned here
+    (no bidi overrides or zero-width characters reach the library or come back in answers).
+    """
+    item = replace(item, title=clean_text(item.title), body=clean_text(item.body),
+                   file_name=clean_text(item.file_name) if item.file_name else item.file_name)
+    item_id, created = await store.add_item(ctx.db, item)
+    if created:
+        search.vocabulary_for(ctx.db).add_text(item.title, " ".join(item.tags), item.body)
+    return item_id, created
 
 
 async def capture(event: MessageEvent, ctx: Context) -> None:
@@ -118,7 +123,12 @@ def line(ctx: Context, row: Any) -> str:
         details.append(size)
     details.append(when)
     mark = "✓ " if row["verified"] else ""
-    text = f"#{row['id']} {mark}{row['title']} — {', '.join(details)}"
+    text = f"#{row['id']} {mark}{shown(row['title'])} — {', '.join(details)}"
     if row["superseded_by"] is not None:
         text += " " + ctx.t("outdated", id=row["superseded_by"])
     return text
+
+
+def shown(text: str | None) -> str:
+    """Stored text as it may be echoed (items saved before cleaning existed may hold invisible characters)."""
+    return clean_text(text or "")

@@ -1,4 +1,4 @@
-"""Pure domain code of the library: words, links, /save parsing, question detection and grouping.
+"""Pure domain code of the library: words and compounds, links, /save parsing, question detection.
 
 No I/O here. Text folding mirrors SQLite's `unicode61 remove_diacritics 2` tokenizer closely enough
 for the vocabulary and the question groups (the index itself is always queried through FTS5).
@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rapidfuzz import fuzz, process
 from core import fold
 
 # Separators: whitespace, ASCII punctuation and symbols, Latin-1 punctuation, general punctuation,
@@ -22,6 +19,8 @@ from core import fold
 _SEPARATORS = re.compile(
     "[\\s!-/:-@\\[-`{-~\u00a1-\u00bf\u00d7\u00f7\u2000-\u206f\u2190-\u2bff\u3000-\u303f"
     "\u1360-\u1368\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\U0001f000-\U0001faff]+")
+_SPLIT = re.compile(f"({_SEPARATORS.pattern})")
+HYPHENS = frozenset("-\u2010\u2011")  # hyphen-minus, hyphen, non-breaking hyphen: one of them alone joins two words
 _HASHTAG = re.compile(r"(?<!\S)#([^\W_][\w-]{0,39})", re.UNICODE)
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
@@ -54,6 +53,55 @@ QUESTION_MAX_CHARS = 500
 def words(text: str) -> list[str]:
     """The words of `text` as typed (split on whitespace and punctuation, any script)."""
     return [w for w in _SEPARATORS.split(unicodedata.normalize("NFC", text)) if w]
+
+
+def chunks(text: str) -> list[list[str]]:
+    """The words of `text` as typed, with hyphenated compounds kept together: "la pré-éclampsie" ->
+    [["la"], ["pré", "éclampsie"]]. Members write compounds joined, split or hyphenated (postpartum,
+    post partum, post-partum; e-learning, elearning); search indexes and queries both forms.
+
+    Trailing stop words of a chain are split off ("peut-on" -> ["peut"], ["on"]): French inversions
+    are not compounds.
+    """
+    pieces = _SPLIT.split(unicodedata.normalize("NFC", text))
+    out: list[list[str]] = []
+    chain: list[str] = []
+    for index in range(0, len(pieces), 2):
+        word = pieces[index]
+        if word:
+            chain.append(word)
+        separator = pieces[index + 1] if index + 1 < len(pieces) else ""
+        if word and separator in HYPHENS and index + 2 < len(pieces) and pieces[index + 2]:
+            continue
+        if chain:
+            out.extend(_trim_chain(chain))
+            chain = []
+    return out
+
+
+def _trim_chain(chain: list[str]) -> list[list[str]]:
+    tail: list[list[str]] = []
+    while len(chain) > 1 and (len(fold(chain[-1])) < 2 or fold(chain[-1]) in STOPWORDS):
+        tail.insert(0, [chain.pop()])
+    return [chain, *tail]
+
+
+def compound_forms(text: str) -> list[str]:
+    """The joined, folded forms of the hyphenated compounds of `text` ("pré-éclampsie" -> "preeclampsie")."""
+    seen: dict[str, None] = {}
+    for chain in chunks(text):
+        if len(chain) > 1:
+            seen.setdefault(fold("".join(chain)), None)
+    return list(seen)
+
+
+def phrase_forms(text: str) -> list[tuple[str, ...]]:
+    """The folded phrase of `text`, then the same with its compounds joined when it has any
+    ("hémorragie du post-partum" -> ("hemorragie", "du", "post", "partum"), ("hemorragie", "du", "postpartum"))."""
+    parts = chunks(text)
+    split = tuple(fold(w) for chain in parts for w in chain)
+    joined = tuple(fold("".join(chain)) for chain in parts)
+    return [p for p in dict.fromkeys((split, joined)) if p]
 
 
 def terms(text: str) -> list[str]:
@@ -132,13 +180,20 @@ def parse_save(text: str) -> SaveRequest:
     return SaveRequest(title=title[:200], tags=tags, url=url, note=note[:4000])
 
 
+# Frequent words of each language (folded), questions' words included: short questions have few others.
+_FRENCH = frozenset("le la les des du et pour avec dans une sur au aux est sont comment quand quelle quel quels "
+                    "quelles faut doit peut que qui ou hemorragie sage femme".split())
+_ENGLISH = frozenset("the and for with of in on to how what when which should we is are do does can "
+                     "haemorrhage hemorrhage midwife".split())
+
+
 def guess_language(text: str, default: str) -> str:
     """A cheap guess of an item's language: Ethiopic script -> am, French words -> fr, else `default`."""
     if any("\u1200" <= c <= "\u137f" for c in text):
         return "am"
     folded = set(terms(text))
-    french = len(folded & {"le", "la", "les", "des", "du", "et", "pour", "avec", "dans", "une", "sur", "hemorragie", "sage", "femme"})
-    english = len(folded & {"the", "and", "for", "with", "of", "in", "on", "to", "haemorrhage", "hemorrhage", "midwife"})
+    french = len(folded & _FRENCH)
+    english = len(folded & _ENGLISH)
     if french > english:
         return "fr"
     if english > french:
@@ -161,89 +216,13 @@ def format_size(size: int | None) -> str:
 # --- insights ---------------------------------------------------------------------------------
 
 
+def is_question_mark_ended(text: str) -> bool:
+    """Whether `text` ends with a question mark (a well-formed question)."""
+    return _QUESTION_END.search(text) is not None
+
+
 def is_question(text: str) -> bool:
     """Whether a message looks like a question (English or French). Cheap: two precompiled regexes."""
     if not QUESTION_MIN_CHARS <= len(text) <= QUESTION_MAX_CHARS or text[0] in "/!":
         return False
     return _QUESTION_END.search(text) is not None or _QUESTION_START.match(text) is not None
-
-
-Synonyms = Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
-
-
-def canonical(words_: Sequence[str], synonyms: Synonyms | None = None, longest: int = 0) -> list[str]:
-    """`words_` with every synonym phrase replaced by the first phrase of its set ("hpp" -> "pph")."""
-    if not synonyms or not longest:
-        return list(words_)
-    out: list[str] = []
-    i = 0
-    while i < len(words_):
-        for size in range(min(longest, len(words_) - i), 0, -1):
-            alternatives = synonyms.get(tuple(words_[i:i + size]))
-            if alternatives is not None:
-                out.extend(alternatives[0])
-                i += size
-                break
-        else:
-            out.append(words_[i])
-            i += 1
-    return out
-
-
-def topic_key(text: str, synonyms: Synonyms | None = None, longest: int = 0) -> str:
-    """The comparable form of a question: folded keywords in order (stop words removed, synonyms unified)."""
-    unified = canonical(terms(text), synonyms, longest)
-    kept = [t for t in unified if len(t) > 1 and t not in STOPWORDS]
-    return " ".join(kept or unified)
-
-
-@dataclass
-class Topic:
-    """A group of similar questions, shown by its most common wording."""
-
-    wording: str
-    key: str
-    count: int = 0
-    wordings: Counter[str] = field(default_factory=Counter)
-
-
-def group_questions(texts: Iterable[str], threshold: int = 75, limit: int = 2000, *,
-                    synonyms: Synonyms | None = None, longest: int = 0) -> list[Topic]:
-    """Group paraphrased questions (rapidfuzz token_set_ratio on keywords >= `threshold`).
-
-    Identical keyword forms are counted first; then forms are attached, most frequent first, to the
-    first group whose representative is similar enough. Returns groups by count, largest first; a
-    group is shown by its most frequent wording (the earliest of equally frequent ones, when `texts`
-    come oldest first). At most `limit` distinct forms are compared (the most frequent), so the cost
-    stays bounded.
-    """
-    by_key: dict[str, Counter[str]] = {}
-    for text in texts:
-        key = topic_key(text, synonyms, longest)
-        if key:
-            by_key.setdefault(key, Counter())[" ".join(text.split())] += 1
-    forms = sorted(by_key.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:limit]
-    topics: list[Topic] = []
-    keys: list[str] = []
-    for key, wordings in forms:
-        match = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold) if keys else None
-        if match is None:
-            topic = Topic(wording="", key=key)
-            topics.append(topic)
-            keys.append(key)
-        else:
-            topic = topics[match[2]]
-        topic.wordings.update(wordings)
-        topic.count += sum(wordings.values())
-    for topic in topics:
-        topic.wording = topic.wordings.most_common(1)[0][0]
-    return sorted(topics, key=lambda t: (-t.count, t.wording))
-
-
-def coverage(query_terms: Sequence[str], text: str) -> float:
-    """Share of `query_terms` (folded) found as a word or word prefix in `text`."""
-    if not query_terms:
-        return 0.0
-    present = set(terms(text))
-    hits = sum(1 for q in query_terms if q in present or (len(q) >= 3 and any(p.startswith(q) for p in present)))
-    return hits / len(query_terms)

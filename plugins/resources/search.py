@@ -47,8 +47,41 @@ CREATE TRIGGER resources_fts_update AFTER UPDATE OF title, tags, body ON resourc
 END;
 """
 
-# bm25 column weights: title, tags, body (title weighted above the body).
-WEIGHTS = "5.0, 3.0, 1.0"
+# Migration 3: a fourth indexed column, `variants`, holds the joined forms of the item's hyphenated
+# compounds ("pré-éclampsie" is indexed as "pre", "eclampsie" and "preeclampsie"), so a joined query
+# word finds a hyphenated title. Queries do the other half (see parse_query). Rows stored before this
+# migration get their variants at startup (prepare).
+VARIANTS_SCHEMA = """
+DROP TRIGGER resources_fts_insert;
+DROP TRIGGER resources_fts_delete;
+DROP TRIGGER resources_fts_update;
+DROP TABLE resources_fts_vocab;
+DROP TABLE resources_fts;
+ALTER TABLE resources_items ADD COLUMN variants TEXT;
+CREATE VIRTUAL TABLE resources_fts USING fts5(
+    title, tags, body, variants,
+    content='resources_items', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE resources_fts_vocab USING fts5vocab(resources_fts, 'row');
+CREATE TRIGGER resources_fts_insert AFTER INSERT ON resources_items BEGIN
+    INSERT INTO resources_fts (rowid, title, tags, body, variants) VALUES (new.id, new.title, new.tags, new.body, new.variants);
+END;
+CREATE TRIGGER resources_fts_delete AFTER DELETE ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body, variants)
+    VALUES ('delete', old.id, old.title, old.tags, old.body, old.variants);
+END;
+CREATE TRIGGER resources_fts_update AFTER UPDATE OF title, tags, body, variants ON resources_items BEGIN
+    INSERT INTO resources_fts (resources_fts, rowid, title, tags, body, variants)
+    VALUES ('delete', old.id, old.title, old.tags, old.body, old.variants);
+    INSERT INTO resources_fts (rowid, title, tags, body, variants) VALUES (new.id, new.title, new.tags, new.body, new.variants);
+END;
+INSERT INTO resources_fts (resources_fts) VALUES ('rebuild');
+"""
+
+# bm25 column weights: title, tags, body, variants (title weighted above the body; joined compounds
+# like tags: they may come from the title or the body).
+WEIGHTS = "5.0, 3.0, 1.0, 3.0"
 PREFIX_MIN = 3  # words of at least this many characters also match longer words ("oxyto" -> oxytocin)
 FUZZY_MIN = 4  # shorter words are never "corrected"
 FUZZY_CUTOFF = 75.0
@@ -75,7 +108,7 @@ SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
 WHERE resources_fts MATCH ? ORDER BY score LIMIT ?
 """
 _TEXT_SQL = """
-SELECT i.title, i.tags, i.body FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
+SELECT i.title, i.tags, i.body, i.variants FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
 WHERE resources_fts MATCH ? AND i.community = ? LIMIT ?
 """
 
@@ -103,8 +136,13 @@ class Group:
         parts = []
         for phrase in self.alternatives:
             quoted = '"' + " ".join(phrase) + '"'
-            parts.append(quoted + "*" if self.prefix and len(self.alternatives) == 1 else quoted)
+            parts.append(quoted + "*" if self.prefix else quoted)
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def variants(*texts: str) -> str:
+    """What the `variants` column indexes for an item: the joined forms of its hyphenated compounds."""
+    return " ".join(dict.fromkeys(form for text in texts for form in logic.compound_forms(text)))
 
 
 def match_expression(groups: Sequence[Group]) -> str:
@@ -134,7 +172,8 @@ def compile_synonyms(synonyms: Mapping[str, Sequence[str]] | None) -> tuple[dict
         return phrase
 
     for key, values in synonyms.items():
-        phrases = [p for p in (tuple(logic.terms(text)) for text in (key, *values)) if p]
+        # Each phrase also in its joined form: "hémorragie du post-partum" = "... du postpartum".
+        phrases = [p for text in (key, *values) for p in logic.phrase_forms(text)]
         for phrase in phrases:
             if phrase not in parent:
                 parent[phrase] = phrase
@@ -158,8 +197,15 @@ def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None)
     """Turn member text into required groups; raises QueryError("empty" | "too_long")."""
     if len(query) > logic.MAX_QUERY_CHARS:
         raise QueryError("too_long")
-    raw = [w[: logic.MAX_TERM_CHARS] for w in logic.words(query)]
+    chains = [[w[: logic.MAX_TERM_CHARS] for w in chain] for chain in logic.chunks(query)]
+    raw = [w for chain in chains for w in chain]
     folded = [logic.fold(w) for w in raw]
+    starts: dict[int, list[str]] = {}  # word position -> the compound starting there
+    position = 0
+    for chain in chains:
+        if len(chain) > 1:
+            starts[position] = chain
+        position += len(chain)
     table, longest = compile_synonyms(synonyms)
     groups: list[Group] = []
     skipped: list[Group] = []  # stop words and one-letter words, searched only when nothing else is left
@@ -172,6 +218,11 @@ def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None)
                 i += size
                 break
         else:
+            chain = starts.get(i)
+            if chain is not None:
+                groups.append(_compound_group(chain, table))
+                i += len(chain)
+                continue
             term = folded[i]
             if term:
                 # The word as typed (lower case): FTS5 folds it exactly like the indexed text.
@@ -185,6 +236,18 @@ def parse_query(query: str, synonyms: Mapping[str, Sequence[str]] | None = None)
     if len(groups) > logic.MAX_QUERY_TERMS:
         raise QueryError("too_long")
     return groups
+
+
+def _compound_group(chain: Sequence[str], table: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]) -> Group:
+    """A hyphenated query word: its parts as a phrase or its joined form ("post-partum" finds
+    "post-partum", "post partum" and "postpartum"); a synonym of the joined form brings its set."""
+    lowered = tuple(w.lower() for w in chain)
+    joined = "".join(lowered)
+    typed = logic.fold(joined)
+    alternatives = table.get((typed,))
+    if alternatives is not None:
+        return Group(alternatives=tuple(dict.fromkeys((lowered, *alternatives))))
+    return Group(alternatives=(lowered, (joined,)), prefix=len(logic.fold(chain[-1])) >= PREFIX_MIN, typed=typed)
 
 
 # --- the vocabulary (for "did you mean") --------------------------------------------------------
@@ -212,7 +275,7 @@ class Vocabulary:
 
     def add_text(self, *texts: str) -> None:
         for text in texts:
-            for term in logic.terms(text):
+            for term in (*logic.terms(text), *logic.compound_forms(text)):
                 if term not in self.words:
                     self.words.add(term)
                     self._dirty = True
@@ -257,7 +320,12 @@ def vocabulary_for(db: Storage) -> Vocabulary:
 
 
 async def prepare(db: Storage) -> Vocabulary:
-    """Load the vocabulary now (startup, benchmark warm-up) instead of at the first misspelt search."""
+    """Index the compounds of items stored before migration 3, and load the vocabulary now (startup,
+    benchmark warm-up) instead of at the first misspelt search."""
+    rows = await db.fetchall("SELECT id, title, tags, body FROM resources_items WHERE variants IS NULL")
+    if rows:
+        await db.executemany("UPDATE resources_items SET variants = ? WHERE id = ?",
+                             [(variants(r[1], r[2], r[3]), r[0]) for r in rows])
     vocabulary = vocabulary_for(db)
     if not vocabulary.loaded:
         await vocabulary.load(db)
@@ -340,11 +408,27 @@ async def bare_search(db: Storage, query: str, limit: int = 10) -> list[Any]:
     return await db.fetchall(_BARE_SQL, (expression, limit))
 
 
-async def answered(db: Storage, community: str, keywords: Sequence[str], *, threshold: float = 0.6) -> bool:
-    """Whether some item of `community` covers at least `threshold` of a question's keywords."""
-    words = [k for k in keywords if k][: logic.MAX_QUERY_TERMS]
-    if not words:
+async def answers(db: Storage, community: str, concepts: Sequence[Sequence[tuple[str, ...]]], *,
+                  threshold: float = 0.6) -> bool:
+    """Whether some item of `community` answers a question topic: it holds the topic's first (most
+    specific) concept and at least `threshold` of all of them.
+
+    Each concept is given as its alternative phrases of folded words (a synonym set, or one stem);
+    a word matches an indexed word or, from PREFIX_MIN characters, the beginning of one.
+    """
+    wanted = [[p for p in phrases if p] for phrases in concepts if phrases][: logic.MAX_QUERY_TERMS]
+    phrases = list(dict.fromkeys(p for alternatives in wanted for p in alternatives))[:40]
+    if not phrases:
         return True
-    expression = " OR ".join('"' + w + '"' + ("*" if len(w) >= PREFIX_MIN else "") for w in words)
+    expression = " OR ".join('"' + " ".join(p) + '"' + ("*" if len(p[-1]) >= PREFIX_MIN else "") for p in phrases)
     rows = await db.fetchall(_TEXT_SQL, (expression, community, 20))
-    return any(logic.coverage(words, f"{r[0]} {r[1]} {r[2]}") >= threshold for r in rows)
+    for row in rows:
+        present = set(logic.terms(" ".join(str(v or "") for v in row)))
+        found = [any(_holds(present, p) for p in alternatives) for alternatives in wanted]
+        if found[0] and sum(found) >= threshold * len(found):
+            return True
+    return False
+
+
+def _holds(present: set[str], phrase: Sequence[str]) -> bool:
+    return all(w in present or (len(w) >= PREFIX_MIN and any(t.startswith(w) for t in present)) for w in phrase)

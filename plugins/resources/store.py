@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Storage
-from plugins.resources.search import FTS_SCHEMA
+from plugins.resources.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
 
 ITEMS_SCHEMA = """
 CREATE TABLE resources_items (
@@ -137,13 +137,16 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'resources_items', 0
     WHERE 'resources_items' NOT IN (SELECT name FROM sqlite_sequence);
 """
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS)
+# 4: the joined forms of hyphenated compounds are indexed too (see search.VARIANTS_SCHEMA).
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA)
 
 ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url", "url_key", "file_ref", "file_platform",
                 "file_name", "mime", "size", "source_chat", "source_message", "author_uid", "author_name",
-                "author_handle", "added_by", "added_at")
+                "author_handle", "added_by", "added_at", "variants")
 _INSERT = (f"INSERT INTO resources_items ({', '.join(ITEM_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})")
+# The same file or link saved twice at once: the unique indexes decide, in the same statement as the insert.
+_INSERT_NEW = f"{_INSERT} ON CONFLICT DO NOTHING RETURNING id"
 QUESTION_INSERT = ("INSERT INTO resources_questions (community, member, text, source, results, asked_at) "
                    "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -177,7 +180,9 @@ class NewItem:
     added_by: str | None = None
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(" ".join(self.tags) if c == "tags" else getattr(self, c) for c in ITEM_COLUMNS)
+        tags = " ".join(self.tags)
+        computed = {"tags": tags, "variants": variants(self.title, tags, self.body)}
+        return tuple(computed[c] if c in computed else getattr(self, c) for c in ITEM_COLUMNS)
 
 
 async def find_duplicate(db: Storage, community: str, *, file_ref: str | None, url_key: str | None) -> int | None:
@@ -193,14 +198,23 @@ async def find_duplicate(db: Storage, community: str, *, file_ref: str | None, u
     return None
 
 
-async def add_item(db: Storage, item: NewItem) -> int:
-    """Store one item and its tags; returns its id."""
+async def add_item(db: Storage, item: NewItem) -> tuple[int, bool]:
+    """Store one item and its tags unless the community already has its file or link: (id, created).
+
+    Check and insert are one statement (`ON CONFLICT DO NOTHING`), so members saving the same link at
+    the same moment all get the one item's number, never a constraint error.
+    """
     async with db.transaction():
-        item_id = await db.execute(_INSERT, item.values())
+        item_id = await db.fetchval(_INSERT_NEW, item.values())
+        if item_id is None:
+            existing = await find_duplicate(db, item.community, file_ref=item.file_ref, url_key=item.url_key)
+            if existing is None:  # pragma: no cover - only a unique index can refuse the row
+                raise RuntimeError("resources_items refused a row that matches no existing item")
+            return existing, False
         if item.tags:
             await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
                                  [(item_id, item.community, tag) for tag in item.tags])
-    return item_id
+    return int(item_id), True
 
 
 async def add_items(db: Storage, items: Iterable[NewItem]) -> None:
@@ -266,8 +280,9 @@ async def insert_questions(db: Storage, rows: Sequence[tuple[Any, ...]]) -> None
 
 
 async def questions_since(db: Storage, community: str, since: str, limit: int = 5000) -> list[Any]:
-    return await db.fetchall("SELECT text, source, results FROM resources_questions WHERE community = ? AND asked_at >= ? "
-                             "ORDER BY asked_at DESC LIMIT ?", (community, since, limit))
+    """The latest questions and searches (text, source, results, member), newest first."""
+    return await db.fetchall("SELECT text, source, results, member FROM resources_questions WHERE community = ? "
+                             "AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?", (community, since, limit))
 
 
 async def purge_questions(db: Storage, community: str | None, before: str, *, keep: Sequence[str] = ()) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import ConfigError
-from plugins.resources import logic, search
+from plugins.resources import logic, search, topics
 
 
 @pytest.mark.parametrize("text", [
@@ -40,10 +40,12 @@ def test_parse_save_splits_title_tags_link_and_note():
 
 
 def test_grouping_keeps_distinct_topics_apart():
-    topics = logic.group_questions(["How to store BCG vaccine?", "how do we store the bcg vaccine?",
-                                    "When to clamp the cord?", "What is the dose of oxytocin?"])
-    assert [t.count for t in topics] == [2, 1, 1]
-    assert topics[0].wording in ("How to store BCG vaccine?", "how do we store the bcg vaccine?")
+    asked = [topics.Asked(text, f"m{i}", "message") for i, text in enumerate(
+        ["How to store BCG vaccine?", "how do we store the bcg vaccine?", "When to clamp the cord?",
+         "What is the dose of oxytocin?"])]
+    found = topics.group(asked)
+    assert [t.count for t in found] == [2, 1, 1]
+    assert found[0].wording == "How to store BCG vaccine?"
 
 
 @pytest.mark.parametrize("query", ['a"b', 'x AND(y', "NEAR(a b)", "*", 'col:"x"', "x OR y NOT z", "^a + b - c"])
