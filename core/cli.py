@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     except PracticaError as exc:
         print(f"practica: {exc}", file=sys.stderr)
         return 1
+    except (OSError, RuntimeError, ValueError) as exc:  # anything else that stops a start: one line, no traceback
+        logging.getLogger("practica").debug("stopped by an unexpected error", exc_info=True)
+        print(f"practica: stopped: {type(exc).__name__}: {exc}. Run with [practica] log_level = \"DEBUG\" for details.",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `practica check | head`: the reader left; not an error of ours
@@ -95,8 +100,14 @@ def _check(path: Path) -> int:
     from core.config import load_config
     from core.runtime import Runtime
 
+    from core.errors import ConfigError
+    from core.storage import database_problem
+
     config = load_config(path)
     runtime = Runtime(config)
+    problem = database_problem(config.database_path)
+    if problem is not None:
+        raise ConfigError(f"{path} [practica] database: {problem}")
     print(f"{path}: OK")
     print("adapters:")
     for name, adapter in runtime.adapters.items():

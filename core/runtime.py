@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any
@@ -37,7 +38,7 @@ from core.config import Community, Config
 from core.context import Context
 from core.deliveries import Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
-from core.errors import ConfigError
+from core.errors import ConfigError, PracticaError
 from core.events import ChatRef, Event, Role, User
 from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
 from core.lock import DatabaseLock
@@ -142,9 +143,13 @@ class Runtime:
 
     async def _start(self) -> None:
         self._lock = DatabaseLock.acquire(self._database)
-        self.storage = await Storage.open(self._database)
-        for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
-            await self.storage.migrate(owner, migrations)
+        try:
+            self.storage = await Storage.open(self._database)
+            for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
+                await self.storage.migrate(owner, migrations)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise PracticaError(f"cannot use the database {self._database}: {exc}. If it is not a practica database (or "
+                                f"it is damaged), set [practica] database to another file, or restore a backup") from exc
         self.inbox = Inbox(self.storage, self.clock)
         self.deliveries = Deliveries(self.storage, self.clock)
         for table in (self.inbox, self.deliveries):

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -72,12 +74,16 @@ class Storage:
     async def open(cls, path: str) -> Storage:
         """Open (creating if needed) the database at `path` (':memory:' for tests)."""
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute(SCHEMA_TABLE)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(SCHEMA_TABLE)
+        except BaseException:
+            await conn.close()  # its thread would otherwise keep the process alive
+            raise
         return cls(conn, path)
 
     async def checkpoint(self) -> None:
@@ -262,3 +268,32 @@ def is_storage_full(error: BaseException) -> bool:
         code = getattr(error, "sqlite_errorcode", None)
         return code == sqlite3.SQLITE_FULL or "disk is full" in str(error) or "database or disk is full" in str(error)
     return isinstance(error, OSError) and error.errno == 28  # ENOSPC
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def database_problem(path: str) -> str | None:
+    """Why the SQLite database at `path` cannot be used (folder missing or read-only, not a database
+    file), or None when it can: what `practica check` reports before a start would fail."""
+    if path == ":memory:":
+        return None
+    file = Path(path)
+    folder = file.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist; create it or change [practica] database"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable by this user; practica needs to write the database and its journal there"
+    if file.exists():
+        if file.is_dir():
+            return f"{file} is a folder, not a database file; change [practica] database"
+        try:
+            with open(file, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return f"{file} cannot be read ({exc.strerror})"
+        if header and header != SQLITE_HEADER:
+            return f"{file} is not a SQLite database; set [practica] database to another file"
+        if not os.access(file, os.W_OK):
+            return f"{file} is read-only for this user"
+    return None

@@ -149,6 +149,8 @@ class FakeBotApi:
         if self.outage == "hang":
             while self.outage == "hang":
                 await asyncio.sleep(0.05)
+            if request.transport is None or request.transport.is_closing():  # the client gave up waiting
+                raise asyncio.CancelledError
         elif self.outage == "429":
             return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 5",
                                       "parameters": {"retry_after": 5}}, status=429)
