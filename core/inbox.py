@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -46,6 +47,7 @@ MIGRATIONS = (
 DONE_SQL = "UPDATE practica_inbox SET status = 'done', payload = NULL, done_at = ? WHERE id = ?"
 INSERT_SQL = "INSERT INTO practica_inbox (id, source, lane, payload, received_at) VALUES (?, ?, ?, ?, ?)"
 KEEP_DONE = timedelta(days=1)
+WARN_EVERY = 600.0  # seconds between two log lines about the same storage trouble
 
 
 class Inbox:
@@ -125,7 +127,7 @@ class InboxWriter:
         self.inbox = inbox
         self._buffer: list[tuple[Event, str | None, asyncio.Future[int | None]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._warned = False
+        self._warned_at: float | None = None
 
     def put(self, event: Event, source: str | None) -> asyncio.Future[int | None]:
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -147,18 +149,17 @@ class InboxWriter:
                     ids = await self.inbox.store([(e, s) for e, s, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - storage trouble must never lose an event
                     if is_storage_full(exc) or not isinstance(exc, sqlite3.OperationalError):
-                        if not self._warned:
+                        now = time.monotonic()
+                        if self._warned_at is None or now - self._warned_at > WARN_EVERY:
                             log.error("could not record inbound events (%s): they are handled from memory until "
                                       "the database accepts writes again (disk full?)", type(exc).__name__)
-                            self._warned = True
+                            self._warned_at = now
                         ids = [0] * len(batch)
                     else:  # locked, busy, I/O: wait and try again; the platform is not told meanwhile
                         log.warning("could not record inbound events (%s); retrying in %.1f s", type(exc).__name__, delay)
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 5.0)
                         continue
-                else:
-                    self._warned = False
                 break
             for (_, _, future), row_id in zip(batch, ids):
                 if not future.done():

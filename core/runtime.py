@@ -100,7 +100,7 @@ class Runtime:
         self._state: dict[str, dict[str, Any]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._started_adapters: list[Adapter] = []
-        self._full_warned = False
+        self._full_warned_at: float | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -311,8 +311,9 @@ class Runtime:
             self.outbox.submit(Reply(chat=chat, text=self.translator.text("core", ctx.locale, "error.storage_full")))
 
     def _storage_full_once(self) -> None:
-        if not self._full_warned:
-            self._full_warned = True
+        now = self.clock.monotonic()
+        if self._full_warned_at is None or now - self._full_warned_at > 600:
+            self._full_warned_at = now
             log.error("the database cannot grow (disk full?): answering what needs no saving; "
                       "free some space and practica recovers by itself")
 

@@ -154,10 +154,12 @@ class UnitOfWork:
         if self.opened or self.outgoing or self.events or self.inbox_id is not None:
             if not self.opened:
                 await self.open()
+            handler_wrote = self.wrote  # the rows written next are the unit's own bookkeeping
             try:
                 await self.on_commit(self)
                 await self.storage.conn.execute("COMMIT")
             except BaseException:
+                self.wrote = handler_wrote
                 self.unsaved = list(self.outgoing)
                 await self.rollback()
                 raise

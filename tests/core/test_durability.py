@@ -1,0 +1,77 @@
+"""What members notice of the durable pipeline: nothing waits for the platform, a full disk is said plainly."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from core import DeliveryError, DirectMessage, Reply, SendPoll
+
+
+async def test_a_poll_under_a_long_retry_after_is_answered_once_and_posted_once(make_bot):
+    bot = await make_bot(platform="telegram", plugins={"polls"}, community={"timezone": "Africa/Addis_Ababa"})
+    bot.adapter.failures.append(DeliveryError("Too Many Requests: retry after 12", retry_after=12))
+    await bot.send("/poll Which module next? | PPH | HBB | closes: 2h", user="amina")
+    assert bot.actions(SendPoll) == []  # Telegram holds the chat: nothing went out yet...
+    assert not any("took too long" in m.text for m in bot.new_messages())  # ...and nobody was told it failed
+    await bot.advance(seconds=13)
+    (poll,) = bot.actions(SendPoll)
+    assert poll.poll.question == "Which module next?"
+    ref = f"poll{bot.adapter.sent.index(poll) + 1}"
+    await bot.vote(ref, [1], user="bekele")
+    bot.new_messages()
+    await bot.send("/results 1", user="amina")
+    assert "2. HBB ██████████ 1 (100%)" in bot.next_reply().text  # the vote counted on the poll posted late
+    await bot.advance(hours=2)
+    results = [m.text for m in bot.new_messages() if isinstance(m, Reply)]
+    assert any("Which module next?" in t for t in results)
+    assert len(bot.actions(SendPoll)) == 1
+
+
+async def test_homework_under_a_long_retry_after_is_posted_once_with_its_reminders(make_bot):
+    bot = await make_bot(platform="telegram", plugins={"homework"}, moderators=["trainer"],
+                         config={"plugins": {"homework": {"remind_before": ["2h"], "digest": ""}}})
+    await bot.send("hello", user="amina")
+    bot.adapter.failures.append(DeliveryError("Too Many Requests: retry after 12", retry_after=12))
+    await bot.send("/homework add Read the PPH chapter | due in 1 day", user="trainer")
+    assert bot.new_messages() == []
+    await bot.advance(seconds=13)
+    posts = [m for m in bot.new_messages() if "Read the PPH chapter" in m.text]
+    assert len(posts) == 1 and isinstance(posts[0], Reply)
+    await bot.advance(hours=22)
+    reminders = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and m.user.name == "amina"]
+    assert len(reminders) == 1 and "Read the PPH chapter" in reminders[0].text
+
+
+async def _fill_the_disk(bot) -> None:
+    """SQLite's own limit on the file's size: writes needing a new page fail as on a full disk."""
+    conn = bot.runtime.storage.conn
+    pages = (await (await conn.execute("PRAGMA page_count")).fetchone())[0]
+    await conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+async def test_a_full_disk_keeps_answering_what_needs_no_write_and_recovers_by_itself(make_bot, caplog):
+    bot = await make_bot(platform="telegram", plugins={"resources"}, community={"locale": "en"})
+    await bot.send("/save Oxytocin storage guide https://example.org/oxytocin #pph", user="amina")
+    assert "#1" in bot.next_reply().text
+    await _fill_the_disk(bot)
+    texts = []
+    for n in range(40):  # enough new rows to need new pages
+        await bot.send(f"/save Guide number {n} with a long title to fill pages https://example.org/guide-{n}-{'x' * 300} #pph",
+                       user="amina")
+        texts += [m.text for m in bot.new_messages()]
+    assert any("cannot save anything right now" in t for t in texts)
+    assert not any("Sorry, something went wrong" in t for t in texts)
+    await bot.send("/help", user="amina")
+    assert "/search" in bot.next_reply().text  # reading still works
+    await bot.send("/search oxytocin", user="amina")
+    assert "Oxytocin storage guide" in bot.next_reply().text  # nothing committed was lost
+    assert sum("cannot grow" in r.getMessage() or "could not record inbound" in r.getMessage()
+               for r in caplog.records) <= 2  # logged once (per part of the pipeline), not per message
+    await bot.runtime.storage.conn.execute("PRAGMA max_page_count = 1073741823")  # space is back
+    await bot.send("/save Cord clamping video https://example.org/cord #hbb", user="amina")
+    assert "Cord clamping video" in bot.next_reply().text
+    await bot.restart()
+    with sqlite3.connect(bot.database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        titles = {r[0] for r in db.execute("SELECT title FROM resources_items")}
+    assert {"Oxytocin storage guide", "Cord clamping video"} <= titles
