@@ -102,8 +102,8 @@ class Deliveries:
 
     # --- writing rows (inside a unit's transaction) ------------------------------------------------
 
-    async def write(self, records: Sequence[Outgoing]) -> None:
-        """Insert rows for `records` (ids assigned here) in the caller's transaction."""
+    def rows(self, records: Sequence[Outgoing]) -> list[tuple[object, ...]]:
+        """INSERT_SQL parameters for `records` (ids assigned here), for the caller's transaction."""
         now = to_utc_text(self.clock.now())
         rows = []
         for record in records:
@@ -112,7 +112,7 @@ class Deliveries:
             rows.append((record.id, record.action.queue_key, platform_of(record), record.priority, codec.dumps(record.action),
                          record.plugin, record.community, record.notify,
                          json.dumps(record.data, ensure_ascii=False) if record.data is not None else None, now))
-        await self.db.executemany(INSERT_SQL, rows)
+        return rows
 
     async def pending(self) -> list[Outgoing]:
         """Rows not confirmed yet, oldest first (a stop or a crash came before their delivery)."""

@@ -8,11 +8,16 @@ changed (a new member, a new name, a new day), so the hot path stays in memory.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.events import User
 from core.storage import Storage
+from core.unit import active_unit
+
+log = logging.getLogger("practica.members")
 
 MIGRATIONS = (
     """
@@ -38,6 +43,12 @@ MIGRATIONS = (
 )
 
 
+UPSERT = """INSERT INTO practica_members (community, uid, platform, user_id, name, handle, is_bot, first_seen, last_seen, active)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (community, uid) DO UPDATE SET name = excluded.name, handle = excluded.handle,
+                last_seen = excluded.last_seen, active = excluded.active"""
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     community: str
@@ -52,6 +63,8 @@ class MemberDirectory:
         self.db = db
         self._seen: dict[tuple[str, str], tuple[str, str | None, str, bool]] = {}
         self.locales: dict[str, str] = {}
+        self._unsaved: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     async def load(self) -> None:
         for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM practica_members"):
@@ -67,12 +80,41 @@ class MemberDirectory:
             return
         self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
         stamp = when.isoformat()
-        await self.db.execute(
-            """INSERT INTO practica_members (community, uid, platform, user_id, name, handle, is_bot, first_seen, last_seen, active)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (community, uid) DO UPDATE SET name = excluded.name, handle = excluded.handle,
-                   last_seen = excluded.last_seen, active = excluded.active""",
-            (community, user.uid, user.platform, user.id, user.name, user.handle, int(user.is_bot), stamp, stamp, int(active)))
+        # Written behind, many members per statement, outside the event's own transaction: a plain
+        # message then needs no transaction at all. Lookups flush first; a crash loses at most the
+        # last moment's sightings, which the member's next message records again.
+        self._unsaved[(community, user.uid)] = (community, user.uid, user.platform, user.id, user.name, user.handle,
+                                                int(user.is_bot), stamp, stamp, int(active))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_behind(), name="practica-members-writer")
+
+    async def _write_behind(self) -> None:
+        await asyncio.sleep(0)  # gather what the running lanes see now into one statement
+        while self._unsaved:
+            if not await self.flush():
+                return
+
+    async def flush(self) -> bool:
+        """Store the members seen since the last write; False when the database refused.
+
+        Inside a unit of work (a lookup by a command) the rows are written in that unit's transaction,
+        so the lookup sees them, and stay queued: if the unit rolls back, the writer still stores them.
+        """
+        rows = dict(self._unsaved)
+        if not rows:
+            return True
+        try:
+            async with self.db.transaction():
+                await self.db.executemany(UPSERT, list(rows.values()))
+        except Exception:  # noqa: BLE001 - the directory is rebuilt from members' next messages
+            log.warning("could not record %d member sighting(s); they are recorded at their next message", len(rows),
+                        exc_info=True)
+            return False
+        if active_unit() is None:
+            for key, row in rows.items():
+                if self._unsaved.get(key) == row:
+                    del self._unsaved[key]
+        return True
 
     async def find(self, community: str, text: str) -> User | None:
         """A member of `community` named by `@handle`, `platform:id`, or exact display name."""
@@ -81,6 +123,7 @@ class MemberDirectory:
             return None
         if word.startswith("@"):
             word = word[1:]
+        await self.flush()
         rows = await self.db.fetchall(
             """SELECT platform, user_id, name, handle, is_bot FROM practica_members
                WHERE community = ? AND (lower(handle) = lower(?) OR uid = ? OR lower(name) = lower(?))
@@ -92,6 +135,7 @@ class MemberDirectory:
 
     async def members(self, community: str, *, include_bots: bool = False) -> list[User]:
         """Active members of a community."""
+        await self.flush()
         rows = await self.db.fetchall(
             "SELECT platform, user_id, name, handle, is_bot FROM practica_members WHERE community = ? AND active = 1"
             + ("" if include_bots else " AND is_bot = 0") + " ORDER BY name", (community,))
@@ -110,10 +154,12 @@ class MemberDirectory:
                                   "ON CONFLICT (uid) DO UPDATE SET locale = excluded.locale", (uid, locale))
 
     async def export(self, uid: str) -> dict[str, object]:
+        await self.flush()
         rows = await self.db.fetchall("SELECT community, name, handle, first_seen, last_seen FROM practica_members WHERE uid = ?", (uid,))
         return {"communities": [dict(r) for r in rows], "language": self.locales.get(uid)}
 
     async def erase(self, uid: str) -> int:
+        await self.flush()
         async with self.db.transaction():
             count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))

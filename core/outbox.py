@@ -179,8 +179,19 @@ class Outbox:
         return (self.clock.manual and lane.waiting_until is not None
                 and lane.waiting_until > self.clock.monotonic())
 
-    async def close(self) -> None:
-        """Cancel the workers; undelivered actions fail their futures."""
+    async def close(self, in_flight_grace: float = 5.0) -> None:
+        """Stop the workers; undelivered actions fail their futures (stored ones are sent at the next start).
+
+        A message already handed to the platform is given `in_flight_grace` seconds to be answered and
+        recorded, so a clean stop duplicates nothing; workers waiting (hold, budget) stop at once.
+        """
+        self._paused = True
+        for lane in self._lanes.values():
+            if lane.worker is not None and not lane.worker.done() and (lane.current is None or lane.waiting_until is not None):
+                lane.worker.cancel()
+        busy = [lane.worker for lane in self._lanes.values() if lane.worker is not None and not lane.worker.done()]
+        if busy:
+            await asyncio.wait(busy, timeout=in_flight_grace)
         workers = []
         for lane in self._lanes.values():
             if lane.worker is not None and not lane.worker.done():
@@ -217,7 +228,7 @@ class Outbox:
         with a higher priority goes first, and same-priority items keep their order.
         """
         try:
-            while lane.heap:
+            while lane.heap and not self._paused:
                 item = heapq.heappop(lane.heap)
                 if item.future.done():  # cancelled by whoever submitted it
                     continue

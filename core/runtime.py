@@ -36,7 +36,7 @@ from core import scheduler as scheduler_module
 from core.clock import Clock
 from core.config import Community, Config
 from core.context import Context
-from core.deliveries import Deliveries, Delivery, platform_of
+from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
 from core.errors import ConfigError, PracticaError
 from core.events import ChatRef, Event, Role, User
@@ -49,7 +49,7 @@ from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
 from core.storage import Storage, is_storage_full, to_utc_text
-from core.unit import Outgoing, UnitOfWork
+from core.unit import Outgoing, Step, UnitOfWork
 
 log = logging.getLogger("practica.runtime")
 
@@ -101,6 +101,8 @@ class Runtime:
         self._background: set[asyncio.Task[Any]] = set()
         self._started_adapters: list[Adapter] = []
         self._full_warned_at: float | None = None
+        self._done_batch: list[tuple[str, int]] = []
+        self._done_writer: asyncio.Task[None] | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -231,6 +233,8 @@ class Runtime:
         await self.dispatcher.drain(max(0.1, deadline - loop.time()))
         if self._inbox_writer is not None:
             await self._inbox_writer.close()
+        if self._done_writer is not None:
+            await asyncio.gather(self._done_writer, return_exceptions=True)
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self._background:
@@ -252,6 +256,7 @@ class Runtime:
                 log.warning("adapter %s did not stop cleanly", adapter.name, exc_info=True)
         self._started_adapters.clear()
         await self.runner.guard.close()
+        await self.members.flush()
         await self.storage.close()
         self.storage = None  # type: ignore[assignment]
         if self._lock is not None:
@@ -262,21 +267,42 @@ class Runtime:
 
     def unit(self, inbox_id: int | None = None, *, eager: bool = False) -> UnitOfWork:
         """A unit of work on this runtime's storage (see core.unit): writes, replies, domain events."""
-        return UnitOfWork(self.storage, self._write_unit, inbox_id=inbox_id, eager=eager)
+        return UnitOfWork(self.storage, self._write_unit, inbox_id=inbox_id, eager=eager, on_clean=self._done_later)
 
-    async def _write_unit(self, unit: UnitOfWork) -> None:
-        """Inside the unit's transaction, just before COMMIT: its outbox rows, domain events, inbox mark."""
+    def _done_later(self, unit: UnitOfWork) -> None:
+        """Mark an event that changed nothing as done in the next batch (one transaction for many)."""
+        assert unit.inbox_id is not None
+        self._done_batch.append((to_utc_text(self.clock.now()), unit.inbox_id))
+        if self._done_writer is None or self._done_writer.done():
+            self._done_writer = asyncio.create_task(self._write_done(), name="practica-inbox-done")
+
+    async def _write_done(self) -> None:
+        while self._done_batch:
+            await asyncio.sleep(0)  # let the lanes finish what is runnable now: one write for all of them
+            batch, self._done_batch = self._done_batch, []
+            try:
+                async with self.storage.transaction():
+                    await self.storage.executemany(DONE_SQL, batch)
+            except Exception:  # noqa: BLE001 - those events would only run again, harmlessly
+                log.warning("could not mark %d handled event(s) as done; they may run again after a restart", len(batch),
+                            exc_info=True)
+
+    def _write_unit(self, unit: UnitOfWork) -> list[Step]:
+        """The statements that end a unit, just before its COMMIT: its outbox rows, its domain events
+        (inbox rows) and its own event marked done."""
+        steps: list[Step] = []
         outgoing = list(unit.outgoing)
         if outgoing:
-            await self.deliveries.write(outgoing)
+            steps.append((OUTBOX_INSERT, self.deliveries.rows(outgoing), True))
         emitted: list[tuple[int, Event]] = []
         if unit.events:
             rows = self.inbox.rows([(event, None) for event in unit.events])
-            await self.storage.executemany(INBOX_INSERT, rows)
+            steps.append((INBOX_INSERT, rows, True))
             emitted = [(row[0], event) for row, event in zip(rows, unit.events)]
         if unit.inbox_id:
-            await self.storage.execute(DONE_SQL, (to_utc_text(self.clock.now()), unit.inbox_id))
+            steps.append((DONE_SQL, (to_utc_text(self.clock.now()), unit.inbox_id), False))
         unit.after_commit.append(lambda: self._release(outgoing, emitted))
+        return steps
 
     def _release(self, outgoing: list[Outgoing], emitted: list[tuple[int, Event]]) -> None:
         for record in outgoing:
@@ -321,7 +347,7 @@ class Runtime:
         """Store and queue an action asked for outside any unit of work (background code)."""
         try:
             async with self.storage.transaction():
-                await self.deliveries.write([record])
+                await self.storage.executemany(OUTBOX_INSERT, self.deliveries.rows([record]))
         except Exception as exc:
             if not is_storage_full(exc):
                 raise
@@ -391,6 +417,10 @@ class Runtime:
             if self._background:
                 await asyncio.wait(set(self._background))
             await self.outbox.join()
+            if self._done_writer is not None and not self._done_writer.done():
+                await asyncio.gather(self._done_writer, return_exceptions=True)
+            if self.members is not None:
+                await self.members.flush()
             await asyncio.sleep(0)
             if self.dispatcher.pending == 0 and not self._background:
                 return

@@ -7,7 +7,7 @@
   unit ends. A handler that never touches the database (a `/help`) never takes it, so a plugin that
   hangs before its first statement blocks no other chat.
 - `ctx.reply`/`ctx.act`/`ctx.emit` inside a unit only buffer. At the end the buffers are written as
-  outbox and inbox rows in the same transaction (`on_commit(unit)` writes them), then COMMIT, then
+  outbox and inbox rows in the same transaction (`on_commit(unit)` gives the statements), then COMMIT, then
   `after_commit` callbacks hand them to the sender and the dispatcher. A rollback drops them, so a
   member never sees a reply for work that was undone, nor work done without its reply.
 - Each plugin call is a *part*: when it fails (raises, times out) only its own writes (a SAVEPOINT,
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from core.storage import Storage
 
 log = logging.getLogger("practica.unit")
+
+Step = tuple[str, Any, bool]  # (sql, parameters or rows, many): see Storage.run_script
 
 current_unit: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("practica_unit", default=None)
 
@@ -62,10 +64,12 @@ class Part:
 class UnitOfWork:
     """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
 
-    def __init__(self, storage: Storage, on_commit: Callable[[UnitOfWork], Awaitable[None]],
-                 *, inbox_id: int | None = None, eager: bool = False) -> None:
+    def __init__(self, storage: Storage, on_commit: Callable[[UnitOfWork], list[Step]],
+                 *, inbox_id: int | None = None, eager: bool = False,
+                 on_clean: Callable[[UnitOfWork], None] | None = None) -> None:
         self.storage = storage
         self.on_commit = on_commit
+        self.on_clean = on_clean
         self.inbox_id = inbox_id
         self.eager = eager
         self.outgoing: list[Outgoing] = []
@@ -150,14 +154,21 @@ class UnitOfWork:
         self.storage._lock.release()
 
     async def commit(self) -> None:
-        """Write the buffers, COMMIT, then run the after-commit callbacks."""
-        if self.opened or self.outgoing or self.events or self.inbox_id is not None:
+        """Write the buffers, COMMIT, then run the after-commit callbacks.
+
+        A unit that touched nothing (no statement, no reply, no domain event: most plain messages)
+        takes no transaction at all: `on_clean` records its inbox row as done later, in a batch. A
+        crash before that batch only means the event runs again, which changes nothing.
+        """
+        if not (self.opened or self.outgoing or self.events) and self.inbox_id is not None and self.on_clean is not None:
+            self.on_clean(self)
+        elif self.opened or self.outgoing or self.events or self.inbox_id is not None:
             if not self.opened:
                 await self.open()
             handler_wrote = self.wrote  # the rows written next are the unit's own bookkeeping
             try:
-                await self.on_commit(self)
-                await self.storage.conn.execute("COMMIT")
+                # the unit's rows and the COMMIT in one trip to the database thread
+                await self.storage.run_script([*self.on_commit(self), ("COMMIT", (), False)])
             except BaseException:
                 self.wrote = handler_wrote
                 self.unsaved = list(self.outgoing)
