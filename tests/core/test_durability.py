@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from dataclasses import dataclass
 
-from core import DeliveryError, DirectMessage, Reply, SendPoll
+from core import (ChatRef, Context, DeliveryError, DirectMessage, DomainEvent, MessageEvent, Reply, SendPoll,
+                  hookimpl)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Noted(DomainEvent):
+    text: str
 
 
 async def test_a_poll_under_a_long_retry_after_is_answered_once_and_posted_once(make_bot):
@@ -75,3 +83,30 @@ async def test_a_full_disk_keeps_answering_what_needs_no_write_and_recovers_by_i
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         titles = {r[0] for r in db.execute("SELECT title FROM resources_items")}
     assert {"Oxytocin storage guide", "Cord clamping video"} <= titles
+
+
+class Announces:
+    """On every message, announces a domain event; another plugin answers it."""
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        await ctx.emit(Noted(community=ctx.community.name, text=event.text))
+
+
+class Answers:
+    @hookimpl
+    async def practica_on_event(self, event, ctx: Context) -> None:
+        if isinstance(event, Noted):
+            await ctx.send(ChatRef(platform="console", id="log", kind="group"), f"noted: {event.text}")
+
+
+async def test_domain_events_are_never_held_back_by_a_full_intake(make_bot):
+    bot = await make_bot(plugins=set(), extra_plugins={"announces": Announces(), "answers": Answers()},
+                         config={"practica": {"inbound_queue": 2, "hook_timeout": 0.5}})
+    stored = []
+    for n in range(20):  # far more than the intake holds: members' messages wait, domain events do not
+        event = MessageEvent(id=f"e{n}", chat=bot.group, author=bot.user("amina"), text=f"message {n}")
+        stored.append(await bot.runtime.accept(event, source=f"console:e{n}"))
+    await asyncio.gather(*stored)
+    await bot.runtime.idle()
+    assert sorted(m.text for m in bot.new_messages()) == sorted(f"noted: message {n}" for n in range(20))

@@ -165,3 +165,23 @@ async def test_two_minutes_of_429_5xx_refused_and_hanging_lose_nothing_and_keep_
                  if call.method == "sendMessage" and int(call.params["chat_id"]) == group(c)["id"]]
         assert order == [m for ch, m in wanted if ch == group(c)["id"]]
     assert busy < 0.05, f"the bot used {busy:.0%} of a core while the platform was down"
+
+
+async def test_a_database_locked_by_another_program_loses_no_update(api, tmp_path):
+    bot = BotProcess(tmp_path, api)
+    await bot.start()
+    wanted = []
+    blocker = sqlite3.connect(bot.database, timeout=1, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # e.g. a backup tool holding the write lock for 8 s
+    try:
+        for n in range(30):
+            body = message("/rules", chat=group(n % 3), sender=user(n))
+            api.push_update(message=body)
+            wanted.append((body["chat"]["id"], body["message_id"]))
+        await asyncio.sleep(8)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await wait_until(lambda: all(replies_by_message(api)[m] >= 1 for m in wanted), 90, "every update answered")
+    assert await bot.terminate() == 0
+    assert all(replies_by_message(api)[m] == 1 for m in wanted)
