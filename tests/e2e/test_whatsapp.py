@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.adapters.whatsapp.fake_graph_api import TOKEN, FakeGraphApi
-from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, status, text
+from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, list_reply, status, text
 from tests.e2e.whatsapp_bot import WhatsAppBot, wait_until
 
 GROUP = "120363041234567890"
@@ -109,3 +109,42 @@ async def test_stop_turns_reminders_off_and_a_rate_limit_is_retried(graph, tmp_p
         assert len(graph.sent(BOB)) == 1  # only the /stop confirmation: no reminder
         assert time.monotonic() - started >= 1
         assert await bot.post(status(graph.wamid_of(graph.sent(ALICE)[-1]), ALICE, "read")) == 200
+
+
+async def test_a_poll_in_a_group_is_numbered_text_and_a_member_votes_from_a_list_in_private(graph, tmp_path):
+    async with WhatsAppBot(tmp_path, graph, extra_toml=COHORT) as bot:
+        assert await bot.post(text(ALICE, "Alice", "hello", group_id=GROUP)) == 200
+        assert await bot.post(text(BOB, "Bob", "hello", group_id=GROUP)) == 200
+        assert await bot.post(text(TRAINER, "Trainer", "/poll Next topic? | Breastfeeding | Newborn care | "
+                                   "Postpartum bleeding | Family planning", group_id=GROUP)) == 200
+        await wait_until(lambda: graph.sent(GROUP), 15, "the poll in the group")
+        poll = graph.sent(GROUP)[0]
+        assert poll["type"] == "text" and "2. Newborn care" in poll["text"]["body"]  # no interactive message in groups
+
+        # In the group: a reply with the number to the poll's message.
+        assert await bot.post(text(BOB, "Bob", "3", group_id=GROUP,
+                                   context={"from": "15550783881", "id": graph.wamid_of(poll)})) == 200
+        await wait_until(lambda: any("3. Postpartum bleeding" in t for t in graph.texts(GROUP)), 15, "Bob's vote")
+
+        # In private: /polls, then a pick from the list.
+        assert await bot.post(text(ALICE, "Alice", "/polls")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "interactive"), 15, "the poll as a list")
+        picker = graph.sent(ALICE, "interactive")[0]
+        assert picker["interactive"]["type"] == "list"  # four options: a list, not buttons
+        rows = {r["title"]: r["id"] for r in picker["interactive"]["action"]["sections"][0]["rows"]}
+        assert list(rows) == ["Breastfeeding", "Newborn care", "Postpartum bleeding", "Family planning"]
+        assert await bot.post(list_reply(ALICE, "Alice", rows["Newborn care"], "Newborn care",
+                                         graph.wamid_of(picker))) == 200
+        await wait_until(lambda: any("2. Newborn care" in t for t in graph.texts(ALICE)), 15, "Alice's vote")
+        assert await bot.post(text(TRAINER, "Trainer", "/results 1", group_id=GROUP)) == 200
+        await wait_until(lambda: any("2 votes" in t for t in graph.texts(GROUP)), 15, "the results")
+
+
+async def test_mydata_uploads_the_file_then_sends_it_as_a_document(graph, tmp_path):
+    async with WhatsAppBot(tmp_path, graph) as bot:
+        assert await bot.post(text(ALICE, "Alice", "/mydata")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "document"), 15, "the data file")
+        upload = next(c for c in graph.calls if c.kind == "media")
+        assert upload.body["messaging_product"] == "whatsapp" and upload.body["filename"].endswith(".json")
+        document = graph.sent(ALICE, "document")[0]["document"]
+        assert document["id"].startswith("449") and document["filename"] == upload.body["filename"]
