@@ -23,7 +23,7 @@ class WhatsAppConfig:
         app_secret: The Meta app's secret: every webhook POST must carry its X-Hub-Signature-256.
         verify_token: The word you typed when subscribing the webhook (the GET handshake).
         webhook_host: Address the local webhook server binds to (put a TLS proxy in front).
-        webhook_port: Its port.
+        webhook_port: Its port (0: any free port, for tests).
         webhook_path: Its path, e.g. "/whatsapp".
         api_base_url: The Graph API address with its version; tests point it at a fake server.
         reminder_template: An approved message template with one body parameter, used for messages
@@ -51,8 +51,8 @@ class WhatsAppConfig:
         if not _ID.fullmatch(self.phone_number_id):
             raise ValueError("key 'phone_number_id' must be the number's id from Meta's API setup page "
                              "(digits only, e.g. '123456789012345'), not the phone number")
-        if not 1 <= self.webhook_port <= 65535:
-            raise ValueError("key 'webhook_port' must be between 1 and 65535")
+        if not 0 <= self.webhook_port <= 65535:
+            raise ValueError("key 'webhook_port' must be between 1 and 65535 (0: any free port)")
         if not self.webhook_path.startswith("/"):
             raise ValueError("key 'webhook_path' must start with '/' (e.g. '/whatsapp')")
         if self.outside_window == "template" and not self.reminder_template:
