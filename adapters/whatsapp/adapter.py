@@ -140,7 +140,7 @@ class WhatsAppAdapter(Adapter):
             return False
         on = word == f"{prefix}start"
         self._window.set_reminders(event.author.id, on)
-        self.log.info("member whatsapp:%s turned reminders %s", event.author.id, "on" if on else "off")
+        self.log.info("a member turned reminders %s with %s", "on" if on else "off", word)
         text = self._text(event.author.uid, "whatsapp.reminders_on" if on else "whatsapp.reminders_off")
         task = asyncio.create_task(self._confirm(Reply(chat=event.chat, text=text, reply_to=event.id)))
         self._background.add(task)
