@@ -57,7 +57,7 @@ class WhatsAppAdapter(Adapter):
             return
         cfg = self.config
         self._log_filter = protect_logs(cfg.token.reveal(), cfg.app_secret.reveal(), cfg.verify_token.reveal())
-        self._window = WindowStore(self.host.data_dir)
+        self._window = await WindowStore.open(self.host.data_dir)
         self._client = GraphClient(cfg.api_base_url, cfg.phone_number_id, cfg.token.reveal())
         server = WebhookServer(cfg.webhook_host, cfg.webhook_port, cfg.webhook_path,
                                verify_token=cfg.verify_token.reveal(), app_secret=cfg.app_secret.reveal(),
@@ -94,7 +94,7 @@ class WhatsAppAdapter(Adapter):
             await self._client.close()
             self._client = None
         if self._window is not None:
-            self._window.close()
+            await self._window.close()
             self._window = None
         if self._log_filter is not None:
             unprotect_logs(self._log_filter)
@@ -105,10 +105,8 @@ class WhatsAppAdapter(Adapter):
     async def _on_webhook(self, payload: dict[str, Any]) -> int:
         """Store what a verified POST carries; the HTTP status to answer (200, or 503 to be sent again)."""
         hook = convert.read_webhook(payload)
-        window = self._window
-        if window is not None:
-            for wa_id, when in hook.writers.items():
-                window.wrote(wa_id, when)
+        if self._window is not None:
+            await self._window.wrote(hook.writers)
         for status in hook.statuses:
             if status.status == "failed":
                 self.log.warning("WhatsApp could not deliver message %s (codes %s)", status.message_id,
@@ -118,7 +116,7 @@ class WhatsAppAdapter(Adapter):
         stored: list[asyncio.Future[Any]] = []
         try:
             for source, event in hook.events:
-                if isinstance(event, MessageEvent) and self._opt_command(event):
+                if isinstance(event, MessageEvent) and await self._opt_command(event):
                     continue
                 accept = getattr(self.host, "accept", None)
                 if accept is None:
@@ -132,14 +130,14 @@ class WhatsAppAdapter(Adapter):
             return 503
         return 200
 
-    def _opt_command(self, event: MessageEvent) -> bool:
+    async def _opt_command(self, event: MessageEvent) -> bool:
         """Handle `/stop` and `/start` in a one-to-one chat (reminders off/on); True when handled."""
         word = event.text.strip().lower()
         prefix = self.host.prefix
         if not event.chat.is_direct or word not in (f"{prefix}stop", f"{prefix}start") or self._window is None:
             return False
         on = word == f"{prefix}start"
-        self._window.set_reminders(event.author.id, on)
+        await self._window.set_reminders(event.author.id, on)
         self.log.info("a member turned reminders %s with %s", "on" if on else "off", word)
         text = self._text(event.author.uid, "whatsapp.reminders_on" if on else "whatsapp.reminders_off")
         task = asyncio.create_task(self._confirm(Reply(chat=event.chat, text=text, reply_to=event.id)))
