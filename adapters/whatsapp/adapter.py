@@ -140,7 +140,8 @@ class WhatsAppAdapter(Adapter):
         await self._window.set_reminders(event.author.id, on)
         self.log.info("a member turned reminders %s with %s", "on" if on else "off", word)
         text = self._text(event.author.uid, "whatsapp.reminders_on" if on else "whatsapp.reminders_off")
-        task = asyncio.create_task(self._confirm(Reply(chat=event.chat, text=text, reply_to=event.id)))
+        task = asyncio.create_task(self._confirm(Reply(chat=event.chat, text=text, reply_to=event.id)),
+                                   name="whatsapp:confirm-stop")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return True
