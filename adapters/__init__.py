@@ -11,6 +11,7 @@ BUILTIN_ADAPTERS: dict[str, str] = {
     "console": "adapters.console:ConsoleAdapter",
     "telegram": "adapters.telegram.adapter:TelegramAdapter",
     "discord": "adapters.discord.adapter:DiscordAdapter",
+    "whatsapp": "adapters.whatsapp.adapter:WhatsAppAdapter",
 }
 
 

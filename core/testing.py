@@ -52,6 +52,12 @@ def _platform_capabilities() -> dict[str, Capabilities]:
         caps["discord"] = discord
     except ImportError:  # pragma: no cover
         pass
+    try:
+        from adapters.whatsapp.capabilities import CAPABILITIES as whatsapp
+
+        caps["whatsapp"] = whatsapp
+    except ImportError:  # pragma: no cover
+        pass
     return caps
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PLATFORM_LIBRARIES = {"telegram": "adapters/telegram", "discord": "adapters/discord"}
+PLATFORM_LIBRARIES = {"telegram": "adapters/telegram", "discord": "adapters/discord", "httpx": "adapters/whatsapp"}
 
 
 def _imports(path: Path) -> set[str]:

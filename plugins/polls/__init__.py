@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import Command, Context, Delivery, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, data, service, store, topics, voting
+from core import ButtonPressed, Command, Context, Delivery, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
+from plugins.polls import commands, data, render, service, store, topics, voting
 from plugins.polls.config import PollsConfig
 
 
@@ -39,6 +39,8 @@ class Plugin:
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
         if isinstance(event, PollVote):
             await voting.on_native_vote(event, ctx)
+        elif isinstance(event, ButtonPressed) and event.data.startswith(render.BUTTON_PREFIX):
+            await voting.on_pick(event, ctx)
         elif isinstance(event, DomainEvent) and type(event).__name__ == "TopicsSuggested":
             await topics.on_suggested(event, ctx)
 

@@ -100,6 +100,9 @@ async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
         await ctx.reply(ctx.t(key, id=poll.id, choice=render.choice_text(poll, choice)))
 
 
+MAX_PICKERS = 3
+
+
 @command("vote", help="Vote in a poll: /vote <poll> <number>", aliases=("v",), usage="<poll> <number...>")
 async def vote_command(ctx: Context, text: Text = Text("")) -> None:
     words = text.split(maxsplit=1)
@@ -120,9 +123,21 @@ async def results_command(ctx: Context, poll: str = "") -> None:
     await ctx.reply(render.results_text(ctx, found, tally))
 
 
+async def _open_polls(ctx: Context) -> list[Poll]:
+    """The open polls of this community; in a private chat, of every community the member belongs to."""
+    polls = await store.open_polls(ctx.db, ctx.community.name)
+    chat, user = ctx.chat, ctx.user
+    if chat is not None and chat.is_direct and user is not None:
+        for other in ctx.communities():
+            name = other.community.name
+            if name != ctx.community.name and await ctx.is_member(user.uid, name):
+                polls += await store.open_polls(ctx.db, name)
+    return sorted(polls, key=lambda p: p.id)
+
+
 @command("polls", help="List the open polls of this community.")
 async def polls_command(ctx: Context) -> None:
-    polls = await store.open_polls(ctx.db, ctx.community.name)
+    polls = await _open_polls(ctx)
     if not polls:
         await ctx.reply(ctx.t("list.empty", poll=ctx.command_word("poll")))
         return
@@ -131,6 +146,11 @@ async def polls_command(ctx: Context) -> None:
         lines.append(render.list_item(ctx, poll, await store.voter_count(ctx.db, poll.id)))
     lines.append(ctx.t("list.footer", vote=ctx.command_word("vote"), results=ctx.command_word("results")))
     await ctx.reply("\n".join(lines))
+    chat = ctx.chat
+    if chat is not None and chat.is_direct and ctx.capabilities().buttons:
+        # In a private chat, each poll one pick away (WhatsApp shows the options as a list or buttons).
+        for poll in [p for p in polls if render.pickable(p)][:MAX_PICKERS]:
+            await ctx.reply(render.picker_text(ctx, poll), buttons=render.option_buttons(poll), quote=False)
 
 
 @command("closepoll", help="Close a poll now and post its results (author or moderator).", usage="<poll>")

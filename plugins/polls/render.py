@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from core import Context
+from core import Button, Context
 from plugins.polls.logic import Poll, Tally, bar
+
+BUTTON_PREFIX = "polls:pick:"
+MAX_PICK_OPTIONS = 10  # WhatsApp lists have at most 10 rows
 
 
 def vote_command(ctx: Context, poll: Poll, locale: str | None = None) -> str:
@@ -108,3 +111,25 @@ def list_item(ctx: Context, poll: Poll, votes: int) -> str:
     closes = ctx.t("list.closes", when=poll.close_at) if poll.close_at else ""
     kind = ctx.t("list.quiz") if poll.is_quiz else ""
     return f"#{poll.id} {kind}{poll.question} — {voters_text(ctx, votes)}{closes}"
+
+
+def pickable(poll: Poll) -> bool:
+    """A poll a member can answer with one button: one choice, options that fit a list."""
+    return not poll.multiple and not poll.native and len(poll.options) <= MAX_PICK_OPTIONS
+
+
+def picker_text(ctx: Context, poll: Poll) -> str:
+    return "\n".join([title(ctx, poll), ctx.t("pick.how")])
+
+
+def option_buttons(poll: Poll) -> tuple[tuple[Button, ...], ...]:
+    """One button per option (one per row): its data names the poll and the option's number."""
+    return tuple((Button(option, f"{BUTTON_PREFIX}{poll.id}:{n}"),) for n, option in enumerate(poll.options, start=1))
+
+
+def picked(data: str) -> tuple[int, int] | None:
+    """(poll id, option number) of a picker button's data, or None."""
+    if not data.startswith(BUTTON_PREFIX):
+        return None
+    poll_id, _, number = data[len(BUTTON_PREFIX):].partition(":")
+    return (int(poll_id), int(number)) if poll_id.isdigit() and number.isdigit() else None

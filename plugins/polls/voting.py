@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core import CommandError, Context, MessageEvent, PollVote
-from plugins.polls import commands, logic, service, store
+from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote
+from plugins.polls import commands, logic, render, service, store
 
 
 async def on_reply(event: MessageEvent, ctx: Context) -> None:
@@ -17,6 +17,19 @@ async def on_reply(event: MessageEvent, ctx: Context) -> None:
         return
     try:
         await commands.cast(ctx, poll, numbers)
+    except CommandError as error:
+        await ctx.reply(str(error))
+
+
+async def on_pick(event: ButtonPressed, ctx: Context) -> None:
+    """An option picked from the buttons /polls shows in a private chat: a vote like /vote."""
+    picked = render.picked(event.data)
+    if picked is None:
+        return
+    poll_id, number = picked
+    try:
+        poll = await commands.find_poll(ctx, str(poll_id), "vote")
+        await commands.cast(ctx, poll, [number])
     except CommandError as error:
         await ctx.reply(str(error))
 

@@ -1,7 +1,7 @@
-"""One conversation, three platforms: plugins never look at the platform's name, only its capabilities.
+"""One conversation, four platforms: plugins never look at the platform's name, only its capabilities.
 
 A poll, a moderation action and a homework reminder behave the same for members on the console, on
-Telegram and on Discord; only the rendering differs (a native poll where the platform has one).
+Telegram, Discord and WhatsApp; only the rendering differs (a native poll where the platform has one).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from core import DirectMessage, Reply, Restrict, SendPoll, Unrestrict
 
-PLATFORMS = ["console", "telegram", "discord"]
+PLATFORMS = ["console", "telegram", "discord", "whatsapp"]
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -1,0 +1,1 @@
+"""The WhatsApp Business Cloud API adapter (webhook in, Graph API out)."""

@@ -1,0 +1,214 @@
+"""The WhatsApp adapter: Meta's webhook in (stored before answered), the Graph API out.
+
+Inbound: the webhook server verifies each POST's signature, `convert.read_webhook` reads it, the
+members' last-message times are written to the window store, and every event is handed to the host;
+the 200 answer waits until all of them are stored (503 when the intake stays full: Meta retries,
+repeated message ids are ignored by the core). `/stop` and `/start` in a one-to-one chat switch the
+member's reminders off and on.
+
+Outbound: free-form messages go only inside the member's 24-hour window; outside it, per
+`outside_window`, the approved template carries the text, or the message waits for the member to
+write, or it is dropped with one logged line. `DirectMessage`s (reminders, announcements) to a
+member who sent /stop are dropped; replies to what they ask still go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from adapters.base import Adapter, AdapterHost
+from adapters.whatsapp import convert
+from adapters.whatsapp.capabilities import CAPABILITIES
+from adapters.whatsapp.config import WhatsAppConfig
+from adapters.whatsapp.errors import OutsideWindow, ReauthRequired
+from adapters.whatsapp.outbound import GraphClient, protect_logs, unprotect_logs
+from adapters.whatsapp.webhook import WebhookServer
+from adapters.whatsapp.window import WindowStore
+from core.errors import AdapterError, DeliveryError
+from core.events import MessageEvent
+from core.replies import Action, DirectMessage, Reply, SendFile, Sent, UploadFile
+
+WEBHOOK_ACCEPT_TIMEOUT = 10.0
+WAIT_RECHECK = 300.0  # outside_window = "wait": look again every 5 minutes (the message stays stored)
+
+
+class WhatsAppAdapter(Adapter):
+    """Connects practica to one WhatsApp Business phone number."""
+
+    name = "whatsapp"
+    config_type = WhatsAppConfig
+    capabilities = CAPABILITIES
+
+    def __init__(self, config: WhatsAppConfig, host: AdapterHost) -> None:
+        super().__init__(config, host)
+        self.config: WhatsAppConfig = config
+        self._client: GraphClient | None = None
+        self._server: WebhookServer | None = None
+        self._window: WindowStore | None = None
+        self._log_filter: Any = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the window store and the Graph client, then listen for webhooks."""
+        if self._server is not None:
+            return
+        cfg = self.config
+        self._log_filter = protect_logs(cfg.token.reveal(), cfg.app_secret.reveal(), cfg.verify_token.reveal())
+        self._window = await WindowStore.open(self.host.data_dir)
+        self._client = GraphClient(cfg.api_base_url, cfg.phone_number_id, cfg.token.reveal())
+        server = WebhookServer(cfg.webhook_host, cfg.webhook_port, cfg.webhook_path,
+                               verify_token=cfg.verify_token.reveal(), app_secret=cfg.app_secret.reveal(),
+                               handler=self._on_webhook)
+        try:
+            await server.start()
+        except OSError as exc:
+            await self._close()
+            raise AdapterError(f"[adapters.whatsapp] cannot listen on {cfg.webhook_host}:{cfg.webhook_port} "
+                               f"({exc.strerror}); change webhook_port or stop what uses it") from exc
+        self._server = server
+        self.log.info("WhatsApp webhook listening on %s:%d%s", cfg.webhook_host, server.port, cfg.webhook_path)
+
+    @property
+    def port(self) -> int | None:
+        """The webhook server's port once started (useful with webhook_port = 0 in tests)."""
+        return self._server.port if self._server else None
+
+    async def stop_intake(self) -> None:
+        """Stop taking webhooks; requests under way finish (their events are stored)."""
+        if self._server is not None:
+            await self._server.stop()
+
+    async def stop(self) -> None:
+        """Stop the webhook server and close the client and the store. Idempotent."""
+        await self.stop_intake()
+        self._server = None
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=3.0)
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._window is not None:
+            await self._window.close()
+            self._window = None
+        if self._log_filter is not None:
+            unprotect_logs(self._log_filter)
+            self._log_filter = None
+
+    # -------------------------------------------------------------------------------- inbound
+
+    async def _on_webhook(self, payload: dict[str, Any]) -> int:
+        """Store what a verified POST carries; the HTTP status to answer (200, or 503 to be sent again)."""
+        hook = convert.read_webhook(payload)
+        if self._window is not None:
+            await self._window.wrote(hook.writers)
+        for status in hook.statuses:
+            if status.status == "failed":
+                self.log.warning("WhatsApp could not deliver message %s (codes %s)", status.message_id,
+                                 ", ".join(map(str, status.error_codes)) or "none")
+            else:
+                self.log.debug("message %s: %s", status.message_id, status.status)
+        stored: list[asyncio.Future[Any]] = []
+        try:
+            for source, event in hook.events:
+                if isinstance(event, MessageEvent) and await self._opt_command(event):
+                    continue
+                accept = getattr(self.host, "accept", None)
+                if accept is None:
+                    await asyncio.wait_for(self.host.deliver(event, source=source), WEBHOOK_ACCEPT_TIMEOUT)
+                else:
+                    stored.append(await asyncio.wait_for(accept(event, source=source), WEBHOOK_ACCEPT_TIMEOUT))
+            if stored:
+                await asyncio.wait_for(asyncio.gather(*stored), WEBHOOK_ACCEPT_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.log.warning("the bot is busy: asking WhatsApp to send this webhook again later")
+            return 503
+        return 200
+
+    async def _opt_command(self, event: MessageEvent) -> bool:
+        """Handle `/stop` and `/start` in a one-to-one chat (reminders off/on); True when handled."""
+        word = event.text.strip().lower()
+        prefix = self.host.prefix
+        if not event.chat.is_direct or word not in (f"{prefix}stop", f"{prefix}start") or self._window is None:
+            return False
+        on = word == f"{prefix}start"
+        await self._window.set_reminders(event.author.id, on)
+        self.log.info("a member turned reminders %s with %s", "on" if on else "off", word)
+        text = self._text(event.author.uid, "whatsapp.reminders_on" if on else "whatsapp.reminders_off")
+        task = asyncio.create_task(self._confirm(Reply(chat=event.chat, text=text, reply_to=event.id)),
+                                   name="whatsapp:confirm-stop")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return True
+
+    def _text(self, uid: str, key: str) -> str:
+        translator = getattr(self.host, "translator", None)
+        members = getattr(self.host, "members", None)
+        locale = getattr(members, "locales", {}).get(uid, "en") if members is not None else "en"
+        if translator is None:
+            return key
+        return translator.text("core", locale, key, prefix=self.host.prefix)
+
+    async def _confirm(self, reply: Reply) -> None:
+        try:
+            await self.perform(reply)
+        except DeliveryError as exc:
+            self.log.warning("could not confirm /stop or /start: %s", exc)
+
+    # ------------------------------------------------------------------------------- outbound
+
+    async def perform(self, action: Action) -> Sent:
+        """Carry out `action` with the Graph API.
+
+        Raises:
+            DeliveryError: `retry_after` on rate limits and while waiting for the window; `permanent`
+                when retrying cannot help (opted out, dropped outside the window, refused).
+        """
+        client, window = self._client, self._window
+        what = type(action).__name__
+        if client is None or window is None:
+            raise DeliveryError(f"{what}: the WhatsApp adapter is not running")
+        _, to, direct = convert.recipient(action)
+        if direct and isinstance(action, DirectMessage) and window.reminders_off(to):
+            raise DeliveryError(f"{what}: member whatsapp:{to} turned reminders off with /stop", permanent=True)
+        if direct and not window.is_open(to):
+            return await self._outside_window(client, action, what)
+        try:
+            return await self._send(client, action, what)
+        except OutsideWindow:  # WhatsApp's clock and ours disagree by a little
+            return await self._outside_window(client, action, what)
+        except ReauthRequired as exc:
+            self.log.error("%s", exc)
+            raise
+
+    async def _send(self, client: GraphClient, action: Action, what: str) -> Sent:
+        if isinstance(action, UploadFile):
+            media_id = await client.upload(action.name, action.content, action.mime, what)
+            payloads = [convert.document(action, media_id=media_id, caption=action.caption, filename=action.name)]
+        else:
+            payloads = convert.plan(action)
+        first: str | None = None
+        for payload in payloads:
+            answer = await client.send(payload, what)
+            first = first or convert.message_id_of(answer)
+        return Sent(message_id=first)
+
+    async def _outside_window(self, client: GraphClient, action: Action, what: str) -> Sent:
+        cfg = self.config
+        _, to, _ = convert.recipient(action)
+        mode = cfg.outside_window
+        text = getattr(action, "text", None) or getattr(action, "caption", "")
+        if mode == "template" and cfg.reminder_template and text and not isinstance(action, (SendFile, UploadFile)):
+            payload = convert.template_message(action, cfg.reminder_template, cfg.template_language, text)
+            answer = await client.send(payload, f"{what} (template {cfg.reminder_template})")
+            return Sent(message_id=convert.message_id_of(answer))
+        if mode == "drop":
+            raise DeliveryError(f"{what} to whatsapp:{to} dropped: outside the 24-hour window "
+                                f"(outside_window = \"drop\")", permanent=True)
+        raise DeliveryError(f"{what} to whatsapp:{to} waits until the member writes (24-hour window)",
+                            retry_after=WAIT_RECHECK)
