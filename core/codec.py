@@ -21,22 +21,46 @@ class UnknownType(ValueError):
     """A stored value names a class that cannot be imported (or is not a dataclass or enum)."""
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _CLASSES: dict[str, type] = {}
+_NO_DEFAULT = object()
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def _name(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
-    return names
+def _dataclass_encoder(cls: type) -> Any:
+    """An encoder for one dataclass: its name and the fields that differ from their plain defaults
+    (most events leave half of them at None or (), which then cost nothing to store)."""
+    name = _name(cls)
+    fields = []
+    for f in dataclasses.fields(cls):
+        if f.init:
+            default = f.default if f.default is not dataclasses.MISSING and isinstance(f.default, _PLAIN + (tuple,)) else _NO_DEFAULT
+            fields.append((f.name, default))
+
+    def encode(value: Any) -> dict[str, Any]:
+        out = {}
+        for field_name, default in fields:
+            item = getattr(value, field_name)
+            if item is default or (default is not _NO_DEFAULT and item == default and type(item) is type(default)):
+                continue
+            out[field_name] = _encode(item)
+        return {"$t": name, "f": out}
+    return encode
+
+
+_ENCODERS: dict[type, Any] = {t: (lambda v: v) for t in _PLAIN}
 
 
 def _encode(value: Any) -> Any:
+    encoder = _ENCODERS.get(type(value))
+    if encoder is not None:
+        return encoder(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        encoder = _ENCODERS[type(value)] = _dataclass_encoder(type(value))
+        return encoder(value)
     if value is None or isinstance(value, (str, int, float, bool)) and not isinstance(value, Enum):
         return value
     if isinstance(value, tuple):
@@ -49,9 +73,6 @@ def _encode(value: Any) -> Any:
         return {"$b": base64.b64encode(value).decode("ascii")}
     if isinstance(value, Enum):
         return {"$e": _name(type(value)), "v": value.value}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cls = type(value)
-        return {"$t": _name(cls), "f": {n: _encode(getattr(value, n)) for n in _fields(cls)}}
     if isinstance(value, dict):
         return {"$m": {str(k): _encode(v) for k, v in value.items()}}
     if isinstance(value, (frozenset, set)):

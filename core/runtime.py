@@ -101,7 +101,7 @@ class Runtime:
         self._background: set[asyncio.Task[Any]] = set()
         self._started_adapters: list[Adapter] = []
         self._full_warned_at: float | None = None
-        self._done_batch: list[tuple[str, int]] = []
+        self._done_batch: list[int] = []
         self._done_writer: asyncio.Task[None] | None = None
 
     # --- construction ---------------------------------------------------------------------
@@ -272,7 +272,7 @@ class Runtime:
     def _done_later(self, unit: UnitOfWork) -> None:
         """Mark an event that changed nothing as done in the next batch (one transaction for many)."""
         assert unit.inbox_id is not None
-        self._done_batch.append((to_utc_text(self.clock.now()), unit.inbox_id))
+        self._done_batch.append(unit.inbox_id)
         if self._done_writer is None or self._done_writer.done():
             self._done_writer = asyncio.create_task(self._write_done(), name="practica-inbox-done")
 
@@ -280,9 +280,10 @@ class Runtime:
         while self._done_batch:
             await asyncio.sleep(0)  # let the lanes finish what is runnable now: one write for all of them
             batch, self._done_batch = self._done_batch, []
+            now = to_utc_text(self.clock.now())
             try:
                 async with self.storage.transaction():
-                    await self.storage.executemany(DONE_SQL, batch)
+                    await self.storage.executemany(DONE_SQL, [(now, inbox_id) for inbox_id in batch])
             except Exception:  # noqa: BLE001 - those events would only run again, harmlessly
                 log.warning("could not mark %d handled event(s) as done; they may run again after a restart", len(batch),
                             exc_info=True)
