@@ -179,15 +179,13 @@ class Deliveries:
         while self._marks:
             batch, self._marks = self._marks, []
             while True:
+                by_sql: dict[str, list[tuple[object, ...]]] = {}
+                for sql, params, _ in batch:
+                    by_sql.setdefault(sql, []).append(params)
                 try:
-                    async with self.db.transaction():
-                        by_sql: dict[str, list[tuple[object, ...]]] = {}
-                        for sql, params, _ in batch:
-                            by_sql.setdefault(sql, []).append(params)
-                        for sql, rows in by_sql.items():
-                            await self.db.executemany(sql, rows)
+                    await self.db.write_batch(lambda c: [c.executemany(sql, rows) for sql, rows in by_sql.items()])
                 except Exception as exc:  # noqa: BLE001 - keep trying: the lane waits for this
-                    log.warning("could not record deliveries (%s); retrying in %.1f s", type(exc).__name__, delay)
+                    log.warning("could not record deliveries (%s: %s); retrying in %.1f s", type(exc).__name__, exc, delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue

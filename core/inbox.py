@@ -46,6 +46,9 @@ MIGRATIONS = (
 
 DONE_SQL = "UPDATE practica_inbox SET status = 'done', payload = NULL, done_at = ? WHERE id = ?"
 INSERT_SQL = "INSERT INTO practica_inbox (id, source, lane, payload, received_at) VALUES (?, ?, ?, ?, ?)"
+# A source already recorded (the platform delivered it again) inserts nothing.
+INSERT_NEW_SQL = ("INSERT INTO practica_inbox (id, source, lane, payload, received_at) VALUES (?, ?, ?, ?, ?) "
+                  "ON CONFLICT (source) WHERE source IS NOT NULL DO NOTHING")
 KEEP_DONE = timedelta(days=1)
 WARN_EVERY = 600.0  # seconds between two log lines about the same storage trouble
 
@@ -72,29 +75,20 @@ class Inbox:
         return [(self.new_id(), source, event.order_key, codec.dumps(event), now) for event, source in events]
 
     async def store(self, events: Sequence[tuple[Event, str | None]]) -> list[int | None]:
-        """Record events in one transaction; an id per event, None for one already recorded."""
-        sources = [s for _, s in events if s is not None]
-        async with self.db.transaction():
-            known: set[str] = set()
-            for start in range(0, len(sources), 500):
-                chunk = sources[start:start + 500]
-                rows = await self.db.fetchall(
-                    f"SELECT source FROM practica_inbox WHERE source IN ({','.join('?' * len(chunk))})", chunk)
-                known.update(r[0] for r in rows)
-            fresh: list[tuple[Event, str | None]] = []
-            is_fresh: list[bool] = []
-            for event, source in events:
-                duplicate = source is not None and source in known
-                is_fresh.append(not duplicate)
-                if not duplicate:
-                    if source is not None:
-                        known.add(source)
-                    fresh.append((event, source))
-            rows = self.rows(fresh)
-            if rows:
-                await self.db.executemany(INSERT_SQL, rows)
-        ids = iter(r[0] for r in rows)
-        return [next(ids) if flag else None for flag in is_fresh]
+        """Record events in one transaction (one trip to the database thread); an id per event, None for
+        one already recorded (same source)."""
+        rows = self.rows(events)
+
+        def insert(c: sqlite3.Connection) -> list[int | None]:
+            out: list[int | None] = []
+            for row in rows:
+                fresh = row[1] is None or c.execute(INSERT_NEW_SQL, row).rowcount == 1
+                if row[1] is None:
+                    c.execute(INSERT_SQL, row)
+                out.append(row[0] if fresh else None)
+            return out
+
+        return await self.db.write_batch(insert)
 
     async def pending(self) -> list[tuple[int, Event]]:
         """Events recorded but not handled (a crash or a stop came first), oldest first."""

@@ -64,6 +64,7 @@ class MemberDirectory:
         self._seen: dict[tuple[str, str], tuple[str, str | None, str, bool]] = {}
         self.locales: dict[str, str] = {}
         self._unsaved: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._erased: set[str] = set()  # erased while a write was on its way: never written back
         self._writer: asyncio.Task[None] | None = None
 
     async def load(self) -> None:
@@ -79,6 +80,7 @@ class MemberDirectory:
         if known is not None and known == (user.name, user.handle, day, active):
             return
         self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
+        self._erased.discard(user.uid)  # seen again after /forgetme: a new sighting
         stamp = when.isoformat()
         # Written behind, many members per statement, outside the event's own transaction: a plain
         # message then needs no transaction at all. Lookups flush first; a crash loses at most the
@@ -91,30 +93,36 @@ class MemberDirectory:
     async def _write_behind(self) -> None:
         await asyncio.sleep(0)  # gather what the running lanes see now into one statement
         while self._unsaved:
-            if not await self.flush():
+            rows = dict(self._unsaved)
+            try:
+                # filtered when it runs: a member erased meanwhile (/forgetme) must not be written back
+                await self.db.write_batch(lambda c: c.executemany(
+                    UPSERT, [row for row in rows.values() if row[1] not in self._erased]))
+            except Exception:  # noqa: BLE001 - the directory is rebuilt from members' next messages
+                log.warning("could not record %d member sighting(s); they are recorded at their next message",
+                            len(rows), exc_info=True)
                 return
+            self._forget_saved(rows)
 
-    async def flush(self) -> bool:
-        """Store the members seen since the last write; False when the database refused.
+    def _forget_saved(self, rows: dict[tuple[str, str], tuple[object, ...]]) -> None:
+        for key, row in rows.items():
+            if self._unsaved.get(key) == row:
+                del self._unsaved[key]
 
-        Inside a unit of work (a lookup by a command) the rows are written in that unit's transaction,
-        so the lookup sees them, and stay queued: if the unit rolls back, the writer still stores them.
+    async def flush(self, *, community: str | None = None, uid: str | None = None) -> None:
+        """Store the sightings not written yet (of one community or member), before a query reads them.
+
+        Inside a unit of work they are written in that unit's transaction and stay queued, so the
+        background writer still stores them if the unit rolls back.
         """
-        rows = dict(self._unsaved)
+        rows = {k: v for k, v in self._unsaved.items()
+                if (community is None or k[0] == community) and (uid is None or k[1] == uid)}
         if not rows:
-            return True
-        try:
-            async with self.db.transaction():
-                await self.db.executemany(UPSERT, list(rows.values()))
-        except Exception:  # noqa: BLE001 - the directory is rebuilt from members' next messages
-            log.warning("could not record %d member sighting(s); they are recorded at their next message", len(rows),
-                        exc_info=True)
-            return False
+            return
+        async with self.db.transaction():
+            await self.db.executemany(UPSERT, list(rows.values()))
         if active_unit() is None:
-            for key, row in rows.items():
-                if self._unsaved.get(key) == row:
-                    del self._unsaved[key]
-        return True
+            self._forget_saved(rows)
 
     async def find(self, community: str, text: str) -> User | None:
         """A member of `community` named by `@handle`, `platform:id`, or exact display name."""
@@ -123,7 +131,11 @@ class MemberDirectory:
             return None
         if word.startswith("@"):
             word = word[1:]
-        await self.flush()
+        folded = word.lower()
+        for (where, uid), row in reversed(self._unsaved.items()):  # seen a moment ago: not written yet
+            name, handle = str(row[4]), row[5]
+            if where == community and (uid == word or name.lower() == folded or (handle and str(handle).lower() == folded)):
+                return User(platform=str(row[2]), id=str(row[3]), name=name, handle=handle and str(handle), is_bot=bool(row[6]))
         rows = await self.db.fetchall(
             """SELECT platform, user_id, name, handle, is_bot FROM practica_members
                WHERE community = ? AND (lower(handle) = lower(?) OR uid = ? OR lower(name) = lower(?))
@@ -135,7 +147,7 @@ class MemberDirectory:
 
     async def members(self, community: str, *, include_bots: bool = False) -> list[User]:
         """Active members of a community."""
-        await self.flush()
+        await self.flush(community=community)
         rows = await self.db.fetchall(
             "SELECT platform, user_id, name, handle, is_bot FROM practica_members WHERE community = ? AND active = 1"
             + ("" if include_bots else " AND is_bot = 0") + " ORDER BY name", (community,))
@@ -154,12 +166,14 @@ class MemberDirectory:
                                   "ON CONFLICT (uid) DO UPDATE SET locale = excluded.locale", (uid, locale))
 
     async def export(self, uid: str) -> dict[str, object]:
-        await self.flush()
+        await self.flush(uid=uid)
         rows = await self.db.fetchall("SELECT community, name, handle, first_seen, last_seen FROM practica_members WHERE uid = ?", (uid,))
         return {"communities": [dict(r) for r in rows], "language": self.locales.get(uid)}
 
     async def erase(self, uid: str) -> int:
-        await self.flush()
+        for key in [k for k in self._unsaved if k[1] == uid]:
+            del self._unsaved[key]
+        self._erased.add(uid)
         async with self.db.transaction():
             count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))

@@ -281,9 +281,9 @@ class Runtime:
             await asyncio.sleep(0)  # let the lanes finish what is runnable now: one write for all of them
             batch, self._done_batch = self._done_batch, []
             now = to_utc_text(self.clock.now())
+            rows = [(now, inbox_id) for inbox_id in batch]
             try:
-                async with self.storage.transaction():
-                    await self.storage.executemany(DONE_SQL, [(now, inbox_id) for inbox_id in batch])
+                await self.storage.write_batch(lambda c: c.executemany(DONE_SQL, rows))
             except Exception:  # noqa: BLE001 - those events would only run again, harmlessly
                 log.warning("could not mark %d handled event(s) as done; they may run again after a restart", len(batch),
                             exc_info=True)

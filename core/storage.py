@@ -93,7 +93,7 @@ class Storage:
         Waits for any transaction in progress (it takes the connection's turn like a statement).
         """
         async with self._turn():
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
 
     async def close(self) -> None:
         async with self._lock:
@@ -163,6 +163,26 @@ class Storage:
                 else:
                     c.execute(sql, params)
         await self._in_thread(run)
+
+    async def write_batch(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(sqlite3 connection)` as one transaction in one trip to the database thread.
+
+        For the core's own group commits (inbox, delivery records, member sightings): BEGIN, the
+        statements and COMMIT cost one trip instead of three or more. `fn` must not await anything.
+        """
+        def run(c: sqlite3.Connection) -> T:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(c)
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+            return result
+
+        async with self._lock:
+            return await self._in_thread(run)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
         async with self._turn():

@@ -119,21 +119,24 @@ class UnitOfWork:
         """Take the connection and BEGIN (called by Storage at the unit's first statement)."""
         if self.opened:
             return
-        from core.storage import _in_transaction
-
-        storage = self.storage
-        await storage._lock.acquire()
-        self._token = _in_transaction.set((storage, self.task))
+        await self._take_connection()
         try:
-            await storage.conn.execute("BEGIN IMMEDIATE")
+            await self.storage.conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._release()
             raise
-        self.opened = True
         part = self._pending_part
         if part is not None:  # the part that caused the BEGIN rolls back the whole transaction
             part.opened_here = True
             self._pending_part = None
+
+    async def _take_connection(self) -> None:
+        """Hold the connection for this unit (marked opened: a failure from here on rolls back)."""
+        from core.storage import _in_transaction
+
+        await self.storage._lock.acquire()
+        self._token = _in_transaction.set((self.storage, self.task))
+        self.opened = True
 
     async def before_statement(self) -> None:
         """Storage calls this before each statement of the owning task: make a pending savepoint."""
@@ -163,12 +166,14 @@ class UnitOfWork:
         if not (self.opened or self.outgoing or self.events) and self.inbox_id is not None and self.on_clean is not None:
             self.on_clean(self)
         elif self.opened or self.outgoing or self.events or self.inbox_id is not None:
-            if not self.opened:
-                await self.open()
+            begin: list[Step] = []
+            if not self.opened:  # nothing ran yet (a reply-only command): BEGIN goes in the same trip
+                await self._take_connection()
+                begin = [("BEGIN IMMEDIATE", (), False)]
             handler_wrote = self.wrote  # the rows written next are the unit's own bookkeeping
             try:
                 # the unit's rows and the COMMIT in one trip to the database thread
-                await self.storage.run_script([*self.on_commit(self), ("COMMIT", (), False)])
+                await self.storage.run_script([*begin, *self.on_commit(self), ("COMMIT", (), False)])
             except BaseException:
                 self.wrote = handler_wrote
                 self.unsaved = list(self.outgoing)
