@@ -139,10 +139,7 @@ class Dispatcher:
         if isinstance(event, MessageEvent):
             await self._handle_message(event)
             return
-        if isinstance(event, DomainEvent):
-            community = rt.config.communities.get(event.community) or rt.config.community_for(None)
-        else:
-            community = rt.config.community_for(getattr(event, "chat", None))
+        community = rt.community_of(event)
         if isinstance(event, MemberJoined):
             await rt.members.saw(community.name, event.member, event.timestamp)
         elif isinstance(event, MemberLeft):
@@ -161,7 +158,7 @@ class Dispatcher:
         text = clean_text(event.text)
         if text != event.text:
             event = dataclasses.replace(event, text=text)
-        community = rt.config.community_for(event.chat)
+        community = rt.community_of(event)
         if not event.chat.is_direct:  # a private chat says nothing about community membership
             await rt.members.saw(community.name, event.author, event.timestamp)
         ctx_for = self._ctx_factory(community, event)

@@ -33,6 +33,7 @@ from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
+from core.communities import community_of_event
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import Deliveries, Delivery, platform_of
@@ -450,11 +451,29 @@ class Runtime:
         adapter = self.adapters.get(platform)
         return getattr(adapter, "bot_handle", None) if adapter is not None else None
 
+    def community_of(self, event: Event) -> Community:
+        """The community `event` acts in: its group's, or in a private chat the member's (core.communities)."""
+        return community_of_event(self.config, self.members, event)
+
     async def role_of(self, user: User, chat: ChatRef | None, community: Community) -> Role:
-        """The larger of the configured role and the platform's (chat admin, guild owner...)."""
+        """The larger of the configured role and the platform's (chat admin, guild owner...).
+
+        The platform's role counts only in a chat of `community` itself: the creator of a group that
+        plugins.toml does not list is owner of that chat's `default` scope, never of a configured
+        community. In a private chat (or a job), it is the role in the community's own chat on the
+        member's platform.
+        """
         role = community.role_of(user)
-        if role >= Role.OWNER or chat is None or chat.is_direct:
+        if role >= Role.OWNER:
             return role
+        if chat is not None and not chat.is_direct:
+            if self.config.community_for(chat).name != community.name:
+                return role
+        else:
+            chat = next((ref for key in sorted(community.chats)
+                         if (ref := community.chat_ref(key)) is not None and ref.platform == user.platform), None)
+            if chat is None:
+                return role
         adapter = self.adapters.get(chat.platform)
         if adapter is None:
             return role
