@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import data
+from plugins.essentials import community, data
 
 
 COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
@@ -90,4 +90,9 @@ async def forgetme_command(ctx: Context, confirm: Text = Text("")) -> None:
     await data.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
 
 
-ALL = (help_command, plugins_command, whoami_command, lang_command, mydata_command, forgetme_command)
+@command("community", help="Choose the community your private chat with me acts in (for example /community cohort7).")
+async def community_command(ctx: Context, name: str = "") -> None:
+    await community.show_or_choose(ctx, name)
+
+
+ALL = (help_command, plugins_command, whoami_command, lang_command, community_command, mydata_command, forgetme_command)

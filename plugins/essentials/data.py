@@ -39,7 +39,6 @@ async def send_export(ctx: Context) -> None:
     user = ctx.user
     assert user is not None
     found = await collect(ctx, user.uid, erase=False)
-    ctx = await _home(ctx, user.uid)
     lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
     full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     if ctx.capabilities(user.platform).files:
@@ -51,16 +50,6 @@ async def send_export(ctx: Context) -> None:
         await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
     if not (ctx.chat and ctx.chat.is_direct):
         await ctx.reply(ctx.t("mydata.sent_privately"))
-
-
-async def _home(ctx: Context, uid: str) -> Context:
-    """In a private chat, the member's own community (when they belong to exactly one), so the summary
-    uses its language and time zone rather than those of the `default` community."""
-    chat = ctx.chat
-    if chat is None or not chat.is_direct:
-        return ctx
-    mine = [c for c in ctx.communities(keep_event=True) if await ctx.is_member(uid, c.community.name)]
-    return mine[0] if len(mine) == 1 else ctx
 
 
 async def forget(ctx: Context, *, confirmed: bool) -> None:
