@@ -69,7 +69,7 @@ class FakeAdapter(Adapter):
         self.capabilities = PLATFORM_CAPABILITIES[platform]
         self.bot_handle = "practica_bot"
         self.sent: list[Action] = []
-        self.platform_roles: dict[str, Role] = {}
+        self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat
         self.failures: list[DeliveryError] = []
         self._ids = itertools.count(1)
 
@@ -89,7 +89,7 @@ class FakeAdapter(Adapter):
         return Sent(message_id=f"m{n}")
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
-        return self.platform_roles.get(user.uid, Role.MEMBER)
+        return self.platform_roles.get(f"{chat.key}|{user.uid}", self.platform_roles.get(user.uid, Role.MEMBER))
 
 
 @dataclass
@@ -138,10 +138,11 @@ class Bot:
         user = self.user(user) if isinstance(user, str) else user
         return ChatRef(platform=self.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
 
-    def set_platform_role(self, user: User | str, role: Role) -> None:
-        """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin)."""
+    def set_platform_role(self, user: User | str, role: Role, *, chat: ChatRef | str | None = None) -> None:
+        """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin), in every chat or in `chat` only."""
         user = self.user(user) if isinstance(user, str) else user
-        self.adapter.platform_roles[user.uid] = role
+        key = user.uid if chat is None else f"{self._where(chat).key}|{user.uid}"
+        self.adapter.platform_roles[key] = role
 
     # --- sending events ---------------------------------------------------------------------
 
