@@ -25,14 +25,15 @@ def actor_of(event: Event) -> User | None:
     return None
 
 
-def _counts(community: Community) -> bool:
-    """`default` without chats of its own is the fallback, not a community one belongs to."""
+def counts_members(community: Community) -> bool:
+    """Whether membership of `community` is known: `default` without chats of its own is the fallback
+    of unlisted chats, not a community one belongs to."""
     return community.name != DEFAULT_COMMUNITY or bool(community.chats)
 
 
 def communities_of(config: Config, members: MemberDirectory, user: User) -> list[Community]:
     """The configured communities `user` belongs to (seen there, or given a role there), most recent first."""
-    names = [name for name, community in config.communities.items() if _counts(community)]
+    names = [name for name, community in config.communities.items() if counts_members(community)]
     seen = members.communities_of(user.uid, names)
     ranked = [*seen, *(n for n in names if n not in seen and config.communities[n].role_of(user) > Role.MEMBER)]
     return [config.communities[name] for name in ranked]
