@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import CommandError, Context, MessageEvent, PollVote, Role
 from core.communities import counts_members
-from plugins.polls import commands, logic, service, store
+from plugins.polls import commands, logic, secret, service, store
 
 
 async def on_reply(event: MessageEvent, ctx: Context) -> None:
@@ -32,7 +32,7 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
         if await voter.role_of(event.user) < Role.TRUSTED:  # never seen there: not a vote of that community
             ctx.log.info("poll %d: native vote from someone never seen in its community ignored", poll.id)
             return
-    current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid))
+    current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid, secret.voter_key(ctx)))
     choice = logic.apply_native(current, event.option_ids, event.mode, options=len(poll.options), multiple=poll.multiple)
     status = await service.record_vote(ctx, poll, event.user, choice)
     if status in ("closed", "final"):
