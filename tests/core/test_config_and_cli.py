@@ -212,3 +212,18 @@ def test_signals_stop_a_running_bot_cleanly(tmp_path, signal_name):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_check_warns_about_one_setting_written_in_two_tables(tmp_path):
+    path = write(tmp_path, """
+        [adapters.discord]
+        token = { "$env" = "DISCORD_BOT_TOKEN" }
+        verified_role = "Verified"
+
+        [plugins.moderation]
+        verified_role = "Members"
+    """)
+    result = run_cli("check", "--config", str(path), env={"DISCORD_BOT_TOKEN": "x" * 30})
+    assert result.returncode == 0, result.stderr
+    assert ("warning: key 'verified_role' is set in [adapters.discord] and in [plugins.moderation] with different values"
+            in result.stdout)
