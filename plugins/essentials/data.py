@@ -70,6 +70,8 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
         await ctx.reply(ctx.t("forgetme.cancelled"))
     elif target == event.user.uid and await _pending(ctx, event.user.uid):
         await _erase(ctx, event.user.uid)
+    elif target != event.user.uid:
+        ctx.log.warning("ignored a /forgetme button pressed by someone it was not sent to")
 
 
 async def _erase(ctx: Context, uid: str) -> None:

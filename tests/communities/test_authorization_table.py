@@ -157,6 +157,9 @@ async def test_no_button_pressed_by_anyone_without_rights_touches_cohort7(make_b
             assert state == before, f"button {data} by {actor} in {where} changed cohort7"
             platform = on_cohort7(bot, acted)
             assert not platform, f"button {data} by {actor} in {where} made the bot do {platform}"
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert any(m.startswith("button mod:ja refused") for m in refused)  # forged presses are logged
+    assert not any(SECRET in r.getMessage() for r in caplog.records)
 
 
 async def test_the_table_detects_a_rightful_change(make_bot):
