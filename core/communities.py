@@ -55,7 +55,7 @@ def community_of_event(config: Config, members: MemberDirectory, event: Event) -
     """The community `event` acts in (see the module docstring)."""
     if isinstance(event, DomainEvent):
         return config.communities.get(event.community) or config.community_for(None)
-    chat = event.chat if isinstance(event, MessageEvent) else getattr(event, "chat", None)
+    chat = getattr(event, "chat", None)
     if chat is not None and not chat.is_direct:
         return config.community_for(chat)
     user = actor_of(event)

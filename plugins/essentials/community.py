@@ -6,13 +6,10 @@ one chosen here, remembered across restarts. This module only shows and records 
 
 from __future__ import annotations
 
-import logging
-
 from core import Button, ButtonPressed, Context, NotFound
-from core.communities import communities_of
+from core.communities import communities_of, home_of
 
 BUTTON_PREFIX = "essentials:community:"
-log = logging.getLogger("practica.plugins.essentials")
 
 
 def _names(ctx: Context) -> list[str]:
@@ -40,8 +37,6 @@ async def show_or_choose(ctx: Context, name: str) -> None:
 
 
 def _current(ctx: Context, theirs: list[str]) -> str:
-    from core.communities import home_of
-
     user = ctx.user
     assert user is not None
     return home_of(ctx.runtime.config, ctx.runtime.members, user).name if theirs else ctx.community.name
@@ -64,6 +59,6 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
     name = event.data[len(BUTTON_PREFIX):]
     theirs = _names(ctx)
     if name not in theirs:
-        log.warning("ignored a /community button for a community the presser does not belong to")
+        ctx.log.warning("ignored a /community button for a community the presser does not belong to")
         return
     await _choose(ctx, name, theirs)
