@@ -322,6 +322,15 @@ class Context:
                     return None
         return await self.runtime.members.find(self.community.name, word)
 
+    def person_of(self, user: User | str) -> str:
+        """The person id `user` (a User or uid) records under: their own uid unless they linked accounts
+        with /link; store what follows the person (points, levels, homework) under it."""
+        return self.runtime.identities.person_of(user if isinstance(user, str) else user.uid)
+
+    def accounts_of(self, user: User | str) -> list[str]:
+        """Every account (uid) of the person `user` belongs to, person id first (one when not linked)."""
+        return self.runtime.identities.accounts_of(user if isinstance(user, str) else user.uid)
+
     async def is_member(self, uid: str, community: str | None = None) -> bool:
         """Whether `uid` has been seen (and has not left) in this community or `community`."""
         return await self.runtime.members.is_member(community or self.community.name, uid)

@@ -29,6 +29,7 @@ from typing import Any
 from adapters import BUILTIN_ADAPTERS, load_adapter_class
 from adapters.base import Adapter, Capabilities, CommandInfo
 from core import deliveries as deliveries_module
+from core import identities as identities_module
 from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
@@ -44,6 +45,7 @@ from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
 from core.lock import DatabaseLock
 from core.i18n import Translator
 from core.members import MemberDirectory
+from core.identities import Identities
 from core.outbox import Outbox
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
@@ -55,6 +57,7 @@ log = logging.getLogger("practica.runtime")
 
 CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.members": members_module.MIGRATIONS,
+    "core.identities": identities_module.MIGRATIONS,
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
@@ -89,6 +92,7 @@ class Runtime:
         self._database = database or config.database_path
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]
+        self.identities: Identities = None  # type: ignore[assignment]
         self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
         self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
@@ -156,6 +160,8 @@ class Runtime:
         self.outbox.receipts = self.deliveries
         self.members = MemberDirectory(self.storage)
         await self.members.load()
+        self.identities = Identities(self.storage)
+        await self.identities.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
                                    frozenset(self.loaded.enabled), paused, unit=self.unit)

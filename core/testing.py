@@ -108,23 +108,25 @@ class Bot:
 
     # --- people and places ------------------------------------------------------------------
 
-    def user(self, name: str, *, is_bot: bool = False) -> User:
-        """A member of this platform called `name` (id and handle are the lower-case name)."""
-        return User(platform=self.platform, id=name.lower(), name=name, handle=name.lower(), is_bot=is_bot)
+    def user(self, name: str, *, is_bot: bool = False, platform: str | None = None) -> User:
+        """A member of this platform (or `platform`) called `name` (id and handle are the lower-case name)."""
+        return User(platform=platform or self.platform, id=name.lower(), name=name, handle=name.lower(), is_bot=is_bot)
 
     @property
     def group(self) -> ChatRef:
         """The group chat of the first community given to make_bot (`g1` of `default` without any)."""
         return self.chat(self.home)
 
-    def chat(self, where: str) -> ChatRef:
-        """The first group chat of community `where` (e.g. "cohort7"), or the group chat with id `where`."""
+    def chat(self, where: str, *, platform: str | None = None) -> ChatRef:
+        """The first group chat of community `where` (e.g. "cohort7") on this platform (or `platform`),
+        or the group chat with id `where`."""
+        platform = platform or self.platform
         community = self.runtime.config.communities.get(where)
         if community is not None:
-            keys = sorted(k for k in community.chats if k.startswith(f"{self.platform}:"))
+            keys = sorted(k for k in community.chats if k.startswith(f"{platform}:"))
             chat_id = keys[0].partition(":")[2] if keys else "g1"
-            return ChatRef(platform=self.platform, id=chat_id, kind="group", title=f"{where} group")
-        return ChatRef(platform=self.platform, id=where, kind="group", title=f"{where} group")
+            return ChatRef(platform=platform, id=chat_id, kind="group", title=f"{where} group")
+        return ChatRef(platform=platform, id=where, kind="group", title=f"{where} group")
 
     def _where(self, chat: ChatRef | str | None, user: User | None = None) -> ChatRef:
         if isinstance(chat, ChatRef):
@@ -136,7 +138,7 @@ class Bot:
 
     def dm_chat(self, user: User | str) -> ChatRef:
         user = self.user(user) if isinstance(user, str) else user
-        return ChatRef(platform=self.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
+        return ChatRef(platform=user.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
 
     def set_platform_role(self, user: User | str, role: Role, *, chat: ChatRef | str | None = None) -> None:
         """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin), in every chat or in `chat` only."""
@@ -316,6 +318,8 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             there before the test starts. `bot.group` is then the first one's chat.
         extra_plugins: plugin objects by name, registered besides the installed ones.
         start: the fake clock's start time (default 2026-11-26 09:00 UTC, a Thursday).
+        also: more platforms served by the same bot (e.g. `also=("discord",)` with platform="telegram");
+            their actions are recorded with the main platform's (`bot.user("amina", platform="discord")`).
     """
     bots: list[Bot] = []
     counter = itertools.count(1)
@@ -323,9 +327,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
     async def factory(*, platform: str = "console", plugins: Iterable[str] | None = None, config: Mapping[str, Any] | None = None,
                       moderators: Iterable[str] = (), admins: Iterable[str] = (), trusted: Iterable[str] = (),
                       community: Mapping[str, Any] | None = None, extra_plugins: Mapping[str, Any] | None = None,
-                      start: datetime | None = None, communities: Mapping[str, Mapping[str, Any]] | None = None) -> Bot:
+                      start: datetime | None = None, communities: Mapping[str, Mapping[str, Any]] | None = None,
+                      also: Iterable[str] = ()) -> Bot:
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
+        also = tuple(also)
         raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities)
         parsed = parse_config(raw, folder / "plugins.toml")
         home = next(iter(communities), "default") if communities else "default"
@@ -345,7 +351,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
                     return runtime.configured_role(user, chat)
 
             holder["adapter"] = FakeAdapter(platform, Host())
-            runtime = Runtime(parsed, clock=clock, adapters={platform: holder["adapter"]}, extra_plugins=extra_plugins,
+            fakes = {platform: holder["adapter"]}
+            for other in also:
+                fake = fakes[other] = FakeAdapter(other, Host())
+                fake.sent, fake._ids = holder["adapter"].sent, holder["adapter"]._ids  # one record, unique ids
+            runtime = Runtime(parsed, clock=clock, adapters=fakes, extra_plugins=extra_plugins,
                               only_plugins=only, database=database)
             runtime.outbox.budgets = {}
             clock.quiesce = runtime.idle

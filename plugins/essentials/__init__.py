@@ -30,7 +30,11 @@ class Plugin:
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         members = ctx.runtime.members
-        return {"deleted_profiles": await members.erase(member)} if erase else await members.export(member)
+        if erase:
+            return {"deleted_profiles": await members.erase(member)}
+        found = await members.export(member)
+        linked = await ctx.runtime.identities.export(member)
+        return {**found, **linked} if linked else found
 
     @hookimpl(trylast=True)
     async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:

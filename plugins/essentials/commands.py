@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import community, data
+from plugins.essentials import community, data, identity
 
 
 COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
@@ -95,4 +95,15 @@ async def community_command(ctx: Context, name: str = "") -> None:
     await community.show_or_choose(ctx, name)
 
 
-ALL = (help_command, plugins_command, whoami_command, lang_command, community_command, mydata_command, forgetme_command)
+@command("link", help="Link your accounts on several platforms: /link gives a code to send from the other one.")
+async def link_command(ctx: Context, code: str = "") -> None:
+    await identity.link(ctx, code)
+
+
+@command("unlink", help="Separate your linked accounts again.")
+async def unlink_command(ctx: Context) -> None:
+    await identity.unlink(ctx)
+
+
+ALL = (help_command, plugins_command, whoami_command, lang_command, community_command, link_command, unlink_command,
+       mydata_command, forgetme_command)

@@ -24,7 +24,22 @@ async def _pending(ctx: Context, uid: str) -> bool:
 
 
 async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
-    """{plugin: data} from every plugin's practica_user_data."""
+    """{plugin: data} from every plugin's practica_user_data, for every account of the person (linked
+    accounts: what another account holds is added under its name)."""
+    accounts = ctx.accounts_of(uid)
+    found = await _collect_one(ctx, accounts[0], erase=erase)
+    for account in accounts[1:]:
+        for plugin, value in (await _collect_one(ctx, account, erase=erase)).items():
+            if plugin in found and isinstance(found[plugin], dict) and isinstance(value, dict):
+                found[plugin] = {**found[plugin], **{f"{key} ({account})": item for key, item in value.items()}}
+            else:
+                found.setdefault(plugin, value)
+    if erase:
+        await ctx.runtime.identities.erase(uid)
+    return found
+
+
+async def _collect_one(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
     runtime = ctx.runtime
     results = await runtime.runner.each(
         "practica_user_data", lambda plugin: type(ctx)(runtime, plugin, ctx.community, ctx.event), member=uid, erase=erase)
