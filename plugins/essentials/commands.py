@@ -6,7 +6,7 @@ from core import Command, Context, NotFound, Role, Text, UsageError, command
 from plugins.essentials import community, data, identity
 
 
-COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
+COMPACT_AFTER = 15  # above this many commands, /help lists names per plugin only (essentials alone has 9)
 
 
 def _help_line(ctx: Context, cmd: Command) -> str:
