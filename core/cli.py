@@ -122,7 +122,27 @@ def _check(path: Path) -> int:
     print("communities:")
     for community in config.communities.values():
         print(f"  {community.name}: {len(community.chats)} chat(s), {community.locale}, {community.timezone.key}")
+    for warning in _duplicate_keys(config):
+        print(f"warning: {warning}")
     return 0
+
+
+def _duplicate_keys(config: object) -> list[str]:
+    """Keys set in both an adapter's table and a plugin's table (e.g. `verified_role` in [adapters.discord]
+    and [plugins.moderation]) with different values: one setting, two places, and the two disagree."""
+    tables = {f"adapters.{name}": table for name, table in getattr(config, "adapters").items()}
+    tables.update({f"plugins.{name}": table for name, table in getattr(config, "plugins").items()})
+    out = []
+    names = sorted(tables)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if first.split(".")[0] == second.split(".")[0]:
+                continue
+            for key in sorted(set(tables[first]) & set(tables[second]) - {"enabled"}):
+                if tables[first][key] != tables[second][key]:
+                    out.append(f"key '{key}' is set in [{first}] and in [{second}] with different values; "
+                               f"[{second}] wins where both apply: keep one (see README.md)")
+    return out
 
 
 def _plugins(path: Path) -> int:

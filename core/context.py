@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from core.storage import Storage
 
 Buttons = tuple[tuple[Button, ...], ...]
+_PLATFORM_MENTION = re.compile(r"<@!?(\d+|[A-Za-z0-9_.-]+)>")  # Discord's <@id> / <@!id> (test kit ids are names)
 
 
 class Jobs:
@@ -294,14 +296,40 @@ class Context:
         return await self.runtime.role_of(user, chat or self.chat, self.community)
 
     async def find_member(self, text: str) -> User | None:
-        """A member of this community named by @handle, platform:id or display name; None if unknown."""
+        """A known member of this community named by @handle, a platform mention (Discord `<@id>`, a
+        Telegram text mention), platform:id or display name; None if nobody here goes by it.
+
+        A name the platform marked as a mention still has to be a member seen here (or given a role
+        here): a mention is no proof of membership. The bot itself is returned with `is_bot` set, so
+        commands can refuse it (it is never a target of thanks, points or moderation).
+        """
+        word = text.strip()
+        platform_mention = _PLATFORM_MENTION.fullmatch(word)
         message = self.message
+        platform = message.chat.platform if message is not None else (self.user.platform if self.user else "")
+        if platform_mention is not None:
+            word = f"{platform}:{platform_mention.group(1)}"
+        bare = word.lstrip("@").lower()
+        handle = (self.runtime.bot_handle(platform) or "").lower()
+        if bare and bare in (handle, f"{platform}:bot"):
+            return User(platform=platform, id="bot", name=self.runtime.config.practica.bot_name, handle=handle or None,
+                        is_bot=True)
         if message is not None:
-            word = text.strip().lstrip("@").lower()
             for user in message.mentions:
-                if word in ((user.handle or "").lower(), user.name.lower(), user.uid):
-                    return user
-        return await self.runtime.members.find(self.community.name, text)
+                if bare in ((user.handle or "").lower(), user.name.lower(), user.uid.lower(), user.id.lower()):
+                    if user.is_bot or await self.is_member(user.uid) or self.community.role_of(user) > Role.MEMBER:
+                        return user
+                    return None
+        return await self.runtime.members.find(self.community.name, word)
+
+    def person_of(self, user: User | str) -> str:
+        """The person id `user` (a User or uid) records under: their own uid unless they linked accounts
+        with /link; store what follows the person (points, levels, homework) under it."""
+        return self.runtime.identities.person_of(user if isinstance(user, str) else user.uid)
+
+    def accounts_of(self, user: User | str) -> list[str]:
+        """Every account (uid) of the person `user` belongs to, person id first (one when not linked)."""
+        return self.runtime.identities.accounts_of(user if isinstance(user, str) else user.uid)
 
     async def is_member(self, uid: str, community: str | None = None) -> bool:
         """Whether `uid` has been seen (and has not left) in this community or `community`."""

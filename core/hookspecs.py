@@ -51,6 +51,7 @@ HOOKS: dict[str, tuple[Colour, Mode]] = {
     "practica_register_jobs": ("sync", "collect"),
     "practica_startup": ("async", "each"),
     "practica_filter_message": ("async", "first"),
+    "practica_filter_event": ("async", "first"),
     "practica_on_message": ("async", "each"),
     "practica_on_event": ("async", "each"),
     "practica_user_data": ("async", "each"),
@@ -107,6 +108,11 @@ class PracticaSpecs:
     @hookspec
     async def practica_filter_message(self, event: MessageEvent, ctx: Context) -> Verdict | None:
         """Inspect a message before commands and listeners; return a Verdict to stop it. Mode: first."""
+
+    @hookspec
+    async def practica_filter_event(self, event: Event, ctx: Context) -> Verdict | None:
+        """Inspect a button press, native poll vote or reaction before `practica_on_event`; a Verdict
+        ignores it (a banned or not yet approved member's vote). Mode: first."""
 
     @hookspec
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:

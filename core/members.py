@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +41,12 @@ MIGRATIONS = (
         locale TEXT
     );
     """,
+    """
+    CREATE TABLE practica_member_community (
+        uid TEXT PRIMARY KEY,
+        community TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -66,12 +73,15 @@ class MemberDirectory:
         self._unsaved: dict[tuple[str, str], tuple[object, ...]] = {}
         self._erased: set[str] = set()  # erased while a write was on its way: never written back
         self._writer: asyncio.Task[None] | None = None
+        self.chosen: dict[str, str] = {}
 
     async def load(self) -> None:
         for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM practica_members"):
             self._seen[(row["community"], row["uid"])] = (row["name"], row["handle"], row["last_seen"][:10], bool(row["active"]))
         for row in await self.db.fetchall("SELECT uid, locale FROM practica_member_prefs WHERE locale IS NOT NULL"):
             self.locales[row["uid"]] = row["locale"]
+        for row in await self.db.fetchall("SELECT uid, community FROM practica_member_community"):
+            self.chosen[row["uid"]] = row["community"]
 
     async def saw(self, community: str, user: User, when: datetime, *, active: bool = True) -> None:
         """Record that `user` was seen in `community` (cheap when nothing changed)."""
@@ -156,6 +166,18 @@ class MemberDirectory:
     async def is_member(self, community: str, uid: str) -> bool:
         return (community, uid) in self._seen and self._seen[(community, uid)][3]
 
+    def communities_of(self, uid: str, among: Iterable[str]) -> list[str]:
+        """The communities of `among` where `uid` is an active member, most recently seen first."""
+        found = [(self._seen[(name, uid)][2], name) for name in among
+                 if (name, uid) in self._seen and self._seen[(name, uid)][3]]
+        return [name for _, name in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+    async def choose(self, uid: str, community: str) -> None:
+        """Remember the community `uid` chose with /community (what their private chat acts in)."""
+        self.chosen[uid] = community
+        await self.db.execute("INSERT INTO practica_member_community (uid, community) VALUES (?, ?) "
+                              "ON CONFLICT (uid) DO UPDATE SET community = excluded.community", (uid, community))
+
     async def set_locale(self, uid: str, locale: str | None) -> None:
         if locale is None:
             self.locales.pop(uid, None)
@@ -168,7 +190,8 @@ class MemberDirectory:
     async def export(self, uid: str) -> dict[str, object]:
         await self.flush(uid=uid)
         rows = await self.db.fetchall("SELECT community, name, handle, first_seen, last_seen FROM practica_members WHERE uid = ?", (uid,))
-        return {"communities": [dict(r) for r in rows], "language": self.locales.get(uid)}
+        return {"communities": [dict(r) for r in rows], "language": self.locales.get(uid),
+                "private_chat_community": self.chosen.get(uid)}
 
     async def erase(self, uid: str) -> int:
         for key in [k for k in self._unsaved if k[1] == uid]:
@@ -177,6 +200,8 @@ class MemberDirectory:
         async with self.db.transaction():
             count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))
+            await self.db.execute("DELETE FROM practica_member_community WHERE uid = ?", (uid,))
+        self.chosen.pop(uid, None)
         self._seen = {k: v for k, v in self._seen.items() if k[1] != uid}
         self.locales.pop(uid, None)
         return count

@@ -30,10 +30,12 @@ from typing import Any
 from adapters import BUILTIN_ADAPTERS, load_adapter_class
 from adapters.base import Adapter, Capabilities, CommandInfo
 from core import deliveries as deliveries_module
+from core import identities as identities_module
 from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
+from core.communities import community_of_event
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
@@ -44,6 +46,7 @@ from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
 from core.lock import DatabaseLock
 from core.i18n import Translator
 from core.members import MemberDirectory
+from core.identities import Identities
 from core.outbox import Outbox
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
@@ -55,6 +58,7 @@ log = logging.getLogger("practica.runtime")
 
 CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.members": members_module.MIGRATIONS,
+    "core.identities": identities_module.MIGRATIONS,
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
@@ -89,6 +93,7 @@ class Runtime:
         self._database = database or config.database_path
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]
+        self.identities: Identities = None  # type: ignore[assignment]
         self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
         self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
@@ -162,6 +167,8 @@ class Runtime:
         self.outbox.receipts = self.deliveries
         self.members = MemberDirectory(self.storage)
         await self.members.load()
+        self.identities = Identities(self.storage)
+        await self.identities.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
                                    frozenset(self.loaded.enabled), paused, unit=self.unit)
@@ -487,11 +494,29 @@ class Runtime:
         adapter = self.adapters.get(platform)
         return getattr(adapter, "bot_handle", None) if adapter is not None else None
 
+    def community_of(self, event: Event) -> Community:
+        """The community `event` acts in: its group's, or in a private chat the member's (core.communities)."""
+        return community_of_event(self.config, self.members, event)
+
     async def role_of(self, user: User, chat: ChatRef | None, community: Community) -> Role:
-        """The larger of the configured role and the platform's (chat admin, guild owner...)."""
+        """The larger of the configured role and the platform's (chat admin, guild owner...).
+
+        The platform's role counts only in a chat of `community` itself: the creator of a group that
+        plugins.toml does not list is owner of that chat's `default` scope, never of a configured
+        community. In a private chat (or a job), it is the role in the community's own chat on the
+        member's platform.
+        """
         role = community.role_of(user)
-        if role >= Role.OWNER or chat is None or chat.is_direct:
+        if role >= Role.OWNER:
             return role
+        if chat is not None and not chat.is_direct:
+            if self.config.community_for(chat).name != community.name:
+                return role
+        else:
+            chat = next((ref for key in sorted(community.chats)
+                         if (ref := community.chat_ref(key)) is not None and ref.platform == user.platform), None)
+            if chat is None:
+                return role
         adapter = self.adapters.get(chat.platform)
         if adapter is None:
             return role

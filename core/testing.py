@@ -75,7 +75,7 @@ class FakeAdapter(Adapter):
         self.capabilities = PLATFORM_CAPABILITIES[platform]
         self.bot_handle = "practica_bot"
         self.sent: list[Action] = []
-        self.platform_roles: dict[str, Role] = {}
+        self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat
         self.failures: list[DeliveryError] = []
         self._ids = itertools.count(1)
 
@@ -95,7 +95,7 @@ class FakeAdapter(Adapter):
         return Sent(message_id=f"m{n}")
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
-        return self.platform_roles.get(user.uid, Role.MEMBER)
+        return self.platform_roles.get(f"{chat.key}|{user.uid}", self.platform_roles.get(user.uid, Role.MEMBER))
 
 
 @dataclass
@@ -108,27 +108,49 @@ class Bot:
     platform: str
     database: str
     build: Any = None
+    home: str = "default"
     _seen: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     # --- people and places ------------------------------------------------------------------
 
-    def user(self, name: str, *, is_bot: bool = False) -> User:
-        """A member of this platform called `name` (id and handle are the lower-case name)."""
-        return User(platform=self.platform, id=name.lower(), name=name, handle=name.lower(), is_bot=is_bot)
+    def user(self, name: str, *, is_bot: bool = False, platform: str | None = None) -> User:
+        """A member of this platform (or `platform`) called `name` (id and handle are the lower-case name)."""
+        return User(platform=platform or self.platform, id=name.lower(), name=name, handle=name.lower(), is_bot=is_bot)
 
     @property
     def group(self) -> ChatRef:
-        return ChatRef(platform=self.platform, id="g1", kind="group", title="Test group")
+        """The group chat of the first community given to make_bot (`g1` of `default` without any)."""
+        return self.chat(self.home)
+
+    def chat(self, where: str, *, platform: str | None = None) -> ChatRef:
+        """The first group chat of community `where` (e.g. "cohort7") on this platform (or `platform`),
+        or the group chat with id `where`."""
+        platform = platform or self.platform
+        community = self.runtime.config.communities.get(where)
+        if community is not None:
+            keys = sorted(k for k in community.chats if k.startswith(f"{platform}:"))
+            chat_id = keys[0].partition(":")[2] if keys else "g1"
+            return ChatRef(platform=platform, id=chat_id, kind="group", title=f"{where} group")
+        return ChatRef(platform=platform, id=where, kind="group", title=f"{where} group")
+
+    def _where(self, chat: ChatRef | str | None, user: User | None = None) -> ChatRef:
+        if isinstance(chat, ChatRef):
+            return chat
+        if chat == "dm":
+            assert user is not None
+            return self.dm_chat(user)
+        return self.group if chat is None else self.chat(chat)
 
     def dm_chat(self, user: User | str) -> ChatRef:
         user = self.user(user) if isinstance(user, str) else user
-        return ChatRef(platform=self.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
+        return ChatRef(platform=user.platform, id=f"dm-{user.id}", kind="direct", title=user.name)
 
-    def set_platform_role(self, user: User | str, role: Role) -> None:
-        """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin)."""
+    def set_platform_role(self, user: User | str, role: Role, *, chat: ChatRef | str | None = None) -> None:
+        """Make the fake platform report `role` for `user` (e.g. a Telegram chat admin), in every chat or in `chat` only."""
         user = self.user(user) if isinstance(user, str) else user
-        self.adapter.platform_roles[user.uid] = role
+        key = user.uid if chat is None else f"{self._where(chat).key}|{user.uid}"
+        self.adapter.platform_roles[key] = role
 
     # --- sending events ---------------------------------------------------------------------
 
@@ -142,7 +164,7 @@ class Bot:
                    mentions: Iterable[User | str] = ()) -> MessageEvent:
         """A member posts `text` (in the group unless `chat="dm"` or a ChatRef); returns the event."""
         author = self.user(user) if isinstance(user, str) else user
-        where = self.dm_chat(author) if chat == "dm" else (chat if isinstance(chat, ChatRef) else self.group)
+        where = self._where(chat, author)
         event = MessageEvent(id=f"u{next(self._ids)}", chat=where, author=author, text=text,
                              timestamp=self.clock.now(), attachments=tuple(attachments),
                              reply_to=self._reply_to(reply_to),
@@ -158,22 +180,24 @@ class Bot:
         message_id = target.message_id if isinstance(target, Sent) else target
         return ReplyTo(message_id=str(message_id), author=User(self.platform, "bot", "practica", "practica_bot", True))
 
-    async def join(self, user: User | str, *, via_join_request: bool = False) -> None:
+    async def join(self, user: User | str, *, via_join_request: bool = False, chat: ChatRef | str | None = None) -> None:
         user = self.user(user) if isinstance(user, str) else user
-        await self.deliver(MemberJoined(chat=self.group, member=user, timestamp=self.clock.now(), via_join_request=via_join_request))
+        await self.deliver(MemberJoined(chat=self._where(chat), member=user, timestamp=self.clock.now(),
+                                        via_join_request=via_join_request))
 
-    async def leave(self, user: User | str) -> None:
+    async def leave(self, user: User | str, *, chat: ChatRef | str | None = None) -> None:
         user = self.user(user) if isinstance(user, str) else user
-        await self.deliver(MemberLeft(chat=self.group, member=user, timestamp=self.clock.now()))
+        await self.deliver(MemberLeft(chat=self._where(chat), member=user, timestamp=self.clock.now()))
 
-    async def join_request(self, user: User | str, *, bio: str | None = None) -> None:
+    async def join_request(self, user: User | str, *, bio: str | None = None, chat: ChatRef | str | None = None) -> None:
         user = self.user(user) if isinstance(user, str) else user
-        await self.deliver(JoinRequest(chat=self.group, member=user, timestamp=self.clock.now(), bio=bio))
+        await self.deliver(JoinRequest(chat=self._where(chat), member=user, timestamp=self.clock.now(), bio=bio))
 
-    async def press(self, data: str, *, user: User | str = "amina", chat: ChatRef | None = None, message_id: str = "m0") -> None:
-        """Press a button carrying `data` (see `buttons()` to find the data of sent buttons)."""
+    async def press(self, data: str, *, user: User | str = "amina", chat: ChatRef | str | None = None,
+                    message_id: str = "m0") -> None:
+        """Press a button carrying `data` (see `buttons()` to find the data of sent buttons); `chat="dm"` in a private chat."""
         user = self.user(user) if isinstance(user, str) else user
-        await self.deliver(ButtonPressed(chat=chat or self.group, user=user, message_id=message_id, data=data,
+        await self.deliver(ButtonPressed(chat=self._where(chat, user), user=user, message_id=message_id, data=data,
                                          timestamp=self.clock.now()))
 
     async def vote(self, poll_ref: str, options: Iterable[int], *, user: User | str = "amina", mode: str = "set") -> None:
@@ -182,9 +206,9 @@ class Bot:
         await self.deliver(PollVote(poll_ref=poll_ref, user=user, option_ids=tuple(options), chat=None,
                                     timestamp=self.clock.now(), mode=mode))  # type: ignore[arg-type]
 
-    async def react(self, message_id: str, emoji: str, *, user: User | str = "amina") -> None:
+    async def react(self, message_id: str, emoji: str, *, user: User | str = "amina", chat: ChatRef | str | None = None) -> None:
         user = self.user(user) if isinstance(user, str) else user
-        await self.deliver(ReactionAdded(chat=self.group, user=user, message_id=message_id, emoji=emoji, timestamp=self.clock.now()))
+        await self.deliver(ReactionAdded(chat=self._where(chat, user), user=user, message_id=message_id, emoji=emoji, timestamp=self.clock.now()))
 
     async def edit(self, original: MessageEvent, text: str) -> None:
         from dataclasses import replace
@@ -246,17 +270,41 @@ class Bot:
         return {b.label: b.data for row in message.buttons for b in row}
 
 
+_ROLE_KEYS = ("owners", "admins", "moderators", "trusted")
+
+
+def _uid(platform: str, name: str) -> str:
+    return name if ":" in name else f"{platform}:{name.lower()}"
+
+
+def _named_community(platform: str, name: str, table: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A `communities=` entry as a [communities.<name>] table (member names and chat ids get the
+    platform prefix; one group chat `g-<name>` when none is given) and its pre-seen members."""
+    out = dict(table)
+    members = [str(m) for m in out.pop("members", ())]
+    chats = out.get("chats") or [f"g-{name}"]
+    out["chats"] = [_uid(platform, str(c)) for c in chats]
+    for key in _ROLE_KEYS:
+        if key in out:
+            out[key] = [_uid(platform, str(n)) for n in out[key]]
+    return out, members
+
+
 def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Iterable[str], admins: Iterable[str],
-                trusted: Iterable[str], community: Mapping[str, Any] | None) -> dict[str, Any]:
+                trusted: Iterable[str], community: Mapping[str, Any] | None,
+                named: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
     raw: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
     communities = raw.setdefault("communities", {})
+    seeded: dict[str, list[str]] = {}
+    for name, table in (named or {}).items():
+        communities[name], seeded[name] = _named_community(platform, name, table)
     default = dict(communities.get("default", {}))
     for key, names in (("moderators", moderators), ("admins", admins), ("trusted", trusted)):
-        default[key] = [*default.get(key, []), *(n if ":" in n else f"{platform}:{n.lower()}" for n in names)]
+        default[key] = [*default.get(key, []), *(_uid(platform, n) for n in names)]
     default.update(community or {})
     communities["default"] = default
     raw.setdefault("practica", {}).setdefault("database", "practica-test.db")
-    return raw
+    return raw, seeded
 
 
 @pytest_asyncio.fixture
@@ -269,8 +317,15 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
         config: a plugins.toml document as a dict ([plugins.x], [communities.y]...).
         moderators / admins / trusted: member names given that role in the default community.
         community: extra keys for [communities.default] (locale, timezone...).
+        communities: named communities, e.g. `{"cohort7": {"moderators": ["mod1"], "members": ["amina"],
+            "timezone": "Africa/Addis_Ababa"}, "cohort8": {...}}`: each is a [communities.<name>] table
+            whose member names and chat ids need no platform prefix; `chats` defaults to one group
+            `g-<name>` (`bot.chat("cohort7")`, or `chat="cohort7"` when sending); `members` are seen
+            there before the test starts. `bot.group` is then the first one's chat.
         extra_plugins: plugin objects by name, registered besides the installed ones.
         start: the fake clock's start time (default 2026-11-26 09:00 UTC, a Thursday).
+        also: more platforms served by the same bot (e.g. `also=("discord",)` with platform="telegram");
+            their actions are recorded with the main platform's (`bot.user("amina", platform="discord")`).
     """
     bots: list[Bot] = []
     counter = itertools.count(1)
@@ -278,10 +333,14 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
     async def factory(*, platform: str = "console", plugins: Iterable[str] | None = None, config: Mapping[str, Any] | None = None,
                       moderators: Iterable[str] = (), admins: Iterable[str] = (), trusted: Iterable[str] = (),
                       community: Mapping[str, Any] | None = None, extra_plugins: Mapping[str, Any] | None = None,
-                      start: datetime | None = None) -> Bot:
+                      start: datetime | None = None, communities: Mapping[str, Mapping[str, Any]] | None = None,
+                      also: Iterable[str] = ()) -> Bot:
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
-        parsed = parse_config(_raw_config(platform, config, moderators, admins, trusted, community), folder / "plugins.toml")
+        also = tuple(also)
+        raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities)
+        parsed = parse_config(raw, folder / "plugins.toml")
+        home = next(iter(communities), "default") if communities else "default"
         only = set(plugins) | {"essentials"} if plugins is not None else None
 
         async def build(clock: FakeClock, database: str) -> Bot:
@@ -298,15 +357,23 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
                     return runtime.configured_role(user, chat)
 
             holder["adapter"] = FakeAdapter(platform, Host())
-            runtime = Runtime(parsed, clock=clock, adapters={platform: holder["adapter"]}, extra_plugins=extra_plugins,
+            fakes = {platform: holder["adapter"]}
+            for other in also:
+                fake = fakes[other] = FakeAdapter(other, Host())
+                fake.sent, fake._ids = holder["adapter"].sent, holder["adapter"]._ids  # one record, unique ids
+            runtime = Runtime(parsed, clock=clock, adapters=fakes, extra_plugins=extra_plugins,
                               only_plugins=only, database=database)
             runtime.outbox.budgets = {}
             clock.quiesce = runtime.idle
             await runtime.start()
-            return Bot(runtime=runtime, clock=clock, adapter=holder["adapter"], platform=platform, database=database, build=build)
+            return Bot(runtime=runtime, clock=clock, adapter=holder["adapter"], platform=platform, database=database,
+                       build=build, home=home)
 
         clock = FakeClock(start or datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
         bot = await build(clock, str(folder / "practica-test.db"))
+        for name, names in seeded.items():
+            for member in names:
+                await bot.runtime.members.saw(name, bot.user(member), clock.now())
         bots.append(bot)
         return bot
 

@@ -1,4 +1,4 @@
-"""Core commands: /help, /plugins, /whoami, /lang, /mydata, /forgetme; the default error text."""
+"""Core commands: /help, /plugins, /whoami, /lang, /community, /mydata, /forgetme; the default error text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import ButtonPressed, Command, Context, Event, hookimpl
-from plugins.essentials import commands, data, store
+from plugins.essentials import commands, community, data, store
 
 
 class Plugin:
@@ -24,11 +24,17 @@ class Plugin:
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
         if isinstance(event, ButtonPressed) and event.data.startswith(data.BUTTON_PREFIX):
             await data.on_button(event, ctx)
+        elif isinstance(event, ButtonPressed) and event.data.startswith(community.BUTTON_PREFIX):
+            await community.on_button(event, ctx)
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         members = ctx.runtime.members
-        return {"deleted_profiles": await members.erase(member)} if erase else await members.export(member)
+        if erase:
+            return {"deleted_profiles": await members.erase(member)}
+        found = await members.export(member)
+        linked = await ctx.runtime.identities.export(member)
+        return {**found, **linked} if linked else found
 
     @hookimpl(trylast=True)
     async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from core import Command, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import data
+from plugins.essentials import community, data, identity
 
 
-COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
+COMPACT_AFTER = 15  # above this many commands, /help lists names per plugin only (essentials alone has 9)
 
 
 def _help_line(ctx: Context, cmd: Command) -> str:
@@ -90,4 +90,20 @@ async def forgetme_command(ctx: Context, confirm: Text = Text("")) -> None:
     await data.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
 
 
-ALL = (help_command, plugins_command, whoami_command, lang_command, mydata_command, forgetme_command)
+@command("community", help="Choose the community your private chat with me acts in (for example /community cohort7).")
+async def community_command(ctx: Context, name: str = "") -> None:
+    await community.show_or_choose(ctx, name)
+
+
+@command("link", help="Link your accounts on several platforms: /link gives a code to send from the other one.")
+async def link_command(ctx: Context, code: str = "") -> None:
+    await identity.link(ctx, code)
+
+
+@command("unlink", help="Separate your linked accounts again.")
+async def unlink_command(ctx: Context) -> None:
+    await identity.unlink(ctx)
+
+
+ALL = (help_command, plugins_command, whoami_command, lang_command, community_command, link_command, unlink_command,
+       mydata_command, forgetme_command)

@@ -24,7 +24,22 @@ async def _pending(ctx: Context, uid: str) -> bool:
 
 
 async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
-    """{plugin: data} from every plugin's practica_user_data."""
+    """{plugin: data} from every plugin's practica_user_data, for every account of the person (linked
+    accounts: what another account holds is added under its name)."""
+    accounts = ctx.accounts_of(uid)
+    found = await _collect_one(ctx, accounts[0], erase=erase)
+    for account in accounts[1:]:
+        for plugin, value in (await _collect_one(ctx, account, erase=erase)).items():
+            if plugin in found and isinstance(found[plugin], dict) and isinstance(value, dict):
+                found[plugin] = {**found[plugin], **{f"{key} ({account})": item for key, item in value.items()}}
+            else:
+                found.setdefault(plugin, value)
+    if erase:
+        await ctx.runtime.identities.erase(uid)
+    return found
+
+
+async def _collect_one(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
     runtime = ctx.runtime
     results = await runtime.runner.each(
         "practica_user_data", lambda plugin: type(ctx)(runtime, plugin, ctx.community, ctx.event), member=uid, erase=erase)
@@ -39,7 +54,6 @@ async def send_export(ctx: Context) -> None:
     user = ctx.user
     assert user is not None
     found = await collect(ctx, user.uid, erase=False)
-    ctx = await _home(ctx, user.uid)
     lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
     full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     if ctx.capabilities(user.platform).files:
@@ -51,16 +65,6 @@ async def send_export(ctx: Context) -> None:
         await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
     if not (ctx.chat and ctx.chat.is_direct):
         await ctx.reply(ctx.t("mydata.sent_privately"))
-
-
-async def _home(ctx: Context, uid: str) -> Context:
-    """In a private chat, the member's own community (when they belong to exactly one), so the summary
-    uses its language and time zone rather than those of the `default` community."""
-    chat = ctx.chat
-    if chat is None or not chat.is_direct:
-        return ctx
-    mine = [c for c in ctx.communities(keep_event=True) if await ctx.is_member(uid, c.community.name)]
-    return mine[0] if len(mine) == 1 else ctx
 
 
 async def forget(ctx: Context, *, confirmed: bool) -> None:
@@ -81,6 +85,8 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
         await ctx.reply(ctx.t("forgetme.cancelled"))
     elif target == event.user.uid and await _pending(ctx, event.user.uid):
         await _erase(ctx, event.user.uid)
+    elif target != event.user.uid:
+        ctx.log.warning("ignored a /forgetme button pressed by someone it was not sent to")
 
 
 async def _erase(ctx: Context, uid: str) -> None:

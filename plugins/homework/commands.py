@@ -116,7 +116,7 @@ async def _list(ctx: Context) -> None:
     lines: list[str] = []
     for cctx in await _my_communities(ctx):
         for a in await store.open_assignments(cctx.db, cctx.community.name, ctx.now()):
-            done = user is not None and await store.get_submission(ctx.db, a.id, user.uid) is not None
+            done = user is not None and await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None
             lines.append(ctx.t("list.line_done" if done else "list.line", id=a.id, title=a.title,
                                due=cctx.format_time(a.due_at)))
     if not lines:
@@ -131,7 +131,7 @@ async def _show(ctx: Context, assignment_id: int) -> None:
     if a.instructions:
         lines.append(a.instructions)
     user = ctx.user
-    if user is not None and await store.get_submission(ctx.db, a.id, user.uid) is not None:
+    if user is not None and await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None:
         lines.append(ctx.t("show.submitted"))
     else:
         lines.append(ctx.t("post.how", id=a.id, prefix=ctx.prefix))
@@ -207,7 +207,7 @@ async def _status(ctx: Context, assignment_id: int) -> None:
 
     on_time = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if r["on_time"]]
     late = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if not r["on_time"]]
-    waiting = [u.mention for u in await audience(cctx) if u.uid not in by_uid]
+    waiting = [u.mention for u in await audience(cctx) if ctx.person_of(u) not in by_uid]
     dash = "-"
     lines = [ctx.t("status.header", id=a.id, title=a.title, due=cctx.format_time(a.due_at)),
              ctx.t("status.on_time", count=len(on_time), names=", ".join(on_time) or dash),
@@ -261,11 +261,11 @@ async def review_command(ctx: Context, assignment: int, member: str, comment: Te
     target = await cctx.find_member(member)
     if target is None:
         raise NotFound(ctx.t("review.unknown_member", member=member[:40]))
-    if await store.get_submission(ctx.db, a.id, target.uid) is None:
+    if await store.get_submission(ctx.db, a.id, ctx.person_of(target)) is None:
         raise NotFound(ctx.t("review.not_submitted", member=target.mention, id=a.id))
     reviewer = ctx.user
     assert reviewer is not None
-    await store.mark_reviewed(ctx.db, a.id, target.uid, reviewer.uid, ctx.now())
+    await store.mark_reviewed(ctx.db, a.id, ctx.person_of(target), reviewer.uid, ctx.now())
     locale = cctx.locale_of(target)
     text = ctx.t_for(locale, "review.dm", id=a.id, title=a.title, trainer=reviewer.name)
     if comment:
@@ -310,7 +310,7 @@ async def snooze_command(ctx: Context, assignment: int, duration: Text = Text(""
     now = ctx.now()
     if a.due_at <= now:
         raise UsageError(ctx.t("snooze.past_due", id=a.id))
-    if await store.get_submission(ctx.db, a.id, user.uid) is not None:
+    if await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None:
         await ctx.reply(ctx.t("snooze.submitted", id=a.id))
         return
     try:

@@ -13,7 +13,8 @@ from core import Context, Delivery, Job, JobKind, Priority
 from core.timeparse import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
-from plugins.homework.notify import POSTED, REMINDER_DM, audience, chat_of, post_text, remind, remind_group, when_text
+from plugins.homework.notify import (POSTED, REMINDER_DM, audience, chat_of, post_text, remind, remind_group, when_text,
+                                     with_accounts)
 
 OCCURRENCE = "occurrence"
 REMIND = "remind"
@@ -154,7 +155,7 @@ async def on_remind(ctx: Context, job: Job) -> None:
         return  # after downtime a closer reminder is due as well: send only that one
     people = await audience(ctx)
     by_uid = {u.uid: u for u in people}
-    submitted = await store.submitted_uids(ctx.db, a.id)
+    submitted = with_accounts(ctx, await store.submitted_uids(ctx.db, a.id))
     quiet = await store.quiet_of(ctx.db, [u for u in by_uid if u not in submitted])
     snoozed, reminded = await store.nudges(ctx.db, a.id)
     plan = plan_reminders(now, a.due_at, by_uid, submitted, quiet, snoozed, reminded, ctx.tz)
@@ -172,7 +173,7 @@ async def on_followup(ctx: Context, job: Job) -> None:
         return
     uid = str(job.payload["uid"])
     now = ctx.now()
-    if uid in await store.submitted_uids(ctx.db, a.id):
+    if uid in with_accounts(ctx, await store.submitted_uids(ctx.db, a.id)):
         return
     user = next((u for u in await audience(ctx) if u.uid == uid), None)
     if user is None:
@@ -201,7 +202,7 @@ async def on_proof(ctx: Context, job: Job) -> None:
     uids = {u.uid for u in await audience(ctx)}
     if not uids:
         return
-    done = len(uids & await store.submitted_uids(ctx.db, a.id))
+    done = len(uids & with_accounts(ctx, await store.submitted_uids(ctx.db, a.id)))
     if done == 0:
         return
     locale = ctx.community.locale
@@ -220,7 +221,7 @@ async def on_digest(ctx: Context, job: Job) -> None:
     locale = ctx.community.locale
     lines = [ctx.t_for(locale, "digest.header")]
     for a in work:
-        done = len(uids & await store.submitted_uids(ctx.db, a.id))
+        done = len(uids & with_accounts(ctx, await store.submitted_uids(ctx.db, a.id)))
         lines.append(ctx.t_for(locale, "digest.line", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
                                count=done, total=len(uids)))
     lines.append(ctx.t_for(locale, "digest.footer", prefix=ctx.prefix))

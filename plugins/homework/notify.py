@@ -28,8 +28,20 @@ def chat_of(assignment: Assignment) -> ChatRef:
 
 
 async def audience(ctx: Context) -> list[User]:
-    """Members expected to do homework: the community's members except trainers/moderators (by config)."""
-    return [u for u in await ctx.members() if ctx.community.role_of(u) < Role.MODERATOR]
+    """Members expected to do homework: the community's members except trainers/moderators (by config),
+    one account per person (a person who linked accounts is expected once, and reminded once)."""
+    people: dict[str, User] = {}
+    for user in await ctx.members():
+        if ctx.community.role_of(user) < Role.MODERATOR:
+            person = ctx.person_of(user)
+            if person not in people or user.uid == person:
+                people[person] = user
+    return list(people.values())
+
+
+def with_accounts(ctx: Context, uids: set[str]) -> set[str]:
+    """`uids` (submissions are stored under the person id) and every account linked to them."""
+    return {account for uid in uids for account in ctx.accounts_of(uid)}
 
 
 def post_text(ctx: Context, a: Assignment) -> str:

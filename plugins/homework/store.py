@@ -338,3 +338,13 @@ async def erase_member(db: Storage, uid: str) -> dict[str, int]:
         quiet = await db.execute_rowcount("DELETE FROM homework_quiet WHERE uid = ?", (uid,))
         nudge = await db.execute_rowcount("DELETE FROM homework_nudges WHERE uid = ?", (uid,))
     return {"submissions": subs, "quiet_hours": quiet, "snoozes": nudge}
+
+
+async def merge_accounts(db: Storage, person: str, accounts: tuple[str, ...]) -> None:
+    """Move the submissions of `accounts` to `person` (the person's own one wins for the same homework)."""
+    others = [a for a in accounts if a and a != person]
+    if not person or not others:
+        return
+    marks = ", ".join("?" for _ in others)
+    await db.execute(f"UPDATE OR IGNORE homework_submissions SET uid = ? WHERE uid IN ({marks})", (person, *others))
+    await db.execute(f"DELETE FROM homework_submissions WHERE uid IN ({marks})", tuple(others))

@@ -103,18 +103,19 @@ async def show_rank(ctx: Context, who: str = "") -> None:
         if target.is_bot:
             raise UsageError(ctx.t("member.bot", who=target.name))
     assert target is not None
-    prof = await store.profile(ctx.db, ctx.community.name, target.uid)
-    own = target.uid == asker.uid
+    person = ctx.person_of(target)
+    prof = await store.profile(ctx.db, ctx.community.name, person)
+    own = person == ctx.person_of(asker)
     if prof["hidden"] and not own and await ctx.role_of() < Role.MODERATOR:
         await ctx.reply(ctx.t("rank.private", name=target.name))
         return
-    ranking = rank(await public_totals(ctx, None, also=target.uid))
+    ranking = rank(await public_totals(ctx, None, also=person))
     everything = await store.totals(ctx.db, ctx.community.name)
     week = await store.totals(ctx.db, ctx.community.name, window_start(ctx, "week"))
-    position = position_of(target.uid, ranking)
-    lines = [ctx.t("rank.line", name=target.name, count=everything.get(target.uid, 0), week=week.get(target.uid, 0))]
+    position = position_of(person, ranking)
+    lines = [ctx.t("rank.line", name=target.name, count=everything.get(person, 0), week=week.get(person, 0))]
     lines.append(ctx.t("rank.position", pos=position, count=len(ranking)) if position else ctx.t("rank.unranked"))
-    found = await badges(ctx, target.uid)
+    found = await badges(ctx, person)
     if found:
         lines.append(ctx.t("rank.badges", badges=", ".join(found)))
     if prof["hidden"]:

@@ -62,10 +62,10 @@ async def points_command(ctx: Context, who: str = "", amount: str = "", reason: 
         raise NotFound(ctx.t("member.unknown", who=who[:40]))
     if member.is_bot:
         raise UsageError(ctx.t("member.bot", who=member.name))
-    await store.add_points(ctx.db, community=ctx.community.name, member=member.uid, points=value, source="correction",
+    await store.add_points(ctx.db, community=ctx.community.name, member=ctx.person_of(member), points=value, source="correction",
                            reason=reason.strip(), reference=f"correction:{message.chat.key}:{message.id}",
                            actor=moderator.uid, when=ctx.now())
-    total = (await store.totals(ctx.db, ctx.community.name)).get(member.uid, 0)
+    total = (await store.totals(ctx.db, ctx.community.name)).get(ctx.person_of(member), 0)
     await ctx.reply(ctx.t("points.done", name=member.name, count=value, reason=reason.strip()[:200], total=total))
 
 
@@ -77,12 +77,12 @@ async def leaderboard_command(ctx: Context, choice: str = "") -> None:
     word = fold(choice)
     if word in _HIDE or word in _SHOW:
         hidden = word in _HIDE
-        await store.set_hidden(ctx.db, ctx.community.name, user.uid, hidden)
+        await store.set_hidden(ctx.db, ctx.community.name, ctx.person_of(user), hidden)
         await ctx.reply(ctx.t("privacy.hidden" if hidden else "privacy.shown"))
         return
     if choice:
         raise UsageError(ctx.t("privacy.usage"))
-    prof = await store.profile(ctx.db, ctx.community.name, user.uid)
+    prof = await store.profile(ctx.db, ctx.community.name, ctx.person_of(user))
     await ctx.reply(ctx.t("privacy.status_hidden" if prof["hidden"] else "privacy.status_shown"))
 
 
@@ -92,16 +92,16 @@ async def team_command(ctx: Context, name: Text = Text("")) -> None:
     assert user is not None
     name = Text(" ".join(name.split()))
     if not name:
-        team = (await store.profile(ctx.db, ctx.community.name, user.uid))["team"]
+        team = (await store.profile(ctx.db, ctx.community.name, ctx.person_of(user)))["team"]
         await ctx.reply(ctx.t("team.current", team=team) if team else ctx.t("team.none", example=ctx.command_word("team", "Bahir Dar")))
         return
     if fold(name) in _CLEAR_TEAM:
-        await store.set_team(ctx.db, ctx.community.name, user.uid, None)
+        await store.set_team(ctx.db, ctx.community.name, ctx.person_of(user), None)
         await ctx.reply(ctx.t("team.cleared"))
         return
     if len(name) > MAX_TEAM:
         raise UsageError(ctx.t("team.too_long", limit=MAX_TEAM))
-    await store.set_team(ctx.db, ctx.community.name, user.uid, name)
+    await store.set_team(ctx.db, ctx.community.name, ctx.person_of(user), name)
     await ctx.reply(ctx.t("team.set", team=name, command=ctx.command_word("top", ctx.t("top.teams_word"))))
 
 

@@ -39,10 +39,10 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
     value = parse_level(level)
     if value is None:
         raise UsageError(ctx.t("level.unknown_level", level=level[:40]))
-    before = (await store.levels_of(ctx.db, ctx.community.name, user.uid)).get(key)
+    before = (await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(user))).get(key)
     # lowering (or repeating) a confirmed level needs no new confirmation
     confirmed = not ctx.config.confirm_levels or (before is not None and before[1] and value <= before[0])
-    await store.set_level(ctx.db, ctx.community.name, user.uid, key, value, confirmed, ctx.now())
+    await store.set_level(ctx.db, ctx.community.name, ctx.person_of(user), key, value, confirmed, ctx.now())
     if confirmed:
         await ctx.reply(ctx.t("level.recorded", module=modules[key], level=_level_name(ctx, value)))
         await announce_champion(ctx, user)
@@ -52,7 +52,7 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
 
 
 async def _show_levels(ctx: Context, user: User, modules: dict[str, str]) -> None:
-    levels = await store.levels_of(ctx.db, ctx.community.name, user.uid)
+    levels = await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(user))
     if not any(m in modules for m in levels):
         await ctx.reply(ctx.t("level.none", example=ctx.command_word("level", next(iter(modules)), ctx.t("level.proficient"))))
         return
@@ -73,7 +73,7 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
     if member is None:
         raise NotFound(ctx.t("member.unknown", who=who[:40]))
     key = _module(ctx, module, modules)
-    level = await store.confirm_level(ctx.db, ctx.community.name, member.uid, key)
+    level = await store.confirm_level(ctx.db, ctx.community.name, ctx.person_of(member), key)
     if level is None:
         raise NotFound(ctx.t("confirm.nothing", name=member.name, module=modules[key]))
     await ctx.reply(ctx.t("confirm.done", name=member.name, module=modules[key], level=_level_name(ctx, level)))
@@ -83,10 +83,10 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
 async def announce_champion(ctx: Context, member: User) -> None:
     """Announce the Champion badge in the community's groups, once per member."""
     modules = ctx.config.module_labels()
-    levels = (await store.confirmed_levels(ctx.db, ctx.community.name)).get(member.uid, {})
+    levels = (await store.confirmed_levels(ctx.db, ctx.community.name)).get(ctx.person_of(member), {})
     if not is_champion(levels, modules):
         return
-    if not await store.mark_champion_announced(ctx.db, ctx.community.name, member.uid):
+    if not await store.mark_champion_announced(ctx.db, ctx.community.name, ctx.person_of(member)):
         return
     text = ctx.t_for(ctx.community.locale, "champion.announce", name=member.name, count=len(modules))
     chats = ctx.community_chats()
@@ -123,7 +123,7 @@ async def progress(ctx: Context) -> None:
     """/progress: toward the Champion certificate, among learners only (staff are not counted): per module
     how many are proficient or better, then how many are Champions and how many are one module away."""
     modules = _modules(ctx)
-    members = {u.uid for u in await learners(ctx)}
+    members = {ctx.person_of(u) for u in await learners(ctx)}
     levels = await store.confirmed_levels(ctx.db, ctx.community.name)
     total = len(members)
     lines = [ctx.t("progress.header", count=total)]

@@ -73,6 +73,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
     """
     if points <= 0:
         return Award("off")
+    member = ctx.person_of(member)  # linked accounts score for one person
     now = ctx.now()
     community = ctx.community.name
     cooldowns = _mem(ctx, "cooldown")
@@ -108,7 +109,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
 
 async def thank(ctx: Context, giver: User, receiver: User, reference: str) -> Award:
     """`giver` thanks `receiver`: points for the receiver, never for oneself or a bot, limited per giver."""
-    if receiver.uid == giver.uid:
+    if ctx.person_of(receiver) == ctx.person_of(giver):
         return Award("self")
     if receiver.is_bot:
         return Award("bot")
@@ -151,6 +152,10 @@ CONSUMED = frozenset({"HomeworkSubmitted", "QuizAnswered", "ResourceVerified"})
 async def on_event(event: Event, ctx: Context) -> None:
     """Points from other plugins' domain events (matched by name; those plugins are never imported)."""
     name = type(event).__name__
+    if name == "AccountsLinked":  # a person linked accounts: their points, levels and profile become one
+        await store.merge_accounts(ctx.db, ctx.community.name, str(getattr(event, "person", "")),
+                                   tuple(getattr(event, "accounts", ())))
+        return
     if name not in CONSUMED:
         return
     member = getattr(event, "member", None)

@@ -237,3 +237,17 @@ async def erase(db: Storage, member: str) -> dict[str, int]:
         levels = await db.execute_rowcount("DELETE FROM leaderboards_levels WHERE member = ?", (member,))
         profiles = await db.execute_rowcount("DELETE FROM leaderboards_profiles WHERE member = ?", (member,))
     return {"ledger_rows": ledger, "levels": levels, "profiles": profiles}
+
+
+async def merge_accounts(db: Storage, community: str, person: str, accounts: tuple[str, ...]) -> None:
+    """Move the rows of `accounts` to `person` in `community`; where both had one (the same homework
+    scored twice, a level set on each), the person's row is kept."""
+    others = [a for a in accounts if a and a != person]
+    if not person or not others:
+        return
+    await flush(db)
+    marks = ", ".join("?" for _ in others)
+    for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles"):
+        await db.execute(f"UPDATE OR IGNORE {table} SET member = ? WHERE community = ? AND member IN ({marks})",
+                         (person, community, *others))
+        await db.execute(f"DELETE FROM {table} WHERE community = ? AND member IN ({marks})", (community, *others))

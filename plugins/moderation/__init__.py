@@ -46,6 +46,10 @@ class Plugin:
         return await filtering.filter_message(event, ctx)
 
     @hookimpl
+    async def practica_filter_event(self, event: Event, ctx: Context) -> Verdict | None:
+        return await filtering.filter_event(event, ctx)
+
+    @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
         if event.chat.is_direct:
             await membership.on_direct_message(event, ctx)

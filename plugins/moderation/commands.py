@@ -19,10 +19,15 @@ async def target_and_rest(ctx: Context, rest: str, name: str) -> tuple[User, str
     words = rest.split(maxsplit=1)
     first = words[0] if words else ""
     message = ctx.message
-    if first.startswith("@"):
+    named = _text_mention(message, rest)
+    if named is not None:  # a Telegram member without a username: the mention is their display name
+        first, words = named[0].uid, [named[0].uid, named[1]] if named[1] else [named[0].uid]
+    if first.startswith(("@", "<@")) or named is not None:
         found = await ctx.find_member(first)
         if found is None:
-            raise NotFound(ctx.t("target.unknown", name=first[:40]))
+            raise NotFound(ctx.t("target.unknown", name=(named[0].name if named else first)[:40]))
+        if found.is_bot:
+            raise UsageError(ctx.t("target.bot"))
         return found, words[1] if len(words) > 1 else ""
     reply = message.reply_to if message is not None else None
     if reply is not None and reply.author is not None:
@@ -30,6 +35,14 @@ async def target_and_rest(ctx: Context, rest: str, name: str) -> tuple[User, str
             raise UsageError(ctx.t("target.bot"))
         return reply.author, rest
     raise UsageError(ctx.t("target.missing", command=f"{ctx.prefix}{name}"))
+
+
+def _text_mention(message: MessageEvent | None, rest: str) -> tuple[User, str] | None:
+    """The mentioned member whose display name starts `rest` (a text mention), and the text after it."""
+    for user in message.mentions if message is not None else ():
+        if not user.handle and user.name and rest.lower().startswith(user.name.lower()):
+            return user, rest[len(user.name):].strip()
+    return None
 
 
 async def check_power(ctx: Context, target: User) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import Button, Context, MessageEvent, Role, Verdict, excerpt
-from plugins.moderation import actions, held, logic, memory, membership
+from core import Button, Context, Event, MessageEvent, Role, Verdict, excerpt
+from plugins.moderation import actions, held, logic, memory, membership, store
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
 PRIVACY_BUTTON = "mod:pv:"
@@ -28,6 +28,18 @@ def _always_allowed(ctx: Context, text: str) -> bool:
         return True
     found = ctx.runtime.commands.find(word) if word else None
     return found is not None and found.name in ALWAYS_ALLOWED
+
+
+async def filter_event(event: Event, ctx: Context) -> Verdict | None:
+    """A button press, native vote or reaction of a member waiting for approval or banned is ignored."""
+    user = ctx.user
+    if user is None or await ctx.role_of(user) >= Role.MODERATOR:
+        return None
+    if (ctx.community.name, user.uid) in memory.state(ctx).gated:
+        return Verdict("pending")
+    if await store.is_banned(ctx.db, ctx.community.name, user.uid, ctx.now()):
+        return Verdict("banned")
+    return None
 
 
 async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:

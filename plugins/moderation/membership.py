@@ -155,6 +155,8 @@ async def _finalize(ctx: Context, request: store.Request, moderator: User | None
         await ctx.act(ApproveJoin(chat=chat, user=member))
     elif caps.roles and ctx.config.verified_role:
         await ctx.act(AddRole(chat=chat, user=member, role=ctx.config.verified_role))
+    elif caps.roles:  # the adapter's own verified role ([adapters.discord] verified_role)
+        await ctx.act(ApproveJoin(chat=chat, user=member))
     await ctx.emit(MemberVerified(community=ctx.community.name, member=member))
     await actions.to_log(ctx, ctx.t("join.log_approved", id=request.id, member=request.member_name,
                                     by=moderator.mention if moderator else ctx.t("join.by_cohort")))

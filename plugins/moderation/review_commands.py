@@ -146,6 +146,8 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
                 raise PermissionDenied(ctx.t("moderators_only"))
             await ctx.reply(await remove_and_remind(ctx, case))
     except CommandError as error:
+        if isinstance(error, (PermissionDenied, NotFound, UsageError)):  # forged, replayed or someone else's button
+            ctx.log.warning("button %s refused (%s)", ":".join(data.split(":")[:2]), type(error).__name__)
         await ctx.reply(str(error))
 
 

@@ -283,6 +283,14 @@ async def open_mute_of(db: Storage, community: str, member_uid: str, now: dateti
     return Case.from_row(row) if row else None
 
 
+async def is_banned(db: Storage, community: str, member_uid: str, now: datetime) -> bool:
+    """Whether a ban of the member in `community` is running."""
+    row = await db.fetchone("SELECT 1 FROM moderation_cases WHERE community = ? AND member_uid = ? AND action = 'ban' "
+                            "AND status = 'open' AND (expires_at IS NULL OR expires_at > ?) LIMIT 1",
+                            (community, member_uid, stamp(now)))
+    return row is not None
+
+
 async def active_mutes(db: Storage, now: datetime) -> list[Case]:
     rows = await db.fetchall("SELECT * FROM moderation_cases WHERE action = 'mute' AND status = 'open' "
                              "AND (expires_at IS NULL OR expires_at > ?)", (stamp(now),))

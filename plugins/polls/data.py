@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import Context
-from plugins.polls import store
+from plugins.polls import secret, store
 from plugins.polls.logic import anonymous_token
 
 
@@ -13,7 +13,7 @@ async def user_data(member: str, ctx: Context, erase: bool) -> dict[str, Any]:
     """Export: votes in non-anonymous polls (which options), anonymous polls voted in (only that),
     polls created. Erase: delete the member's votes (results change accordingly) and quiz scores,
     and keep the polls they created without an author."""
-    keys = [(poll_id, anonymous_token(salt, member)) for poll_id, salt in await store.anonymous_salts(ctx.db)]
+    keys = [(poll_id, anonymous_token(salt, member, secret.voter_key(ctx))) for poll_id, salt in await store.anonymous_salts(ctx.db)]
     if erase:
         summary = await store.erase_member(ctx.db, member, keys)
         return summary if any(summary.values()) else {}

@@ -7,6 +7,7 @@ message that the command layer translates for the member.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -108,15 +109,21 @@ class Poll:
         kind = self.chat_kind if self.chat_kind in ("direct", "group", "channel") else "group"
         return ChatRef(platform=self.platform, id=self.chat_id, kind=kind, thread_id=self.thread_id)  # type: ignore[arg-type]
 
-    def voter_key(self, uid: str) -> str:
-        """How a member's votes are stored: the uid, or for anonymous polls a salted one-way token."""
-        return anonymous_token(self.salt, uid) if self.anonymous else uid
+    def voter_key(self, uid: str, key: bytes) -> str:
+        """How a member's votes are stored: the uid, or for anonymous polls a keyed one-way token."""
+        return anonymous_token(self.salt, uid, key) if self.anonymous else uid
 
 
-def anonymous_token(salt: str, uid: str) -> str:
-    """A per-poll token for `uid`: the same member always gets the same token (one vote each),
-    but the stored token cannot be turned back into a member without trying every member."""
-    return "anon:" + hashlib.sha256(f"{salt}\x00{uid}".encode()).hexdigest()[:40]
+def anonymous_token(salt: str, uid: str, key: bytes) -> str:
+    """A per-poll token for `uid`: the same member always gets the same token (one vote each).
+
+    Salts starting with "k1:" (every poll created since) use HMAC-SHA256 with the key kept outside the
+    database (plugins/polls/secret.py), so the database alone links no token to a member; older polls
+    keep the plain salted hash they were created with."""
+    message = f"{salt}\x00{uid}".encode()
+    if salt.startswith("k1:"):
+        return "anon:" + hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
+    return "anon:" + hashlib.sha256(message).hexdigest()[:40]
 
 
 # ------------------------------------------------------------------------------------------ the syntax

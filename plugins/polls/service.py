@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, SendPoll, StopPoll, User
-from plugins.polls import logic, render, store
+from plugins.polls import logic, render, secret, store
 from plugins.polls.events import QuizAnswered
 from plugins.polls.logic import Draft, Poll
 
@@ -55,7 +55,7 @@ async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User
         ctx.db, community=ctx.community.name, platform=chat.platform, chat_id=chat.id, chat_kind=chat.kind,
         thread_id=chat.thread_id, author=author.uid, question=draft.question, options=draft.options,
         multiple=draft.multiple, anonymous=draft.anonymous, hidden=draft.hidden, final=draft.final,
-        correct=draft.correct, explanation=draft.explanation, salt=secrets.token_hex(16), created_at=now,
+        correct=draft.correct, explanation=draft.explanation, salt=secret.KEYED + secrets.token_hex(16), created_at=now,
         close_at=close_at)
     poll = await store.get_poll(ctx.db, poll_id)
     assert poll is not None
@@ -120,7 +120,7 @@ async def record_vote(ctx: Context, poll: Poll, user: User, choice: frozenset[in
     """Store a member's full choice. Returns "closed", "final", "recorded", "changed", "retracted"."""
     if is_closed(poll, ctx.now()):
         return "closed"
-    key = poll.voter_key(user.uid)
+    key = poll.voter_key(user.uid, secret.voter_key(ctx))
     async with ctx.db.transaction():
         current = await store.choice_of(ctx.db, poll.id, key)
         if poll.final and current and choice != current:
@@ -171,7 +171,7 @@ async def remind_job(ctx: Context, job: Job) -> None:
     voted = await store.voter_keys(ctx.db, poll.id)
     sent = 0
     for member in await ctx.members():
-        if poll.voter_key(member.uid) in voted or not ctx.capabilities(member.platform).direct_messages:
+        if poll.voter_key(member.uid, secret.voter_key(ctx)) in voted or not ctx.capabilities(member.platform).direct_messages:
             continue
         locale = ctx.locale_of(member)
         text = ctx.t_for(locale, "remind.text", id=poll.id, question=poll.question,

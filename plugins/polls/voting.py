@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote
-from plugins.polls import commands, logic, render, service, store
+from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote, Role
+from core.communities import counts_members
+from plugins.polls import commands, logic, render, secret, service, store
 
 
 async def on_reply(event: MessageEvent, ctx: Context) -> None:
@@ -39,7 +40,12 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
     poll = await store.poll_by_ref(ctx.db, event.user.platform, event.poll_ref)
     if poll is None or event.user.is_bot:
         return
-    current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid))
+    voter = ctx.for_community(poll.community, keep_event=True)
+    if counts_members(voter.community) and not await ctx.is_member(event.user.uid, poll.community):
+        if await voter.role_of(event.user) < Role.TRUSTED:  # never seen there: not a vote of that community
+            ctx.log.info("poll %d: native vote from someone never seen in its community ignored", poll.id)
+            return
+    current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid, secret.voter_key(ctx)))
     choice = logic.apply_native(current, event.option_ids, event.mode, options=len(poll.options), multiple=poll.multiple)
     status = await service.record_vote(ctx, poll, event.user, choice)
     if status in ("closed", "final"):

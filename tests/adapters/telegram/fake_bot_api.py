@@ -54,6 +54,7 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     answered: list[Call] = field(default_factory=list)  # the calls that succeeded (what members saw)
     admins: list[dict[str, Any]] = field(default_factory=list)
+    admins_by_chat: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # per chat, else `admins`
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(100))
@@ -223,5 +224,5 @@ class FakeBotApi:
         if method == "stopPoll":
             return self._poll(params, closed=True)
         if method == "getChatAdministrators":
-            return self.admins
+            return self.admins_by_chat.get(int(params.get("chat_id", 0)), self.admins)
         return True

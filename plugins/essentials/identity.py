@@ -1,0 +1,35 @@
+"""/link and /unlink: one person's accounts on several platforms (opt-in; see core/identities.py)."""
+
+from __future__ import annotations
+
+from core import Context, UsageError
+from plugins.essentials.events import AccountsLinked
+
+
+async def link(ctx: Context, code: str) -> None:
+    """Without a code: a short code to send from the other account. With one: link this account."""
+    user = ctx.user
+    assert user is not None
+    identities = ctx.runtime.identities
+    if not code:
+        new = await identities.new_code(user.uid, ctx.now())
+        await ctx.dm(user, ctx.t("link.code", code=new, command=ctx.command_word("link", new)))
+        if ctx.chat is not None and not ctx.chat.is_direct:
+            await ctx.reply(ctx.t("link.sent_privately"))
+        return
+    owner = await identities.redeem(code, user.uid, ctx.now())
+    if owner is None:
+        raise UsageError(ctx.t("link.bad_code", command=ctx.command_word("link")))
+    accounts = tuple(ctx.accounts_of(user))
+    for community in ctx.communities(keep_event=True):
+        await community.emit(AccountsLinked(community=community.community.name, person=accounts[0], accounts=accounts))
+    await ctx.reply(ctx.t("link.done", accounts=", ".join(accounts)))
+
+
+async def unlink(ctx: Context) -> None:
+    user = ctx.user
+    assert user is not None
+    separated = await ctx.runtime.identities.unlink(user.uid)
+    if not separated:
+        raise UsageError(ctx.t("unlink.none"))
+    await ctx.reply(ctx.t("unlink.done", accounts=", ".join(separated)))
