@@ -33,6 +33,7 @@ from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
+from core.dashboard import auth as dashboard_auth
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import Deliveries, Delivery, platform_of
@@ -57,6 +58,7 @@ CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
+    "core.dashboard": dashboard_auth.MIGRATIONS,
 }
 
 
@@ -100,6 +102,7 @@ class Runtime:
         self._background: set[asyncio.Task[Any]] = set()
         self._started_adapters: list[Adapter] = []
         self._full_warned = False
+        self.dashboard: Any = None  # core.dashboard.server.DashboardServer when [dashboard] enabled
 
     # --- construction ---------------------------------------------------------------------
 
@@ -174,6 +177,11 @@ class Runtime:
                 log.warning("adapter %s: could not publish the command list", adapter.name, exc_info=True)
         self.outbox.resume()
         self.scheduler.start()
+        if self.config.dashboard.enabled:
+            from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
+
+            self.dashboard = DashboardServer(self)
+            await self.dashboard.start()
         log.info("practica started: adapters %s; plugins %s", ", ".join(self.adapters), ", ".join(self.loaded.enabled))
 
     async def _queue_stored_replies(self) -> None:
@@ -190,6 +198,7 @@ class Runtime:
 
     async def _abort_start(self) -> None:
         """Undo a start that failed midway, so the process can exit at once."""
+        await self._stop_dashboard()
         for adapter in self._started_adapters:
             try:
                 await asyncio.wait_for(adapter.stop(), timeout=5)
@@ -218,6 +227,7 @@ class Runtime:
         grace = self.config.practica.shutdown_grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        await self._stop_dashboard()
         for adapter in self.adapters.values():
             try:
                 await asyncio.wait_for(adapter.stop_intake(), timeout=grace)
@@ -252,6 +262,11 @@ class Runtime:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    async def _stop_dashboard(self) -> None:
+        if self.dashboard is not None:
+            await self.dashboard.stop()
+            self.dashboard = None
 
     # --- units of work ---------------------------------------------------------------------------
 

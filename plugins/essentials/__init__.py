@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import ButtonPressed, Command, Context, Event, hookimpl
+from core.dashboard import auth as dashboard_auth
 from plugins.essentials import commands, data, store
 
 
@@ -28,7 +29,10 @@ class Plugin:
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         members = ctx.runtime.members
-        return {"deleted_profiles": await members.erase(member)} if erase else await members.export(member)
+        if not erase:
+            return await members.export(member)
+        return {"deleted_profiles": await members.erase(member),
+                "ended_dashboard_sessions": await dashboard_auth.end_sessions_of(ctx.db, member)}
 
     @hookimpl(trylast=True)
     async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:

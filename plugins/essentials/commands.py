@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import data
+from plugins.essentials import dashboard, data
 
 
 COMPACT_AFTER = 12  # above this many commands, /help lists names per plugin only
@@ -90,4 +90,9 @@ async def forgetme_command(ctx: Context, confirm: Text = Text("")) -> None:
     await data.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
 
 
-ALL = (help_command, plugins_command, whoami_command, lang_command, mydata_command, forgetme_command)
+@command("dashboard", help="Moderators and trainers: get a private sign-in link to the dashboard, or /dashboard logout.")
+async def dashboard_command(ctx: Context, word: str = "") -> None:
+    await dashboard.dashboard(ctx, word)
+
+
+ALL = (dashboard_command, help_command, plugins_command, whoami_command, lang_command, mydata_command, forgetme_command)
