@@ -42,6 +42,18 @@ MIGRATIONS = (
         PRIMARY KEY (community, member)
     );
     """,
+    """
+    CREATE TABLE leaderboards_certificates (
+        code TEXT PRIMARY KEY,
+        community TEXT NOT NULL,
+        member TEXT,
+        name TEXT NOT NULL,
+        modules TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE INDEX leaderboards_certificates_member ON leaderboards_certificates (community, member);
+    """,
 )
 
 # ------------------------------------------------------------------------------------ the ledger
@@ -156,6 +168,16 @@ async def levels_of(db: Storage, community: str, member: str) -> dict[str, tuple
     return {r["module"]: (int(r["level"]), bool(r["confirmed"])) for r in rows}
 
 
+async def all_levels(db: Storage, community: str) -> dict[str, dict[str, tuple[int, bool, str]]]:
+    """member -> {module: (level, confirmed, updated_at)} of every recorded level in the community."""
+    rows = await db.fetchall("SELECT member, module, level, confirmed, updated_at FROM leaderboards_levels WHERE community = ?",
+                             (community,))
+    out: dict[str, dict[str, tuple[int, bool, str]]] = {}
+    for r in rows:
+        out.setdefault(r["member"], {})[r["module"]] = (int(r["level"]), bool(r["confirmed"]), r["updated_at"])
+    return out
+
+
 async def confirmed_levels(db: Storage, community: str) -> dict[str, dict[str, int]]:
     """member -> {module: level} of every confirmed level in the community."""
     rows = await db.fetchall("SELECT member, module, level FROM leaderboards_levels WHERE community = ? AND confirmed = 1",
@@ -225,6 +247,9 @@ async def export(db: Storage, member: str) -> dict[str, Any]:
         "ledger": await member_rows(db, member),
         "levels": [dict(r) for r in levels],
         "profiles": [{"community": r["community"], "team": r["team"], "hidden": bool(r["hidden"])} for r in profiles],
+        "certificates": [dict(r) for r in await db.fetchall(
+            "SELECT community, name, modules, issued_at, revoked_at, code FROM leaderboards_certificates WHERE member = ?",
+            (member,))],
     }
 
 
@@ -236,4 +261,8 @@ async def erase(db: Storage, member: str) -> dict[str, int]:
         await db.execute("UPDATE leaderboards_ledger SET actor = NULL WHERE actor = ?", (member,))
         levels = await db.execute_rowcount("DELETE FROM leaderboards_levels WHERE member = ?", (member,))
         profiles = await db.execute_rowcount("DELETE FROM leaderboards_profiles WHERE member = ?", (member,))
-    return {"ledger_rows": ledger, "levels": levels, "profiles": profiles}
+        # a certificate's code stays so that a check says "revoked"; the name and the member go
+        certificates = await db.execute_rowcount(
+            "UPDATE leaderboards_certificates SET revoked_at = COALESCE(revoked_at, ?), member = NULL, name = '' "
+            "WHERE member = ?", (iso(datetime.now().astimezone()), member))
+    return {"ledger_rows": ledger, "levels": levels, "profiles": profiles, "revoked_certificates": certificates}
