@@ -37,6 +37,7 @@ async def link_for(bot: Any, user: str) -> str:
 async def sign_in(bot: Any, browser: Browser, user: str, *, javascript: bool = True) -> Page:
     """A browser page signed in as `user` through the one-time link."""
     context = await browser.new_context(java_script_enabled=javascript)
+    context.set_default_timeout(8000)
     page = await context.new_page()
     await page.goto(await link_for(bot, user))
     await page.click("#signin")
