@@ -168,6 +168,11 @@ class Runtime:
         await self.scheduler.catch_up()
         for inbox_id, event in await self.inbox.pending():
             self.dispatcher.enqueue(event, inbox_id)
+        if self.config.dashboard.enabled:
+            from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
+
+            self.dashboard = DashboardServer(self)
+            await self.dashboard.start()
         for adapter in self.adapters.values():
             await adapter.start()
             self._started_adapters.append(adapter)
@@ -177,11 +182,6 @@ class Runtime:
                 log.warning("adapter %s: could not publish the command list", adapter.name, exc_info=True)
         self.outbox.resume()
         self.scheduler.start()
-        if self.config.dashboard.enabled:
-            from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
-
-            self.dashboard = DashboardServer(self)
-            await self.dashboard.start()
         log.info("practica started: adapters %s; plugins %s", ", ".join(self.adapters), ", ".join(self.loaded.enabled))
 
     async def _queue_stored_replies(self) -> None:

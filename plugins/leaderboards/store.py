@@ -142,12 +142,25 @@ async def member_rows(db: Storage, member: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------- levels
 
 
+_levels_version: weakref.WeakKeyDictionary[Storage, int] = weakref.WeakKeyDictionary()
+
+
+def levels_version(db: Storage) -> int:
+    """A number that changes whenever a level is written or erased (the dashboard's cache key)."""
+    return _levels_version.get(db, 0)
+
+
+def _levels_changed(db: Storage) -> None:
+    _levels_version[db] = _levels_version.get(db, 0) + 1
+
+
 async def set_level(db: Storage, community: str, member: str, module: str, level: int, confirmed: bool, when: datetime) -> None:
     await db.execute(
         "INSERT INTO leaderboards_levels (community, member, module, level, confirmed, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (community, member, module) DO UPDATE SET level = excluded.level, confirmed = excluded.confirmed, "
         "updated_at = excluded.updated_at",
         (community, member, module, level, int(confirmed), iso(when)))
+    _levels_changed(db)
 
 
 async def confirm_level(db: Storage, community: str, member: str, module: str) -> int | None:
@@ -158,6 +171,7 @@ async def confirm_level(db: Storage, community: str, member: str, module: str) -
         return None
     await db.execute("UPDATE leaderboards_levels SET confirmed = 1 WHERE community = ? AND member = ? AND module = ?",
                      (community, member, module))
+    _levels_changed(db)
     return int(level)
 
 
@@ -260,6 +274,7 @@ async def erase(db: Storage, member: str) -> dict[str, int]:
         ledger = await db.execute_rowcount("DELETE FROM leaderboards_ledger WHERE member = ?", (member,))
         await db.execute("UPDATE leaderboards_ledger SET actor = NULL WHERE actor = ?", (member,))
         levels = await db.execute_rowcount("DELETE FROM leaderboards_levels WHERE member = ?", (member,))
+        _levels_changed(db)
         profiles = await db.execute_rowcount("DELETE FROM leaderboards_profiles WHERE member = ?", (member,))
         # a certificate's code stays so that a check says "revoked"; the name and the member go
         certificates = await db.execute_rowcount(
