@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from core import ChatRef, UploadFile
+from core import ChatRef, DirectMessage, UploadFile
 from tests.dashboard.conftest import sign_in
 
 MODULES = {"pph": "Postpartum haemorrhage", "hbb": "Helping Babies Breathe"}
@@ -65,6 +65,8 @@ async def test_progress_page_filters_chart_and_csv(make_bot, browser):
 async def test_certificate_pdf_verify_page_and_forgetme_revokes(make_bot, browser):
     bot = await make_bot(config=_config())
     await _learners(bot)
+    offers = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and "/certificate" in m.text]
+    assert [m.user.id for m in offers] == ["amina"]  # the new Champion is offered a certificate, privately
     await bot.send("/certificate Amina Tesfaye Bekele", user="amina")
     upload = [a for a in bot.actions(UploadFile)][-1]
     assert upload.content.startswith(b"%PDF") and upload.user.id == "amina"
