@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.context import Context
 from core.dashboard import auth
-from core.dashboard.pages import HttpError, Page, View
+from core.dashboard.pages import HttpError, Page, View, page_context
 from core.events import ChatRef, Role, User
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ class Dashboard:
             if not other.public and role >= other.role and other_plugin not in community.disabled_plugins:
                 label = self.runtime.translator.text(other_plugin, locale, other.label)
                 nav.append((other.slug, label, other.slug == slug))
-        ctx = Context(self.runtime, plugin, community)
+        ctx = page_context(self.runtime, plugin, community, locale)
         return View(request=request, dashboard=self, plugin=plugin, page=page, ctx=ctx, user=session.user,
                     locale=locale, csrf=session.csrf, nav=nav)
 
@@ -311,7 +311,7 @@ async def _overview(view: View) -> Response:
         summary = getattr(page.handler, "summary", None)
         if summary is not None and plugin not in view.ctx.community.disabled_plugins:
             plugin_view = View(request=view.request, dashboard=view.dashboard, plugin=plugin, page=page,
-                               ctx=Context(view.ctx.runtime, plugin, view.ctx.community), user=view.user,
+                               ctx=page_context(view.ctx.runtime, plugin, view.ctx.community, view.locale), user=view.user,
                                locale=view.locale, csrf=view.csrf, nav=view.nav)
             figures.extend(await summary(plugin_view))
     return view.render("core/overview.html", figures=figures)

@@ -19,10 +19,10 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from core.context import Context
 from core.events import Role, User
 
 if TYPE_CHECKING:
-    from core.context import Context
     from core.dashboard.app import Dashboard
 
 Handler = Callable[["View"], Awaitable[Response]]
@@ -169,3 +169,29 @@ def bar_chart(bars: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], 
         x += 24 + 7 * len(name)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+
+class PageContext(Context):
+    """A Context for a page: texts in the coordinator's language; roles as the dashboard sees them (the
+    configured role or the platform's in one of the community's groups), so a page's action applies the
+    same rights as the chat command typed in the group."""
+
+    __slots__ = ("_reader",)
+
+    def __init__(self, runtime: Any, plugin: str, community: Any, locale: str) -> None:
+        super().__init__(runtime, plugin, community)
+        self._reader = locale
+
+    @property
+    def locale(self) -> str:
+        return self._reader
+
+    async def role_of(self, user: User | None = None, chat: Any = None) -> Role:
+        if user is not None and chat is None and self.runtime.dashboard is not None:
+            return await self.runtime.dashboard.dashboard.role_in(user, self.community)
+        return await super().role_of(user, chat)
+
+
+def page_context(runtime: Any, plugin: str, community: Any, locale: str) -> Context:
+    return PageContext(runtime, plugin, community, locale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from core import ApproveJoin, DirectMessage
+from core import ApproveJoin, DirectMessage, Role
 from tests.dashboard.conftest import sign_in
 
 
@@ -62,3 +62,20 @@ async def test_forged_post_and_other_community_ids_are_refused(make_bot, browser
             assert response.status == 400
     assert not bot.actions(ApproveJoin)
     assert "Fatuma" in await (await page.reload()) .text()
+
+
+async def test_a_telegram_chat_admin_approves_in_french(make_bot, browser):
+    bot = await make_bot(platform="telegram", config=_config())
+    bot.set_platform_role("Hiwot", Role.ADMIN)  # an administrator of the Telegram group, not listed in plugins.toml
+    await bot.send("/lang fr", user="Hiwot", chat="dm")
+    await bot.join_request("Fatuma")
+    await bot.send("Adama", user="Fatuma", chat="dm")
+    page = await sign_in(bot, browser, "Hiwot")
+    base = page.url.split("/c/")[0].rstrip("/")
+    await page.goto(f"{base}/c/cohort7/moderation")
+    assert "Demandes d'adhésion" in await page.inner_text("main")
+    await page.click("button[id^=approve-]")
+    await page.wait_for_selector("#notice")
+    assert "acceptée : Fatuma peut rejoindre le groupe" in await page.inner_text("#notice")
+    await bot.runtime.idle()
+    assert bot.actions(ApproveJoin)
