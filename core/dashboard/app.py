@@ -9,6 +9,7 @@ Every refusal is a plain page with a 4xx status; nothing else (no traceback, no 
 
 from __future__ import annotations
 
+import hmac
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.context import Context
 from core.dashboard import auth
+from core.storage import from_utc_text
 from core.dashboard.pages import HttpError, Page, View, page_context
 from core.events import ChatRef, Role, User
 
@@ -109,7 +111,9 @@ class Dashboard:
         return self.plain(405, "dashboard.error.method", self.default_locale)
 
     async def _crashed(self, request: Request, exc: Exception) -> Response:
-        log.error("dashboard page %s failed", request.url.path.split("/")[1:4], exc_info=exc)
+        # the route's name only: a path may hold a login token or a certificate code
+        route = request.scope.get("route")
+        log.error("dashboard request failed (%s %s)", request.method, getattr(route, "path", "?"), exc_info=exc)
         return self.plain(500, "dashboard.error.unexpected", self.default_locale)
 
     async def _session(self, request: Request) -> auth.Session | None:
@@ -159,8 +163,6 @@ class Dashboard:
             return False
         row = await self.runtime.storage.fetchone(
             "SELECT expires_at, used_at FROM practica_dashboard_tokens WHERE hash = ?", (auth.digest(token),))
-        from core.storage import from_utc_text
-
         return row is not None and row["used_at"] is None and from_utc_text(row["expires_at"]) > self.runtime.clock.now()
 
     async def login(self, request: Request) -> Response:
@@ -259,7 +261,7 @@ class Dashboard:
         if handler is None:
             return self.plain(404, "dashboard.error.not_found", view.locale)
         form = await request.form()
-        if not (view.csrf and view.csrf == form.get("csrf")):
+        if not (view.csrf and hmac.compare_digest(view.csrf, str(form.get("csrf") or ""))):
             return self.plain(403, "dashboard.error.csrf", view.locale)
         try:
             async with self.runtime.unit():
