@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Libraries that log statement parameters (message bodies, names) at debug level. Their debug records
 # never reach the log, whatever `log_level` says: only their info and above do.
-QUIET_LIBRARIES = ("aiosqlite",)
+QUIET_LIBRARIES = ("aiosqlite", "python_multipart", "multipart", "uvicorn", "uvicorn.access", "uvicorn.error")
 
 
 def setup_logging(level: str, stream: TextIO | None = None) -> logging.Handler:
@@ -90,6 +90,9 @@ def _run(path: Path) -> int:
             except (NotImplementedError, RuntimeError):
                 pass
         async with runtime:
+            if runtime.dashboard is not None:
+                print(f"practica: dashboard listening on {runtime.dashboard.local_url}"
+                      f" (links use {runtime.dashboard.url}); coordinators send /dashboard", file=sys.stderr, flush=True)
             await runtime.run_until_stopped()
 
     asyncio.run(serve())

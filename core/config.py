@@ -49,6 +49,25 @@ class PracticaSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The `[dashboard]` table: the coordinators' web dashboard (core.dashboard), off by default."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8750
+    public_url: str = ""  # the address in the links the bot sends; default http://host:port
+    session_hours: float = 12.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError("key 'port' must be between 0 and 65535")
+        if not 0.1 <= self.session_hours <= 24 * 30:
+            raise ValueError("key 'session_hours' must be between 0.1 and 720")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ValueError("key 'public_url' must start with https:// (or http://), e.g. 'https://cop.example.org'")
+
+
+@dataclass(frozen=True)
 class CommunityTable:
     """The `[communities.<name>]` table as written."""
 
@@ -101,6 +120,7 @@ class Config:
     plugins: Mapping[str, Mapping[str, Any]]
     communities: Mapping[str, Community]
     chat_to_community: Mapping[str, str]
+    dashboard: DashboardSettings = DashboardSettings()
 
     @property
     def database_path(self) -> str:
@@ -116,7 +136,7 @@ class Config:
         return self.communities[name]
 
 
-_TOP_LEVEL = ("practica", "adapters", "plugins", "communities")
+_TOP_LEVEL = ("practica", "adapters", "plugins", "communities", "dashboard")
 
 
 def load_config(path: str | Path) -> Config:
@@ -143,6 +163,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{path}: [{key}] must be a table.")
     settings = validate(PracticaSettings, raw.get("practica"), f"{path} [practica]")
+    dashboard = validate(DashboardSettings, raw.get("dashboard"), f"{path} [dashboard]")
     adapters = _tables(raw.get("adapters", {}), path, "adapters")
     plugins = _tables(raw.get("plugins", {}), path, "plugins")
     communities: dict[str, Community] = {}
@@ -163,7 +184,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
                 chat_to_community.setdefault(chat, name)
     return Config(path=path, practica=settings, adapters=types.MappingProxyType(adapters),
                   plugins=types.MappingProxyType(plugins), communities=types.MappingProxyType(communities),
-                  chat_to_community=types.MappingProxyType(chat_to_community))
+                  chat_to_community=types.MappingProxyType(chat_to_community), dashboard=dashboard)
 
 
 def _tables(value: Any, path: Path, kind: str) -> dict[str, Mapping[str, Any]]:

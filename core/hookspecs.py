@@ -20,6 +20,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.commands import Command
+    from core.dashboard.pages import Page
     from core.context import Context
     from core.deliveries import Delivery
     from core.events import Event, MessageEvent
@@ -49,6 +50,7 @@ HOOKS: dict[str, tuple[Colour, Mode]] = {
     "practica_register_commands": ("sync", "collect"),
     "practica_register_migrations": ("sync", "collect"),
     "practica_register_jobs": ("sync", "collect"),
+    "practica_dashboard_pages": ("sync", "collect"),
     "practica_startup": ("async", "each"),
     "practica_filter_message": ("async", "first"),
     "practica_filter_event": ("async", "first"),
@@ -92,6 +94,15 @@ class PracticaSpecs:
     @hookspec
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         """Return the plugin's scheduled job kinds by name. Mode: collect."""
+
+    @hookspec
+    def practica_dashboard_pages(self) -> Iterable[Page]:
+        """Return the plugin's pages of the coordinators' dashboard (core.dashboard.Page). Mode: collect.
+
+        Each page names its URL part, its nav label (a key of the plugin's catalog), the least role that
+        sees it, its async handler and the folder of its Jinja2 templates (next to the plugin's code).
+        Community pages live at `/c/<community>/<slug>`; a `public` page at `/<slug>/<arg>` needs no login.
+        """
 
     # --- life cycle (async, each) -----------------------------------------------------------
 

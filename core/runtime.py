@@ -36,6 +36,7 @@ from core import members as members_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
 from core.communities import community_of_event
+from core.dashboard import auth as dashboard_auth
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
@@ -62,6 +63,7 @@ CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
+    "core.dashboard": dashboard_auth.MIGRATIONS,
 }
 
 
@@ -108,6 +110,7 @@ class Runtime:
         self._full_warned_at: float | None = None
         self._done_batch: list[int] = []
         self._done_writer: asyncio.Task[None] | None = None
+        self.dashboard: Any = None  # core.dashboard.server.DashboardServer when [dashboard] enabled
 
     # --- construction ---------------------------------------------------------------------
 
@@ -179,6 +182,11 @@ class Runtime:
         await self.scheduler.catch_up()
         for inbox_id, event in await self.inbox.pending():
             self.dispatcher.enqueue(event, inbox_id)
+        if self.config.dashboard.enabled:
+            from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
+
+            self.dashboard = DashboardServer(self)
+            await self.dashboard.start()
         for adapter in self.adapters.values():
             await adapter.start()
             self._started_adapters.append(adapter)
@@ -204,6 +212,7 @@ class Runtime:
 
     async def _abort_start(self) -> None:
         """Undo a start that failed midway, so the process can exit at once."""
+        await self._stop_dashboard()
         for adapter in self._started_adapters:
             try:
                 await asyncio.wait_for(adapter.stop(), timeout=5)
@@ -232,6 +241,7 @@ class Runtime:
         grace = self.config.practica.shutdown_grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
+        await self._stop_dashboard()
         for adapter in self.adapters.values():
             try:
                 await asyncio.wait_for(adapter.stop_intake(), timeout=grace)
@@ -269,6 +279,11 @@ class Runtime:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    async def _stop_dashboard(self) -> None:
+        if self.dashboard is not None:
+            await self.dashboard.stop()
+            self.dashboard = None
 
     # --- units of work ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core import ButtonPressed, Command, Context, Event, hookimpl
+from core.dashboard import auth as dashboard_auth
 from plugins.essentials import commands, community, data, store
 
 
@@ -31,7 +32,8 @@ class Plugin:
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
         members = ctx.runtime.members
         if erase:
-            return {"deleted_profiles": await members.erase(member)}
+            return {"deleted_profiles": await members.erase(member),
+                    "ended_dashboard_sessions": await dashboard_auth.end_sessions_of(ctx.db, member)}
         found = await members.export(member)
         linked = await ctx.runtime.identities.export(member)
         return {**found, **linked} if linked else found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import community, data, identity
+from plugins.essentials import community, dashboard, data, identity
 
 
 COMPACT_AFTER = 15  # above this many commands, /help lists names per plugin only (essentials alone has 9)
@@ -105,5 +105,10 @@ async def unlink_command(ctx: Context) -> None:
     await identity.unlink(ctx)
 
 
-ALL = (help_command, plugins_command, whoami_command, lang_command, community_command, link_command, unlink_command,
-       mydata_command, forgetme_command)
+@command("dashboard", help="Moderators and trainers: get a private sign-in link to the dashboard, or /dashboard logout.")
+async def dashboard_command(ctx: Context, word: str = "") -> None:
+    await dashboard.dashboard(ctx, word)
+
+
+ALL = (dashboard_command, help_command, plugins_command, whoami_command, lang_command, community_command, link_command,
+       unlink_command, mydata_command, forgetme_command)

@@ -26,6 +26,12 @@ class Plugin:
         return store.MIGRATIONS
 
     @hookimpl
+    def practica_dashboard_pages(self) -> Iterable[Any]:
+        from plugins.homework import dashboard  # Starlette only when the dashboard asks
+
+        return dashboard.PAGES
+
+    @hookimpl
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return jobs.KINDS
 

@@ -27,6 +27,12 @@ class Plugin:
         return store.MIGRATIONS
 
     @hookimpl
+    def practica_dashboard_pages(self) -> Iterable[Any]:
+        from plugins.leaderboards import dashboard  # Starlette only when the dashboard asks
+
+        return dashboard.PAGES
+
+    @hookimpl
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
 

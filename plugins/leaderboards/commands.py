@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Context, NotFound, Role, Text, UsageError, command
-from plugins.leaderboards import boards, levels, scoring, store
+from plugins.leaderboards import boards, certificates, levels, scoring, store
 from plugins.leaderboards.logic import fold, parse_amount
 
 MAX_TEAM = 40
@@ -122,5 +122,11 @@ async def progress_command(ctx: Context) -> None:
     await levels.progress(ctx)
 
 
-ALL = (top_command, rank_command, thanks_command, points_command, leaderboard_command, team_command, level_command,
+@command("certificate", help="Champions: receive your certificate as a PDF: /certificate [your name as it should appear].",
+         usage="[name]")
+async def certificate_command(ctx: Context, name: Text = Text("")) -> None:
+    await certificates.certificate(ctx, name)
+
+
+ALL = (certificate_command, top_command, rank_command, thanks_command, points_command, leaderboard_command, team_command, level_command,
        confirmlevel_command, progress_command)

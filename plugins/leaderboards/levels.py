@@ -94,6 +94,8 @@ async def announce_champion(ctx: Context, member: User) -> None:
         chats = [ctx.chat]
     for chat in chats:
         await ctx.send(chat, text)
+    locale = ctx.locale_of(member)
+    await ctx.dm(member, ctx.t_for(locale, "certificate.offer", command=ctx.command_word("certificate", locale=locale)))
 
 
 async def learners(ctx: Context) -> list[User]:

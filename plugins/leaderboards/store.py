@@ -42,6 +42,18 @@ MIGRATIONS = (
         PRIMARY KEY (community, member)
     );
     """,
+    """
+    CREATE TABLE leaderboards_certificates (
+        code TEXT PRIMARY KEY,
+        community TEXT NOT NULL,
+        member TEXT,
+        name TEXT NOT NULL,
+        modules TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE INDEX leaderboards_certificates_member ON leaderboards_certificates (community, member);
+    """,
 )
 
 # ------------------------------------------------------------------------------------ the ledger
@@ -130,12 +142,25 @@ async def member_rows(db: Storage, member: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------- levels
 
 
+_levels_version: weakref.WeakKeyDictionary[Storage, int] = weakref.WeakKeyDictionary()
+
+
+def levels_version(db: Storage) -> int:
+    """A number that changes whenever a level is written or erased (the dashboard's cache key)."""
+    return _levels_version.get(db, 0)
+
+
+def _levels_changed(db: Storage) -> None:
+    _levels_version[db] = _levels_version.get(db, 0) + 1
+
+
 async def set_level(db: Storage, community: str, member: str, module: str, level: int, confirmed: bool, when: datetime) -> None:
     await db.execute(
         "INSERT INTO leaderboards_levels (community, member, module, level, confirmed, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (community, member, module) DO UPDATE SET level = excluded.level, confirmed = excluded.confirmed, "
         "updated_at = excluded.updated_at",
         (community, member, module, level, int(confirmed), iso(when)))
+    _levels_changed(db)
 
 
 async def confirm_level(db: Storage, community: str, member: str, module: str) -> int | None:
@@ -146,6 +171,7 @@ async def confirm_level(db: Storage, community: str, member: str, module: str) -
         return None
     await db.execute("UPDATE leaderboards_levels SET confirmed = 1 WHERE community = ? AND member = ? AND module = ?",
                      (community, member, module))
+    _levels_changed(db)
     return int(level)
 
 
@@ -154,6 +180,16 @@ async def levels_of(db: Storage, community: str, member: str) -> dict[str, tuple
     rows = await db.fetchall("SELECT module, level, confirmed FROM leaderboards_levels WHERE community = ? AND member = ?",
                              (community, member))
     return {r["module"]: (int(r["level"]), bool(r["confirmed"])) for r in rows}
+
+
+async def all_levels(db: Storage, community: str) -> dict[str, dict[str, tuple[int, bool, str]]]:
+    """member -> {module: (level, confirmed, updated_at)} of every recorded level in the community."""
+    rows = await db.fetchall("SELECT member, module, level, confirmed, updated_at FROM leaderboards_levels WHERE community = ?",
+                             (community,))
+    out: dict[str, dict[str, tuple[int, bool, str]]] = {}
+    for r in rows:
+        out.setdefault(r["member"], {})[r["module"]] = (int(r["level"]), bool(r["confirmed"]), r["updated_at"])
+    return out
 
 
 async def confirmed_levels(db: Storage, community: str) -> dict[str, dict[str, int]]:
@@ -225,6 +261,9 @@ async def export(db: Storage, member: str) -> dict[str, Any]:
         "ledger": await member_rows(db, member),
         "levels": [dict(r) for r in levels],
         "profiles": [{"community": r["community"], "team": r["team"], "hidden": bool(r["hidden"])} for r in profiles],
+        "certificates": [dict(r) for r in await db.fetchall(
+            "SELECT community, name, modules, issued_at, revoked_at, code FROM leaderboards_certificates WHERE member = ?",
+            (member,))],
     }
 
 
@@ -235,8 +274,13 @@ async def erase(db: Storage, member: str) -> dict[str, int]:
         ledger = await db.execute_rowcount("DELETE FROM leaderboards_ledger WHERE member = ?", (member,))
         await db.execute("UPDATE leaderboards_ledger SET actor = NULL WHERE actor = ?", (member,))
         levels = await db.execute_rowcount("DELETE FROM leaderboards_levels WHERE member = ?", (member,))
+        _levels_changed(db)
         profiles = await db.execute_rowcount("DELETE FROM leaderboards_profiles WHERE member = ?", (member,))
-    return {"ledger_rows": ledger, "levels": levels, "profiles": profiles}
+        # a certificate's code stays so that a check says "revoked"; the name and the member go
+        certificates = await db.execute_rowcount(
+            "UPDATE leaderboards_certificates SET revoked_at = COALESCE(revoked_at, ?), member = NULL, name = '' "
+            "WHERE member = ?", (iso(datetime.now().astimezone()), member))
+    return {"ledger_rows": ledger, "levels": levels, "profiles": profiles, "revoked_certificates": certificates}
 
 
 async def merge_accounts(db: Storage, community: str, person: str, accounts: tuple[str, ...]) -> None:
@@ -247,7 +291,7 @@ async def merge_accounts(db: Storage, community: str, person: str, accounts: tup
         return
     await flush(db)
     marks = ", ".join("?" for _ in others)
-    for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles"):
+    for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles", "leaderboards_certificates"):
         await db.execute(f"UPDATE OR IGNORE {table} SET member = ? WHERE community = ? AND member IN ({marks})",
                          (person, community, *others))
         await db.execute(f"DELETE FROM {table} WHERE community = ? AND member IN ({marks})", (community, *others))

@@ -27,6 +27,12 @@ class Plugin:
         return store.MIGRATIONS
 
     @hookimpl
+    def practica_dashboard_pages(self) -> Iterable[Any]:
+        from plugins.moderation import dashboard  # Starlette only when the dashboard asks
+
+        return dashboard.PAGES
+
+    @hookimpl
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return {
             actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),

@@ -26,6 +26,12 @@ class Plugin:
         return store.MIGRATIONS
 
     @hookimpl
+    def practica_dashboard_pages(self) -> Iterable[Any]:
+        from plugins.polls import dashboard  # Starlette only when the dashboard asks
+
+        return dashboard.PAGES
+
+    @hookimpl
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return {service.CLOSE_JOB: JobKind(service.close_job, grace=None),
                 service.REMIND_JOB: JobKind(service.remind_job)}

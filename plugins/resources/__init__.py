@@ -27,6 +27,12 @@ class Plugin:
         return store.MIGRATIONS
 
     @hookimpl
+    def practica_dashboard_pages(self) -> Iterable[Any]:
+        from plugins.resources import dashboard  # Starlette only when the dashboard asks
+
+        return dashboard.PAGES
+
+    @hookimpl
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
                 insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}

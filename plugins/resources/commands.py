@@ -66,6 +66,7 @@ async def get_command(ctx: Context, item_id: int) -> None:
     row = await _item(ctx, item_id)
     chat = ctx.chat
     assert chat is not None
+    await store.count_request(ctx.db, row["id"])
     header = library.line(ctx, row)
     if row["kind"] == "document" and row["file_ref"]:
         if row["file_platform"] == chat.platform:

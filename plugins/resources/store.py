@@ -138,7 +138,14 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'resources_items', 0
 """
 
 # 4: the joined forms of hyphenated compounds are indexed too (see search.VARIANTS_SCHEMA).
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA)
+# 5: how often each item was requested with /get (the dashboard's "most requested").
+REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;"
+
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT)
+
+
+async def count_request(db: Storage, item_id: int) -> None:
+    await db.execute("UPDATE resources_items SET requests = requests + 1 WHERE id = ?", (item_id,))
 
 ITEM_COLUMNS = ("community", "kind", "title", "tags", "body", "language", "url", "url_key", "file_ref", "file_platform",
                 "file_name", "mime", "size", "source_chat", "source_message", "author_uid", "author_name",

@@ -22,7 +22,7 @@ SECRET = "zebra7"  # in every private text of cohort7's objects
 # command -> the arguments aimed at cohort7's objects; SELF: acts on the actor's own data or settings only.
 SELF = None
 COMMANDS: dict[str, str | None] = {
-    "accept": SELF, "community": SELF, "link": SELF, "unlink": SELF, "forgetme": SELF, "help": SELF, "lang": SELF, "mydata": SELF, "plugins": SELF,
+    "accept": SELF, "community": SELF, "dashboard": SELF, "certificate": SELF, "link": SELF, "unlink": SELF, "forgetme": SELF, "help": SELF, "lang": SELF, "mydata": SELF, "plugins": SELF,
     "whoami": SELF, "leaderboard": "hide", "level": SELF, "progress": "", "quiet": SELF, "rank": "@bekele", "team": SELF,
     "top": "", "rules": SELF, "polls": "", "resources": "", "search": "guide", "faq": "", "held": "", "appeals": "",
     "cases": "@bekele", "case": "1", "appeal": "1 unfair", "appeal_accept": "1", "appeal_refuse": "1 no",

@@ -33,7 +33,7 @@ def test_check_accepts_the_default_config_and_lists_adapters_and_commands():
     result = run_cli("check", "--config", str(ROOT / "plugins.toml"))
     assert result.returncode == 0, result.stderr
     assert "console: text<=4096" in result.stdout
-    assert "essentials (built-in): /community /forgetme /help /lang /link /mydata /plugins /unlink /whoami" in result.stdout
+    assert "essentials (built-in): /community /dashboard /forgetme /help /lang /link /mydata /plugins /unlink /whoami" in result.stdout
 
 
 def test_check_names_a_misspelt_key_and_the_intended_one(tmp_path):
@@ -140,7 +140,7 @@ def test_console_run_prints_help_and_exits_zero(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "bot> Commands you can use:"
-    assert "bot> • essentials: /community /forgetme /help /lang /link /mydata /plugins /unlink /whoami" in lines
+    assert "bot> • essentials: /community /dashboard /forgetme /help /lang /link /mydata /plugins /unlink /whoami" in lines
     assert "bot> /whoami — Show who the bot thinks you are and your role." in lines
     assert "bot> You are amina (console:amina), member in the community default. Language: English." in lines
     assert (tmp_path / "practica.db").exists()

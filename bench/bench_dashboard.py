@@ -1,0 +1,141 @@
+"""Dashboard: time to first byte (p50/p95) of the learning-progress page at 100, 1,000 and 10,000 members,
+against the same server's static htmx file (the baseline: HTTP and uvicorn alone), and page weights.
+
+Members and their MyLearning levels are written straight into a fresh database through the plugins' own
+migrations; the page is then fetched over loopback HTTP with a signed-in session, as a coordinator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import Result, builtin_plugins, percentile
+
+TARGET_MS = 100.0
+LIMIT_KB = 60.0
+MODULES = {"pph": "Postpartum haemorrhage", "hbb": "Helping Babies Breathe", "ecsb": "Essential Care for Small Babies"}
+
+
+async def _fetch(port: int, path: str, cookie: str) -> tuple[float, bytes]:
+    """(seconds to the first byte of the response, the whole response) for one GET."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.perf_counter()
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: practica_session={cookie}\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    first = await reader.read(1)
+    ttfb = time.perf_counter() - started
+    rest = await reader.read()
+    writer.close()
+    return ttfb, first + rest
+
+
+def _body(response: bytes) -> bytes:
+    return response.split(b"\r\n\r\n", 1)[1]
+
+
+async def _runtime(folder: Path, members: int) -> Any:
+    from core.config import parse_config
+    from core.runtime import Runtime
+    from core.testing import FakeAdapter
+
+    raw = {"practica": {"database": str(folder / f"dash-{members}.db")}, "dashboard": {"enabled": True, "port": 0},
+           "plugins": {"leaderboards": {"modules": MODULES}},
+           "communities": {"default": {"chats": ["telegram:g1"], "moderators": ["telegram:trainer"]}}}
+    config = parse_config(raw, folder / "plugins.toml")
+    holder: dict[str, Any] = {}
+
+    class Host:
+        async def deliver(self, event: Any, *, source: str | None = None) -> None:
+            await holder["rt"].deliver(event, source=source)
+
+        def configured_role(self, user: Any, chat: Any) -> Any:
+            return holder["rt"].configured_role(user, chat)
+
+    runtime = Runtime(config, adapters={"telegram": FakeAdapter("telegram", Host())},
+                      only_plugins={"leaderboards", "moderation", "polls", "homework", "resources"})
+    holder["rt"] = runtime
+    runtime.outbox.budgets = {}
+    await runtime.start()
+    return runtime
+
+
+async def _populate(runtime: Any, members: int) -> None:
+    rng = random.Random(members)
+    day = "2026-11-20T08:00:00.000000Z"
+    people = [(f"telegram:{i}", str(i), f"Member {i:05d}") for i in range(members)]
+    await runtime.storage.executemany(
+        "INSERT INTO practica_members (community, uid, platform, user_id, name, handle, is_bot, first_seen, last_seen, active) "
+        "VALUES ('default', ?, 'telegram', ?, ?, NULL, 0, ?, ?, 1)", [(uid, uid_id, name, day, day) for uid, uid_id, name in people])
+    levels = [(uid, module, rng.randint(1, 3), day) for uid, _, _ in people for module in MODULES if rng.random() < 0.7]
+    await runtime.storage.executemany(
+        "INSERT INTO leaderboards_levels (community, member, module, level, confirmed, updated_at) VALUES ('default', ?, ?, ?, 1, ?)",
+        levels)
+    await runtime.members.load()
+
+
+async def _session(runtime: Any) -> str:
+    from core.dashboard import auth
+    from core.events import User
+
+    trainer = User(platform="telegram", id="trainer", name="Trainer")
+    token = await auth.issue_token(runtime.storage, trainer, runtime.clock.now())
+    session = await auth.redeem(runtime.storage, token, runtime.clock.now(), 1)
+    assert session is not None
+    return session.id
+
+
+async def run(quick: bool) -> Result:
+    from plugins.leaderboards import store
+
+    result = Result("dashboard", "Dashboard: progress page TTFB at 100 / 1,000 / 10,000 members, and page weights")
+    result.plugins = builtin_plugins()
+    sizes = (100, 1_000) if quick else (100, 1_000, 10_000)
+    repeat = 5 if quick else 30
+    folder = tempfile.TemporaryDirectory(prefix="practica-bench-dashboard-")
+    weights: list[str] = []
+    try:
+        for size in sizes:
+            runtime = await _runtime(Path(folder.name), size)
+            try:
+                await _populate(runtime, size)
+                cookie = await _session(runtime)
+                port = runtime.dashboard.port
+                await _fetch(port, "/c/default/progress", cookie)  # warm-up: templates compiled once
+                cold = []
+                for _ in range(3 if quick else 5):  # right after a level changed: learners and levels gathered again
+                    store._levels_changed(runtime.storage)
+                    cold.append((await _fetch(port, "/c/default/progress", cookie))[0])
+                result.add(f"progress page TTFB after a level change (median), {size:,} members",
+                           percentile(cold, 50) * 1000, "ms")
+                ours: list[float] = []
+                base: list[float] = []
+                for _ in range(repeat):  # interleaved with the baseline
+                    ours.append((await _fetch(port, "/c/default/progress", cookie))[0])
+                    base.append((await _fetch(port, "/static/htmx.min.js", cookie))[0])
+                p95, b95 = percentile(ours, 95) * 1000, percentile(base, 95) * 1000
+                result.add(f"progress page TTFB p50, {size:,} members", percentile(ours, 50) * 1000, "ms")
+                result.add(f"progress page TTFB p95, {size:,} members", p95, "ms", baseline=b95,
+                           baseline_label="static file p95", target=f"< {TARGET_MS:.0f} ms at 10,000" if size == 10_000 else "",
+                           met=p95 < TARGET_MS if size == 10_000 else None)
+                for path in ("/c/default/", "/c/default/progress", "/c/default/champions", "/c/default/moderation",
+                             "/c/default/homework", "/c/default/polls", "/c/default/questions", "/c/default/library"):
+                    kb = len(_body((await _fetch(port, path, cookie))[1])) / 1024
+                    weights.append(f"{size:>6,} members  {path:<24} {kb:6.1f} KB")
+                    if path == "/c/default/progress":
+                        result.add(f"progress page weight, {size:,} members", kb, "KB", target=f"< {LIMIT_KB:.0f} KB",
+                                   met=kb < LIMIT_KB)
+            finally:
+                await runtime.stop()
+    finally:
+        folder.cleanup()
+    result.sections["Page weights (HTML + CSS + SVG, without the vendored htmx)"] = "\n".join(weights)
+    result.notes.append("The progress page shows 200 learners per page (the CSV export has every row); "
+                        "the baseline is the same server answering with its static htmx file. Learners and their "
+                        "levels are gathered once and kept until a level changes (at most 30 s): the p95 figures "
+                        "are of that steady state, the 'after a level change' figure is the first request after one.")
+    return result

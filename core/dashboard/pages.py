@@ -1,0 +1,197 @@
+"""What a plugin gives the dashboard (Page) and what its handler receives (View).
+
+A plugin returns Pages from `practica_dashboard_pages`; core hosts them under `/c/<community>/<slug>`,
+checks the role in that community before the handler runs, and hands the handler a View: the request,
+a Context bound to the plugin and community, the reader's language, and helpers that render a
+template, a CSV export or an SVG bar chart. The handler returns the View's response.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+
+from core.context import Context
+from core.events import Role, User
+
+if TYPE_CHECKING:
+    from core.dashboard.app import Dashboard
+
+Handler = Callable[["View"], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One dashboard page of a plugin.
+
+    Attributes:
+        slug: URL part (`/c/<community>/<slug>`; `/<slug>/<arg>` when public).
+        label: key of the nav label in the plugin's catalog.
+        handler: async function(View) -> Response for GET.
+        templates: the folder of the plugin's Jinja2 templates.
+        role: the least role in the community that sees the page.
+        actions: POST handlers by name (`/c/<community>/<slug>/<name>`), CSRF-checked by core.
+        public: served without login at `/<slug>/<arg>` (e.g. certificate verification).
+        order: position in the navigation.
+    """
+
+    slug: str
+    label: str
+    handler: Handler
+    templates: Path
+    role: Role = Role.MODERATOR
+    actions: Mapping[str, Handler] = field(default_factory=dict)
+    public: bool = False
+    order: int = 50
+
+
+class HttpError(Exception):
+    """A plain 4xx page: `key` is a message of core's catalog."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+
+
+@dataclass
+class View:
+    """What a page handler gets: the request, its community context and rendering helpers."""
+
+    request: Request
+    dashboard: Dashboard
+    plugin: str
+    page: Page
+    ctx: Context
+    user: User | None
+    locale: str
+    csrf: str
+    nav: Sequence[tuple[str, str, bool]]
+    arg: str = ""
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query_params
+
+    def t(self, key: str, /, **params: Any) -> str:
+        """Message `key` of the page's plugin in the reader's language."""
+        return self.ctx.t_for(self.locale, key, **params)
+
+    def render(self, template: str, /, *, status: int = 200, **values: Any) -> HTMLResponse:
+        """The plugin's template inside the dashboard's layout (autoescaped)."""
+        return self.dashboard.render(self, template, values, status=status)
+
+    def csv(self, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+        """A CSV download (UTF-8, header row first)."""
+        return csv_response(name, header, rows)
+
+    def fail(self, status: int, key: str) -> HttpError:
+        """An error to raise: a plain page with `status` and core's message `key`."""
+        return HttpError(status, key)
+
+    def format_day(self, when: Any) -> str:
+        return self.ctx.format_day(when, locale=self.locale) if when is not None else ""
+
+    def url(self, slug: str | None = None, **query: Any) -> str:
+        """This community's page `slug` (default: this page), with a query string."""
+        from urllib.parse import urlencode
+
+        base = f"/c/{self.ctx.community.name}/{slug or self.page.slug}"
+        items = {k: v for k, v in query.items() if v not in (None, "")}
+        return base + ("?" + urlencode(items) if items else "")
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """`name`.csv as an attachment: UTF-8 with a header row; cells that a spreadsheet would run are quoted."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe_cell(v) for v in row])
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "export"
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
+
+
+def _safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def bar_chart(bars: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], *, title: str, width: int = 560) -> Markup:
+    """A horizontal stacked bar chart as inline SVG (readable without JavaScript), with a text legend.
+
+    Args:
+        bars: (label, one count per series) per bar.
+        series: the series' names (legend), at most five.
+        title: the accessible title.
+    """
+    colours = ("#9ecae1", "#4292c6", "#08519c", "#fdae6b", "#e6550d")
+    row, label_w = 22, 170
+    top = 4
+    height = top + row * len(bars) + 24
+    biggest = max((sum(v) for _, v in bars), default=0) or 1
+    scale = (width - label_w - 40) / biggest
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>']
+    for i, (label, values) in enumerate(bars):
+        y = top + i * row
+        parts.append(f'<text x="0" y="{y + 14}">{escape(label[:28])}</text>')
+        x = float(label_w)
+        for j, value in enumerate(values):
+            if value:
+                w = value * scale
+                parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{colours[j % 5]}">'
+                             f'<title>{escape(series[j])}: {value}</title></rect>')
+                x += w
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + 14}">{sum(values)}</text>')
+    y = top + row * len(bars) + 14
+    x = 0
+    for j, name in enumerate(series):
+        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colours[j % 5]}"/>'
+                     f'<text x="{x + 14}" y="{y}">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+
+class PageContext(Context):
+    """A Context for a page: texts in the coordinator's language; roles as the dashboard sees them (the
+    configured role or the platform's in one of the community's groups), so a page's action applies the
+    same rights as the chat command typed in the group."""
+
+    __slots__ = ("_reader",)
+
+    def __init__(self, runtime: Any, plugin: str, community: Any, locale: str) -> None:
+        super().__init__(runtime, plugin, community)
+        self._reader = locale
+
+    @property
+    def locale(self) -> str:
+        return self._reader
+
+    async def role_of(self, user: User | None = None, chat: Any = None) -> Role:
+        if user is not None and chat is None and self.runtime.dashboard is not None:
+            return await self.runtime.dashboard.dashboard.role_in(user, self.community)
+        return await super().role_of(user, chat)
+
+
+def page_context(runtime: Any, plugin: str, community: Any, locale: str) -> Context:
+    return PageContext(runtime, plugin, community, locale)

@@ -1,0 +1,85 @@
+"""Every page shows what real conversations produced: homework, polls and quizzes, questions, library, overview."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import aiohttp
+
+from tests.dashboard.conftest import sign_in
+
+
+def _config():
+    return {
+        "dashboard": {"enabled": True, "port": 0},
+        "plugins": {"resources": {"insights": True}},
+        "communities": {"cohort7": {"chats": ["console:g1"], "moderators": ["console:trainer"]}},
+    }
+
+
+async def _conversations(bot) -> None:
+    await bot.send("/homework add Manikin practice | due tomorrow 18:00 | 10 minutes on the newborn manikin", user="trainer")
+    await bot.send("/done 1", user="amina")
+    await bot.send("hello everyone", user="Bekele")
+    await bot.send("/poll Next micro-lecture? | Breastfeeding | Postpartum bleeding", user="trainer")
+    await bot.send("/vote 1 2", user="amina")
+    await bot.send("/vote 1 2", user="Bekele")
+    await bot.send("/quiz Oxytocin IM dose for PPH prevention? | 5 IU | *10 IU | 20 IU", user="trainer")
+    await bot.send("/vote 2 2", user="amina")
+    await bot.send("/vote 2 1", user="Bekele")
+    await bot.send("/save https://example.org/oxy Oxytocin protocol #pph", user="trainer")
+    await bot.send("/get 1", user="amina")
+    await bot.send("/search kangaroo care", user="amina")
+    await bot.send("/search kangaroo care", user="Bekele")
+
+
+async def test_each_page_shows_the_conversations(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _conversations(bot)
+    page = await sign_in(bot, browser, "trainer")
+    base = page.url.split("/c/")[0].rstrip("/")
+    assert "active in the last 7 days" in await page.inner_text("#figures")
+    figures = await page.inner_text("#figures")
+    assert "open polls" in figures and "open homework" in figures
+    await page.click("nav >> text=Homework")
+    await page.wait_for_selector("#homework")
+    table = await page.inner_text("#homework")
+    assert "Manikin practice" in table
+    rows = {line.split("\t")[0]: line.split("\t")[1:] for line in table.splitlines()[1:]}
+    assert rows["amina"] == ["on time"] and rows["Bekele"] == ["not yet"]
+    await page.goto(f"{base}/c/cohort7/polls")
+    assert "50 %" in await page.inner_text("#quiz")
+    assert "2 voters" in await page.inner_text("#polls")
+    await page.goto(f"{base}/c/cohort7/questions")
+    assert "kangaroo care" in await page.inner_text("#zero")
+    await page.goto(f"{base}/c/cohort7/library")
+    library = await page.inner_text("#library")
+    assert "Oxytocin protocol" in library and "\t1" in library.splitlines()[1]
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with aiohttp.ClientSession(cookies=cookies) as http:
+        async with http.get(f"{base}/c/cohort7/homework?format=csv") as response:
+            assert response.headers["content-type"].startswith("text/csv")
+            rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8"))))
+            assert rows[0] == ["Member", "#1 Manikin practice"]
+        async with http.get(f"{base}/c/cohort7/questions?days=99999") as response:
+            assert response.status == 400
+
+
+async def test_pages_work_without_javascript_and_in_french(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _conversations(bot)
+    await bot.send("/lang fr", user="trainer", chat="dm")
+    page = await sign_in(bot, browser, "trainer", javascript=False)
+    assert "Vue d'ensemble" in await page.inner_text("nav")
+    await page.click("nav >> text=Devoirs")
+    assert "à temps" in await page.inner_text("#homework")
+    await page.click("nav >> text=Questions")
+    await page.select_option("select[name=days]", "7")
+    await page.click("#period button")
+    assert "days=7" in page.url
+    assert "kangaroo care" in await page.inner_text("#zero")
+    await page.click("#logout")
+    assert "déconnecté" in await page.inner_text("#message")
+    response = await page.goto(page.url.split("/logout")[0] + "/c/cohort7/")
+    assert response.status == 401

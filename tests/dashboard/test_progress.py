@@ -1,0 +1,97 @@
+"""The learning-progress page, Champions, certificates and their public check, from real conversations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from core import ChatRef, DirectMessage, UploadFile
+from tests.dashboard.conftest import sign_in
+
+MODULES = {"pph": "Postpartum haemorrhage", "hbb": "Helping Babies Breathe"}
+
+
+def _config(**dashboard):
+    return {
+        "dashboard": {"enabled": True, "port": 0, **dashboard},
+        "plugins": {"leaderboards": {"modules": MODULES}},
+        "communities": {
+            "cohort7": {"chats": ["console:g1"], "moderators": ["console:trainer"]},
+            "cohort8": {"chats": ["console:g2"], "moderators": ["console:other"]},
+        },
+    }
+
+
+async def _learners(bot) -> None:
+    await bot.send("/level pph expert", user="amina")
+    await bot.send("/level hbb expert", user="amina")
+    await bot.send("/level pph expert", user="Bekele")
+    await bot.send("/level hbb familiar", user="Bekele")
+    await bot.send("/level pph proficient", user="Chaltu")
+    await bot.send("/level pph expert", user="trainer")  # staff: not a learner
+    await bot.send("/level pph familiar", user="dawit", chat=ChatRef("console", "g2", "group"))  # another community
+
+
+async def test_progress_page_filters_chart_and_csv(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    page = await sign_in(bot, browser, "trainer")
+    await page.goto(page.url.split("/c/")[0] + "/c/cohort7/progress")
+    table = await page.inner_text("#progress")
+    lines = table.splitlines()
+    assert lines[0].startswith("Name")
+    names = [line.split("\t")[0] for line in lines[1:]]
+    assert names == ["amina", "Bekele", "Chaltu"]  # staff and other communities left out
+    assert "expert\texpert\tChampion" in table
+    assert "One module" in await page.inner_text("main")
+    assert "Bekele: Helping Babies Breathe" in await page.inner_text("#one-away")
+    assert await page.locator("#chart svg rect").count() >= 3
+    await page.select_option("select[name=level]", "proficient")
+    await page.click("#filters button")
+    await page.wait_for_url("**level=proficient**", wait_until="commit")
+    await page.wait_for_function("document.querySelectorAll('#progress tbody tr').length == 1")
+    assert [r.split("\t")[0] for r in (await page.inner_text("#progress")).splitlines()[1:]] == ["Chaltu"]
+    async with page.expect_download() as info:
+        await page.click("#csv")
+    download = await info.value
+    rows = list(csv.reader(io.StringIO(Path(await download.path()).read_text(encoding="utf-8"))))
+    assert rows[0][0] == "Name" and rows[1][0] == "Chaltu"
+    refused = await page.goto(page.url.split("/c/")[0] + "/c/cohort8/progress")
+    assert refused.status == 403
+    assert "dawit" not in await page.content()
+
+
+async def test_certificate_pdf_verify_page_and_forgetme_revokes(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    offers = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and "/certificate" in m.text]
+    assert [m.user.id for m in offers] == ["amina"]  # the new Champion is offered a certificate, privately
+    await bot.send("/certificate Amina Tesfaye Bekele", user="amina")
+    upload = [a for a in bot.actions(UploadFile)][-1]
+    assert upload.content.startswith(b"%PDF") and upload.user.id == "amina"
+    code = upload.caption.rsplit(" ", 1)[-1]
+    base = f"http://127.0.0.1:{bot.runtime.dashboard.port}"
+    page = await (await browser.new_context()).new_page()
+    response = await page.goto(f"{base}/verify/{code}")
+    assert response.status == 200
+    result = await page.inner_text("#result")
+    assert "Valid" in result and "Amina Tesfaye Bekele" in result and "cohort7" in result
+    assert (await page.goto(f"{base}/verify/AAAA-BBBB-CCCC")).status == 404
+    signed = await sign_in(bot, browser, "trainer")
+    await signed.goto(f"{base}/c/cohort7/champions")
+    assert code in await signed.inner_text("#champions")
+    await bot.send("/forgetme", user="amina", chat=bot.dm_chat("amina"))
+    await bot.send("/forgetme confirm", user="amina", chat=bot.dm_chat("amina"))
+    await page.goto(f"{base}/verify/{code}")
+    result = await page.inner_text("#result")
+    assert "revoked" in result and "Amina" not in result
+
+
+async def test_bekele_is_not_yet_a_champion(make_bot):
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    bot.new_messages()
+    await bot.send("/certificate", user="Bekele")
+    assert "expert in every module" in bot.next_reply().text
+    assert not bot.actions(UploadFile)
