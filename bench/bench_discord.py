@@ -173,8 +173,8 @@ async def run(quick: bool) -> Result:
         class CountingHost:
             prefix = "/"
 
-            async def deliver(self, event: Any) -> None:
-                await rt.deliver(event)
+            async def deliver(self, event: Any, *, source: str | None = None) -> None:
+                await rt.deliver(event, source=source)
                 done.hit()
 
             def configured_role(self, user: Any, chat: Any) -> Any:

@@ -297,8 +297,8 @@ async def start_runtime(plugins: Iterable[str] | None, *, settings: str = "defau
     class Host:
         prefix = "/"
 
-        async def deliver(self, event: Any) -> None:
-            await holder["rt"].deliver(event)
+        async def deliver(self, event: Any, *, source: str | None = None) -> None:
+            await holder["rt"].deliver(event, source=source)
 
         def configured_role(self, user: Any, chat: Any) -> Any:
             return holder["rt"].configured_role(user, chat)

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.harness import wait_until  # noqa: F401 - the tests import it from here
+
 import aiohttp
 
 from tests.adapters.whatsapp.fake_graph_api import PHONE_NUMBER_ID, TOKEN, FakeGraphApi
@@ -101,10 +103,3 @@ class WhatsAppBot:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.folder / "whatsapp.db")
 
-
-async def wait_until(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
