@@ -26,7 +26,7 @@ from core.commands import Command, split_invocation
 from core.context import Context
 from core.errors import CommandError, CooldownActive, PermissionDenied, UsageError
 from core.communities import counts_members
-from core.events import (ButtonPressed, DomainEvent, Event, MemberJoined, MemberLeft, MessageEvent, PollVote,
+from core.events import (ButtonPressed, Event, MemberJoined, MemberLeft, MessageEvent, PollVote,
                          ReactionAdded, Role, User)
 from core.storage import is_storage_full
 from core.text import clean_text

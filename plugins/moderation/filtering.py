@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import Button, Context, Event, MessageEvent, Role, Verdict, excerpt
+from core import Button, Context, Event, MessageEvent, Role, Verdict
 from plugins.moderation import actions, held, logic, memory, membership, store
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})

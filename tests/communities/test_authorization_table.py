@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import pytest
 
 from core import DirectMessage, Reply, Role
 from core.testing import Bot

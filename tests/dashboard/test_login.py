@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.dashboard.conftest import DASHBOARD, link_for, sign_in
+from tests.dashboard.conftest import DASHBOARD, link_for
 
 
 async def test_login_by_link_and_reused_link_refused(make_bot, browser):

@@ -117,7 +117,7 @@ async def test_a_kill_during_a_200_member_reminder_burst_reminds_everyone_once(a
 async def test_a_clean_stop_with_queued_replies_sends_them_now_or_after_the_next_start(api, tmp_path):
     bot = BotProcess(tmp_path, api, grace=3.0)  # Telegram allows one message a second per chat: 8 need ~8 s
     await bot.start()
-    posted = [message(f"/help", chat=group(0), sender=user(n)) for n in range(8)]
+    posted = [message("/help", chat=group(0), sender=user(n)) for n in range(8)]
     for body in posted:
         api.push_update(message=body)
     wanted = [(group(0)["id"], body["message_id"]) for body in posted]

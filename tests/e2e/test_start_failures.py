@@ -60,7 +60,7 @@ async def test_a_second_instance_on_the_same_database_is_refused(api, tmp_path):
     try:
         code, out = await _practica("run", "--config", str(bot.config))
         assert code == 1 and "Traceback" not in out
-        assert f"another practica is already running on" in out and f"pid {bot.process.pid}" in out
+        assert "another practica is already running on" in out and f"pid {bot.process.pid}" in out
     finally:
         assert await bot.terminate() == 0
     # the lock dies with its process, even a killed one: a new start works at once

@@ -68,7 +68,7 @@ async def test_ten_simultaneous_saves_of_one_link_give_one_item_and_clear_answer
     bot = await make_bot(platform=platform, plugins={"resources"}, config=config)
 
     async def save_in(n: int) -> None:
-        await bot.send(f"/save https://www.safedelivery.org/module/pph?utm_source=chat Safe Delivery PPH module #pph",
+        await bot.send("/save https://www.safedelivery.org/module/pph?utm_source=chat Safe Delivery PPH module #pph",
                        user=f"midwife{n}", chat=chats[n])
 
     await asyncio.gather(*(save_in(n) for n in range(10)))
