@@ -194,6 +194,18 @@ class Deliveries:
                 if not future.done():
                     future.set_result(None)
 
-    async def close(self) -> None:
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+    async def close(self, timeout: float = 5.0) -> None:
+        """Wait for the reports being written; a database that keeps refusing does not hold the stop
+        (the messages they concern are sent again at the next start: the in-flight duplicates)."""
+        if self._writer is not None and not await finish_or_cancel(self._writer, timeout):
+            log.warning("shutdown: %d delivery record(s) could not be stored; those messages may be sent again", len(self._marks))
+
+
+async def finish_or_cancel(task: asyncio.Task[None], timeout: float) -> bool:
+    """Wait up to `timeout` for `task`; cancel it if it is still running. True when it ended by itself."""
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if done:
+        return True
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return False

@@ -24,6 +24,7 @@ from datetime import timedelta
 from core import codec
 from core.clock import Clock
 from core.events import Event
+from core.deliveries import finish_or_cancel
 from core.storage import Storage, is_storage_full, to_utc_text
 
 log = logging.getLogger("practica.inbox")
@@ -130,9 +131,11 @@ class InboxWriter:
             self._task = asyncio.create_task(self._flush(), name="practica-inbox-writer")
         return future
 
-    async def close(self) -> None:
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+    async def close(self, timeout: float = 5.0) -> None:
+        """Wait for the write in progress; a database that keeps refusing does not hold the stop (those
+        events were never confirmed to the platform, which sends them again)."""
+        if self._task is not None and not await finish_or_cancel(self._task, timeout):
+            log.warning("shutdown: inbound events could not be stored; the platform will send them again")
 
     async def _flush(self) -> None:
         delay = 0.05

@@ -49,6 +49,7 @@ from core.i18n import Translator
 from core.members import MemberDirectory
 from core.identities import Identities
 from core.outbox import Outbox
+from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
@@ -355,8 +356,6 @@ class Runtime:
         if chat is not None:
             community = self.config.community_for(chat)
             ctx = Context(self, "core", community, event)
-            from core.replies import Reply
-
             self.outbox.submit(Reply(chat=chat, text=self.translator.text("core", ctx.locale, "error.storage_full")))
 
     def _storage_full_once(self) -> None:
