@@ -61,7 +61,14 @@ class Jobs:
         """Cancel every pending job whose key starts with `key_prefix`."""
         return await self._ctx.runtime.scheduler.cancel_matching(self._ctx.plugin, key_prefix)
 
+    async def pending(self, key: str) -> Job | None:
+        """This plugin's pending job with idempotency key `key`, or None (one index lookup: cheaper than
+        `list(key_prefix=key)` and exact)."""
+        return await self._ctx.runtime.scheduler.pending(self._ctx.plugin, key)
+
     async def list(self, kind: str | None = None, *, key_prefix: str | None = None, all_communities: bool = False) -> list[Job]:
+        """This plugin's pending jobs in this community (or all), earliest first; only this plugin's rows
+        are read, and with `key_prefix` only the keys in that range."""
         ctx = self._ctx
         return await ctx.runtime.scheduler.jobs(ctx.plugin, kind=kind, key_prefix=key_prefix,
                                                 community=None if all_communities else ctx.community.name)

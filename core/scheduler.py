@@ -59,11 +59,27 @@ MIGRATIONS = (
     CREATE UNIQUE INDEX practica_jobs_key ON practica_jobs (plugin, key) WHERE key IS NOT NULL;
     CREATE INDEX practica_jobs_due ON practica_jobs (status, run_at);
     """,
+    # 2: a plugin's own jobs without walking every pending row (ctx.jobs.list with a million jobs of
+    # other plugins pending); keyed lookups already use practica_jobs_key.
+    """
+    CREATE INDEX practica_jobs_plugin ON practica_jobs (plugin, status, run_at);
+    """,
 )
 
 BATCH = 100
 
 
+def key_range(prefix: str) -> tuple[str, str] | None:
+    """The half-open range [prefix, upper) holding exactly the keys that start with `prefix` (in the
+    binary order SQLite compares text in), so a prefix lookup walks the key index; None when there is
+    no upper bound (an empty prefix, or one ending in the highest code point)."""
+    for end in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[end]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are not text: the next character is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix, prefix[:end] + chr(code)
+    return None
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,17 @@ class Job:
 
 
 RunJob = Callable[[Job, JobKind], Awaitable[None]]
+
+
+def _key_filter(prefix: str) -> tuple[str, list[Any]]:
+    """SQL (and parameters) for "key starts with `prefix`": a range the key index can walk, plus the
+    exact comparison (the range alone is exact in SQLite's binary order; the comparison keeps it exact
+    under any collation)."""
+    bounds = key_range(prefix)
+    exact = "substr(key, 1, ?) = ?"
+    if bounds is None:
+        return f"key IS NOT NULL AND {exact}", [len(prefix), prefix]
+    return f"key >= ? AND key < ? AND {exact}", [bounds[0], bounds[1], len(prefix), prefix]
 
 @dataclass
 class Scheduler:
@@ -251,15 +278,26 @@ class Scheduler:
         return count > 0
 
     async def cancel_matching(self, plugin: str, key_prefix: str) -> int:
-        """Cancel every pending job of `plugin` whose key starts with `key_prefix`."""
+        """Cancel every pending job of `plugin` whose key starts with `key_prefix` (walks the key index)."""
+        sql, params = _key_filter(key_prefix)
         return await self.db.execute_rowcount(
-            "UPDATE practica_jobs SET status = 'cancelled' WHERE plugin = ? AND status = 'pending' AND key LIKE ? ESCAPE '\\'",
-            (plugin, key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"))
+            f"UPDATE practica_jobs SET status = 'cancelled' WHERE plugin = ? AND status = 'pending' AND {sql}",
+            (plugin, *params))
+
+    async def pending(self, plugin: str, key: str) -> Job | None:
+        """The pending job of `plugin` with idempotency key `key`, if there is one (one index lookup)."""
+        row = await self.db.fetchone("SELECT * FROM practica_jobs WHERE plugin = ? AND key = ? AND status = 'pending'",
+                                     (plugin, key))
+        return Job.from_row(row) if row is not None else None
 
     async def jobs(self, plugin: str, *, kind: str | None = None, community: str | None = None,
                    key_prefix: str | None = None, limit: int = 1000) -> list[Job]:
-        """Pending jobs of a plugin, earliest first (at most `limit`)."""
-        sql = "SELECT * FROM practica_jobs WHERE status = 'pending' AND plugin = ?"
+        """Pending jobs of a plugin, earliest first (at most `limit`).
+
+        Reads only that plugin's pending rows (index practica_jobs_plugin), or with `key_prefix` only
+        the keys in that range (index practica_jobs_key): other plugins' jobs are never walked.
+        """
+        sql = "SELECT * FROM practica_jobs WHERE plugin = ? AND status = 'pending'"
         params: list[Any] = [plugin]
         if kind is not None:
             sql += " AND kind = ?"
@@ -268,8 +306,9 @@ class Scheduler:
             sql += " AND community = ?"
             params.append(community)
         if key_prefix is not None:
-            sql += " AND substr(key, 1, ?) = ?"
-            params += [len(key_prefix), key_prefix]
+            where, values = _key_filter(key_prefix)
+            sql += " AND " + where
+            params += values
         rows = await self.db.fetchall(sql + " ORDER BY run_at, id LIMIT ?", (*params, limit))
         return [Job.from_row(r) for r in rows]
 

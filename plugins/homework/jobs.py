@@ -53,7 +53,7 @@ async def schedule_proof(ctx: Context, a: Assignment) -> None:
     if interval is None:
         return
     key = f"proof:{a.id}"
-    if any(job.key == key for job in await ctx.jobs.list(PROOF, key_prefix=key)):
+    if await ctx.jobs.pending(key) is not None:
         return  # one already planned: it will count this submission too
     run_at = ctx.now() if a.proof_at is None else max(ctx.now(), a.proof_at + interval)
     await ctx.jobs.schedule(PROOF, run_at, key=key, payload={"assignment": a.id}, replace=True)
@@ -72,13 +72,13 @@ async def schedule_digests(ctx: Context) -> None:
         name = community.name
         rule = digest_rule(cctx.config.digest)
         key = f"digest:{name}"
-        existing = [j for j in await cctx.jobs.list(DIGEST, key_prefix=key) if j.key == key]
+        existing = await cctx.jobs.pending(key)
         if rule is None:
-            if existing:
+            if existing is not None:
                 await cctx.jobs.cancel(key)
             continue
         tz = community.timezone.key
-        if existing and existing[0].rrule == rule and existing[0].tz == tz:
+        if existing is not None and existing.rrule == rule and existing.tz == tz:
             continue
         first = next_occurrence(rule, community.timezone, cctx.now())
         if first is None:

@@ -135,10 +135,10 @@ async def schedule_weekly(ctx: Context) -> None:
     """Make sure the community's weekly reset job exists with the configured rule (idempotent, by key)."""
     reset = parse_reset(ctx.config.weekly_reset)
     key = f"weekly:{ctx.community.name}"
-    current = [j for j in await ctx.jobs.list(JOB_KIND, key_prefix=key) if j.key == key]
-    up_to_date = bool(current) and current[0].rrule == reset.rrule and current[0].tz == ctx.tz.key
+    current = await ctx.jobs.pending(key)
+    up_to_date = current is not None and current.rrule == reset.rrule and current.tz == ctx.tz.key
     if not up_to_date:
-        await ctx.jobs.schedule(JOB_KIND, key=key, rrule=reset.rrule, replace=bool(current))
+        await ctx.jobs.schedule(JOB_KIND, key=key, rrule=reset.rrule, replace=current is not None)
 
 
 async def weekly_job(ctx: Context, job: Job) -> None:

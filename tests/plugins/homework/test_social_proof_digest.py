@@ -87,3 +87,32 @@ async def test_bad_config_stops_the_start(make_bot):
         await make_bot(plugins={"homework"}, config={"plugins": {"homework": {"remind_before": ["soon"]}}})
     with pytest.raises(ConfigError, match="digest"):
         await make_bot(plugins={"homework"}, config={"plugins": {"homework": {"digest": "sometimes"}}})
+
+
+async def _submission_job_work(homework_bot, monkeypatch, others: int) -> tuple[int, list[str]]:
+    """SQLite instructions of the job statements one /done runs, with `others` pending jobs of another plugin."""
+    from tests.sqlwork import plan, record_statements, vm_steps
+
+    bot = await homework_bot({"remind_before": []})
+    await bot.runtime.storage.executemany(
+        "INSERT INTO practica_jobs (plugin, kind, community, payload, run_at, key, created_at) "
+        "VALUES ('other', 'bulk', 'default', '{}', '2026-11-27T00:00:00.000000Z', ?, '2026-11-26T00:00:00.000000Z')",
+        [(f"proof:{i}",) for i in range(others)])
+    await bot.send("/homework add Manikin | due in 3 days", user="trainer")
+    await bot.send("/done 1", user="amina")  # the first submission plans the social-proof post
+    bot.new_messages()
+    log = record_statements(monkeypatch)
+    log.recording = True
+    await bot.send("/done 1", user="bekele")  # a proof post is planned: the lookup finds it
+    log.recording = False
+    statements = log.matching("practica_jobs", "plugin = ?")  # the plugin's own lookups (not the sleeper's)
+    assert statements
+    return (sum(vm_steps(bot.database, sql, params) for sql, params in statements),
+            [plan(bot.database, sql, params) for sql, params in statements])
+
+
+async def test_a_submission_never_walks_other_plugins_pending_jobs(homework_bot, monkeypatch):
+    small, _ = await _submission_job_work(homework_bot, monkeypatch, 500)
+    large, plans = await _submission_job_work(homework_bot, monkeypatch, 20_000)
+    assert large <= small * 1.2 + 200, (small, large)
+    assert all("SCAN" not in p and "practica_jobs_due" not in p for p in plans), plans
