@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -327,12 +327,16 @@ class Context:
                     if user.is_bot or await self.is_member(user.uid) or self.community.role_of(user) > Role.MEMBER:
                         return user
                     return None
-        return await self.runtime.members.find(self.community.name, word)
+        return await self.runtime.members.find(self.community.name, word, platform)
 
     def person_of(self, user: User | str) -> str:
         """The person id `user` (a User or uid) records under: their own uid unless they linked accounts
         with /link; store what follows the person (points, levels, homework) under it."""
         return self.runtime.identities.person_of(user if isinstance(user, str) else user.uid)
+
+    def links_version(self) -> int:
+        """A number that grows whenever accounts are linked or unlinked (what `person_of` answers changed)."""
+        return self.runtime.identities.version
 
     def accounts_of(self, user: User | str) -> list[str]:
         """Every account (uid) of the person `user` belongs to, person id first (one when not linked)."""
@@ -343,8 +347,24 @@ class Context:
         return await self.runtime.members.is_member(community or self.community.name, uid)
 
     async def members(self) -> list[User]:
-        """Active members seen in this community (bots excluded)."""
+        """Active members seen in this community (bots excluded). Reads the whole community: for
+        reminders and exports; to name a few people use `members_by_ids`."""
         return await self.runtime.members.members(self.community.name)
+
+    async def members_by_ids(self, uids: Iterable[str]) -> dict[str, User]:
+        """uid -> User for the members of this community among `uids` (also those who left; unknown uids
+        are absent). Costs one index lookup per uid, whatever the size of the community."""
+        found = await self.runtime.members.lookup(self.community.name, uids)
+        return {uid: member.user for uid, member in found.items()}
+
+    def membership_version(self) -> int:
+        """A number that grows whenever someone joins, leaves or is erased from this community."""
+        return self.runtime.members.version(self.community.name)
+
+    def membership_changes(self, since: int) -> list[str] | None:
+        """The uids whose membership changed after `membership_version()` was `since`, or None when that
+        is too long ago to tell: a plugin keeping per-member counts catches up instead of recounting."""
+        return self.runtime.members.changes_since(self.community.name, since)
 
     def for_community(self, name: str, *, keep_event: bool = False) -> Context:
         """A context of this plugin for another community (startup hooks, jobs, private chats).

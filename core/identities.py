@@ -40,6 +40,7 @@ class Identities:
     def __init__(self, db: Storage) -> None:
         self.db = db
         self._person: dict[str, str] = {}
+        self.version = 0  # grows whenever what person_of answers may have changed (link, unlink, erase)
 
     async def load(self) -> None:
         for row in await self.db.fetchall("SELECT uid, person FROM practica_links"):
@@ -83,6 +84,7 @@ class Identities:
 
     async def _set(self, uid: str, person: str, stamp: str) -> None:
         self._person[uid] = person
+        self.version += 1
         await self.db.execute("INSERT INTO practica_links (uid, person, linked_at) VALUES (?, ?, ?) "
                               "ON CONFLICT (uid) DO UPDATE SET person = excluded.person", (uid, person, stamp))
 
@@ -92,6 +94,7 @@ class Identities:
         accounts = self.accounts_of(uid)
         if len(accounts) < 2:
             return []
+        self.version += 1
         for account in accounts:
             self._person.pop(account, None)
             await self.db.execute("DELETE FROM practica_links WHERE uid = ?", (account,))
@@ -102,6 +105,7 @@ class Identities:
         return {"linked_accounts": accounts} if len(accounts) > 1 else None
 
     async def erase(self, uid: str) -> None:
+        self.version += 1
         for account in self.accounts_of(uid):
             self._person.pop(account, None)
             await self.db.execute("DELETE FROM practica_links WHERE uid = ?", (account,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,21 @@ MIGRATIONS = (
         community TEXT NOT NULL
     );
     """,
+    # 3: `find` by handle or display name, case-insensitively, without reading the whole community.
+    """
+    CREATE INDEX practica_members_handle_ci ON practica_members (community, lower(handle));
+    CREATE INDEX practica_members_name_ci ON practica_members (community, lower(name));
+    """,
 )
+
+CHANGES_KEPT = 10_000  # membership changes remembered per community for `changes_since`
+
+_COLUMNS = "platform, user_id, name, handle, is_bot, active, last_seen"
+# Three index lookups (handle, uid, name) instead of one OR that would read the whole community.
+_FIND = ("SELECT * FROM (" + " UNION ".join(f"SELECT {_COLUMNS} FROM practica_members WHERE community = ? AND {match}"
+                                             for match in ("lower(handle) = lower(?)", "uid = ?", "lower(name) = lower(?)"))
+         + ") AS found ORDER BY active DESC, last_seen DESC, platform = ? DESC LIMIT 2")
+_BY_IDS = 500  # uids per statement of `lookup`
 
 
 UPSERT = """INSERT INTO practica_members (community, uid, platform, user_id, name, handle, is_bot, first_seen, last_seen, active)
@@ -74,6 +89,10 @@ class MemberDirectory:
         self._erased: set[str] = set()  # erased while a write was on its way: never written back
         self._writer: asyncio.Task[None] | None = None
         self.chosen: dict[str, str] = {}
+        # Membership changes (a member seen for the first time, who left or came back, or was erased),
+        # numbered per community, so that a plugin keeping counts can catch up instead of recounting.
+        self._versions: dict[str, int] = {}
+        self._changes: dict[str, deque[tuple[int, str]]] = {}
 
     async def load(self) -> None:
         for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM practica_members"):
@@ -90,6 +109,8 @@ class MemberDirectory:
         if known is not None and known == (user.name, user.handle, day, active):
             return
         self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
+        if known is None or known[3] != active:
+            self._changed(community, user.uid)
         self._erased.discard(user.uid)  # seen again after /forgetme: a new sighting
         stamp = when.isoformat()
         # Written behind, many members per statement, outside the event's own transaction: a plain
@@ -134,8 +155,50 @@ class MemberDirectory:
         if active_unit() is None:
             self._forget_saved(rows)
 
-    async def find(self, community: str, text: str) -> User | None:
-        """A member of `community` named by `@handle`, `platform:id`, or exact display name."""
+    def _changed(self, community: str, uid: str) -> None:
+        version = self._versions.get(community, 0) + 1
+        self._versions[community] = version
+        self._changes.setdefault(community, deque(maxlen=CHANGES_KEPT)).append((version, uid))
+
+    def version(self, community: str) -> int:
+        """A number that grows whenever someone becomes or stops being a member of `community`."""
+        return self._versions.get(community, 0)
+
+    def changes_since(self, community: str, version: int) -> list[str] | None:
+        """The uids whose membership of `community` changed after `version` (oldest first), or None when
+        that is too long ago to tell (more than CHANGES_KEPT changes since): then count again."""
+        current = self._versions.get(community, 0)
+        if version >= current:
+            return []
+        changes = self._changes.get(community)
+        if not changes or changes[0][0] > version + 1:
+            return None
+        return [uid for number, uid in changes if number > version]
+
+    async def lookup(self, community: str, uids: Iterable[str]) -> dict[str, Member]:
+        """The members of `community` among `uids`, whether active or not (one index lookup per uid,
+        batched): what naming a few people needs, without reading the whole community."""
+        wanted = list(dict.fromkeys(uids))
+        out: dict[str, Member] = {}
+        for uid in wanted:
+            row = self._unsaved.get((community, uid))  # seen a moment ago: not written yet
+            if row is not None:
+                out[uid] = Member(community, User(platform=str(row[2]), id=str(row[3]), name=str(row[4]),
+                                                  handle=row[5] and str(row[5]), is_bot=bool(row[6])), bool(row[9]))
+        rest = [uid for uid in wanted if uid not in out]
+        for start in range(0, len(rest), _BY_IDS):
+            chunk = rest[start:start + _BY_IDS]
+            rows = await self.db.fetchall(
+                f"SELECT uid, {_COLUMNS} FROM practica_members WHERE community = ? AND uid IN ({','.join('?' * len(chunk))})",
+                (community, *chunk))
+            for r in rows:
+                out[r["uid"]] = Member(community, User(platform=r["platform"], id=r["user_id"], name=r["name"],
+                                                       handle=r["handle"], is_bot=bool(r["is_bot"])), bool(r["active"]))
+        return out
+
+    async def find(self, community: str, text: str, platform: str = "") -> User | None:
+        """A member of `community` named by `@handle`, `platform:id`, or exact display name (the most
+        recently seen; between two seen together, the one on `platform`, where the name was typed)."""
         word = text.strip()
         if not word:
             return None
@@ -146,10 +209,7 @@ class MemberDirectory:
             name, handle = str(row[4]), row[5]
             if where == community and (uid == word or name.lower() == folded or (handle and str(handle).lower() == folded)):
                 return User(platform=str(row[2]), id=str(row[3]), name=name, handle=handle and str(handle), is_bot=bool(row[6]))
-        rows = await self.db.fetchall(
-            """SELECT platform, user_id, name, handle, is_bot FROM practica_members
-               WHERE community = ? AND (lower(handle) = lower(?) OR uid = ? OR lower(name) = lower(?))
-               ORDER BY active DESC, last_seen DESC LIMIT 2""", (community, word, word, word))
+        rows = await self.db.fetchall(_FIND, (community, word, community, word, community, word, platform))
         if not rows:
             return None
         r = rows[0]
@@ -202,6 +262,8 @@ class MemberDirectory:
             await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_community WHERE uid = ?", (uid,))
         self.chosen.pop(uid, None)
-        self._seen = {k: v for k, v in self._seen.items() if k[1] != uid}
+        for key in [k for k in self._seen if k[1] == uid]:
+            del self._seen[key]
+            self._changed(key[0], uid)
         self.locales.pop(uid, None)
         return count
