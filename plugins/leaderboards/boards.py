@@ -1,49 +1,48 @@
-"""Boards: /top, /top teams, /rank, and the weekly reset announcement. Every board is a ledger query."""
+"""Boards: /top, /top teams, /rank, and the weekly reset announcement, read from the totals kept per
+period (plugins.leaderboards.ledger): their cost does not grow with the number of members."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core import Context, Job, NotFound, Role, UsageError, User
-from plugins.leaderboards import store
-from plugins.leaderboards.logic import (LEVELS, TEAM_WORDS, fold, is_champion, month_start, most_improved, parse_period,
-                                        parse_reset, position_of, previous_week, rank, team_averages, week_start)
+from plugins.leaderboards import ledger, store
+from plugins.leaderboards.logic import (LEVELS, TEAM_WORDS, Reset, fold, is_champion, month_bounds, parse_period, parse_reset,
+                                        places, previous_week, team_averages, week_bounds, week_start)
 
 JOB_KIND = "weekly_reset"
+KEEP_WINDOWS = timedelta(days=40)  # kept totals of weeks and months that ended longer ago are dropped
 
 
 async def display_names(ctx: Context, uids: list[str]) -> dict[str, str]:
-    """uid -> display name from the member directory (the uid's id part when unknown)."""
-    known = {u.uid: u.name for u in await ctx.members()}
-    out = {}
-    for uid in uids:
-        if uid not in known:
-            user = await ctx.find_member(uid)
-            known[uid] = user.name if user is not None else uid.partition(":")[2] or uid
-        out[uid] = known[uid]
-    return out
+    """uid -> display name from the member directory (the uid's id part when unknown): one lookup per
+    name shown, never the whole member list."""
+    known = await ctx.members_by_ids(uids)
+    return {uid: known[uid].name if uid in known else uid.partition(":")[2] or uid for uid in uids}
 
 
 def window_start(ctx: Context, period: str, now: datetime | None = None) -> datetime | None:
     """Start of the current week / month in the community's time zone; None for all time."""
+    return window_bounds(ctx, period, now)[0]
+
+
+def window_bounds(ctx: Context, period: str, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the current week / month in the community's time zone; (None, None) for all time."""
     now = now or ctx.now()
     if period == "week":
-        return week_start(now, parse_reset(ctx.config.weekly_reset), ctx.tz)
+        return week_bounds(now, parse_reset(ctx.config.weekly_reset), ctx.tz)
     if period == "month":
-        return month_start(now, ctx.tz)
-    return None
+        return month_bounds(now, ctx.tz)
+    return None, None
 
 
-async def public_totals(ctx: Context, start: datetime | None, end: datetime | None = None,
-                        *, also: str | None = None) -> dict[str, int]:
-    """Totals of members who did not hide from the boards (plus `also`, who sees their own rank)."""
-    totals = await store.totals(ctx.db, ctx.community.name, start, end)
-    hidden = await store.hidden_members(ctx.db, ctx.community.name) - {also}
-    return {m: p for m, p in totals.items() if m not in hidden}
+async def board(ctx: Context, period: str) -> ledger.Window:
+    """The kept totals of the current `period` ("week", "month", "all") of this community."""
+    return await ledger.window(ctx.db, ctx.community.name, *window_bounds(ctx, period))
 
 
 async def top(ctx: Context, what: str = "", period: str = "") -> None:
-    """/top [week|month|all] and /top teams [week|month|all]."""
+    """/top [week|month|all] and /top teams [week|month|all]: the first rows of the kept totals."""
     if fold(what) in TEAM_WORDS:
         await team_board(ctx, period)
         return
@@ -53,14 +52,13 @@ async def top(ctx: Context, what: str = "", period: str = "") -> None:
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=what[:30]))
     start = window_start(ctx, chosen)
-    ranking = rank(await public_totals(ctx, start))
-    shown = ranking[: ctx.config.top]
+    shown = await ledger.top(ctx.db, await board(ctx, chosen), ctx.config.top)
     if not shown:
         await ctx.reply(ctx.t(f"top.empty.{chosen}"))
         return
     names = await display_names(ctx, [m for m, _ in shown])
     lines = [ctx.t(f"top.header.{chosen}", since=ctx.format_time(start) if start else "")]
-    lines += [ctx.t("top.line", pos=position_of(m, ranking), name=names[m], points=p) for m, p in shown]
+    lines += [ctx.t("top.line", pos=pos, name=names[m], points=p) for pos, (m, p) in zip(places(shown), shown)]
     await ctx.reply("\n".join(lines))
 
 
@@ -68,15 +66,14 @@ async def team_board(ctx: Context, period: str) -> None:
     chosen = parse_period(period)
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=period[:30]))
-    teams = await store.teams(ctx.db, ctx.community.name)
-    if not teams:
+    members = await ledger.team_members(ctx.db, await board(ctx, chosen))
+    if not members:
         await ctx.reply(ctx.t("teams.empty"))
         return
-    totals = await store.totals(ctx.db, ctx.community.name, window_start(ctx, chosen))
-    board = team_averages(teams, totals)[: ctx.config.top]
+    board_ = team_averages({m: team for m, team, _ in members}, {m: p for m, _, p in members})[: ctx.config.top]
     lines = [ctx.t(f"teams.header.{chosen}")]
     lines += [ctx.t("teams.line", pos=i, team=team, average=f"{avg:.1f}".rstrip("0").rstrip("."), count=count)
-              for i, (team, avg, count) in enumerate(board, start=1)]
+              for i, (team, avg, count) in enumerate(board_, start=1)]
     await ctx.reply("\n".join(lines))
 
 
@@ -109,12 +106,12 @@ async def show_rank(ctx: Context, who: str = "") -> None:
     if prof["hidden"] and not own and await ctx.role_of() < Role.MODERATOR:
         await ctx.reply(ctx.t("rank.private", name=target.name))
         return
-    ranking = rank(await public_totals(ctx, None, also=person))
-    everything = await store.totals(ctx.db, ctx.community.name)
-    week = await store.totals(ctx.db, ctx.community.name, window_start(ctx, "week"))
-    position = position_of(person, ranking)
-    lines = [ctx.t("rank.line", name=target.name, count=everything.get(person, 0), week=week.get(person, 0))]
-    lines.append(ctx.t("rank.position", pos=position, count=len(ranking)) if position else ctx.t("rank.unranked"))
+    everything = await board(ctx, "all")
+    points = await ledger.total(ctx.db, everything, person)
+    week = await ledger.total(ctx.db, await board(ctx, "week"), person)
+    position, ranked = await ledger.standing(ctx.db, everything, person, points, hidden=prof["hidden"])
+    lines = [ctx.t("rank.line", name=target.name, count=points, week=week)]
+    lines.append(ctx.t("rank.position", pos=position, count=ranked) if position else ctx.t("rank.unranked"))
     found = await badges(ctx, person)
     if found:
         lines.append(ctx.t("rank.badges", badges=", ".join(found)))
@@ -148,19 +145,26 @@ async def weekly_job(ctx: Context, job: Job) -> None:
     end = week_start(job.run_at, reset, ctx.tz)
     start, _ = previous_week(end, reset, ctx.tz)
     before, _ = previous_week(start, reset, ctx.tz)
-    current = await public_totals(ctx, start, end)
-    previous = await public_totals(ctx, before, start)
-    ranking = rank(current)
-    shown = ranking[: cfg.announce_top]
+    current = await ledger.window(ctx.db, ctx.community.name, start, end)
+    previous = await ledger.window(ctx.db, ctx.community.name, before, start)
+    shown = await ledger.top(ctx.db, current, cfg.announce_top)
+    await _tidy(ctx, job.run_at, reset)
     if not shown:
         return  # a quiet week: no announcement
-    improved = most_improved(current, previous)
+    improved = await ledger.most_improved(ctx.db, current, previous)
     names = await display_names(ctx, [m for m, _ in shown] + ([improved[0]] if improved else []))
     lines = [ctx.t("weekly.header", since=ctx.format_time(start, with_date=True))]
-    lines += [ctx.t("top.line", pos=position_of(m, ranking), name=names[m], points=p) for m, p in shown]
+    lines += [ctx.t("top.line", pos=pos, name=names[m], points=p) for pos, (m, p) in zip(places(shown), shown)]
     if improved:
         lines.append(ctx.t("weekly.improved", name=names[improved[0]], count=improved[1]))
     lines.append(ctx.t("weekly.footer", top=ctx.command_word("top")))
     text = "\n".join(lines)
     for chat in ctx.community_chats():
         await ctx.send(chat, text)
+
+
+async def _tidy(ctx: Context, moment: datetime, reset: Reset) -> None:
+    """At the reset: drop kept totals of periods long over, and open the new week while it is empty
+    (counting it later would read all of its ledger rows)."""
+    await ledger.prune(ctx.db, ctx.community.name, moment - KEEP_WINDOWS)
+    await ledger.window(ctx.db, ctx.community.name, *week_bounds(moment, reset, ctx.tz))

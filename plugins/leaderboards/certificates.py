@@ -125,7 +125,7 @@ async def certificate(ctx: Context, name: str) -> None:
     user = ctx.user
     assert user is not None
     modules = ctx.config.module_labels()
-    levels = (await store.confirmed_levels(ctx.db, ctx.community.name)).get(user.uid, {})
+    levels = {m: lvl for m, (lvl, ok) in (await store.levels_of(ctx.db, ctx.community.name, user.uid)).items() if ok}
     if not is_champion(levels, modules):
         raise NotFound(ctx.t("certificate.not_yet"))
     name = " ".join(name.split())[:MAX_NAME] or user.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Context, NotFound, Role, Text, UsageError, command
-from plugins.leaderboards import boards, certificates, levels, scoring, store
+from plugins.leaderboards import boards, certificates, ledger, levels, scoring, store
 from plugins.leaderboards.logic import fold, parse_amount
 
 MAX_TEAM = 40
@@ -65,7 +65,7 @@ async def points_command(ctx: Context, who: str = "", amount: str = "", reason: 
     await store.add_points(ctx.db, community=ctx.community.name, member=ctx.person_of(member), points=value, source="correction",
                            reason=reason.strip(), reference=f"correction:{message.chat.key}:{message.id}",
                            actor=moderator.uid, when=ctx.now())
-    total = (await store.totals(ctx.db, ctx.community.name)).get(ctx.person_of(member), 0)
+    total = await ledger.total(ctx.db, await boards.board(ctx, "all"), ctx.person_of(member))
     await ctx.reply(ctx.t("points.done", name=member.name, count=value, reason=reason.strip()[:200], total=total))
 
 
@@ -119,7 +119,7 @@ async def confirmlevel_command(ctx: Context, who: str = "", module: str = "") ->
 
 @command("progress", help="The learners' progress toward the Champion certificate, per clinical module.")
 async def progress_command(ctx: Context) -> None:
-    await levels.progress(ctx)
+    await levels.progress_command(ctx)
 
 
 @command("certificate", help="Champions: receive your certificate as a PDF: /certificate [your name as it should appear].",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core import ChatRef, Context, NotFound, Role, UsageError, User
-from plugins.leaderboards import store
-from plugins.leaderboards.logic import LEVELS, find_module, is_champion, modules_to_champion, parse_level
+from core import Context, NotFound, UsageError, User
+from plugins.leaderboards import progress, store
+from plugins.leaderboards.logic import LEVELS, find_module, is_champion, parse_level
 
 
 def _modules(ctx: Context) -> dict[str, str]:
@@ -83,7 +83,7 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
 async def announce_champion(ctx: Context, member: User) -> None:
     """Announce the Champion badge in the community's groups, once per member."""
     modules = ctx.config.module_labels()
-    levels = (await store.confirmed_levels(ctx.db, ctx.community.name)).get(ctx.person_of(member), {})
+    levels = {m: lvl for m, (lvl, ok) in (await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(member))).items() if ok}
     if not is_champion(levels, modules):
         return
     if not await store.mark_champion_announced(ctx.db, ctx.community.name, ctx.person_of(member)):
@@ -100,40 +100,22 @@ async def announce_champion(ctx: Context, member: User) -> None:
 
 async def learners(ctx: Context) -> list[User]:
     """Active members who are learners: not moderators, admins or owners, whether the role is configured
-    in the community or given by the platform (a Telegram chat administrator, a Discord server owner)."""
-    out = []
-    for user in await ctx.members():
-        if ctx.community.role_of(user) >= Role.MODERATOR:
-            continue
-        chat = _platform_chat(ctx, user)
-        if chat is not None and await ctx.role_of(user, chat) >= Role.MODERATOR:
-            continue
-        out.append(user)
-    return out
+    in the community or given by the platform (a Telegram chat administrator, a Discord server owner).
+    Reads the whole member list: for the dashboard's table; /progress keeps its counts (progress.py)."""
+    return [user for user in await ctx.members() if await progress.is_learner(ctx, user)]
 
 
-def _platform_chat(ctx: Context, user: User) -> ChatRef | None:
-    """A group chat of the community on the member's platform, where the platform can tell their role."""
-    chats = ctx.community_chats(user.platform)
-    if chats:
-        return chats[0]
-    here = ctx.chat
-    return here if here is not None and not here.is_direct and here.platform == user.platform else None
-
-
-async def progress(ctx: Context) -> None:
+async def progress_command(ctx: Context) -> None:
     """/progress: toward the Champion certificate, among learners only (staff are not counted): per module
-    how many are proficient or better, then how many are Champions and how many are one module away."""
+    how many are proficient or better, then how many are Champions and how many are one module away.
+    The counts are kept between calls and brought up to date (progress.py), not recounted."""
     modules = _modules(ctx)
-    members = {ctx.person_of(u) for u in await learners(ctx)}
-    levels = await store.confirmed_levels(ctx.db, ctx.community.name)
-    total = len(members)
+    counts = await progress.counts(ctx, modules)
+    total = len(counts.persons)
     lines = [ctx.t("progress.header", count=total)]
     for key, label in modules.items():
-        count = sum(1 for uid in members if levels.get(uid, {}).get(key, 0) >= 2)
-        lines.append(ctx.t("progress.line", count=count, total=total, module=label))
-    missing = [modules_to_champion(levels.get(uid, {}), modules) for uid in members]
-    lines.append(ctx.t("progress.champions", count=missing.count(0), total=total))
+        lines.append(ctx.t("progress.line", count=counts.proficient[key], total=total, module=label))
+    lines.append(ctx.t("progress.champions", count=counts.missing[0], total=total))
     if len(modules) > 1:
-        lines.append(ctx.t("progress.one_away", count=missing.count(1), total=total))
+        lines.append(ctx.t("progress.one_away", count=counts.missing[1], total=total))
     await ctx.reply("\n".join(lines))

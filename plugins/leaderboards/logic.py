@@ -67,6 +67,18 @@ def previous_week(end: datetime, reset: Reset, tz: ZoneInfo) -> tuple[datetime, 
     return week_start(end - timedelta(microseconds=1), reset, tz), end
 
 
+def week_bounds(moment: datetime, reset: Reset, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The week holding `moment`: (its reset boundary, the next one), aware UTC."""
+    start = week_start(moment, reset, tz)
+    return start, week_start(start + timedelta(days=8), reset, tz)
+
+
+def month_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local month holding `moment`: (its first midnight, the next month's), aware UTC."""
+    start = month_start(moment, tz)
+    return start, month_start(start + timedelta(days=32), tz)
+
+
 def month_start(moment: datetime, tz: ZoneInfo) -> datetime:
     """Midnight of the first day of the local month of `moment`, as aware UTC."""
     local = moment.astimezone(tz)
@@ -158,6 +170,14 @@ def parse_amount(text: str) -> int | None:
 def rank(totals: Mapping[str, int]) -> list[tuple[str, int]]:
     """Members with positive totals, best first (ties by member id, so the order is stable)."""
     return sorted(((m, p) for m, p in totals.items() if p > 0), key=lambda item: (-item[1], item[0]))
+
+
+def places(ranking: Sequence[tuple[str, int]]) -> list[int]:
+    """1-based place of each entry of a ranking sorted best first (ties share the better place)."""
+    out: list[int] = []
+    for i, (_, points) in enumerate(ranking):
+        out.append(out[-1] if i and points == ranking[i - 1][1] else i + 1)
+    return out
 
 
 def position_of(member: str, ranking: Sequence[tuple[str, int]]) -> int | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import weakref
+from collections import deque
 from datetime import datetime
 from typing import Any
 
 from core import Storage, to_utc_text as iso
+from plugins.leaderboards import ledger
 
 MIGRATIONS = (
     """
@@ -54,95 +56,28 @@ MIGRATIONS = (
     );
     CREATE INDEX leaderboards_certificates_member ON leaderboards_certificates (community, member);
     """,
+    ledger.BOARDS_SCHEMA,
 )
 
 # ------------------------------------------------------------------------------------ the ledger
+# (plugins.leaderboards.ledger: the ledger and the boards kept from it; re-exported here for callers)
 
-
-# Write-behind for points scored from ordinary messages (activity, thank-you replies). Rows wait
-# here (per database) and are written with one executemany when FLUSH_AT accumulate, before any read
-# of the ledger, and at shutdown. A crash can lose at most FLUSH_AT - 1 such rows, never points from
-# homework, quizzes, resources or corrections (documented in docs/plugins/leaderboards.md).
-FLUSH_AT = 200
-_pending: weakref.WeakKeyDictionary[Storage, list[tuple[Any, ...]]] = weakref.WeakKeyDictionary()
-_INSERT = ("INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, actor, created_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, member, reference) DO NOTHING")
-
-
-async def add_points_later(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,
-                           reference: str, actor: str | None, when: datetime) -> None:
-    """Queue one ledger row whose reference is unique by construction (a message id)."""
-    rows = _pending.setdefault(db, [])
-    rows.append((community, member, points, source, reason[:200], reference, actor, iso(when)))
-    if len(rows) >= FLUSH_AT:
-        await flush(db)
-
-
-async def flush(db: Storage) -> None:
-    """Write queued activity rows (cheap when there are none)."""
-    rows = _pending.get(db)
-    if rows:
-        _pending[db] = []
-        await db.executemany(_INSERT, rows)
-
-
-async def add_points(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,
-                     reference: str, actor: str | None, when: datetime) -> bool:
-    """Append one ledger row; False when this member already scored for `reference` (nothing written)."""
-    await flush(db)
-    count = await db.execute_rowcount(_INSERT, (community, member, points, source, reason[:200], reference, actor, iso(when)))
-    return count > 0
-
-
-async def has_reference(db: Storage, community: str, member: str, reference: str) -> bool:
-    await flush(db)
-    return await db.fetchval("SELECT 1 FROM leaderboards_ledger WHERE community = ? AND member = ? AND reference = ?",
-                             (community, member, reference)) is not None
-
-
-async def sum_since(db: Storage, community: str, member: str, source: str, since: datetime) -> int:
-    """Points `member` got from `source` since `since`."""
-    await flush(db)
-    return int(await db.fetchval(
-        "SELECT COALESCE(SUM(points), 0) FROM leaderboards_ledger WHERE community = ? AND member = ? AND source = ? AND created_at >= ?",
-        (community, member, source, iso(since)), 0))
-
-
-async def given_since(db: Storage, community: str, actor: str, source: str, since: datetime) -> int:
-    """How many rows of `source` `actor` caused since `since` (e.g. thanks given today)."""
-    await flush(db)
-    return int(await db.fetchval(
-        "SELECT COUNT(*) FROM leaderboards_ledger WHERE community = ? AND actor = ? AND source = ? AND created_at >= ?",
-        (community, actor, source, iso(since)), 0))
-
-
-async def totals(db: Storage, community: str, start: datetime | None = None, end: datetime | None = None) -> dict[str, int]:
-    """member -> points in [start, end) (everything when open)."""
-    await flush(db)
-    sql = "SELECT member, SUM(points) AS total FROM leaderboards_ledger WHERE community = ?"
-    params: list[Any] = [community]
-    if start is not None:
-        sql += " AND created_at >= ?"
-        params.append(iso(start))
-    if end is not None:
-        sql += " AND created_at < ?"
-        params.append(iso(end))
-    rows = await db.fetchall(sql + " GROUP BY member", params)
-    return {r["member"]: int(r["total"]) for r in rows}
-
-
-async def member_rows(db: Storage, member: str) -> list[dict[str, Any]]:
-    await flush(db)
-    rows = await db.fetchall(
-        "SELECT community, points, source, reason, reference, created_at FROM leaderboards_ledger WHERE member = ? ORDER BY id",
-        (member,))
-    return [dict(r) for r in rows]
+add_points = ledger.add_points
+add_points_later = ledger.add_points_later
+flush = ledger.flush
+has_reference = ledger.has_reference
+sum_since = ledger.sum_since
+given_since = ledger.given_since
+member_rows = ledger.member_rows
 
 
 # ------------------------------------------------------------------------------------- levels
 
 
 _levels_version: weakref.WeakKeyDictionary[Storage, int] = weakref.WeakKeyDictionary()
+# Whose levels changed, numbered like levels_version: (version, community, member); None for "any".
+LEVEL_CHANGES_KEPT = 10_000
+_level_changes: weakref.WeakKeyDictionary[Storage, deque[tuple[int, str | None, str | None]]] = weakref.WeakKeyDictionary()
 
 
 def levels_version(db: Storage) -> int:
@@ -150,8 +85,25 @@ def levels_version(db: Storage) -> int:
     return _levels_version.get(db, 0)
 
 
-def _levels_changed(db: Storage) -> None:
-    _levels_version[db] = _levels_version.get(db, 0) + 1
+def level_changes_since(db: Storage, version: int) -> list[tuple[str | None, str | None]] | None:
+    """(community, member) whose levels changed after `version` (None: any community / anyone), or None
+    when that is too long ago to tell."""
+    if version >= levels_version(db):
+        return []
+    changes = _level_changes.get(db)
+    if not changes or changes[0][0] > version + 1:
+        return None
+    return [(community, member) for number, community, member in changes if number > version]
+
+
+def _levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
+    version = _levels_version.get(db, 0) + 1
+    _levels_version[db] = version
+    log = _level_changes.get(db)
+    if log is None:
+        log = _level_changes[db] = deque(maxlen=LEVEL_CHANGES_KEPT)
+    for member in members or (None,):
+        log.append((version, community, member))
 
 
 async def set_level(db: Storage, community: str, member: str, module: str, level: int, confirmed: bool, when: datetime) -> None:
@@ -160,7 +112,7 @@ async def set_level(db: Storage, community: str, member: str, module: str, level
         "ON CONFLICT (community, member, module) DO UPDATE SET level = excluded.level, confirmed = excluded.confirmed, "
         "updated_at = excluded.updated_at",
         (community, member, module, level, int(confirmed), iso(when)))
-    _levels_changed(db)
+    _levels_changed(db, community, member)
 
 
 async def confirm_level(db: Storage, community: str, member: str, module: str) -> int | None:
@@ -171,7 +123,7 @@ async def confirm_level(db: Storage, community: str, member: str, module: str) -
         return None
     await db.execute("UPDATE leaderboards_levels SET confirmed = 1 WHERE community = ? AND member = ? AND module = ?",
                      (community, member, module))
-    _levels_changed(db)
+    _levels_changed(db, community, member)
     return int(level)
 
 
@@ -225,7 +177,14 @@ async def set_team(db: Storage, community: str, member: str, team: str | None) -
 
 
 async def set_hidden(db: Storage, community: str, member: str, hidden: bool) -> None:
-    await _upsert(db, community, member, "hidden", int(hidden))
+    """Hide `member` from the public boards (or show them again); their place moves with them."""
+    await flush(db)
+    async with db.transaction():
+        before = bool(await db.fetchval("SELECT hidden FROM leaderboards_profiles WHERE community = ? AND member = ?",
+                                        (community, member), 0))
+        await _upsert(db, community, member, "hidden", int(hidden))
+        if before != hidden:
+            await ledger.hidden_changed(db, community, member, hidden)
 
 
 async def mark_champion_announced(db: Storage, community: str, member: str) -> bool:
@@ -237,18 +196,6 @@ async def mark_champion_announced(db: Storage, community: str, member: str) -> b
             return False
         await _upsert(db, community, member, "champion_announced", 1)
         return True
-
-
-async def hidden_members(db: Storage, community: str) -> set[str]:
-    rows = await db.fetchall("SELECT member FROM leaderboards_profiles WHERE community = ? AND hidden = 1", (community,))
-    return {r["member"] for r in rows}
-
-
-async def teams(db: Storage, community: str) -> dict[str, str]:
-    """member -> team of members who set one and are not hidden."""
-    rows = await db.fetchall("SELECT member, team FROM leaderboards_profiles WHERE community = ? AND team IS NOT NULL AND hidden = 0",
-                             (community,))
-    return {r["member"]: r["team"] for r in rows}
 
 
 # ---------------------------------------------------------------------------------- members' data
@@ -271,16 +218,17 @@ async def erase(db: Storage, member: str) -> dict[str, int]:
     """Delete the member's rows; rows they caused for others (thanks, corrections) lose the actor."""
     await flush(db)
     async with db.transaction():
-        ledger = await db.execute_rowcount("DELETE FROM leaderboards_ledger WHERE member = ?", (member,))
+        await ledger.forget(db, [member])
+        rows = await db.execute_rowcount("DELETE FROM leaderboards_ledger WHERE member = ?", (member,))
         await db.execute("UPDATE leaderboards_ledger SET actor = NULL WHERE actor = ?", (member,))
         levels = await db.execute_rowcount("DELETE FROM leaderboards_levels WHERE member = ?", (member,))
-        _levels_changed(db)
+        _levels_changed(db, None, member)
         profiles = await db.execute_rowcount("DELETE FROM leaderboards_profiles WHERE member = ?", (member,))
         # a certificate's code stays so that a check says "revoked"; the name and the member go
         certificates = await db.execute_rowcount(
             "UPDATE leaderboards_certificates SET revoked_at = COALESCE(revoked_at, ?), member = NULL, name = '' "
             "WHERE member = ?", (iso(datetime.now().astimezone()), member))
-    return {"ledger_rows": ledger, "levels": levels, "profiles": profiles, "revoked_certificates": certificates}
+    return {"ledger_rows": rows, "levels": levels, "profiles": profiles, "revoked_certificates": certificates}
 
 
 async def merge_accounts(db: Storage, community: str, person: str, accounts: tuple[str, ...]) -> None:
@@ -291,7 +239,11 @@ async def merge_accounts(db: Storage, community: str, person: str, accounts: tup
         return
     await flush(db)
     marks = ", ".join("?" for _ in others)
-    for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles", "leaderboards_certificates"):
-        await db.execute(f"UPDATE OR IGNORE {table} SET member = ? WHERE community = ? AND member IN ({marks})",
-                         (person, community, *others))
-        await db.execute(f"DELETE FROM {table} WHERE community = ? AND member IN ({marks})", (community, *others))
+    async with db.transaction():
+        await ledger.forget(db, [person, *others], community)
+        for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles", "leaderboards_certificates"):
+            await db.execute(f"UPDATE OR IGNORE {table} SET member = ? WHERE community = ? AND member IN ({marks})",
+                             (person, community, *others))
+            await db.execute(f"DELETE FROM {table} WHERE community = ? AND member IN ({marks})", (community, *others))
+        await ledger.recount(db, community, [person])
+    _levels_changed(db, community, person, *others)

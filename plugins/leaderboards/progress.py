@@ -1,0 +1,140 @@
+"""/progress counts, kept per community instead of recounted: learners toward the Champion certificate.
+
+Counting every learner for each /progress reads the whole member list and asks each member's role (at
+100,000 members, several hundred milliseconds). So the counts are built once, then kept up to date:
+membership changes come from the member directory (`ctx.membership_changes`), level changes from this
+plugin's own writes (`store.level_changes_since`), and each /progress applies only what changed since
+the one before. A change of linked accounts, a change log too old to follow, or an age above MAX_AGE
+(a member who became a chat administrator is staff from then on) counts everything again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import Context, Role, User
+from plugins.leaderboards import store
+from plugins.leaderboards.logic import modules_to_champion
+
+MAX_AGE = 3600.0  # seconds before the counts are built again from scratch (platform roles move)
+_STATE = "progress"
+
+
+@dataclass
+class Counts:
+    """Who counts as a learner, and the sums /progress shows."""
+
+    modules: tuple[str, ...]
+    members_version: int
+    levels_version: int
+    links_version: int
+    built: float
+    accounts: dict[str, str] = field(default_factory=dict)  # learner account uid -> person
+    persons: Counter[str] = field(default_factory=Counter)  # person -> learner accounts
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)  # person -> confirmed levels (anyone)
+    proficient: Counter[str] = field(default_factory=Counter)  # module -> learners proficient or better
+    missing: Counter[int] = field(default_factory=Counter)  # modules still to reach expert -> learners
+
+    def _count(self, person: str, sign: int) -> None:
+        levels = self.levels.get(person, {})
+        for key in self.modules:
+            if levels.get(key, 0) >= 2:
+                self.proficient[key] += sign
+        self.missing[modules_to_champion(levels, self.modules)] += sign
+
+    def add_account(self, uid: str, person: str) -> None:
+        self.accounts[uid] = person
+        self.persons[person] += 1
+        if self.persons[person] == 1:
+            self._count(person, +1)
+
+    def drop_account(self, uid: str) -> None:
+        person = self.accounts.pop(uid, None)
+        if person is None:
+            return
+        self.persons[person] -= 1
+        if self.persons[person] == 0:
+            del self.persons[person]
+            self._count(person, -1)
+
+    def set_levels(self, person: str, levels: dict[str, int]) -> None:
+        counted = person in self.persons
+        if counted:
+            self._count(person, -1)
+        if levels:
+            self.levels[person] = levels
+        else:
+            self.levels.pop(person, None)
+        if counted:
+            self._count(person, +1)
+
+
+async def is_learner(ctx: Context, user: User) -> bool:
+    """Not a moderator, admin or owner, whether configured in the community or given by the platform."""
+    if user.is_bot or ctx.community.role_of(user) >= Role.MODERATOR:
+        return False
+    chat = platform_chat(ctx, user)
+    return chat is None or await ctx.role_of(user, chat) < Role.MODERATOR
+
+
+def platform_chat(ctx: Context, user: User) -> Any:
+    """A group chat of the community on the member's platform, where the platform can tell their role."""
+    chats = ctx.community_chats(user.platform)
+    if chats:
+        return chats[0]
+    here = ctx.chat
+    return here if here is not None and not here.is_direct and here.platform == user.platform else None
+
+
+async def counts(ctx: Context, modules: dict[str, str]) -> Counts:
+    """The counts of this community, brought up to date (built from scratch when they cannot be)."""
+    cache: dict[Any, Counts] = ctx.state.setdefault(_STATE, {})
+    here = ctx.chat
+    # Without configured chats, a member's platform role is asked in the chat of the command.
+    key = (ctx.community.name, tuple(modules), here.key if here is not None and not ctx.community.chats else "")
+    held = cache.get(key)
+    if held is None or time.monotonic() - held.built > MAX_AGE or held.links_version != ctx.links_version() \
+            or not await _catch_up(ctx, held):
+        held = cache[key] = await _build(ctx, tuple(modules))
+    return held
+
+
+async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
+    """Count everything: every member's role and every recorded level of the community."""
+    found = Counts(modules, ctx.membership_version(), store.levels_version(ctx.db), ctx.links_version(), time.monotonic())
+    for member, levels in (await store.confirmed_levels(ctx.db, ctx.community.name)).items():
+        found.levels[member] = levels
+    for user in await ctx.members():
+        if await is_learner(ctx, user):
+            found.add_account(user.uid, ctx.person_of(user))
+    return found
+
+
+async def _catch_up(ctx: Context, held: Counts) -> bool:
+    """Apply the membership and level changes since `held` was last brought up to date; False when the
+    change logs no longer reach back that far (then everything is counted again)."""
+    members_now, levels_now = ctx.membership_version(), store.levels_version(ctx.db)
+    changed = ctx.membership_changes(held.members_version)
+    levels = store.level_changes_since(ctx.db, held.levels_version)
+    if changed is None or levels is None:
+        return False
+    community = ctx.community.name
+    if any(member is None and where in (None, community) for where, member in levels):
+        return False  # "some levels changed" without saying whose
+    persons = {member for where, member in levels if member is not None and where in (None, community)}
+    for person in sorted(persons):
+        recorded = await store.levels_of(ctx.db, community, person)
+        held.set_levels(person, {m: lvl for m, (lvl, ok) in recorded.items() if ok})
+    if changed:
+        uids = list(dict.fromkeys(changed))
+        known = await ctx.members_by_ids(uids)
+        for uid in uids:
+            held.drop_account(uid)
+            user = known.get(uid)
+            if user is not None and await ctx.is_member(uid) and await is_learner(ctx, user):
+                held.add_account(uid, ctx.person_of(user))
+    held.members_version, held.levels_version = members_now, levels_now
+    return True
