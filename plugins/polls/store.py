@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from core import Storage, from_utc_text as from_iso, to_utc_text as iso
-from plugins.polls.logic import Poll, Tally, tally
+from plugins.polls.logic import Poll, Tally
 
 MIGRATIONS = (
     """
@@ -124,7 +124,23 @@ MIGRATIONS = (
         SELECT COALESCE(MAX(CAST(json_extract(payload, '$.poll') AS INTEGER)), 0) FROM practica_jobs
         WHERE plugin = 'polls')) WHERE name = 'polls_polls';
     """,
+    # 3: results are counted as votes come and go, so /results and /polls read a few rows whatever the
+    # number of voters. Option -1 counts the voters (members with at least one option chosen).
+    """
+    CREATE TABLE polls_counts (
+        poll_id INTEGER NOT NULL REFERENCES polls_polls (id) ON DELETE CASCADE,
+        option INTEGER NOT NULL,
+        votes INTEGER NOT NULL,
+        PRIMARY KEY (poll_id, option)
+    );
+    INSERT INTO polls_counts (poll_id, option, votes) SELECT poll_id, option, COUNT(*) FROM polls_votes GROUP BY poll_id, option;
+    INSERT INTO polls_counts (poll_id, option, votes) SELECT poll_id, -1, COUNT(DISTINCT voter) FROM polls_votes GROUP BY poll_id;
+    """,
 )
+
+VOTERS = -1  # the polls_counts row that counts voters
+_COUNT = ("INSERT INTO polls_counts (poll_id, option, votes) VALUES (?, ?, ?) "
+          "ON CONFLICT (poll_id, option) DO UPDATE SET votes = polls_counts.votes + excluded.votes")
 
 
 
@@ -162,7 +178,9 @@ async def set_posted(db: Storage, poll_id: int, *, native: bool, message_id: str
 
 
 async def delete_poll(db: Storage, poll_id: int) -> None:
-    await db.execute("DELETE FROM polls_polls WHERE id = ?", (poll_id,))
+    async with db.transaction():
+        await db.execute("DELETE FROM polls_counts WHERE poll_id = ?", (poll_id,))
+        await db.execute("DELETE FROM polls_polls WHERE id = ?", (poll_id,))
 
 
 async def get_poll(db: Storage, poll_id: int) -> Poll | None:
@@ -199,20 +217,34 @@ async def choice_of(db: Storage, poll_id: int, voter: str) -> frozenset[int]:
 
 
 async def set_choice(db: Storage, poll_id: int, voter: str, choice: Iterable[int], when: datetime) -> None:
-    """Replace a voter's options (an empty choice withdraws the vote)."""
+    """Replace a voter's options (an empty choice withdraws the vote); the counts follow."""
+    new = frozenset(choice)
     async with db.transaction():
+        old = await choice_of(db, poll_id, voter)
         await db.execute("DELETE FROM polls_votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
         await db.executemany("INSERT INTO polls_votes (poll_id, voter, option, voted_at) VALUES (?, ?, ?, ?)",
-                             [(poll_id, voter, option, iso(when)) for option in sorted(choice)])
+                             [(poll_id, voter, option, iso(when)) for option in sorted(new)])
+        await _count(db, poll_id, old, new)
+
+
+async def _count(db: Storage, poll_id: int, old: frozenset[int], new: frozenset[int]) -> None:
+    """Move one voter's contribution to the counts from `old` options to `new` ones."""
+    changes = [(poll_id, option, -1) for option in sorted(old - new)] + [(poll_id, option, 1) for option in sorted(new - old)]
+    if bool(old) != bool(new):
+        changes.append((poll_id, VOTERS, 1 if new else -1))
+    if changes:
+        await db.executemany(_COUNT, changes)
 
 
 async def poll_tally(db: Storage, poll: Poll) -> Tally:
-    rows = await db.fetchall("SELECT voter, option FROM polls_votes WHERE poll_id = ?", (poll.id,))
-    return tally(len(poll.options), ((r["voter"], r["option"]) for r in rows))
+    """Votes per option and voters, from the kept counts (a few rows, whatever the number of voters)."""
+    rows = {r["option"]: int(r["votes"]) for r in await db.fetchall("SELECT option, votes FROM polls_counts WHERE poll_id = ?",
+                                                                    (poll.id,))}
+    return Tally(tuple(rows.get(i, 0) for i in range(len(poll.options))), rows.get(VOTERS, 0))
 
 
 async def voter_count(db: Storage, poll_id: int) -> int:
-    return int(await db.fetchval("SELECT COUNT(DISTINCT voter) FROM polls_votes WHERE poll_id = ?", (poll_id,), 0))
+    return int(await db.fetchval("SELECT votes FROM polls_counts WHERE poll_id = ? AND option = ?", (poll_id, VOTERS), 0))
 
 
 async def voter_keys(db: Storage, poll_id: int) -> set[str]:
@@ -259,8 +291,14 @@ async def anonymous_polls_voted(db: Storage, keys: list[tuple[int, str]]) -> lis
 
 async def erase_member(db: Storage, uid: str, anonymous_keys: list[tuple[int, str]]) -> dict[str, int]:
     async with db.transaction():
+        chosen: dict[int, set[int]] = {}
+        for r in await db.fetchall("SELECT poll_id, option FROM polls_votes WHERE voter = ?", (uid,)):
+            chosen.setdefault(r["poll_id"], set()).add(r["option"])
+        for poll_id, options in chosen.items():
+            await _count(db, poll_id, frozenset(options), frozenset())
         votes = await db.execute_rowcount("DELETE FROM polls_votes WHERE voter = ?", (uid,))
         for poll_id, token in anonymous_keys:
+            await _count(db, poll_id, await choice_of(db, poll_id, token), frozenset())
             votes += await db.execute_rowcount("DELETE FROM polls_votes WHERE poll_id = ? AND voter = ?", (poll_id, token))
         await db.execute("DELETE FROM polls_quiz_scored WHERE voter = ?", (uid,))
         authored = await db.execute_rowcount("UPDATE polls_polls SET author = NULL WHERE author = ?", (uid,))
