@@ -48,7 +48,7 @@ async def find_assignment(ctx: Context, assignment_id: int) -> tuple[Assignment,
     if chat is None or not chat.is_direct or user is None:
         raise missing
     cctx = ctx.for_community(a.community, keep_event=True)
-    if not any(u.uid == user.uid for u in await cctx.members()):
+    if not await cctx.is_member(user.uid):
         raise missing
     return a, cctx
 

@@ -13,8 +13,8 @@ from core import Context, Delivery, Job, JobKind, Priority
 from core.timeparse import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
-from plugins.homework.notify import (POSTED, REMINDER_DM, audience, chat_of, post_text, remind, remind_group, when_text,
-                                     with_accounts)
+from plugins.homework.notify import (POSTED, REMINDER_DM, audience, audience_member, chat_of, post_text, remind,
+                                     remind_group, when_text, with_accounts)
 
 OCCURRENCE = "occurrence"
 REMIND = "remind"
@@ -175,7 +175,7 @@ async def on_followup(ctx: Context, job: Job) -> None:
     now = ctx.now()
     if uid in with_accounts(ctx, await store.submitted_uids(ctx.db, a.id)):
         return
-    user = next((u for u in await audience(ctx) if u.uid == uid), None)
+    user = await audience_member(ctx, uid)
     if user is None:
         return  # left the community, or erased their data
     snoozed, reminded = await store.nudges(ctx.db, a.id)

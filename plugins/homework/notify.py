@@ -39,6 +39,21 @@ async def audience(ctx: Context) -> list[User]:
     return list(people.values())
 
 
+async def audience_member(ctx: Context, uid: str) -> User | None:
+    """`uid` as `audience` would list them (an active member, not a trainer, and the account their
+    person is reminded on), or None: the same answer as searching `audience(ctx)`, without reading it."""
+    accounts = ctx.accounts_of(uid)
+    known = await ctx.members_by_ids(accounts)
+    expected = [known[a] for a in accounts if a in known and not known[a].is_bot and await ctx.is_member(a)
+                and ctx.community.role_of(known[a]) < Role.MODERATOR]
+    if not expected:
+        return None
+    person = ctx.person_of(uid)
+    # audience keeps the person's own account, else the first of the others in the member list (by name)
+    chosen = next((u for u in expected if u.uid == person), None) or min(expected, key=lambda u: u.name)
+    return chosen if chosen.uid == uid else None
+
+
 def with_accounts(ctx: Context, uids: set[str]) -> set[str]:
     """`uids` (submissions are stored under the person id) and every account linked to them."""
     return {account for uid in uids for account in ctx.accounts_of(uid)}
