@@ -8,6 +8,13 @@ Safety: user text never reaches FTS5 as query syntax. The query is split into wo
 is double-quoted (a quote character can never be inside a word, it is a separator), and `*` (prefix
 search) is added only by this module. So `"`, `AND(`, `*`, `NEAR`, `^`, `:` in a query are just text.
 
+Cost: bounded whatever the size of the library. A prefix ("oxyto", or the last word of any query, which
+may still be being typed) is completed from the in-memory vocabulary into at most PREFIX_CAP indexed words
+(the most common), never handed to FTS5 as `word*` (which merges the postings of every word with that
+prefix first). Whole words elsewhere in the query are searched as they are. Candidates are the WINDOW
+most recent matches of the community (FTS5 walks its index from the newest row and stops), the best
+CANDIDATES of them by bm25 are ordered (current and verified first) and the page is returned.
+
 Bench entry points (documented in docs/plugins/resources.md):
     await prepare(db)                                        # load the "did you mean" vocabulary (startup does it)
     outcome = await search(db, "default", "oxytocin dose")   # the same code path as /search
@@ -16,16 +23,17 @@ Bench entry points (documented in docs/plugins/resources.md):
 
 from __future__ import annotations
 
-import bisect
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from core import Storage
 from plugins.resources import logic
+from plugins.resources.vocabulary import Vocabulary, vocabulary_for
+
+__all__ = ["Outcome", "QueryError", "Vocabulary", "answers", "bare_search", "parse_query", "prepare", "search",
+           "variants", "vocabulary_for"]
 
 # Appended to the plugin's migrations by store.MIGRATIONS (migration 2).
 FTS_SCHEMA = """
@@ -83,25 +91,17 @@ INSERT INTO resources_fts (resources_fts) VALUES ('rebuild');
 # like tags: they may come from the title or the body).
 WEIGHTS = "5.0, 3.0, 1.0, 3.0"
 PREFIX_MIN = 3  # words of at least this many characters also match longer words ("oxyto" -> oxytocin)
+PREFIX_CAP = 8  # a prefix is completed into at most this many indexed words (the most common ones)
 FUZZY_MIN = 4  # shorter words are never "corrected"
-FUZZY_CUTOFF = 75.0
 
-CANDIDATES = 50  # best bm25 matches re-ordered (current and verified first) in Python
-# The common path: the best CANDIDATES bm25 matches, then their items (close to a bare bm25 query).
-_CANDIDATES_SQL = f"""
-SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, f.score, i.community
-FROM (SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
-      WHERE resources_fts MATCH ? ORDER BY score LIMIT {CANDIDATES}) AS f
-CROSS JOIN resources_items AS i ON i.id = f.rowid
-"""
-# When other communities' items crowd the candidates out: every match of this community.
-_SEARCH_SQL = f"""
+WINDOW = 500  # the most recent matches of the community that are ranked (FTS5 stops reading there)
+CANDIDATES = 50  # of those, the best bm25 matches are re-ordered (current and verified first)
+_WINDOW_SQL = f"""
 SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, bm25(resources_fts, {WEIGHTS}) AS score,
        i.community
 FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
 WHERE resources_fts MATCH ? AND i.community = ?
-ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, score
-LIMIT ?
+ORDER BY resources_fts.rowid DESC LIMIT {WINDOW}
 """
 _BARE_SQL = f"""
 SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
@@ -129,15 +129,43 @@ class Group:
     """One required part of a query: a word, or a set of synonyms (any one of them must match)."""
 
     alternatives: tuple[tuple[str, ...], ...]  # each alternative is a phrase: a tuple of words
-    prefix: bool = False  # the single word also matches longer words
+    prefix: bool = False  # the last word also matches longer words (completed by `expand`)
     typed: str = ""  # the folded word as typed (for the fuzzy fallback); "" for synonym groups
+    starred: tuple[bool, ...] = ()  # after `expand`: which phrases FTS5 still completes itself (`*`)
 
     def expression(self) -> str:
         parts = []
-        for phrase in self.alternatives:
+        for index, phrase in enumerate(self.alternatives):
             quoted = '"' + " ".join(phrase) + '"'
-            parts.append(quoted + "*" if self.prefix else quoted)
+            star = self.starred[index] if self.starred else self.prefix
+            parts.append(quoted + "*" if star else quoted)
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def expand(group: Group, vocabulary: Vocabulary, *, last: bool) -> Group:
+    """A prefix group with its last words completed from the vocabulary (at most PREFIX_CAP each).
+
+    A whole indexed word that is not the last word of the query is searched as it is. A phrase whose
+    last word begins no indexed word keeps FTS5's own `*` (nothing to merge: it costs one lookup).
+    """
+    if not group.prefix:
+        return group
+    single = len(group.alternatives) == 1 and len(group.alternatives[0]) == 1
+    if single and not last and group.typed in vocabulary.words:
+        return Group(alternatives=group.alternatives, typed=group.typed)
+    phrases: dict[tuple[str, ...], bool] = {}
+    for phrase in group.alternatives:
+        stem = logic.fold(phrase[-1])
+        found = vocabulary.completions(stem, PREFIX_CAP)
+        phrases.setdefault(phrase, not found)
+        for word in found:
+            phrases.setdefault((*phrase[:-1], word), False)
+    return Group(alternatives=tuple(phrases), prefix=True, typed=group.typed, starred=tuple(phrases.values()))
+
+
+def expanded(groups: Sequence[Group], vocabulary: Vocabulary) -> list[Group]:
+    """`expand` every group (the last one may still be being typed)."""
+    return [expand(g, vocabulary, last=i == len(groups) - 1) for i, g in enumerate(groups)]
 
 
 def variants(*texts: str) -> str:
@@ -250,85 +278,20 @@ def _compound_group(chain: Sequence[str], table: Mapping[tuple[str, ...], tuple[
     return Group(alternatives=(lowered, (joined,)), prefix=len(logic.fold(chain[-1])) >= PREFIX_MIN, typed=typed)
 
 
-# --- the vocabulary (for "did you mean") --------------------------------------------------------
-
-
-@dataclass
-class Vocabulary:
-    """Indexed words (from fts5vocab), cached in memory; new items add their words as they are saved.
-
-    The index is shared by communities, so a correction is only offered when it finds items in the
-    asking community (a word of another community's library is never revealed).
-    """
-
-    words: set[str] = field(default_factory=set)
-    loaded: bool = False
-    _sorted: list[str] = field(default_factory=list)
-    _by_length: dict[int, list[str]] = field(default_factory=dict)
-    _dirty: bool = True
-
-    async def load(self, db: Storage) -> None:
-        rows = await db.fetchall("SELECT term FROM resources_fts_vocab")
-        self.words.update(row[0] for row in rows)
-        self.loaded = True
-        self._dirty = True
-
-    def add_text(self, *texts: str) -> None:
-        for text in texts:
-            for term in (*logic.terms(text), *logic.compound_forms(text)):
-                if term not in self.words:
-                    self.words.add(term)
-                    self._dirty = True
-
-    def _refresh(self) -> None:
-        if self._dirty:
-            self._sorted = sorted(self.words)
-            self._by_length = {}
-            for word in self._sorted:
-                self._by_length.setdefault(len(word), []).append(word)
-            self._dirty = False
-
-    def known(self, term: str) -> bool:
-        """True when `term` is an indexed word or the beginning of one."""
-        if term in self.words:
-            return True
-        self._refresh()
-        index = bisect.bisect_left(self._sorted, term)
-        return index < len(self._sorted) and self._sorted[index].startswith(term)
-
-    def suggest(self, term: str) -> str | None:
-        """The closest indexed word of a similar length, or None."""
-        self._refresh()
-        candidates: list[str] = []
-        for length in range(max(1, len(term) - 2), len(term) + 3):
-            candidates.extend(self._by_length.get(length, ()))
-        if not candidates:
-            return None
-        found = process.extractOne(term, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        return found[0] if found else None
-
-
-_vocabularies: weakref.WeakKeyDictionary[Storage, Vocabulary] = weakref.WeakKeyDictionary()
-
-
-def vocabulary_for(db: Storage) -> Vocabulary:
-    """The in-memory vocabulary of this database (one per open Storage)."""
-    vocabulary = _vocabularies.get(db)
-    if vocabulary is None:
-        vocabulary = _vocabularies[db] = Vocabulary()
-    return vocabulary
+# --- the vocabulary (plugins.resources.vocabulary) ------------------------------------------------
 
 
 async def prepare(db: Storage) -> Vocabulary:
     """Index the compounds of items stored before migration 3, and load the vocabulary now (startup,
-    benchmark warm-up) instead of at the first misspelt search."""
+    benchmark warm-up) instead of at the first search. Reads the library once per open database."""
+    vocabulary = vocabulary_for(db)
+    if vocabulary.loaded:
+        return vocabulary
     rows = await db.fetchall("SELECT id, title, tags, body FROM resources_items WHERE variants IS NULL")
     if rows:
         await db.executemany("UPDATE resources_items SET variants = ? WHERE id = ?",
                              [(variants(r[1], r[2], r[3]), r[0]) for r in rows])
-    vocabulary = vocabulary_for(db)
-    if not vocabulary.loaded:
-        await vocabulary.load(db)
+    await vocabulary.load(db)
     return vocabulary
 
 
@@ -364,10 +327,10 @@ async def search(db: Storage, community: str, query: str, *, synonyms: Mapping[s
         QueryError: "empty" (no word to search) or "too_long".
     """
     groups = parse_query(query, synonyms)
-    rows = await _run(db, match_expression(groups), community, limit)
+    vocabulary = await prepare(db)
+    rows = await _run(db, match_expression(expanded(groups, vocabulary)), community, limit)
     if rows or not fuzzy:
         return Outcome(rows=rows, groups=groups)
-    vocabulary = await prepare(db)
     corrected: list[Group] = []
     changed = False
     for group in groups:
@@ -380,25 +343,24 @@ async def search(db: Storage, community: str, query: str, *, synonyms: Mapping[s
         corrected.append(group)
     if not changed:
         return Outcome(rows=[], groups=groups)
-    rows = await _run(db, match_expression(corrected), community, limit)
+    rows = await _run(db, match_expression(expanded(corrected, vocabulary)), community, limit)
     if not rows:
         return Outcome(rows=[], groups=groups)
     suggestion = " ".join(g.typed or " ".join(g.alternatives[0]) for g in corrected)
     return Outcome(rows=rows, suggestion=suggestion, groups=corrected)
 
 
-def _rank(row: Any) -> tuple[bool, int, float]:
-    return (row[6] is not None, -row[5], row[7])
+def _rank(row: Any) -> tuple[bool, int, float, int]:
+    return (row[6] is not None, -row[5], row[7], row[0])
 
 
 async def _run(db: Storage, expression: str, community: str, limit: int) -> list[Any]:
-    """One ranked query: outdated items last, verified items first, then bm25 (title weighted)."""
-    candidates = await db.fetchall(_CANDIDATES_SQL, (expression,))
-    rows = [r for r in candidates if r[8] == community]
-    if len(candidates) >= CANDIDATES and len(rows) < limit:
-        return list(await db.fetchall(_SEARCH_SQL, (expression, community, limit)))
-    rows.sort(key=_rank)
-    return rows[:limit]
+    """One ranked query over a bounded window: the community's WINDOW most recent matches, their best
+    CANDIDATES by bm25 (title weighted), then outdated items last and verified items first."""
+    window = await db.fetchall(_WINDOW_SQL, (expression, community))
+    best = sorted(window, key=lambda r: (r[7], r[0]))[:CANDIDATES]
+    best.sort(key=_rank)
+    return best[:limit]
 
 
 async def bare_search(db: Storage, query: str, limit: int = 10) -> list[Any]:
@@ -420,7 +382,9 @@ async def answers(db: Storage, community: str, concepts: Sequence[Sequence[tuple
     phrases = list(dict.fromkeys(p for alternatives in wanted for p in alternatives))[:40]
     if not phrases:
         return True
-    expression = " OR ".join('"' + " ".join(p) + '"' + ("*" if len(p[-1]) >= PREFIX_MIN else "") for p in phrases)
+    vocabulary = await prepare(db)
+    groups = [expand(Group(alternatives=(p,), prefix=len(p[-1]) >= PREFIX_MIN), vocabulary, last=True) for p in phrases]
+    expression = " OR ".join(g.expression() for g in groups)
     rows = await db.fetchall(_TEXT_SQL, (expression, community, 20))
     for row in rows:
         present = set(logic.terms(" ".join(str(v or "") for v in row)))

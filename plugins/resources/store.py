@@ -141,7 +141,11 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'resources_items', 0
 # 5: how often each item was requested with /get (the dashboard's "most requested").
 REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;"
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT)
+# 6: finding the items still without joined forms (search.prepare at every start) reads an empty
+# partial index instead of the whole library.
+NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
+
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT, NO_VARIANTS)
 
 
 async def count_request(db: Storage, item_id: int) -> None:
