@@ -28,6 +28,7 @@ class Counts:
     """Who counts as a learner, and the sums /progress shows."""
 
     modules: tuple[str, ...]
+    chat: Any  # where platform roles are asked when the community lists no chat on a platform
     members_version: int
     levels_version: int
     links_version: int
@@ -72,43 +73,44 @@ class Counts:
             self._count(person, +1)
 
 
-async def is_learner(ctx: Context, user: User) -> bool:
-    """Not a moderator, admin or owner, whether configured in the community or given by the platform."""
+async def is_learner(ctx: Context, user: User, here: Any = None) -> bool:
+    """Not a moderator, admin or owner, whether configured in the community or given by the platform
+    (asked in a group chat of the community on the member's platform, else in `here`: the command's chat)."""
     if user.is_bot or ctx.community.role_of(user) >= Role.MODERATOR:
         return False
-    chat = platform_chat(ctx, user)
+    chat = platform_chat(ctx, user, ctx.chat if here is None else here)
     return chat is None or await ctx.role_of(user, chat) < Role.MODERATOR
 
 
-def platform_chat(ctx: Context, user: User) -> Any:
+def platform_chat(ctx: Context, user: User, here: Any) -> Any:
     """A group chat of the community on the member's platform, where the platform can tell their role."""
     chats = ctx.community_chats(user.platform)
     if chats:
         return chats[0]
-    here = ctx.chat
     return here if here is not None and not here.is_direct and here.platform == user.platform else None
 
 
 async def counts(ctx: Context, modules: dict[str, str]) -> Counts:
     """The counts of this community, brought up to date (built from scratch when they cannot be)."""
     cache: dict[Any, Counts] = ctx.state.setdefault(_STATE, {})
-    here = ctx.chat
-    # Without configured chats, a member's platform role is asked in the chat of the command.
-    key = (ctx.community.name, tuple(modules), here.key if here is not None and not ctx.community.chats else "")
+    key = (ctx.community.name, tuple(modules))
     held = cache.get(key)
+    in_group = ctx.chat is not None and not ctx.chat.is_direct
     if held is None or time.monotonic() - held.built > MAX_AGE or held.links_version != ctx.links_version() \
-            or not await _catch_up(ctx, held):
+            or (held.chat is None and in_group and not ctx.community.chats) or not await _catch_up(ctx, held):
         held = cache[key] = await _build(ctx, tuple(modules))
     return held
 
 
 async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
     """Count everything: every member's role and every recorded level of the community."""
-    found = Counts(modules, ctx.membership_version(), store.levels_version(ctx.db), ctx.links_version(), time.monotonic())
+    here = ctx.chat if ctx.chat is not None and not ctx.chat.is_direct else None
+    found = Counts(modules, here, ctx.membership_version(), store.levels_version(ctx.db), ctx.links_version(),
+                   time.monotonic())
     for member, levels in (await store.confirmed_levels(ctx.db, ctx.community.name)).items():
         found.levels[member] = levels
     for user in await ctx.members():
-        if await is_learner(ctx, user):
+        if await is_learner(ctx, user, here):
             found.add_account(user.uid, ctx.person_of(user))
     return found
 
@@ -134,7 +136,7 @@ async def _catch_up(ctx: Context, held: Counts) -> bool:
         for uid in uids:
             held.drop_account(uid)
             user = known.get(uid)
-            if user is not None and await ctx.is_member(uid) and await is_learner(ctx, user):
+            if user is not None and await ctx.is_member(uid) and await is_learner(ctx, user, held.chat):
                 held.add_account(uid, ctx.person_of(user))
     held.members_version, held.levels_version = members_now, levels_now
     return True
