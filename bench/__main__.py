@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.common import ROOT, machine
 from bench.report import write_report
 
-BENCHMARKS = ("telegram", "discord", "core", "commands", "search", "scheduler", "startup", "pipeline", "dashboard")
+BENCHMARKS = ("telegram", "discord", "core", "commands", "search", "scheduler", "startup", "pipeline", "dashboard", "scaling")
 PER_BENCH_TIMEOUT = 300
 
 

@@ -13,7 +13,7 @@ HOW = """## How to reproduce
 From the repository root: `make bench` (or `.venv/bin/python -m bench`) runs every benchmark, each in
 its own fresh interpreter, and rewrites this file; it takes a few minutes on 2 cores (budget: 10).
 `python -m bench telegram` runs one (names: telegram, discord, core, commands, search, scheduler,
-startup, dashboard), `--quick` is a smoke run with small sizes, `--no-write` only prints. Nothing touches the
+startup, pipeline, dashboard, scaling), `--quick` is a smoke run with small sizes, `--no-write` only prints. Nothing touches the
 network: Telegram updates are parsed by python-telegram-bot's `Update.de_json`, Discord payloads by
 discord.py's own `ConnectionState` parser with a prepared guild, and replies are captured in memory by a
 capturing adapter behind practica's real outbox. Every figure is a median over several passes after a

@@ -102,7 +102,8 @@ async def learners(ctx: Context) -> list[User]:
     """Active members who are learners: not moderators, admins or owners, whether the role is configured
     in the community or given by the platform (a Telegram chat administrator, a Discord server owner).
     Reads the whole member list: for the dashboard's table; /progress keeps its counts (progress.py)."""
-    return [user for user in await ctx.members() if await progress.is_learner(ctx, user)]
+    chats: dict[str, object] = {}
+    return [user for user in await ctx.members() if await progress.is_learner(ctx, user, None, chats)]
 
 
 async def progress_command(ctx: Context) -> None:

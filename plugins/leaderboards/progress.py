@@ -4,12 +4,14 @@ Counting every learner for each /progress reads the whole member list and asks e
 100,000 members, several hundred milliseconds). So the counts are built once, then kept up to date:
 membership changes come from the member directory (`ctx.membership_changes`), level changes from this
 plugin's own writes (`store.level_changes_since`), and each /progress applies only what changed since
-the one before. A change of linked accounts, a change log too old to follow, or an age above MAX_AGE
-(a member who became a chat administrator is staff from then on) counts everything again.
+the one before. A change of linked accounts or a change log too old to follow counts everything again;
+past MAX_AGE the counts are rebuilt in the background (a member who became a chat administrator is staff
+from then on) while /progress answers from the kept ones.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +19,6 @@ from typing import Any
 
 from core import Context, Role, User
 from plugins.leaderboards import store
-from plugins.leaderboards.logic import modules_to_champion
 
 MAX_AGE = 3600.0  # seconds before the counts are built again from scratch (platform roles move)
 _STATE = "progress"
@@ -38,13 +39,21 @@ class Counts:
     levels: dict[str, dict[str, int]] = field(default_factory=dict)  # person -> confirmed levels (anyone)
     proficient: Counter[str] = field(default_factory=Counter)  # module -> learners proficient or better
     missing: Counter[int] = field(default_factory=Counter)  # modules still to reach expert -> learners
+    refreshing: bool = False  # a recount from scratch is on its way
 
     def _count(self, person: str, sign: int) -> None:
-        levels = self.levels.get(person, {})
+        levels = self.levels.get(person)
+        if not levels:
+            self.missing[len(self.modules)] += sign
+            return
+        missing = 0
         for key in self.modules:
-            if levels.get(key, 0) >= 2:
+            level = levels.get(key, 0)
+            if level >= 2:
                 self.proficient[key] += sign
-        self.missing[modules_to_champion(levels, self.modules)] += sign
+            if level < 3:
+                missing += 1
+        self.missing[missing] += sign
 
     def add_account(self, uid: str, person: str) -> None:
         self.accounts[uid] = person
@@ -73,12 +82,20 @@ class Counts:
             self._count(person, +1)
 
 
-async def is_learner(ctx: Context, user: User, here: Any = None) -> bool:
+async def is_learner(ctx: Context, user: User, here: Any = None, chats: dict[str, Any] | None = None) -> bool:
     """Not a moderator, admin or owner, whether configured in the community or given by the platform
-    (asked in a group chat of the community on the member's platform, else in `here`: the command's chat)."""
+    (asked in a group chat of the community on the member's platform, else in `here`: the command's chat).
+    `chats` keeps the community's chat per platform across calls (counting a whole community)."""
     if user.is_bot or ctx.community.role_of(user) >= Role.MODERATOR:
         return False
-    chat = platform_chat(ctx, user, ctx.chat if here is None else here)
+    if chats is None or user.platform not in chats:
+        found = platform_chat(ctx, user, ctx.chat if here is None else here)
+        if chats is None:
+            chat = found
+        else:
+            chat = chats[user.platform] = found
+    else:
+        chat = chats[user.platform]
     return chat is None or await ctx.role_of(user, chat) < Role.MODERATOR
 
 
@@ -96,10 +113,20 @@ async def counts(ctx: Context, modules: dict[str, str]) -> Counts:
     key = (ctx.community.name, tuple(modules))
     held = cache.get(key)
     in_group = ctx.chat is not None and not ctx.chat.is_direct
-    if held is None or time.monotonic() - held.built > MAX_AGE or held.links_version != ctx.links_version() \
+    if held is None or held.links_version != ctx.links_version() \
             or (held.chat is None and in_group and not ctx.community.chats) or not await _catch_up(ctx, held):
         held = cache[key] = await _build(ctx, tuple(modules))
+    elif time.monotonic() - held.built > MAX_AGE and not held.refreshing:
+        held.refreshing = True
+        ctx.spawn(_refresh(ctx, cache, key, held), "progress-recount")
     return held
+
+
+async def _refresh(ctx: Context, cache: dict[Any, Counts], key: Any, old: Counts) -> None:
+    """Count everything again in the background; the next /progress catches the new counts up."""
+    fresh = await _build(ctx, old.modules)
+    if cache.get(key) is old:
+        cache[key] = fresh
 
 
 async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
@@ -109,9 +136,12 @@ async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
                    time.monotonic())
     for member, levels in (await store.confirmed_levels(ctx.db, ctx.community.name)).items():
         found.levels[member] = levels
-    for user in await ctx.members():
-        if await is_learner(ctx, user, here):
+    chats: dict[str, Any] = {}
+    for n, user in enumerate(await ctx.members()):
+        if await is_learner(ctx, user, here, chats):
             found.add_account(user.uid, ctx.person_of(user))
+        if n % 1_000 == 999:
+            await asyncio.sleep(0)  # a large community: let other chats' work run meanwhile
     return found
 
 

@@ -148,3 +148,24 @@ async def test_progress_kept_between_calls_equals_a_full_count(make_bot):
             kept = await progress()
             bot.runtime.plugin_state("leaderboards").pop("progress", None)  # count everyone again
             assert kept == await progress(), step
+
+
+async def test_progress_counts_again_after_an_hour_and_sees_a_new_chat_administrator(make_bot, monkeypatch):
+    from core import Role
+    from plugins.leaderboards import progress
+
+    bot = await make_bot(plugins={"leaderboards"}, moderators=["trainer"], config={
+        "plugins": {"leaderboards": {"modules": {"pph": "PPH"}}},
+        "communities": {"default": {"chats": ["telegram:g1"]}}})
+    await greet(bot, "amina", "bekele", "chaltu")
+    await bot.send("/progress", user="amina")
+    assert "Learners: 3" in bot.next_reply().text
+    bot.set_platform_role("chaltu", Role.ADMIN)  # promoted in the group: staff from now on
+    await bot.send("/progress", user="amina")
+    assert "Learners: 3" in bot.next_reply().text  # kept counts: roles are not asked again at every call
+    monkeypatch.setattr(progress, "MAX_AGE", 0.0)
+    await bot.send("/progress", user="amina")  # answers from the kept counts, recounts in the background
+    assert "Learners: 3" in bot.next_reply().text
+    monkeypatch.setattr(progress, "MAX_AGE", 3600.0)
+    await bot.send("/progress", user="amina")
+    assert "Learners: 2" in bot.next_reply().text
