@@ -189,7 +189,7 @@ COMMAND_KINDS = ("/top", "/rank", "/progress", "/whoami")
 
 async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str]) -> None:
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
-    per_kind, passes = (8, 2) if quick else (20, 5)
+    per_kind, passes = (8, 2) if quick else (30, 6)
     plugins = ["essentials", "leaderboards"]
     benches: dict[int, Any] = {}
     first: dict[int, dict[str, float]] = {}
@@ -237,15 +237,20 @@ async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str
             for kind in COMMAND_KINDS:
                 await command(size, text_of(kind, size)[0], 30_002)
         latencies: dict[tuple[int, str], list[float]] = {(s, k): [] for s in sizes for k in COMMAND_KINDS}
+        board = ("/top", "/rank", "/progress")
+        pass_rates: dict[int, list[float]] = {s: [] for s in sizes}
         for _ in range(passes):
             for size in sizes:
                 order = [k for k in COMMAND_KINDS for _ in range(per_kind)]
                 random.Random(clock.n).shuffle(order)
+                spent = 0.0
                 for step, kind in enumerate(order):
                     await living(size, step)
                     text, user = text_of(kind, size)
-                    latencies[(size, kind)].append(await command(size, text, user))
-        board = ("/top", "/rank", "/progress")
+                    seconds = await command(size, text, user)
+                    latencies[(size, kind)].append(seconds)
+                    spent += seconds if kind in board else 0.0
+                pass_rates[size].append(per_kind * len(board) / spent)
         for kind in COMMAND_KINDS:
             p95s = [percentile(latencies[(s, kind)], 95) * 1000 for s in sizes]
             for size, p95 in zip(sizes, p95s):
@@ -254,7 +259,7 @@ async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str
                            baseline_label=f"ms at {sizes[0]:,} members", target=target,
                            met=p95 <= BOARD_P95_MS if target else None)
             rows.append(_scaling_row("members", f"{kind} p95 ms", sizes, p95s))
-        rates = [len(latencies[(s, "/top")]) * 3 / sum(sum(latencies[(s, k)]) for k in board) for s in sizes]
+        rates = [median(pass_rates[s]) for s in sizes]
         for size, rate in zip(sizes, rates):
             big = size == sizes[-1] and size >= 100_000
             result.add(f"members: /top + /rank + /progress commands/s at {size:,} members", rate, "commands/s",
@@ -274,7 +279,9 @@ async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str
                             f"month or all, /rank of oneself or of another member), {passes} passes interleaved across sizes; "
                             "between two commands a member posts, every 5th a newcomer arrives, every 10th a level is "
                             "recorded and points are given. Each community has 3 ledger rows and 3 levels per member, 1% "
-                            "hidden from the boards, 5% in teams. Latency = command in until its reply is delivered.")
+                            "hidden from the boards, 5% in teams. Latency = command in until its reply is delivered; "
+                            "commands/s = board commands of a pass / the time they took, median of the passes. /whoami "
+                            "reads no member list: its ratio shows the machine's noise between sizes.")
     finally:
         for bench in benches.values():
             await bench.close()

@@ -107,8 +107,7 @@ async def show_rank(ctx: Context, who: str = "") -> None:
         await ctx.reply(ctx.t("rank.private", name=target.name))
         return
     everything = await board(ctx, "all")
-    points = await ledger.total(ctx.db, everything, person)
-    week = await ledger.total(ctx.db, await board(ctx, "week"), person)
+    points, week = await ledger.totals_of(ctx.db, [everything, await board(ctx, "week")], person)
     position, ranked = await ledger.standing(ctx.db, everything, person, points, hidden=prof["hidden"])
     lines = [ctx.t("rank.line", name=target.name, count=points, week=week)]
     lines.append(ctx.t("rank.position", pos=position, count=ranked) if position else ctx.t("rank.unranked"))

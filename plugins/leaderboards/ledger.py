@@ -226,12 +226,21 @@ def _span(starts: datetime | None, ends: datetime | None) -> str:
     return "all" if starts is None and ends is None else f"{iso(starts) if starts else ''}/{iso(ends) if ends else ''}"
 
 
+# (community, span) -> window id, per database: a board asked for again needs no lookup. Windows are
+# only ever deleted by `prune`, which forgets them here too.
+_known: weakref.WeakKeyDictionary[Storage, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+
+
 async def window(db: Storage, community: str, starts: datetime | None = None, ends: datetime | None = None) -> Window:
     """The window [starts, ends) of `community`, counted from the ledger the first time it is asked for."""
     await flush(db)
     span = _span(starts, ends)
+    known = _known.setdefault(db, {})
+    if (community, span) in known:
+        return Window(known[(community, span)], community)
     found = await db.fetchval("SELECT id FROM leaderboards_windows WHERE community = ? AND span = ?", (community, span))
     if found is not None:
+        known[(community, span)] = int(found)
         return Window(int(found), community)
     async with db.transaction():
         window_id = await db.execute(
@@ -250,13 +259,17 @@ async def window(db: Storage, community: str, starts: datetime | None = None, en
             "INSERT INTO leaderboards_tally (window_id, points, members) SELECT ?, points, COUNT(*) FROM leaderboards_totals AS t "
             "WHERE window_id = ? AND NOT EXISTS (SELECT 1 FROM leaderboards_profiles AS p WHERE p.community = ? "
             "AND p.member = t.member AND p.hidden = 1) GROUP BY points", (window_id, window_id, community))
-    return Window(window_id, community)
+    return Window(window_id, community)  # remembered once its transaction is over (the next call looks it up)
 
 
 async def prune(db: Storage, community: str, older_than: datetime) -> int:
     """Drop the windows of `community` that ended before `older_than` (counted again if ever asked for)."""
     rows = await db.fetchall("SELECT id FROM leaderboards_windows WHERE community = ? AND ends_at IS NOT NULL AND ends_at < ?",
                              (community, iso(older_than)))
+    gone = {r[0] for r in rows}
+    known = _known.setdefault(db, {})
+    for key in [k for k, v in known.items() if v in gone]:
+        del known[key]
     async with db.transaction():
         for r in rows:
             for table in ("leaderboards_totals", "leaderboards_tally"):
@@ -281,19 +294,27 @@ async def top(db: Storage, w: Window, limit: int) -> list[tuple[str, int]]:
 
 async def total(db: Storage, w: Window, member: str) -> int:
     """`member`'s points in the window (0 when none)."""
-    return int(await db.fetchval("SELECT points FROM leaderboards_totals WHERE window_id = ? AND member = ?",
-                                 (w.id, member), 0))
+    return (await totals_of(db, [w], member))[0]
+
+
+async def totals_of(db: Storage, windows: Sequence[Window], member: str) -> list[int]:
+    """`member`'s points in each of `windows` (0 when none), in one primary-key read each."""
+    ids = [w.id for w in windows]
+    rows = await db.fetchall(f"SELECT window_id, points FROM leaderboards_totals WHERE window_id IN ({_marks(ids)}) "
+                             "AND member = ?", (*ids, member))
+    found = {r[0]: int(r[1]) for r in rows}
+    return [found.get(i, 0) for i in ids]
 
 
 async def standing(db: Storage, w: Window, member: str, points: int, *, hidden: bool) -> tuple[int | None, int]:
     """(place of `member` with `points` among the public members and themselves, how many are ranked):
-    ties share the better place; no place without positive points."""
-    ranked = int(await db.fetchval("SELECT COALESCE(SUM(members), 0) FROM leaderboards_tally WHERE window_id = ? AND points > 0",
-                                   (w.id,), 0))
+    ties share the better place; no place without positive points. One read of the tally."""
+    row = await db.fetchone(
+        "SELECT COALESCE(SUM(members), 0), COALESCE(SUM(CASE WHEN points > ? THEN members ELSE 0 END), 0) "
+        "FROM leaderboards_tally WHERE window_id = ? AND points > 0", (points, w.id))
+    ranked, ahead = (int(row[0]), int(row[1])) if row is not None else (0, 0)
     if points <= 0:
         return None, ranked
-    ahead = int(await db.fetchval("SELECT COALESCE(SUM(members), 0) FROM leaderboards_tally WHERE window_id = ? AND points > ?",
-                                  (w.id, points), 0))
     return 1 + ahead, ranked + (1 if hidden else 0)
 
 

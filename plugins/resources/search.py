@@ -96,12 +96,18 @@ FUZZY_MIN = 4  # shorter words are never "corrected"
 
 WINDOW = 500  # the most recent matches of the community that are ranked (FTS5 stops reading there)
 CANDIDATES = 50  # of those, the best bm25 matches are re-ordered (current and verified first)
+# Ranked in SQL, so that only the page leaves the database: the window (rowid and bm25 only), its best
+# CANDIDATES, then their items in the final order.
 _WINDOW_SQL = f"""
-SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, bm25(resources_fts, {WEIGHTS}) AS score,
-       i.community
-FROM resources_fts CROSS JOIN resources_items AS i ON i.id = resources_fts.rowid
-WHERE resources_fts MATCH ? AND i.community = ?
-ORDER BY resources_fts.rowid DESC LIMIT {WINDOW}
+SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, f.score, i.community
+FROM (SELECT id, score FROM (SELECT resources_fts.rowid AS id, bm25(resources_fts, {WEIGHTS}) AS score
+                             FROM resources_fts CROSS JOIN resources_items AS c ON c.id = resources_fts.rowid
+                             WHERE resources_fts MATCH ? AND c.community = ?
+                             ORDER BY resources_fts.rowid DESC LIMIT {WINDOW})
+      ORDER BY score, id LIMIT {CANDIDATES}) AS f
+CROSS JOIN resources_items AS i ON i.id = f.id
+ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, f.score, i.id
+LIMIT ?
 """
 _BARE_SQL = f"""
 SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
@@ -350,17 +356,10 @@ async def search(db: Storage, community: str, query: str, *, synonyms: Mapping[s
     return Outcome(rows=rows, suggestion=suggestion, groups=corrected)
 
 
-def _rank(row: Any) -> tuple[bool, int, float, int]:
-    return (row[6] is not None, -row[5], row[7], row[0])
-
-
 async def _run(db: Storage, expression: str, community: str, limit: int) -> list[Any]:
     """One ranked query over a bounded window: the community's WINDOW most recent matches, their best
     CANDIDATES by bm25 (title weighted), then outdated items last and verified items first."""
-    window = await db.fetchall(_WINDOW_SQL, (expression, community))
-    best = sorted(window, key=lambda r: (r[7], r[0]))[:CANDIDATES]
-    best.sort(key=_rank)
-    return best[:limit]
+    return list(await db.fetchall(_WINDOW_SQL, (expression, community, limit)))
 
 
 async def bare_search(db: Storage, query: str, limit: int = 10) -> list[Any]:
