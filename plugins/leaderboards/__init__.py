@@ -38,6 +38,7 @@ class Plugin:
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
+        await store.prepare(ctx.db)
         for community_ctx in ctx.communities():
             await boards.schedule_weekly(community_ctx)
 

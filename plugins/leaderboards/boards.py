@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core import Context, Job, NotFound, Role, UsageError, User
-from plugins.leaderboards import ledger, store
+from plugins.leaderboards import ledger, store, team_totals
 from plugins.leaderboards.logic import (LEVELS, TEAM_WORDS, Reset, fold, is_champion, month_bounds, parse_period, parse_reset,
-                                        places, previous_week, team_averages, week_bounds, week_start)
+                                        places, previous_week, week_bounds, week_start)
 
 JOB_KIND = "weekly_reset"
 KEEP_WINDOWS = timedelta(days=40)  # kept totals of weeks and months that ended longer ago are dropped
@@ -66,11 +66,11 @@ async def team_board(ctx: Context, period: str) -> None:
     chosen = parse_period(period)
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=period[:30]))
-    members = await ledger.team_members(ctx.db, await board(ctx, chosen))
-    if not members:
+    kept = await board(ctx, chosen)
+    board_ = (await team_totals.board(ctx.db, kept.community, kept.id))[: ctx.config.top]
+    if not board_:
         await ctx.reply(ctx.t("teams.empty"))
         return
-    board_ = team_averages({m: team for m, team, _ in members}, {m: p for m, _, p in members})[: ctx.config.top]
     lines = [ctx.t(f"teams.header.{chosen}")]
     lines += [ctx.t("teams.line", pos=i, team=team, average=f"{avg:.1f}".rstrip("0").rstrip("."), count=count)
               for i, (team, avg, count) in enumerate(board_, start=1)]

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from core import Storage, to_utc_text as iso
+from plugins.leaderboards import team_totals
 
 # Migration 3 (store.MIGRATIONS): windows, totals, tally, and who gave thanks today without a scan.
 BOARDS_SCHEMA = """
@@ -136,29 +137,30 @@ async def _apply(db: Storage, communities: dict[int, str], deltas: dict[tuple[in
     window_ids = sorted({w for w, _ in deltas})
     names = sorted({communities[w] for w in window_ids})
     old: dict[tuple[int, str], int] = {}
-    hidden: set[tuple[str, str]] = set()
+    profiles: dict[tuple[str, str], tuple[bool, str | None]] = {}
     for chunk in _chunks(members):  # primary-key reads only: (window, member) and (community, member)
         for r in await db.fetchall(
                 f"SELECT window_id, member, points FROM leaderboards_totals WHERE window_id IN ({_marks(window_ids)}) "
                 f"AND member IN ({_marks(chunk)})", (*window_ids, *chunk)):
             old[(r[0], r[1])] = int(r[2])
-        for r in await db.fetchall(
-                f"SELECT community, member FROM leaderboards_profiles WHERE community IN ({_marks(names)}) "
-                f"AND member IN ({_marks(chunk)}) AND hidden = 1", (*names, *chunk)):
-            hidden.add((r[0], r[1]))
-    totals, tally = [], defaultdict(int)
+        profiles.update(await team_totals.profiles_of(db, names, chunk))
+    totals, tally, teams = [], defaultdict(int), defaultdict(int)
     for (window_id, member), delta in deltas.items():
         before = old.get((window_id, member))
         after = (before or 0) + delta
         totals.append((window_id, member, after))
-        if (communities[window_id], member) not in hidden:
+        hidden, team = profiles.get((communities[window_id], member), (False, None))
+        if not hidden:
             if before is not None:
                 tally[(window_id, before)] -= 1
             tally[(window_id, after)] += 1
+            if team is not None:
+                teams[(window_id, team)] += delta
     await db.executemany(_UPSERT_TOTAL, totals)
     changes = [(w, p, n) for (w, p), n in tally.items() if n]
     if changes:
         await db.executemany(_ADD_TALLY, changes)
+    await team_totals.add(db, teams)
 
 
 async def hidden_changed(db: Storage, community: str, member: str, hidden: bool) -> None:
@@ -171,33 +173,50 @@ async def hidden_changed(db: Storage, community: str, member: str, hidden: bool)
 
 
 async def forget(db: Storage, members: Sequence[str], community: str | None = None) -> None:
-    """Remove `members`' totals (of one community, or everywhere) and their tally entries; call before
-    their ledger rows are deleted or moved (then `recount` what remains)."""
+    """Remove `members`' totals (of one community, or everywhere), their tally entries and their part in
+    team boards; call before their ledger rows or profiles are deleted or moved (then `recount`)."""
     if not members:
         return
     where = "" if community is None else " AND w.community = ?"
     extra: tuple[Any, ...] = () if community is None else (community,)
     for chunk in _chunks(list(members)):
         rows = await db.fetchall(
-            "SELECT t.window_id, t.member, t.points, w.community, "
-            "EXISTS (SELECT 1 FROM leaderboards_profiles AS p WHERE p.community = w.community AND p.member = t.member "
-            "AND p.hidden = 1) AS hidden "
+            "SELECT t.window_id, t.member, t.points, p.hidden, p.team_key "
             "FROM leaderboards_totals AS t JOIN leaderboards_windows AS w ON w.id = t.window_id "
+            "LEFT JOIN leaderboards_profiles AS p ON p.community = w.community AND p.member = t.member "
             f"WHERE t.member IN ({_marks(chunk)}){where}", (*chunk, *extra))
         tally: dict[tuple[int, int], int] = defaultdict(int)
+        teams: dict[tuple[int, str], int] = defaultdict(int)
         for r in rows:
             if not r["hidden"]:
                 tally[(r["window_id"], r["points"])] -= 1
+                if r["team_key"] is not None:
+                    teams[(r["window_id"], r["team_key"])] -= int(r["points"])
         if tally:
             await db.executemany(_ADD_TALLY, [(w, p, n) for (w, p), n in tally.items()])
         await db.executemany("DELETE FROM leaderboards_totals WHERE window_id = ? AND member = ?",
                              [(r["window_id"], r["member"]) for r in rows])
+        profiles = await db.fetchall(
+            f"SELECT community, team_key FROM leaderboards_profiles WHERE member IN ({_marks(chunk)}) AND hidden = 0 "
+            "AND team_key IS NOT NULL" + ("" if community is None else " AND community = ?"), (*chunk, *extra))
+        sizes: dict[tuple[str, str], int] = defaultdict(int)
+        for p in profiles:
+            sizes[(p[0], p[1])] -= 1
+        await team_totals.add(db, teams, sizes)
 
 
 async def recount(db: Storage, community: str, members: Sequence[str]) -> None:
     """Count `members`' totals again from the ledger in every window of `community` (after `forget`)."""
+    if not members:
+        return
+    for chunk in _chunks(list(members)):  # their place in team sizes again
+        sizes: dict[tuple[str, str], int] = defaultdict(int)
+        for (where, _), (hidden, team) in (await team_totals.profiles_of(db, [community], chunk)).items():
+            if not hidden and team is not None:
+                sizes[(where, team)] += 1
+        await team_totals.add(db, None, sizes)
     windows = await db.fetchall("SELECT id, starts_at, ends_at FROM leaderboards_windows WHERE community = ?", (community,))
-    if not windows or not members:
+    if not windows:
         return
     for chunk in _chunks(list(members)):
         rows = await db.fetchall(
@@ -259,6 +278,7 @@ async def window(db: Storage, community: str, starts: datetime | None = None, en
             "INSERT INTO leaderboards_tally (window_id, points, members) SELECT ?, points, COUNT(*) FROM leaderboards_totals AS t "
             "WHERE window_id = ? AND NOT EXISTS (SELECT 1 FROM leaderboards_profiles AS p WHERE p.community = ? "
             "AND p.member = t.member AND p.hidden = 1) GROUP BY points", (window_id, window_id, community))
+        await team_totals.window_created(db, window_id)
     return Window(window_id, community)  # remembered once its transaction is over (the next call looks it up)
 
 
@@ -275,6 +295,7 @@ async def prune(db: Storage, community: str, older_than: datetime) -> int:
             for table in ("leaderboards_totals", "leaderboards_tally"):
                 await db.execute(f"DELETE FROM {table} WHERE window_id = ?", (r[0],))
             await db.execute("DELETE FROM leaderboards_windows WHERE id = ?", (r[0],))
+        await team_totals.windows_dropped(db, gone)
     return len(rows)
 
 
@@ -326,15 +347,6 @@ async def most_improved(db: Storage, current: Window, previous: Window) -> tuple
         f"WHERE t.window_id = ? AND t.points - COALESCE(b.points, 0) > 0 AND {_PUBLIC} "
         "ORDER BY gain DESC, t.member LIMIT 1", (previous.id, current.id, current.community))
     return (row[0], int(row[1])) if row is not None else None
-
-
-async def team_members(db: Storage, w: Window) -> list[tuple[str, str, int]]:
-    """(member, team, points in the window) of every public member who set a team."""
-    rows = await db.fetchall(
-        "SELECT p.member, p.team, COALESCE(t.points, 0) FROM leaderboards_profiles AS p "
-        "LEFT JOIN leaderboards_totals AS t ON t.window_id = ? AND t.member = p.member "
-        "WHERE p.community = ? AND p.team IS NOT NULL AND p.hidden = 0", (w.id, w.community))
-    return [(r[0], r[1], int(r[2])) for r in rows]
 
 
 # ------------------------------------------------------------------------------------ one member

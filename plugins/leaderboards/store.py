@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import Storage, to_utc_text as iso
-from plugins.leaderboards import ledger
+from plugins.leaderboards import ledger, team_totals
 
 MIGRATIONS = (
     """
@@ -57,6 +57,7 @@ MIGRATIONS = (
     CREATE INDEX leaderboards_certificates_member ON leaderboards_certificates (community, member);
     """,
     ledger.BOARDS_SCHEMA,
+    team_totals.TEAMS_SCHEMA,
 )
 
 # ------------------------------------------------------------------------------------ the ledger
@@ -173,18 +174,30 @@ async def _upsert(db: Storage, community: str, member: str, column: str, value: 
 
 
 async def set_team(db: Storage, community: str, member: str, team: str | None) -> None:
-    await _upsert(db, community, member, "team", team)
+    """Set (or clear) `member`'s team; their points move to the new team's board."""
+    await flush(db)
+    key = team_totals.team_key(team)
+    async with db.transaction():
+        hidden, old = (await team_totals.profiles_of(db, [community], [member])).get((community, member), (False, None))
+        await db.execute(
+            "INSERT INTO leaderboards_profiles (community, member, team, team_key) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (community, member) DO UPDATE SET team = excluded.team, team_key = excluded.team_key",
+            (community, member, team, key))
+        if not hidden:
+            await team_totals.moved(db, community, member, old, key)
 
 
 async def set_hidden(db: Storage, community: str, member: str, hidden: bool) -> None:
-    """Hide `member` from the public boards (or show them again); their place moves with them."""
+    """Hide `member` from the public boards (or show them again); their place (and their part of their
+    team's board) moves with them."""
     await flush(db)
     async with db.transaction():
-        before = bool(await db.fetchval("SELECT hidden FROM leaderboards_profiles WHERE community = ? AND member = ?",
-                                        (community, member), 0))
+        before, team = (await team_totals.profiles_of(db, [community], [member])).get((community, member), (False, None))
         await _upsert(db, community, member, "hidden", int(hidden))
         if before != hidden:
             await ledger.hidden_changed(db, community, member, hidden)
+            if team is not None:
+                await team_totals.moved(db, community, member, team if hidden else None, None if hidden else team)
 
 
 async def mark_champion_announced(db: Storage, community: str, member: str) -> bool:
@@ -212,6 +225,11 @@ async def export(db: Storage, member: str) -> dict[str, Any]:
             "SELECT community, name, modules, issued_at, revoked_at, code FROM leaderboards_certificates WHERE member = ?",
             (member,))],
     }
+
+
+async def prepare(db: Storage) -> None:
+    """At start: what migration 4 could not do in SQL (team keys are folded in Python)."""
+    await team_totals.prepare(db)
 
 
 async def erase(db: Storage, member: str) -> dict[str, int]:

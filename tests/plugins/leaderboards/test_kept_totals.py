@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from core.storage import to_utc_text as iso
 from plugins.leaderboards import store
-from plugins.leaderboards.logic import month_start, parse_reset, position_of, rank, week_start
+from plugins.leaderboards.logic import month_start, parse_reset, position_of, rank, team_averages, week_start
 from tests.plugins.leaderboards.conftest import greet
 
 NAMES = [f"m{i}" for i in range(12)]
+TEAMS = ["Hope Clinic", "hope clinic", "Bahir Dar", "BAHIR  DAR", "Gondar", "Gondär", "none"]
 
 
 async def _ledger_totals(bot, start: datetime | None) -> dict[str, int]:
@@ -35,12 +36,24 @@ async def _expected_top(bot, start: datetime | None, limit: int) -> list[str]:
     return [f"{position_of(m, ranking)}. {m.split(':')[1]} — {p} pts" for m, p in ranking[:limit]]
 
 
+async def _expected_teams(bot, start: datetime | None, limit: int) -> list[str]:
+    rows = await bot.runtime.storage.fetchall(
+        "SELECT member, team FROM leaderboards_profiles WHERE community = 'default' AND team IS NOT NULL AND hidden = 0")
+    board = team_averages({r[0]: r[1] for r in rows}, await _ledger_totals(bot, start))[:limit]
+    return [f"{i}. {team} — {f'{avg:.1f}'.rstrip('0').rstrip('.')} pts per member ({count} member{'s' if count > 1 else ''})"
+            for i, (team, avg, count) in enumerate(board, 1)]
+
+
 async def _check(bot, rng: random.Random) -> None:
     now = bot.clock.now()
     tz = bot.runtime.config.communities["default"].timezone
     for word, start in (("all", None), ("week", week_start(now, parse_reset("monday 08:00"), tz)), ("month", month_start(now, tz))):
         expected = await _expected_top(bot, start, 5)
         await bot.send(f"/top {word}", user="trainer")
+        lines = bot.next_reply().text.splitlines()
+        assert (lines[1:] if expected else []) == expected, (word, lines, expected)
+        expected = await _expected_teams(bot, start, 5)
+        await bot.send(f"/top teams {word}", user="trainer")
         lines = bot.next_reply().text.splitlines()
         assert (lines[1:] if expected else []) == expected, (word, lines, expected)
     who = rng.choice(NAMES)
@@ -66,8 +79,10 @@ async def test_boards_always_agree_with_the_ledger(lb):
             await bot.send(f"/points @{who} {rng.choice(['+', '-'])}{rng.randint(1, 30)} step {step}", user="trainer")
         elif roll < 0.6:
             await bot.send(f"a message long enough to score {step}", user=who)  # activity: written behind
-        elif roll < 0.68:
+        elif roll < 0.64:
             await bot.send(f"/leaderboard {rng.choice(['hide', 'show'])}", user=who)
+        elif roll < 0.7:
+            await bot.send(f"/team {rng.choice(TEAMS)}", user=who)
         elif roll < 0.72:
             await bot.send("/forgetme confirm", user=who, chat="dm")
             await bot.send("/forgetme confirm", user=who, chat="dm")
@@ -169,3 +184,25 @@ async def test_progress_counts_again_after_an_hour_and_sees_a_new_chat_administr
     monkeypatch.setattr(progress, "MAX_AGE", 3600.0)
     await bot.send("/progress", user="amina")
     assert "Learners: 2" in bot.next_reply().text
+
+
+async def test_teams_recorded_before_the_upgrade_are_grouped_at_the_next_start(lb):
+    bot = await lb()
+    await greet(bot, "trainer", "amina", "bekele", "chaltu")
+    for name, points in (("amina", 10), ("bekele", 4), ("chaltu", 7)):
+        await bot.send(f"/points @{name} +{points} work", user="trainer")
+    await bot.send("/top teams all", user="amina")  # the boards are kept from here on
+    # profiles of an older version: a team, but no grouping key yet
+    await bot.runtime.storage.executemany(
+        "INSERT INTO leaderboards_profiles (community, member, team) VALUES ('default', ?, ?)",
+        [("telegram:amina", "Hope Clinic"), ("telegram:bekele", "hope clinic"), ("telegram:chaltu", "Gondär")])
+    await bot.restart()
+    bot.new_messages()
+    await bot.send("/top teams all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. Gondär — 7 pts per member (1 member)",
+                                                      "2. Hope Clinic — 7 pts per member (2 members)"]
+    await bot.send("/team Gondar", user="bekele")
+    bot.new_messages()
+    await bot.send("/top teams all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. Hope Clinic — 10 pts per member (1 member)",
+                                                      "2. Gondar — 5.5 pts per member (2 members)"]  # first member's spelling
