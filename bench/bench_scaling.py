@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -189,7 +190,7 @@ COMMAND_KINDS = ("/top", "/rank", "/progress", "/top teams", "/whoami")
 
 async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str]) -> None:
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
-    per_kind, passes = (8, 2) if quick else (30, 6)
+    per_kind, passes = (8, 2) if quick else (50, 6)
     plugins = ["essentials", "leaderboards"]
     benches: dict[int, Any] = {}
     first: dict[int, dict[str, float]] = {}
@@ -330,6 +331,7 @@ async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str])
             built.append(f"{size:,} items in {time.perf_counter() - t0:.1f} s")
             dbs[size] = await Storage.open(path)
             await search.prepare(dbs[size])
+        os.sync()  # the freshly written files go to disk before measuring, not during
         ours: dict[tuple[int, str], list[float]] = {(s, k): [] for s in sizes for k in QUERIES}
         bare: dict[tuple[int, str], list[float]] = {(s, k): [] for s in sizes for k in QUERIES}
         for size in sizes:  # warm-up
@@ -403,6 +405,7 @@ async def jobs_axis(result: Result, quick: bool, folder: Path, rows: list[str]) 
         bulk_insert(paths[size], "practica_jobs", ["plugin", "kind", "community", "payload", "run_at", "rrule", "tz", "anchor",
                                                    "key", "created_at"], _job_rows(size))
         filled.append(f"{size:,} in {time.perf_counter() - t0:.1f} s")
+    os.sync()
     ready: dict[int, list[float]] = {s: [] for s in paths}
     lookups: dict[tuple[int, str], list[float]] = {}
 
