@@ -94,6 +94,10 @@ PREFIX_MIN = 3  # words of at least this many characters also match longer words
 PREFIX_CAP = 8  # a prefix is completed into at most this many indexed words (the most common ones)
 FUZZY_MIN = 4  # shorter words are never "corrected"
 
+# Migration 7: the community of a matching row from a small index (id, community), not from the item's
+# page: the window checks up to WINDOW rows, the index stays in the cache, the items' pages need not.
+COMMUNITY_INDEX = "CREATE INDEX resources_items_community_of ON resources_items (id, community);"
+
 WINDOW = 500  # the most recent matches of the community that are ranked (FTS5 stops reading there)
 CANDIDATES = 50  # of those, the best bm25 matches are re-ordered (current and verified first)
 # Ranked in SQL, so that only the page leaves the database: the window (rowid and bm25 only), its best
@@ -101,7 +105,8 @@ CANDIDATES = 50  # of those, the best bm25 matches are re-ordered (current and v
 _WINDOW_SQL = f"""
 SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, f.score, i.community
 FROM (SELECT id, score FROM (SELECT resources_fts.rowid AS id, bm25(resources_fts, {WEIGHTS}) AS score
-                             FROM resources_fts CROSS JOIN resources_items AS c ON c.id = resources_fts.rowid
+                             FROM resources_fts CROSS JOIN resources_items AS c INDEXED BY resources_items_community_of
+                                  ON c.id = resources_fts.rowid
                              WHERE resources_fts MATCH ? AND c.community = ?
                              ORDER BY resources_fts.rowid DESC LIMIT {WINDOW})
       ORDER BY score, id LIMIT {CANDIDATES}) AS f

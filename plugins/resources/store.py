@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Storage
+from plugins.resources import search
 from plugins.resources.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
 
 ITEMS_SCHEMA = """
@@ -145,7 +146,8 @@ REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NU
 # partial index instead of the whole library.
 NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT, NO_VARIANTS)
+MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT, NO_VARIANTS,
+                                search.COMMUNITY_INDEX)
 
 
 async def count_request(db: Storage, item_id: int) -> None:
