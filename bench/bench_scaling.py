@@ -282,8 +282,8 @@ async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str
                             "recorded and points are given. Each community has 3 ledger rows and 3 levels per member, 1% "
                             "hidden from the boards, 5% in teams. Latency = command in until its reply is delivered; "
                             "commands/s = board commands of a pass / the time they took, median of the passes. /whoami "
-                            "reads no member list: its ratio shows the machine's noise between sizes. /top teams reads "
-                            "every member who set a team (5% of the community here): not bounded, reported as it is.")
+                            "reads no member list: its ratio shows the machine's noise between sizes. /top teams: 40 teams, "
+                            "5% of the community in them.")
     finally:
         for bench in benches.values():
             await bench.close()
