@@ -4,6 +4,7 @@ commands' effects (a case naming the coordinator, the member's notice, the log);
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from core import DeleteMessage, DirectMessage, Reply, Restrict, Role
 from tests.dashboard.conftest import sign_in
@@ -26,8 +27,8 @@ async def _report(bot, text: str, *, author: str = "amina", reporter: str = "bek
     return message
 
 
-async def _moderation(bot, browser, user: str = "trainer"):
-    page = await sign_in(bot, browser, user)
+async def _moderation(bot, browser, user: str = "trainer", *, javascript: bool = True):
+    page = await sign_in(bot, browser, user, javascript=javascript)
     base = page.url.split("/c/")[0].rstrip("/")
     await page.goto(f"{base}/c/cohort7/moderation")
     return page, base
@@ -41,10 +42,11 @@ def _log(messages) -> list[str]:
     return [m.text for m in messages if isinstance(m, Reply) and m.chat.key == "telegram:log7"]
 
 
-async def test_a_warning_from_the_page_resolves_the_report_and_reaches_the_member(make_bot, browser):
+@pytest.mark.parametrize("javascript", [True, False])
+async def test_a_warning_from_the_page_resolves_the_report_and_reaches_the_member(make_bot, browser, javascript):
     bot = await make_bot(platform="telegram", config=_config())
     await _report(bot, "buy my cream, cheap")
-    page, _ = await _moderation(bot, browser)
+    page, _ = await _moderation(bot, browser, javascript=javascript)
     assert "buy my cream" in await page.inner_text("#reports")
     await page.fill("#reports input[name=reason]", "advertising products")
     await page.click("button[id^=report_warn-]")
