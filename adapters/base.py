@@ -49,6 +49,11 @@ class AdapterHost(Protocol):
     def data_dir(self) -> str:
         """The folder of the database, for files an adapter must keep privately (console uploads)."""
 
+    async def delivery_status(self, platform: str, message_id: str, status: str, *, error: str = "") -> bool:
+        """The platform's later report on a message it accepted ("sent", "delivered", "read", "failed"
+        with `error`), written to its delivery record; returns once stored (only then confirm the
+        report). False when no record has that id."""
+
 
 class Adapter(ABC):
     """Base class of platform adapters.

@@ -111,6 +111,41 @@ async def test_stop_turns_reminders_off_and_a_rate_limit_is_retried(graph, tmp_p
         assert await bot.post(status(graph.wamid_of(graph.sent(ALICE)[-1]), ALICE, "read")) == 200
 
 
+async def test_statuses_reach_the_delivery_records_and_a_failed_reminder_falls_back_to_the_group(graph, tmp_path):
+    toml = COHORT + '[plugins.homework]\nremind_before = ["9m57s"]\n'
+    async with WhatsAppBot(tmp_path, graph, extra_toml=toml) as bot:
+        assert await bot.post(text(ALICE, "Alice", "hi", group_id=GROUP)) == 200
+        assert await bot.post(text(ALICE, "Alice", "/whoami")) == 200
+        await wait_until(lambda: graph.sent(ALICE), 15, "Alice's /whoami answer")
+        answer = graph.wamid_of(graph.sent(ALICE)[0])
+        for state in ("sent", "delivered", "read"):
+            assert await bot.post(status(answer, ALICE, state)) == 200
+        with bot.main_db() as db:  # recorded on the answer's delivery record, once answered 200
+            assert db.execute("SELECT status, receipt FROM practica_outbox WHERE message_id = ?", (answer,)).fetchone() \
+                == ("sent", "read")
+
+        assert await bot.post(text(TRAINER, "Trainer", "/homework add Hand hygiene | due in 10 minutes",
+                                   group_id=GROUP)) == 200
+        await wait_until(lambda: len(graph.sent(ALICE)) >= 2, 30, "Alice's reminder")
+        reminder = graph.sent(ALICE)[-1]
+        assert "Hand hygiene" in reminder["text"]["body"]
+        assert not [t for t in graph.texts(GROUP) if t.startswith("Reminder")]
+        # WhatsApp accepted the reminder, then reports that it could not be delivered (131026)
+        assert await bot.post(status(graph.wamid_of(reminder), ALICE, "failed", 131026)) == 200
+        await wait_until(lambda: [t for t in graph.texts(GROUP) if t.startswith("Reminder")], 15,
+                         "the anonymous reminder in the group instead")
+        with bot.main_db() as db:
+            row = db.execute("SELECT status, error FROM practica_outbox WHERE message_id = ?",
+                             (graph.wamid_of(reminder),)).fetchone()
+        assert row == ("failed", "WhatsApp error 131026 (Message undeliverable)")
+        posts = len(graph.sent(GROUP))
+        assert await bot.post(status(graph.wamid_of(reminder), ALICE, "failed", 131026)) == 200  # Meta retries
+        assert await bot.post(status(graph.wamid_of(graph.sent(GROUP)[0]), GROUP, "read", group=True)) == 200
+        await asyncio.sleep(0.5)
+        assert len(graph.sent(GROUP)) == posts  # told once
+    assert "Message Undeliverable." not in bot.log.read_text()  # Meta's details are never logged
+
+
 async def test_a_poll_in_a_group_is_numbered_text_and_a_member_votes_from_a_list_in_private(graph, tmp_path):
     async with WhatsAppBot(tmp_path, graph, extra_toml=COHORT) as bot:
         assert await bot.post(text(ALICE, "Alice", "hello", group_id=GROUP)) == 200

@@ -72,6 +72,9 @@ def test_group_messages_and_participant_updates():
 def test_statuses_and_reactions():
     hook = read_webhook(status("wamid.OUT", ALICE, "failed", code=131026))
     assert hook.events == [] and [(s.message_id, s.status, s.error_codes) for s in hook.statuses] == [("wamid.OUT", "failed", (131026,))]
+    assert hook.statuses[0].error == "WhatsApp error 131026 (Message undeliverable)"  # never Meta's details
+    (group,) = read_webhook(status("wamid.G", GROUP, "read", group=True)).statuses
+    assert (group.message_id, group.status, group.recipient, group.error) == ("wamid.G", "read", GROUP, "")
     _, reaction = only_event(inbound(ALICE, "Alice", "reaction", {"message_id": "wamid.OUT", "emoji": "👍"}))
     assert isinstance(reaction, ReactionAdded) and reaction.emoji == "👍"
     assert read_webhook({"object": "page", "entry": []}).events == []
