@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 from core.capabilities import Capabilities
@@ -88,6 +89,12 @@ class Adapter(ABC):
     @abstractmethod
     async def perform(self, action: Action) -> Sent:
         """Carry out one outbound action; raise `DeliveryError` (with retry_after/permanent) on failure."""
+
+    async def member_data(self, member_id: str, *, erase: bool) -> Mapping[str, Any] | None:
+        """What the adapter itself keeps about the member `member_id` of its platform outside the
+        database (WhatsApp: the 24-hour window store), for `/mydata`; deleted when `erase` (`/forgetme`).
+        Default: nothing."""
+        return None
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
         """The role the platform itself gives `user` in `chat` (chat admin, guild owner...)."""

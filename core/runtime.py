@@ -487,6 +487,14 @@ class Runtime:
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
 
+    async def adapter_member_data(self, uid: str, *, erase: bool) -> dict[str, Any]:
+        """{platform: data} that the adapter of `uid`'s platform keeps about them outside the database
+        (WhatsApp's window store), deleted when `erase`; {} when it keeps nothing."""
+        platform, _, member_id = uid.partition(":")
+        adapter = self.adapters.get(platform)
+        found = await adapter.member_data(member_id, erase=erase) if adapter is not None else None
+        return {platform: dict(found)} if found else {}
+
     async def delivery_status(self, platform: str, message_id: str, status: str, *, error: str = "") -> bool:
         """A platform's later report on a message it accepted (WhatsApp: sent, delivered, read, failed),
         written to that message's delivery record; returns once stored. False when no record has that id."""

@@ -182,6 +182,15 @@ class WhatsAppAdapter(Adapter):
         except DeliveryError as exc:
             self.log.warning("could not confirm /stop or /start: %s", exc)
 
+    async def member_data(self, member_id: str, *, erase: bool) -> dict[str, Any] | None:
+        """The member's row of the window store (number, last message time, /stop); erased for /forgetme."""
+        if self._window is None:
+            return None
+        found = await self._window.export(member_id)
+        if erase and await self._window.erase(member_id):
+            self.log.info("erased a member's row from the 24-hour window store at their request")
+        return found
+
     # ------------------------------------------------------------------------------- outbound
 
     async def perform(self, action: Action) -> Sent:

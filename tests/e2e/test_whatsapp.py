@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -183,3 +184,30 @@ async def test_mydata_uploads_the_file_then_sends_it_as_a_document(graph, tmp_pa
         assert upload.body["messaging_product"] == "whatsapp" and upload.body["filename"].endswith(".json")
         document = graph.sent(ALICE, "document")[0]["document"]
         assert document["id"].startswith("449") and document["filename"] == upload.body["filename"]
+
+
+async def test_mydata_shows_and_forgetme_erases_the_members_row_of_the_window_store(graph, tmp_path):
+    async with WhatsAppBot(tmp_path, graph) as bot:
+        assert await bot.post(text(ALICE, "Alice", "/stop")) == 200  # her opt-out is stored too
+        assert await bot.post(text(ALICE, "Alice", "/mydata")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "document"), 15, "the data file")
+        summary = next(t for t in graph.texts(ALICE) if "in short" in t)
+        assert f"WhatsApp: number: {ALICE}" in summary and "reminders off (/stop): yes" in summary
+        upload = next(c for c in graph.calls if c.kind == "media")
+        exported = json.loads(upload.body["content"])
+        assert exported["whatsapp"]["number"] == ALICE and exported["whatsapp"]["reminders_off"] is True
+
+        assert await bot.post(text(BOB, "Bob", "hello")) == 200  # another member, kept
+        assert await bot.post(text(ALICE, "Alice", "/forgetme")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "interactive"), 15, "the question")
+        question = graph.sent(ALICE, "interactive")[-1]
+        yes = next(b["reply"]["id"] for b in question["interactive"]["action"]["buttons"] if b["reply"]["title"] == "Yes, delete")
+        assert await bot.post(button_reply(ALICE, "Alice", yes, "Yes, delete", graph.wamid_of(question))) == 200
+        await wait_until(lambda: any(t.startswith("Done: your data was deleted") for t in graph.texts(ALICE)), 15,
+                         "the confirmation")
+        done = next(m for m in graph.sent(ALICE) if m["type"] == "text" and m["text"]["body"].startswith("Done"))
+        assert "whatsapp" in done["text"]["body"]  # answered in the window she opened, not as a template
+        with bot.db() as db:
+            assert db.execute("SELECT wa_id FROM whatsapp_members").fetchall() == [(BOB,)]
+        on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("whatsapp.db*"))
+        assert ALICE.encode() not in on_disk and BOB.encode() in on_disk  # overwritten, the log emptied
