@@ -12,7 +12,7 @@ from tests.adapters.whatsapp.fake_graph_api import TOKEN, FakeGraphApi
 from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, list_reply, status, text
 from tests.e2e.whatsapp_bot import WhatsAppBot, wait_until
 
-GROUP = "120363041234567890"
+GROUP = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"  # a Groups API id, as Meta documents them
 TRAINER, ALICE, BOB = "15550001001", "15550002002", "15550003003"
 COHORT = f'[communities.cohort7]\nchats = ["whatsapp:{GROUP}"]\nmoderators = ["whatsapp:{TRAINER}"]\n'
 
