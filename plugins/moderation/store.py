@@ -260,6 +260,12 @@ async def set_case_status(db: Storage, case_id: int, status: str) -> None:
     await db.execute("UPDATE moderation_cases SET status = ? WHERE id = ?", (status, case_id))
 
 
+async def close_case(db: Storage, case_id: int, status: str) -> bool:
+    """Close an open case (a report decided); False when it was no longer open."""
+    return await db.execute_rowcount("UPDATE moderation_cases SET status = ? WHERE id = ? AND status = 'open'",
+                                     (status, case_id)) == 1
+
+
 async def active_points(db: Storage, community: str, member_uid: str, since: datetime) -> int:
     """Warning points given since `since` and not lifted on appeal."""
     return int(await db.fetchval(
