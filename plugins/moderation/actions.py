@@ -100,6 +100,10 @@ async def remove(ctx: Context, data: dict) -> None:  # type: ignore[type-arg]
 # --------------------------------------------------------------------------------------- cases
 
 
+HANDLES_REPORTS = frozenset({"warn", "mute", "kick", "ban", "delete"})
+"""Case actions that settle the open reports about the same message (handled in chat, not on the page)."""
+
+
 def until_text(ctx: Context, when: datetime, *, locale: str | None = None) -> str:
     """An end time as members read it: local time with the zone's name ("Thu 26 Nov 14:00 EAT"), so a member
     abroad or on another platform's clock knows which 14:00 is meant."""
@@ -141,6 +145,9 @@ async def open_case(ctx: Context, *, action: str, member: User, actor: User | No
                                    evidence_id=evidence_id, evidence_excerpt=evidence_excerpt, created_at=ctx.now(),
                                    expires_at=expires_at, caused_by=caused_by, ladder_points=ladder_points)
     await to_log(ctx, describe(ctx, case))
+    if action in HANDLES_REPORTS and evidence_chat and evidence_id:
+        for number in await store.close_reports_about(ctx.db, ctx.community.name, evidence_chat, evidence_id):
+            await to_log(ctx, ctx.t("report.actioned_log", number=number, by=actor_name, case=case.number))
     await ctx.emit(CaseOpened(community=ctx.community.name, case_number=case.number, action=action, member=member))
     return case
 

@@ -226,3 +226,21 @@ async def test_a_delivered_kick_notice_removes_the_member_once(mod_bot):
     assert [a.user.id for a in bot.actions(Kick)] == ["amina"]
     await bot.advance(minutes=5)  # the fallback job was cancelled by the delivery
     assert len(bot.actions(Kick)) == 1
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_a_report_is_settled_when_a_moderator_acts_on_the_message_in_chat(mod_bot, platform):
+    bot, _ = await mod_bot(platform, community={"log_chat": f"{platform}:log"})
+    message = await bot.send("buy my cream", user="amina")
+    await bot.send("/report advertising", user="bekele", reply_to=message)
+    other = await bot.send("and my soap", user="amina")
+    await bot.send("/report soap", user="chala", reply_to=other)
+    bot.new_messages()
+    await bot.send("/warn no advertising", user="trainer", reply_to=message)
+    log = [m.text for m in bot.new_messages() if isinstance(m, Reply) and m.chat.key == f"{platform}:log"]
+    assert any("Case #1: report handled by @trainer with case #3" in text for text in log)
+    await bot.send("/case 1", user="trainer")
+    assert "(handled)" in bot.next_reply().text
+    await bot.send("/case 2", user="trainer")  # the report about another message stays open
+    second = bot.next_reply().text
+    assert "and my soap" in second and "(handled)" not in second
