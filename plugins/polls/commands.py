@@ -78,6 +78,8 @@ async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
     results = ctx.command_word("results", poll.id)
     if service.is_closed(poll, ctx.now()):
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
+    if not await ctx.for_community(poll.community, keep_event=True).in_good_standing(user):
+        raise PermissionDenied(ctx.t("error.not_in_standing", id=poll.id))
     try:
         choice = logic.choice_from_numbers(numbers, options=len(poll.options), multiple=poll.multiple)
     except PollInputError as error:
