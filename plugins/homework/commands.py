@@ -197,6 +197,7 @@ async def _add_series(ctx: Context, title: str, instructions: str, module: str |
 
 async def _status(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)  # a trainer of the assignment's community, not of the private chat's
     chat, user = ctx.chat, ctx.user
     private = chat is not None and not chat.is_direct and user is not None and ctx.capabilities().direct_messages
     rows = await store.submissions(ctx.db, a.id)
@@ -228,6 +229,7 @@ async def _status(ctx: Context, assignment_id: int) -> None:
 
 async def _cancel(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)
     await store.set_status(ctx.db, a.id, "cancelled")
     await jobs.cancel_jobs(cctx, a.id)
     await ctx.reply(ctx.t("cancel.ok", id=a.id, title=a.title))
@@ -258,6 +260,7 @@ async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> 
          role=Role.MODERATOR)
 async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
     a, cctx = await find_assignment(ctx, assignment)
+    await _require_trainer(cctx)
     target = await cctx.find_member(member)
     if target is None:
         raise NotFound(ctx.t("review.unknown_member", member=member[:40]))

@@ -162,7 +162,7 @@ async def closepoll_command(ctx: Context, poll: str = "") -> None:
     assert user is not None
     if found.closed_at is not None:
         raise UsageError(ctx.t("error.already_closed", id=found.id, results=ctx.command_word("results", found.id)))
-    if found.author != user.uid and await ctx.role_of() < Role.MODERATOR:
+    if found.author != user.uid and await ctx.for_community(found.community, keep_event=True).role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
     await service.close_poll(ctx, found)
     await ctx.jobs.cancel(f"close:{found.id}")
