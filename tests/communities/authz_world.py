@@ -17,10 +17,11 @@ from core.testing import Bot
 SECRET = "zebra7"
 PLATFORMS = ["telegram", "discord", "console"]
 
-# A: cohort7; B: cohort8. mem78 is a plain member of both; modb moderates B and is a plain member of A.
+# A: cohort7; B: cohort8. mem78 is a plain member of both; modb moderates B and is a plain member of A;
+# shy7 hides from A's leaderboard (their points, 47, are for moderators only).
 COMMUNITIES = {
-    "cohort7": {"moderators": ["mod7"], "trusted": ["tr7"], "review_chat": "review7",
-                "members": ["bekele", "mem7", "tr7", "mod7", "mem78", "modb", "banned7"]},
+    "cohort7": {"moderators": ["mod7"], "trusted": ["tr7"], "admins": ["adm7"], "owners": ["own7"], "review_chat": "review7",
+                "members": ["bekele", "mem7", "tr7", "mod7", "adm7", "own7", "mem78", "modb", "banned7", "shy7"]},
     "cohort8": {"moderators": ["mod8", "modb"], "owners": ["own8"], "members": ["mod8", "own8", "bekele8", "mem78", "modb"]},
 }
 SETTINGS = {"moderation": {"verify_joins": True, "questions": ["Cadre?"], "link_policy": "review", "flood_messages": 0,
@@ -82,6 +83,8 @@ async def build_world(make_bot: Any, platform: str) -> World:
     await bot.send("/save Second guide #pph https://example.org/two", user="mod7", chat=a)  # item #2
     await bot.send("/points @bekele +3 helpful", user="mod7", chat=a)
     await bot.send("/level pph proficient", user="bekele", chat="dm")  # waits for a moderator's confirmation
+    await bot.send("/points @shy7 +47 great", user="mod7", chat=a)
+    await bot.send("/leaderboard hide", user="shy7", chat="dm")
     await bot.send(f"How do we stop {SECRET} bleeding after birth?", user="mem7", chat=a)  # a question for /faq
     await bot.send("/polls", user="mem7", chat="dm")  # poll options as buttons
     await bot.send("/forgetme", user="mem7", chat="dm")  # mem7's own erasure buttons
@@ -132,5 +135,6 @@ def on_a(bot: Bot, since: int) -> list[Any]:
     return out
 
 
-def leaks(messages: list[Reply | DirectMessage]) -> list[str]:
-    return [m.text[:100] for m in messages if SECRET in m.text]
+def leaks(messages: list[Reply | DirectMessage], marker: str | None = None) -> list[str]:
+    """Messages showing A's private text (or `marker`, what one entry must keep private)."""
+    return [m.text[:100] for m in messages if SECRET in m.text or (marker is not None and marker in m.text)]
