@@ -142,8 +142,10 @@ async def test_plugins_never_see_what_members_out_of_good_standing_do(make_bot, 
         if native:  # dawit's private chat acts in cohort8, where he is not banned: the poll's community decides
             await bot.vote(poll_ref(bot), [0], user=who)
     await bot.press("probe:secret-data-77", user="mod8", chat="cohort7")  # cohort8's moderator, never seen in cohort7
+    for who in ("walker", bot.user("otherbot", is_bot=True)):  # an unlisted group: no membership, but no bots
+        await bot.press("probe:secret-data-77", user=who, chat="elsewhere")
     seen = sorted(set(probe.seen))
-    expected = ["ButtonPressed:amina", "ButtonPressed:mod7", "ReactionAdded:amina", "ReactionAdded:mod7"]
+    expected = ["ButtonPressed:amina", "ButtonPressed:mod7", "ButtonPressed:walker", "ReactionAdded:amina", "ReactionAdded:mod7"]
     if native:
         expected = sorted([*expected, "PollVote:amina", "PollVote:mod7"])
     assert seen == expected, seen
