@@ -70,12 +70,14 @@ def _attachment(ctx: Context) -> str | None:
     return message.attachments[0].kind if message is not None and message.attachments else None
 
 
-def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
+def outcome_text(ctx: Context, a: Assignment, outcome: Outcome, where: Context | None = None) -> str:
+    """The answer to a hand-in, in `ctx`'s language; a due time in the local time of the assignment's
+    community (`where`, when a private chat acts in another one)."""
     if not outcome.first:
         return ctx.t("done.updated", id=a.id)
     if outcome.on_time:
         return ctx.t("done.ok", id=a.id, title=a.title)
-    return ctx.t("done.late", id=a.id, title=a.title, due=ctx.format_time(a.due_at))
+    return ctx.t("done.late", id=a.id, title=a.title, due=(where or ctx).format_time(a.due_at, locale=ctx.locale))
 
 
 # --- /homework ---------------------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> 
     assert user is not None
     a, cctx = await find_assignment(ctx, assignment)
     outcome = await record(cctx, a, user, via="command", note=note or "", attachment=_attachment(ctx))
-    await ctx.reply(outcome_text(ctx, a, outcome))
+    await ctx.reply(outcome_text(ctx, a, outcome, cctx))
 
 
 @command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
