@@ -53,7 +53,7 @@ def expected_status(actor: str, url: str) -> int:
     return 404 if url in COORDINATES.get(actor, set()) else 403
 
 
-def test_every_dashboard_action_is_in_the_table(make_bot):  # noqa: ARG001
+def test_every_dashboard_action_is_in_the_table():
     from pathlib import Path
 
     from core.config import parse_config
