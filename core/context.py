@@ -295,6 +295,18 @@ class Context:
             return Role.MEMBER
         return await self.runtime.role_of(user, chat or self.chat, self.community)
 
+    async def in_good_standing(self, user: User | None = None) -> bool:
+        """Whether `user` (default: the event's) may take part in this community now: not a bot, seen
+        here (or trusted or more), not banned, waiting for approval or muted (core.standing). Core
+        already drops buttons, native votes and reactions of others; ask this before recording what
+        they do through a command (a `/vote`). A refusal is logged, without any text."""
+        from core import standing
+
+        user = user or self.user
+        if user is None:
+            return False
+        return await standing.allowed(self.runtime, self.community, user, self.chat, self.event)
+
     async def find_member(self, text: str) -> User | None:
         """A known member of this community named by @handle, a platform mention (Discord `<@id>`, a
         Telegram text mention), platform:id or display name; None if nobody here goes by it.

@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING
 from core.commands import Command, split_invocation
 from core.context import Context
 from core.errors import CommandError, CooldownActive, PermissionDenied, UsageError
-from core.communities import counts_members
-from core.events import (ButtonPressed, Event, MemberJoined, MemberLeft, MessageEvent, PollVote,
-                         ReactionAdded, Role, User)
+from core import standing
+from core.events import Event, MemberJoined, MemberLeft, MessageEvent, Role, User
 from core.storage import is_storage_full
 from core.text import clean_text
 from core.unit import Part, UnitOfWork, active_unit
@@ -146,30 +145,10 @@ class Dispatcher:
             await rt.members.saw(community.name, event.member, event.timestamp)
         elif isinstance(event, MemberLeft):
             await rt.members.saw(community.name, event.member, event.timestamp, active=False)
-        if isinstance(event, (ButtonPressed, PollVote, ReactionAdded)) and not await self._in_good_standing(community, event):
+        if standing.filtered(event) and not await standing.allowed(rt, community, event.user, event.chat, event):  # type: ignore[attr-defined]
             return
         await rt.runner.each("practica_on_event", self._ctx_factory(community, event),
                              skip=community.disabled_plugins, event=event)
-
-    async def _in_good_standing(self, community: Community, event: ButtonPressed | PollVote | ReactionAdded) -> bool:
-        """Buttons, native votes and reactions count only from members in good standing: a bot or a
-        member a plugin stops (banned, waiting for approval) is ignored, like their messages; so is a
-        reaction from someone never seen in a configured community (a button answers them instead:
-        plugins check the presser's role; polls check a native voter against the poll's community)."""
-        if event.user.is_bot:
-            return False
-        chat = event.chat
-        if (isinstance(event, ReactionAdded) and chat is not None and not chat.is_direct and counts_members(community)
-                and not await self.rt.members.is_member(community.name, event.user.uid)
-                and await self.rt.role_of(event.user, chat, community) < Role.TRUSTED):
-            log.info("%s ignored: from someone never seen in community %s", type(event).__name__, community.name)
-            return False
-        verdict = await self.rt.runner.first("practica_filter_event", self._ctx_factory(community, event),
-                                             skip=community.disabled_plugins, event=event)
-        if verdict is not None:
-            log.info("%s ignored: %s (plugin %s)", type(event).__name__, getattr(verdict[1], "reason", "-"), verdict[0])
-            return False
-        return True
 
     def _ctx_factory(self, community: Community, event: Event):  # type: ignore[no-untyped-def]
         rt = self.rt

@@ -122,8 +122,10 @@ class PracticaSpecs:
 
     @hookspec
     async def practica_filter_event(self, event: Event, ctx: Context) -> Verdict | None:
-        """Inspect a button press, native poll vote or reaction before `practica_on_event`; a Verdict
-        ignores it (a banned or not yet approved member's vote). Mode: first."""
+        """Say whether the member behind `event` is stopped in `ctx.community`: a Verdict means not in
+        good standing (banned, waiting for approval, muted). Core then ignores their button press in a
+        group, native poll vote or reaction before `practica_on_event`, and `ctx.in_good_standing()`
+        is false (a `/vote`: `event` is then the command's message). Mode: first."""
 
     @hookspec
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:

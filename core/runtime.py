@@ -33,6 +33,7 @@ from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
 from core import members as members_module
+from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
 from core.clock import Clock
 from core.communities import community_of_event
@@ -48,6 +49,7 @@ from core.lock import DatabaseLock
 from core.i18n import Translator
 from core.members import MemberDirectory
 from core.identities import Identities
+from core.native_polls import NativePolls, NotingReceipts
 from core.outbox import Outbox
 from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
@@ -61,6 +63,7 @@ log = logging.getLogger("practica.runtime")
 CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.identities": identities_module.MIGRATIONS,
+    "core.native_polls": native_polls_module.MIGRATIONS,
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
@@ -97,6 +100,7 @@ class Runtime:
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]
         self.identities: Identities = None  # type: ignore[assignment]
+        self.native_polls: NativePolls = None  # type: ignore[assignment]
         self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
         self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
@@ -168,7 +172,9 @@ class Runtime:
             await table.purge()
         self._inbox_writer = InboxWriter(self.inbox)
         self.deliveries.notify_runner = self._run_notify
-        self.outbox.receipts = self.deliveries
+        self.native_polls = NativePolls(self.storage, self.clock)
+        await self.native_polls.load()
+        self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
         self.members = MemberDirectory(self.storage)
         await self.members.load()
         self.identities = Identities(self.storage)
@@ -523,7 +529,7 @@ class Runtime:
 
     def community_of(self, event: Event) -> Community:
         """The community `event` acts in: its group's, or in a private chat the member's (core.communities)."""
-        return community_of_event(self.config, self.members, event)
+        return community_of_event(self.config, self.members, event, self.native_polls)
 
     async def role_of(self, user: User, chat: ChatRef | None, community: Community) -> Role:
         """The larger of the configured role and the platform's (chat admin, guild owner...).

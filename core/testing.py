@@ -26,7 +26,7 @@ import pytest_asyncio
 
 from adapters.base import Adapter, Capabilities
 from core.clock import FakeClock
-from core.config import parse_config
+from core.config import DEFAULT_COMMUNITY, parse_config
 from core.errors import DeliveryError
 from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
@@ -274,6 +274,7 @@ class Bot:
 
 
 _ROLE_KEYS = ("owners", "admins", "moderators", "trusted")
+HOME_CHATS = ("g1",)  # the group chat of a named home community (`bot.group`)
 
 
 def _uid(platform: str, name: str) -> str:
@@ -295,7 +296,8 @@ def _named_community(platform: str, name: str, table: Mapping[str, Any]) -> tupl
 
 def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Iterable[str], admins: Iterable[str],
                 trusted: Iterable[str], community: Mapping[str, Any] | None,
-                named: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+                named: Mapping[str, Mapping[str, Any]] | None = None, *, home: str = DEFAULT_COMMUNITY,
+                platforms: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, list[str]]]:
     raw: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
     communities = raw.setdefault("communities", {})
     seeded: dict[str, list[str]] = {}
@@ -305,13 +307,28 @@ def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Ite
     for key, names in (("moderators", moderators), ("admins", admins), ("trusted", trusted)):
         default[key] = [*default.get(key, []), *(_uid(platform, n) for n in names)]
     default.update(community or {})
+    if home != DEFAULT_COMMUNITY:  # the same settings, for a community with a name and chats of its own
+        default = {**default, "chats": [f"{p}:{chat}" for p in (platform, *platforms) for chat in HOME_CHATS]}
+        communities[home], default = default, {}
     communities["default"] = default
     raw.setdefault("practica", {}).setdefault("database", "practica-test.db")
     return raw, seeded
 
 
+@pytest.fixture
+def practica_community() -> str:
+    """The community `make_bot` puts its members, roles and `community=` settings in: `default` (chats not
+    listed in plugins.toml). Override it to run a test module's conversations in a named community too:
+
+        @pytest.fixture(params=["default", "cohort7"])
+        def practica_community(request):
+            return request.param
+    """
+    return DEFAULT_COMMUNITY
+
+
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, practica_community: str) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -327,6 +344,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             there before the test starts. `bot.group` is then the first one's chat.
         extra_plugins: plugin objects by name, registered besides the installed ones.
         start: the fake clock's start time (default 2026-11-26 09:00 UTC, a Thursday).
+        With the `practica_community` fixture naming a community (e.g. "cohort7"), and no `communities=`
+        nor named communities in `config`, that community holds what `default` would: `moderators`,
+        `admins`, `trusted`, `community=` settings, and the group chat g1 (`bot.group`).
+        members: member names seen in `bot.group`'s community before the test starts (a named community
+            takes part only from members it has seen: their native votes, buttons and private chats).
         also: more platforms served by the same bot (e.g. `also=("discord",)` with platform="telegram");
             their actions are recorded with the main platform's (`bot.user("amina", platform="discord")`).
     """
@@ -337,13 +359,17 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
                       moderators: Iterable[str] = (), admins: Iterable[str] = (), trusted: Iterable[str] = (),
                       community: Mapping[str, Any] | None = None, extra_plugins: Mapping[str, Any] | None = None,
                       start: datetime | None = None, communities: Mapping[str, Mapping[str, Any]] | None = None,
-                      also: Iterable[str] = ()) -> Bot:
+                      also: Iterable[str] = (), members: Iterable[str] = ()) -> Bot:
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
         also = tuple(also)
-        raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities)
+        named_home = practica_community if not communities and not set((config or {}).get("communities", {})) - {
+            DEFAULT_COMMUNITY} else DEFAULT_COMMUNITY
+        raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities,
+                                  home=named_home, platforms=also)
         parsed = parse_config(raw, folder / "plugins.toml")
-        home = next(iter(communities), "default") if communities else "default"
+        home = next(iter(communities), "default") if communities else named_home
+        seeded.setdefault(home, []).extend(members)
         only = set(plugins) | {"essentials"} if plugins is not None else None
 
         async def build(clock: FakeClock, database: str) -> Bot:

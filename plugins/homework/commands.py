@@ -70,12 +70,14 @@ def _attachment(ctx: Context) -> str | None:
     return message.attachments[0].kind if message is not None and message.attachments else None
 
 
-def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
+def outcome_text(ctx: Context, a: Assignment, outcome: Outcome, where: Context | None = None) -> str:
+    """The answer to a hand-in, in `ctx`'s language; a due time in the local time of the assignment's
+    community (`where`, when a private chat acts in another one)."""
     if not outcome.first:
         return ctx.t("done.updated", id=a.id)
     if outcome.on_time:
         return ctx.t("done.ok", id=a.id, title=a.title)
-    return ctx.t("done.late", id=a.id, title=a.title, due=ctx.format_time(a.due_at))
+    return ctx.t("done.late", id=a.id, title=a.title, due=(where or ctx).format_time(a.due_at, locale=ctx.locale))
 
 
 # --- /homework ---------------------------------------------------------------------------------------------
@@ -197,6 +199,7 @@ async def _add_series(ctx: Context, title: str, instructions: str, module: str |
 
 async def _status(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)  # a trainer of the assignment's community, not of the private chat's
     chat, user = ctx.chat, ctx.user
     private = chat is not None and not chat.is_direct and user is not None and ctx.capabilities().direct_messages
     rows = await store.submissions(ctx.db, a.id)
@@ -228,6 +231,7 @@ async def _status(ctx: Context, assignment_id: int) -> None:
 
 async def _cancel(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)
     await store.set_status(ctx.db, a.id, "cancelled")
     await jobs.cancel_jobs(cctx, a.id)
     await ctx.reply(ctx.t("cancel.ok", id=a.id, title=a.title))
@@ -251,13 +255,14 @@ async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> 
     assert user is not None
     a, cctx = await find_assignment(ctx, assignment)
     outcome = await record(cctx, a, user, via="command", note=note or "", attachment=_attachment(ctx))
-    await ctx.reply(outcome_text(ctx, a, outcome))
+    await ctx.reply(outcome_text(ctx, a, outcome, cctx))
 
 
 @command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
          role=Role.MODERATOR)
 async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
     a, cctx = await find_assignment(ctx, assignment)
+    await _require_trainer(cctx)
     target = await cctx.find_member(member)
     if target is None:
         raise NotFound(ctx.t("review.unknown_member", member=member[:40]))

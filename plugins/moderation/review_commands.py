@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import (ButtonPressed, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
-                  command)
+                  User, command)
 from plugins.moderation import actions, appeals, filtering, held, held_store, membership, memory, store
 
 
@@ -122,6 +122,8 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
     try:
         if data.startswith(membership.ACCEPT_BUTTON):
             ctx = ctx.for_community(data[len(membership.ACCEPT_BUTTON):], keep_event=True)
+            if not await _belongs(ctx, event.user):  # a forged button naming a community of others
+                raise PermissionDenied(ctx.t("accept.not_member", community=ctx.community.name))
             await membership.accept(ctx, event.user, None if event.chat.is_direct else event.chat)
         elif data.startswith(membership.APPROVE_BUTTON):
             await ctx.reply(await membership.approve(ctx, _number(data), event.user))
@@ -149,6 +151,13 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
         if isinstance(error, (PermissionDenied, NotFound, UsageError)):  # forged, replayed or someone else's button
             ctx.log.warning("button %s refused (%s)", ":".join(data.split(":")[:2]), type(error).__name__)
         await ctx.reply(str(error))
+
+
+async def _belongs(ctx: Context, user: User) -> bool:
+    """Whether `user` is of `ctx.community`: seen there, given a role there, or approved to join it
+    (the welcome's accept button may come before the platform reports the join)."""
+    return (await ctx.is_member(user.uid) or await ctx.role_of(user) > Role.MEMBER
+            or await store.is_verified(ctx.db, ctx.community.name, user.uid))
 
 
 def _number(data: str) -> int:

@@ -78,6 +78,8 @@ async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
     results = ctx.command_word("results", poll.id)
     if service.is_closed(poll, ctx.now()):
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
+    if not await ctx.for_community(poll.community, keep_event=True).in_good_standing(user):
+        raise PermissionDenied(ctx.t("error.not_in_standing", id=poll.id))
     try:
         choice = logic.choice_from_numbers(numbers, options=len(poll.options), multiple=poll.multiple)
     except PollInputError as error:
@@ -160,7 +162,7 @@ async def closepoll_command(ctx: Context, poll: str = "") -> None:
     assert user is not None
     if found.closed_at is not None:
         raise UsageError(ctx.t("error.already_closed", id=found.id, results=ctx.command_word("results", found.id)))
-    if found.author != user.uid and await ctx.role_of() < Role.MODERATOR:
+    if found.author != user.uid and await ctx.for_community(found.community, keep_event=True).role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
     await service.close_poll(ctx, found)
     await ctx.jobs.cancel(f"close:{found.id}")

@@ -115,7 +115,7 @@ async def test_topics_requested_gets_unanswered_topics(library_bot):
     await bot.send("/asktopics 5")
     assert len(polls.answers) == 1
     answer = polls.answers[0]
-    assert answer.request_id == "req-1" and answer.community == "default"
+    assert answer.request_id == "req-1" and answer.community == bot.home
     assert isinstance(answer.topics, tuple)
     assert "oxytocin" in answer.topics[0].lower()  # the most asked, unanswered
     assert any("kangaroo" in t for t in answer.topics) and "Eclampsia magnesium" in answer.topics
