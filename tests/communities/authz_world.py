@@ -86,6 +86,7 @@ async def build_world(make_bot: Any, platform: str) -> World:
     await bot.send("/points @shy7 +47 great", user="mod7", chat=a)
     await bot.send("/leaderboard hide", user="shy7", chat="dm")
     await bot.send(f"How do we stop {SECRET} bleeding after birth?", user="mem7", chat=a)  # a question for /faq
+    await bot.send(f"/report {SECRET} advert", user="mem7", chat=a, reply_to=said)  # report, case #5
     await bot.send("/polls", user="mem7", chat="dm")  # poll options as buttons
     await bot.send("/forgetme", user="mem7", chat="dm")  # mem7's own erasure buttons
     await bot.send("/community", user="mem78", chat="dm")  # community buttons

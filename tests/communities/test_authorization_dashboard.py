@@ -16,7 +16,8 @@ from tests.communities.authz_world import PLATFORMS, SECRET, World, a_state, bui
 
 # (page, action) -> what its id names: A's join request #1, held message #1, appeal #1.
 ACTIONS = {("moderation", "approve"): "1", ("moderation", "deny"): "1", ("moderation", "release"): "1",
-           ("moderation", "reject"): "1", ("moderation", "appeal_accept"): "1", ("moderation", "appeal_refuse"): "1"}
+           ("moderation", "reject"): "1", ("moderation", "appeal_accept"): "1", ("moderation", "appeal_refuse"): "1",
+           **{("moderation", f"report_{decision}"): "5" for decision in ("dismiss", "warn", "remove", "mute")}}
 # Coordinators of B (mod8, modb, own8), a member, a trusted member and a banned member of A, a stranger,
 # an unlisted group's creator.
 ACTORS = ("mod8", "modb", "own8", "mem7", "tr7", "banned7", "stranger", "rogue")
