@@ -22,7 +22,7 @@ from core.scheduler import Job
 from core.unit import Outgoing, active_unit, priority_of
 
 if TYPE_CHECKING:
-    from adapters.base import Capabilities
+    from core.capabilities import Capabilities
     from core.config import Community
     from core.runtime import Runtime
     from core.storage import Storage

@@ -27,13 +27,13 @@ from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import Any
 
-from adapters import BUILTIN_ADAPTERS, load_adapter_class
-from adapters.base import Adapter, Capabilities, CommandInfo
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
 from core import members as members_module
 from core import scheduler as scheduler_module
+from core.adapter import Adapter, CommandInfo, adapter_names, load_adapter_class
+from core.capabilities import Capabilities
 from core.clock import Clock
 from core.communities import community_of_event
 from core.dashboard import auth as dashboard_auth
@@ -117,10 +117,11 @@ class Runtime:
 
     def _build_adapters(self) -> dict[str, Adapter]:
         adapters: dict[str, Adapter] = {}
+        installed = adapter_names()
         for name, table in self.config.adapters.items():
-            if name not in BUILTIN_ADAPTERS:
+            if name not in installed:
                 raise ConfigError(f"{self.config.path} [adapters.{name}]: no adapter named {name!r}"
-                                  f"{did_you_mean(name, BUILTIN_ADAPTERS)}. Available: {', '.join(BUILTIN_ADAPTERS)}.")
+                                  f"{did_you_mean(name, installed)}. Available: {', '.join(installed)}.")
             if table.get("enabled", True) is False:
                 continue
             cls = load_adapter_class(name)
@@ -506,7 +507,7 @@ class Runtime:
 
     def bot_handle(self, platform: str) -> str | None:
         adapter = self.adapters.get(platform)
-        return getattr(adapter, "bot_handle", None) if adapter is not None else None
+        return adapter.bot_handle if adapter is not None else None
 
     def community_of(self, event: Event) -> Community:
         """The community `event` acts in: its group's, or in a private chat the member's (core.communities)."""

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from adapters.base import Adapter, Capabilities
+from core.adapter import Adapter, load_adapter_class
+from core.capabilities import Capabilities
 from core.clock import FakeClock
 from core.config import parse_config
 from core.errors import DeliveryError
@@ -33,35 +34,12 @@ from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest,
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
 
-__all__ = ["Bot", "FakeAdapter", "PLATFORM_CAPABILITIES", "make_bot"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "platform_capabilities"]
 
 
-def _platform_capabilities() -> dict[str, Capabilities]:
-    from adapters.console import CAPABILITIES as console
-
-    caps = {"console": console}
-    try:
-        from adapters.telegram.capabilities import CAPABILITIES as telegram
-
-        caps["telegram"] = telegram
-    except ImportError:  # pragma: no cover - adapter missing
-        pass
-    try:
-        from adapters.discord.capabilities import CAPABILITIES as discord
-
-        caps["discord"] = discord
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from adapters.whatsapp.capabilities import CAPABILITIES as whatsapp
-
-        caps["whatsapp"] = whatsapp
-    except ImportError:  # pragma: no cover
-        pass
-    return caps
-
-
-PLATFORM_CAPABILITIES = _platform_capabilities()
+def platform_capabilities(platform: str) -> Capabilities:
+    """What the installed adapter named `platform` declares it supports (imported on first use)."""
+    return load_adapter_class(platform).capabilities
 
 
 class FakeAdapter(Adapter):
@@ -72,7 +50,7 @@ class FakeAdapter(Adapter):
     def __init__(self, platform: str, host: Any) -> None:
         self.name = platform  # type: ignore[misc]
         super().__init__({}, host)
-        self.capabilities = PLATFORM_CAPABILITIES[platform]
+        self.capabilities = platform_capabilities(platform)
         self.bot_handle = "practica_bot"
         self.sent: list[Action] = []
         self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat

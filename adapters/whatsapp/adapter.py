@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from adapters.base import Adapter, AdapterHost
+from core.adapter import Adapter, AdapterHost
 from adapters.whatsapp import convert
 from adapters.whatsapp.capabilities import CAPABILITIES
 from adapters.whatsapp.config import WhatsAppConfig

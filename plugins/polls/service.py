@@ -14,7 +14,7 @@ from plugins.polls.events import QuizAnswered
 from plugins.polls.logic import Draft, Poll
 
 if TYPE_CHECKING:
-    from adapters.base import Capabilities
+    from core import Capabilities
 
 CLOSE_JOB = "close"
 REMIND_JOB = "remind"
