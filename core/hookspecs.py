@@ -92,7 +92,7 @@ class PracticaSpecs:
         """
 
     @hookspec
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+    def practica_register_jobs(self) -> Mapping[str, JobKind[Context]]:
         """Return the plugin's scheduled job kinds by name. Mode: collect."""
 
     @hookspec

@@ -557,7 +557,7 @@ class Runtime:
                                    role=cmd.role, names=names, usages=usages))
         return out
 
-    async def _run_job(self, job: Job, kind: JobKind) -> None:
+    async def _run_job(self, job: Job, kind: JobKind[Context]) -> None:
         """A job's handler, inside the scheduler's unit of work, under the hook budget."""
         community = self.config.communities.get(job.community) or self.config.community_for(None)
         ctx = Context(self, job.plugin, community, None)

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -32,9 +32,6 @@ from dateutil.rrule import rrulestr
 from core.clock import Clock
 from core.storage import Row, Storage, from_utc_text as from_iso, to_utc_text as iso
 from core.timeparse import next_occurrence
-
-if TYPE_CHECKING:
-    from core.context import Context
 
 log = logging.getLogger("practica.scheduler")
 
@@ -66,8 +63,12 @@ BATCH = 100
 
 
 
+C = TypeVar("C")
+"""The context a handler receives (core.context.Context; a type parameter, so the scheduler does not import it)."""
+
+
 @dataclass(frozen=True)
-class JobKind:
+class JobKind(Generic[C]):
     """How a kind of job runs.
 
     Args:
@@ -76,7 +77,7 @@ class JobKind:
         max_attempts: runs that raise are retried up to this many times, `retry_delay` apart.
     """
 
-    handler: Callable[[Context, Job], Awaitable[None]]
+    handler: Callable[[C, Job], Awaitable[None]]
     grace: timedelta | None = timedelta(hours=1)
     max_attempts: int = 3
     retry_delay: timedelta = timedelta(minutes=1)
@@ -105,7 +106,7 @@ class Job:
                    anchor=from_iso(row["anchor"]) if row["anchor"] else None)
 
 
-RunJob = Callable[[Job, JobKind], Awaitable[None]]
+RunJob = Callable[[Job, JobKind[Any]], Awaitable[None]]
 
 @dataclass
 class Scheduler:
@@ -124,7 +125,7 @@ class Scheduler:
     db: Storage
     clock: Clock
     run: RunJob
-    kinds: dict[tuple[str, str], JobKind] = field(default_factory=dict)
+    kinds: dict[tuple[str, str], JobKind[Any]] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
     paused: frozenset[tuple[str, str]] = frozenset()
     unit: Callable[..., Any] | None = None  # the runtime's unit-of-work factory (replies commit with the job)
@@ -392,9 +393,9 @@ class Scheduler:
         return await self._set(job, status="done" if ran else "missed", **ran_at)
 
 
-def kinds_from(declared: Iterable[tuple[str, Mapping[str, JobKind]]]) -> dict[tuple[str, str], JobKind]:
+def kinds_from(declared: Iterable[tuple[str, Mapping[str, JobKind[Any]]]]) -> dict[tuple[str, str], JobKind[Any]]:
     """Flatten `practica_register_jobs` results into {(plugin, kind): JobKind}."""
-    out: dict[tuple[str, str], JobKind] = {}
+    out: dict[tuple[str, str], JobKind[Any]] = {}
     for plugin, kinds in declared:
         for name, kind in kinds.items():
             if not isinstance(kind, JobKind):
