@@ -6,7 +6,7 @@ from core.capabilities import Capabilities
 from core.clock import Clock, FakeClock
 from core.commands import INT_RANGE, Command, Text, command
 from core.config import Community, Config, load_config
-from core.context import Context
+from core.context import CommandContext, Context
 from core.deliveries import Delivery
 from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive, DeliveryError, MigrationError,
                          NotFound, PermissionDenied, PluginLoadError, PracticaError, UsageError)
@@ -22,7 +22,7 @@ from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
     "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
-    "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
+    "Clock", "Command", "CommandContext", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
     "DeclineJoin", "DeleteMessage", "Delivery", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
     "FakeClock", "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
     "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",

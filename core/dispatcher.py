@@ -23,7 +23,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from core.commands import Command, split_invocation
-from core.context import Context
+from core.context import CommandContext, Context
 from core.errors import CommandError, CooldownActive, PermissionDenied, UsageError
 from core.communities import counts_members
 from core.events import (ButtonPressed, Event, MemberJoined, MemberLeft, MessageEvent, PollVote,
@@ -205,7 +205,7 @@ class Dispatcher:
         if cmd is None or cmd.plugin in community.disabled_plugins:
             await self._unknown_command(event, community, word)
             return
-        ctx = Context(rt, cmd.plugin, community, event)
+        ctx = CommandContext(rt, cmd.plugin, community, event)
         unit = active_unit()
         part = unit.begin_part() if unit is not None else None
         try:

@@ -490,8 +490,29 @@ class Runtime:
 
     # --- services for contexts -----------------------------------------------------------------
 
+    @property
+    def database_path(self) -> str:
+        return self._database
+
     def plugin_state(self, plugin: str) -> dict[str, Any]:
         return self._state.setdefault(plugin, {})
+
+    def plugin_descriptions(self) -> dict[str, str]:
+        return {name: info.description for name, info in self.loaded.infos.items() if info.enabled}
+
+    def platform_running(self, platform: str) -> bool:
+        return platform in self.adapters
+
+    async def collect_user_data(self, member: str, *, erase: bool, community: Community,
+                                event: Event | None) -> list[tuple[str, Any]]:
+        return await self.runner.each("practica_user_data", lambda plugin: Context(self, plugin, community, event),
+                                      member=member, erase=erase)
+
+    def dashboard_url(self) -> str | None:
+        return self.dashboard.url if self.dashboard is not None else None
+
+    async def is_coordinator(self, user: User) -> bool:
+        return self.dashboard is not None and await self.dashboard.dashboard.coordinated(user)
 
     def plugin_config(self, plugin: str, community: str) -> Any:
         info = self.loaded.infos.get(plugin)

@@ -30,12 +30,11 @@ class Plugin:
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        members = ctx.runtime.members
         if erase:
-            return {"deleted_profiles": await members.erase(member),
+            return {"deleted_profiles": await ctx.members.erase(member),
                     "ended_dashboard_sessions": await dashboard_auth.end_sessions_of(ctx.db, member)}
-        found = await members.export(member)
-        linked = await ctx.runtime.identities.export(member)
+        found = await ctx.members.export(member)
+        linked = await ctx.identity.export(member)
         return {**found, **linked} if linked else found
 
     @hookimpl(trylast=True)

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from core import ButtonPressed, Button, Context, UploadFile
+from core import Button, ButtonPressed, CommandContext, Context, UploadFile
 from plugins.essentials import store
 from plugins.essentials.summary import summary_lines
 
@@ -26,7 +26,7 @@ async def _pending(ctx: Context, uid: str) -> bool:
 async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
     """{plugin: data} from every plugin's practica_user_data, for every account of the person (linked
     accounts: what another account holds is added under its name)."""
-    accounts = ctx.accounts_of(uid)
+    accounts = ctx.identity.accounts_of(uid)
     found = await _collect_one(ctx, accounts[0], erase=erase)
     for account in accounts[1:]:
         for plugin, value in (await _collect_one(ctx, account, erase=erase)).items():
@@ -35,24 +35,20 @@ async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
             else:
                 found.setdefault(plugin, value)
     if erase:
-        await ctx.runtime.identities.erase(uid)
+        await ctx.identity.erase(uid)
     return found
 
 
 async def _collect_one(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
-    runtime = ctx.runtime
-    results = await runtime.runner.each(
-        "practica_user_data", lambda plugin: type(ctx)(runtime, plugin, ctx.community, ctx.event), member=uid, erase=erase)
-    return {plugin: value for plugin, value in results if value}
+    return await ctx.bot.user_data(uid, erase=erase, event=ctx.event)
 
 
-async def send_export(ctx: Context) -> None:
+async def send_export(ctx: CommandContext) -> None:
     """Privately: a short summary in the member's language, then the full data as a JSON file.
 
     Where the platform cannot receive files, the full data follows as text instead.
     """
     user = ctx.user
-    assert user is not None
     found = await collect(ctx, user.uid, erase=False)
     lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
     full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
@@ -67,9 +63,8 @@ async def send_export(ctx: Context) -> None:
         await ctx.reply(ctx.t("mydata.sent_privately"))
 
 
-async def forget(ctx: Context, *, confirmed: bool) -> None:
+async def forget(ctx: CommandContext, *, confirmed: bool) -> None:
     user = ctx.user
-    assert user is not None
     if confirmed and await _pending(ctx, user.uid):
         await _erase(ctx, user.uid)
         return
@@ -96,6 +91,6 @@ async def _erase(ctx: Context, uid: str) -> None:
     # stay readable on disk (`practica.db-wal` keeps old pages until a checkpoint).
     await ctx.db.execute("PRAGMA secure_delete = ON")
     found = await collect(ctx, uid, erase=True)
-    ctx.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
+    ctx.bot.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
     ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
     await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))

@@ -73,7 +73,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
     """
     if points <= 0:
         return Award("off")
-    member = ctx.person_of(member)  # linked accounts score for one person
+    member = ctx.identity.person_of(member)  # linked accounts score for one person
     now = ctx.now()
     community = ctx.community.name
     cooldowns = _mem(ctx, "cooldown")
@@ -109,7 +109,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
 
 async def thank(ctx: Context, giver: User, receiver: User, reference: str) -> Award:
     """`giver` thanks `receiver`: points for the receiver, never for oneself or a bot, limited per giver."""
-    if ctx.person_of(receiver) == ctx.person_of(giver):
+    if ctx.identity.person_of(receiver) == ctx.identity.person_of(giver):
         return Award("self")
     if receiver.is_bot:
         return Award("bot")

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from core import ChatRef, Context, DomainEvent, UsageError, User
+from core import ChatRef, CommandContext, Context, DomainEvent, UsageError, User
 from plugins.polls import service, store
 from plugins.polls.events import TopicsRequested
 from plugins.polls.logic import Draft, Poll, fold
@@ -26,12 +26,11 @@ def _pending(ctx: Context) -> dict[str, dict[str, Any]]:
     return ctx.state.setdefault(PENDING, {})
 
 
-async def request(ctx: Context) -> None:
+async def request(ctx: CommandContext) -> None:
     """Handle `/poll topics`: explain what is missing, or ask the provider."""
     cfg = ctx.config
     chat, user = ctx.chat, ctx.user
-    assert chat is not None and user is not None
-    if not ctx.plugin_enabled(cfg.topics_provider):
+    if not ctx.bot.plugin_enabled(cfg.topics_provider):
         raise UsageError(ctx.t("topics.missing", provider=cfg.topics_provider))
     if await _already_open(ctx, chat):
         return
@@ -54,7 +53,7 @@ async def request(ctx: Context) -> None:
 async def open_topics_poll(ctx: Context) -> Poll | None:
     """The community's open topic poll, if any: one at a time, so votes are not split between copies.
     A topic poll is recognised by its question, in any language the bot speaks."""
-    languages = {*ctx.runtime.translator.languages, ctx.community.locale}
+    languages = {*ctx.bot.languages, ctx.community.locale}
     questions = {ctx.t_for(lang, "topics.question") for lang in languages}
     now = ctx.now()
     for poll in await store.open_polls(ctx.db, ctx.community.name):
@@ -68,7 +67,7 @@ async def _already_open(ctx: Context, chat: ChatRef) -> bool:
     poll = await open_topics_poll(ctx)
     if poll is None:
         return False
-    text = ctx.t("topics.already_open", id=poll.id, results=f"{ctx.prefix}results")
+    text = ctx.t("topics.already_open", id=poll.id, results=f"{ctx.bot.prefix}results")
     if poll.close_at is not None:
         text += " " + ctx.t("poll.closes", when=ctx.format_time(poll.close_at))
     if ctx.chat is not None and ctx.chat.key == chat.key and ctx.message is not None:

@@ -17,7 +17,7 @@ async def on_reply(event: MessageEvent, ctx: Context) -> None:
     if poll is None or poll.native or poll.community != ctx.community.name:
         return
     try:
-        await commands.cast(ctx, poll, numbers)
+        await commands.cast(ctx, event.author, poll, numbers)
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -30,7 +30,7 @@ async def on_pick(event: ButtonPressed, ctx: Context) -> None:
     poll_id, number = picked
     try:
         poll = await commands.find_poll(ctx, str(poll_id), "vote")
-        await commands.cast(ctx, poll, [number])
+        await commands.cast(ctx, event.user, poll, [number])
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -41,7 +41,7 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
     if poll is None or event.user.is_bot:
         return
     voter = ctx.for_community(poll.community, keep_event=True)
-    if counts_members(voter.community) and not await ctx.is_member(event.user.uid, poll.community):
+    if counts_members(voter.community) and not await ctx.members.is_member(event.user.uid, poll.community):
         if await voter.role_of(event.user) < Role.TRUSTED:  # never seen there: not a vote of that community
             ctx.log.info("poll %d: native vote from someone never seen in its community ignored", poll.id)
             return
