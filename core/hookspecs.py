@@ -158,5 +158,5 @@ class PracticaSpecs:
     async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
         """Return the text shown in chat for an unexpected error (never the error's own text).
 
-        Core has a trylast default. Mode: first.
+        Without an answer, core's `error.unexpected` is shown. Mode: first.
         """

@@ -58,6 +58,12 @@ class Host(Protocol):
     def bot_handle(self, platform: str) -> str | None:
         """The bot's handle on `platform`, once its adapter is connected."""
 
+    def community_of(self, event: Event) -> Community:
+        """The community `event` acts in (its group's; in a private chat, the member's)."""
+
+    def note_storage_full(self) -> None:
+        """Record that the database cannot grow (logged at most every ten minutes)."""
+
     async def role_of(self, user: User, chat: ChatRef | None, community: Community) -> Role:
         """`user`'s role in `community`: the configured one or the platform's, whichever is higher."""
 

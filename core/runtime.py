@@ -25,7 +25,7 @@ import os
 import sqlite3
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import deliveries as deliveries_module
 from core import identities as identities_module
@@ -55,6 +55,9 @@ from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
+
+if TYPE_CHECKING:
+    from core.dashboard.server import DashboardServer
 
 log = logging.getLogger("practica.runtime")
 
@@ -98,7 +101,7 @@ class Runtime:
         self.members: MemberDirectory = None  # type: ignore[assignment]
         self.identities: Identities = None  # type: ignore[assignment]
         self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
-        self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
+        self.dispatcher = Dispatcher(self, self.runner, self.handle_event, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
         self.inbox: Inbox = None  # type: ignore[assignment]
         self.deliveries: Deliveries = None  # type: ignore[assignment]
@@ -111,7 +114,7 @@ class Runtime:
         self._full_warned_at: float | None = None
         self._done_batch: list[int] = []
         self._done_writer: asyncio.Task[None] | None = None
-        self.dashboard: Any = None  # core.dashboard.server.DashboardServer when [dashboard] enabled
+        self.dashboard: DashboardServer | None = None  # when [dashboard] enabled
 
     # --- construction ---------------------------------------------------------------------
 
@@ -187,7 +190,7 @@ class Runtime:
         if self.config.dashboard.enabled:
             from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
 
-            self.dashboard = DashboardServer(self)
+            self.dashboard = DashboardServer(self, self.runner.collect("practica_dashboard_pages"))
             await self.dashboard.start()
         for adapter in self.adapters.values():
             await adapter.start()
@@ -344,7 +347,7 @@ class Runtime:
         except Exception as exc:
             if not is_storage_full(exc):
                 raise
-            self._storage_full_once()
+            self.note_storage_full()
             await self._answer_without_storage(event, unit)
 
     async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:
@@ -359,7 +362,8 @@ class Runtime:
             ctx = Context(self, "core", community, event)
             self.outbox.submit(Reply(chat=chat, text=self.translator.text("core", ctx.locale, "error.storage_full")))
 
-    def _storage_full_once(self) -> None:
+    def note_storage_full(self) -> None:
+        """The database cannot grow: say so in the log, at most every ten minutes."""
         now = self.clock.monotonic()
         if self._full_warned_at is None or now - self._full_warned_at > 600:
             self._full_warned_at = now
@@ -374,7 +378,7 @@ class Runtime:
         except Exception as exc:
             if not is_storage_full(exc):
                 raise
-            self._storage_full_once()
+            self.note_storage_full()
             return self.outbox.submit(record.action, record.priority)
         return self.outbox.submit(record.action, record.priority, record=record)
 

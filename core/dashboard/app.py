@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -29,7 +30,7 @@ from core.events import ChatRef, Role, User
 
 if TYPE_CHECKING:
     from core.config import Community
-    from core.runtime import Runtime
+    from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
 
@@ -66,12 +67,12 @@ class _Limits:
 class Dashboard:
     """The web app: routes, the Jinja2 environment, pages collected from plugins."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Host, declared_pages: Iterable[tuple[str, Iterable[Page] | None]]) -> None:
         self.runtime = runtime
         self.settings = runtime.config.dashboard
         self.pages: dict[str, tuple[str, Page]] = {}
         folders: dict[str, jinja2.BaseLoader] = {"core": jinja2.FileSystemLoader(HERE / "templates")}
-        for plugin, declared in runtime.runner.collect("practica_dashboard_pages"):
+        for plugin, declared in declared_pages:
             for page in declared or ():
                 self.pages[page.slug] = (plugin, page)
                 folders.setdefault(plugin, jinja2.FileSystemLoader(page.templates))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -16,7 +17,8 @@ from core.dashboard.app import Dashboard
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
+    from core.dashboard.pages import Page
+    from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
 
@@ -24,8 +26,8 @@ log = logging.getLogger("practica.dashboard")
 class DashboardServer:
     """Start and stop the dashboard's HTTP server inside the running loop."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.dashboard = Dashboard(runtime)
+    def __init__(self, runtime: Host, declared_pages: Iterable[tuple[str, Iterable[Page] | None]]) -> None:
+        self.dashboard = Dashboard(runtime, declared_pages)
         self.settings = runtime.config.dashboard
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None

@@ -1,4 +1,4 @@
-"""Core commands: /help, /plugins, /whoami, /lang, /community, /mydata, /forgetme; the default error text."""
+"""Core commands: /help, /plugins, /whoami, /lang, /community, /link, /unlink, /mydata, /forgetme, /dashboard."""
 
 from __future__ import annotations
 
@@ -36,7 +36,3 @@ class Plugin:
         found = await ctx.members.export(member)
         linked = await ctx.identity.export(member)
         return {**found, **linked} if linked else found
-
-    @hookimpl(trylast=True)
-    async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
-        return ctx.t("error.unexpected")
