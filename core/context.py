@@ -253,6 +253,12 @@ class Context:
             return
         await self._host.emit_now(event)
 
+    async def ask(self, question: str, /, **arguments: Any) -> Any:
+        """Ask the other plugins a question (a first-answer hook of core.hookspecs.QUESTIONS, e.g.
+        `await ctx.ask("practica_frequent_topics", limit=5)`): the first answer, or None when no plugin
+        enabled in this community answers. The answering plugin works in this same unit of work."""
+        return await self._host.ask(question, self.plugin, self.community, self.event, arguments)
+
     # --- people and places ---------------------------------------------------------------------
 
     async def role_of(self, user: User | None = None, chat: ChatRef | None = None) -> Role:

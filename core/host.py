@@ -83,6 +83,10 @@ class Host(Protocol):
                                 event: Event | None) -> list[tuple[str, Any]]:
         """Every plugin's `practica_user_data` answer for `member` as (plugin, data)."""
 
+    async def ask(self, question: str, asker: str, community: Community, event: Event | None,
+                  arguments: Mapping[str, Any]) -> Any:
+        """The first answer of the other plugins to the question hook `question`, or None."""
+
     def dashboard_url(self) -> str | None:
         """Where the dashboard's links point, or None when it does not run."""
 

@@ -41,6 +41,7 @@ from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
+from core.hookspecs import QUESTIONS
 from core.errors import ConfigError, PracticaError
 from core.events import ChatRef, Event, Role, User
 from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
@@ -511,6 +512,15 @@ class Runtime:
                                 event: Event | None) -> list[tuple[str, Any]]:
         return await self.runner.each("practica_user_data", lambda plugin: Context(self, plugin, community, event),
                                       member=member, erase=erase)
+
+    async def ask(self, question: str, asker: str, community: Community, event: Event | None,
+                  arguments: Mapping[str, Any]) -> Any:
+        if question not in QUESTIONS:
+            raise ValueError(f"{question!r} is not a question plugins may ask; the questions are: {', '.join(sorted(QUESTIONS))}")
+        skip = {asker, *community.disabled_plugins}
+        found = await self.runner.first(question, lambda plugin: Context(self, plugin, community, event), skip=skip,
+                                        **arguments)
+        return found[1] if found is not None else None
 
     def dashboard_url(self) -> str | None:
         return self.dashboard.url if self.dashboard is not None else None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core import CommandContext, UsageError
-from plugins.essentials.events import AccountsLinked
+from core import AccountsLinked, CommandContext, UsageError
 
 
 async def link(ctx: CommandContext, code: str) -> None:

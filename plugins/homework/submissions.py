@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import Context, User
+from core import Context, HomeworkSubmitted, User
 from plugins.homework import store
-from plugins.homework.events import HomeworkSubmitted
 from plugins.homework.jobs import schedule_proof
 from plugins.homework.logic import MAX_NOTE, Assignment
 

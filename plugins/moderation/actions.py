@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from core import (Ban, Button, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority, Restrict,
-                  Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
+from core import (Ban, Button, CaseOpened, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority,
+                 Restrict, Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
 from core.i18n import zone_label
 from plugins.moderation import logic, memory, store
-from plugins.moderation.events import CaseOpened
 
 LIFT_JOB = "lift"
 ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")

@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 
 from typing import TYPE_CHECKING
 
-from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, SendPoll, StopPoll, User
+from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, QuizAnswered, SendPoll, StopPoll, User
 from plugins.polls import logic, render, secret, store
-from plugins.polls.events import QuizAnswered
 from plugins.polls.logic import Draft, Poll
 
 if TYPE_CHECKING:
