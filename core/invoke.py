@@ -60,7 +60,7 @@ class Invoker:
             await self.runner.guard.run(cmd.handler(ctx, *args))
         except CommandError as error:
             await _undo(unit, part)
-            await ctx.reply(str(error))
+            await ctx.reply(ctx.t(error.key, **error.params) if error.key else str(error))
         except TimeoutError:
             await _undo(unit, part)
             log.error("plugin %s: command /%s took longer than %.1f s and was cancelled (event %s)",

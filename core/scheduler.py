@@ -31,7 +31,7 @@ from dateutil.rrule import rrulestr
 
 from core.clock import Clock
 from core.storage import Row, Storage, from_utc_text as from_iso, to_utc_text as iso
-from core.timeparse import next_occurrence
+from core.recurrence import next_occurrence
 
 log = logging.getLogger("practica.scheduler")
 

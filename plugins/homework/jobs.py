@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core import Context, Delivery, Job, JobKind, Priority
-from core.timeparse import next_occurrence
+from core.recurrence import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
 from plugins.homework.notify import (POSTED, REMINDER_DM, audience, chat_of, post_text, remind, remind_group, when_text,
