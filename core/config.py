@@ -29,7 +29,6 @@ class PracticaSettings:
 
     database: str = "practica.db"
     prefix: str = "/"
-    bot_name: str = "practica"
     hook_timeout: float = 5.0
     plugin_dirs: tuple[str, ...] = ()
     inbound_queue: int = 10_000

@@ -10,6 +10,10 @@ a fake adapter imitating a platform's capabilities ("console", "telegram" or "di
 clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
 assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
 join_request, press, vote, react, edit).
+
+It needs no pytest settings: installed with practica (the `pytest11` entry point), it runs `async def`
+tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise), and the plugins of
+`<rootdir>/plugins` (a folder made by `practica new-plugin`) are found as `plugin_dirs`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from core.capabilities import Capabilities
 from core.clock import FakeClock
 from core.config import parse_config
 from core.errors import DeliveryError
+from core.plugins import BUILTIN_DIR
 from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
@@ -285,8 +290,21 @@ def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Ite
     return raw, seeded
 
 
+def _local_plugins(rootdir: Path, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`config` with `[practica] plugin_dirs` set to `<rootdir>/plugins` when the project keeps its plugins
+    there (outside practica's own repository) and the test did not choose plugin_dirs itself."""
+    folder = (rootdir / "plugins").resolve()
+    raw = dict(config or {})
+    settings = dict(raw.get("practica", {}))
+    if folder == BUILTIN_DIR or not folder.is_dir() or "plugin_dirs" in settings:
+        return raw
+    settings["plugin_dirs"] = [str(folder)]
+    raw["practica"] = settings
+    return raw
+
+
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -316,6 +334,7 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
         also = tuple(also)
+        config = _local_plugins(request.config.rootpath, config)
         raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities)
         parsed = parse_config(raw, folder / "plugins.toml")
         home = next(iter(communities), "default") if communities else "default"
@@ -361,6 +380,16 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             await bot.runtime.stop()
 
 
+_LIBRARY_WARNINGS = (  # raised inside the platform libraries themselves, not by plugin code
+    "ignore:'audioop' is deprecated:DeprecationWarning:discord.player",
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "practica: tests using the practica test kit")
+    if config.getoption("asyncio_mode", None) is None:
+        config.option.asyncio_mode = "auto"  # plugin tests are `async def`; `--asyncio-mode=strict` still wins
+    for library_warning in _LIBRARY_WARNINGS:
+        config.addinivalue_line("filterwarnings", library_warning)
 

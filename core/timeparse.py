@@ -16,17 +16,16 @@ dateparser is imported lazily (it is slow to import) and only for phrases the lo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta, weekday as rd_weekday
 
 from core.errors import UsageError
-from core.i18n import CORE_LOCALES, load_catalogs
+from core.i18n import core_english
 from core.recurrence import next_occurrence
 from core.text import fold
 
@@ -55,23 +54,13 @@ class TimeParseError(UsageError):
 
     def __init__(self, key: str, /, **params: Any) -> None:
         english = {name: _describe(value) if isinstance(value, timedelta) else value for name, value in params.items()}
-        super().__init__(_english(key).format(**english))
+        super().__init__(core_english(key, **english))
         self.key = key
         self.params = params
 
 
 class TimeInPast(TimeParseError):
     """The text reads as a moment that is already past (so callers can word their own answer)."""
-
-
-@lru_cache(maxsize=1)
-def _english_catalog() -> Mapping[str, object]:
-    return load_catalogs(CORE_LOCALES).get("en", {})
-
-
-def _english(key: str) -> str:
-    template = _english_catalog().get(key)
-    return template if isinstance(template, str) else key
 
 
 DEFAULT_TIME_OF_DAY = time(9, 0)
