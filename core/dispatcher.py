@@ -132,7 +132,7 @@ class Dispatcher:
                 finally:
                     lane.popleft()
                     self._pending -= 1
-                    if self._pending < self.capacity and self._space._waiters:  # type: ignore[attr-defined]
+                    if self._pending < self.capacity and self._space._waiters:
                         async with self._space:
                             self._space.notify_all()
         finally:

@@ -71,7 +71,7 @@ class Identities:
         if row is None or row["expires_at"] <= to_utc_text(now):
             return None
         await self.db.execute("DELETE FROM practica_link_codes WHERE code = ?", (code.strip().upper(),))
-        owner = row["uid"]
+        owner: str = row["uid"]
         person = self.person_of(owner)
         if self.person_of(uid) == person:
             return None

@@ -197,8 +197,8 @@ class Outbox:
     def _platform(action: Action) -> str:
         chat = getattr(action, "chat", None)
         if chat is not None:
-            return chat.platform
-        return action.user.platform  # type: ignore[attr-defined]
+            return str(chat.platform)
+        return str(action.user.platform)  # type: ignore[attr-defined]
 
     async def _work(self, key: str, lane: _Lane) -> None:
         """Send the lane's queue, one message (or one part of a long text) per step, best item first.

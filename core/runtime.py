@@ -129,7 +129,7 @@ class Runtime:
             if table.get("enabled", True) is False:
                 continue
             cls = load_adapter_class(name)
-            settings = validate(cls.config_type, table, f"{self.config.path} [adapters.{name}]")
+            settings: Any = validate(cls.config_type, table, f"{self.config.path} [adapters.{name}]")
             adapters[name] = cls(settings, self)
         if not adapters:
             raise ConfigError(f"{self.config.path}: no adapter is enabled; add [adapters.console] to talk to the bot in the terminal.")
@@ -526,7 +526,7 @@ class Runtime:
         return self.dashboard.url if self.dashboard is not None else None
 
     async def is_coordinator(self, user: User) -> bool:
-        return self.dashboard is not None and await self.dashboard.dashboard.coordinated(user)
+        return self.dashboard is not None and bool(await self.dashboard.dashboard.coordinated(user))
 
     def plugin_config(self, plugin: str, community: str) -> Any:
         info = self.loaded.infos.get(plugin)

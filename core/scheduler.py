@@ -205,7 +205,7 @@ class Scheduler:
         if (plugin, kind) not in self.kinds:
             raise ValueError(f"plugin {plugin!r} has no job kind {kind!r}; declare it in practica_register_jobs")
         now = self.clock.now()
-        zone = ZoneInfo(tz) if tz else timezone.utc
+        zone = ZoneInfo(tz or "UTC")
         if rrule is not None:
             rrulestr(rrule, dtstart=now.replace(tzinfo=None), ignoretz=True)  # raises ValueError when malformed
             if run_at is None:
@@ -299,9 +299,9 @@ class Scheduler:
                 nxt = iso(self.clock.now() + timedelta(seconds=5))
             if self._wake.is_set():
                 continue
-            self._sleeping_until = from_iso(nxt) if nxt else None
+            until = self._sleeping_until = from_iso(nxt) if nxt else None
             self._idle.set()
-            sleeper = asyncio.ensure_future(self.clock.sleep_until(self._sleeping_until) if nxt else asyncio.Event().wait())
+            sleeper = asyncio.ensure_future(self.clock.sleep_until(until) if until is not None else asyncio.Event().wait())
             waker = asyncio.ensure_future(self._wake.wait())
             try:
                 await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
@@ -329,8 +329,9 @@ class Scheduler:
                 await self._fire_safely(row, now)
             if len(rows) < BATCH:
                 break
-        return await self.db.fetchval(
+        earliest: str | None = await self.db.fetchval(
             f"SELECT run_at FROM practica_jobs WHERE status = 'pending' AND {where} ORDER BY run_at LIMIT 1", params)
+        return earliest
 
     async def _fire_safely(self, row: Row, now: datetime) -> None:
         """Fire one job; a job whose bookkeeping itself fails (a corrupt row) is marked failed, never retried in a loop."""
@@ -386,7 +387,7 @@ class Scheduler:
         (so downtime never causes a burst of missed occurrences)."""
         ran_at: dict[str, Any] = {"last_run": iso(now)} if ran else {}
         if job.rrule:
-            zone = ZoneInfo(job.tz) if job.tz else timezone.utc
+            zone = ZoneInfo(job.tz or "UTC")
             nxt = next_occurrence(job.rrule, zone, max(now, job.run_at), anchor=job.anchor or job.run_at)
             if nxt is not None:
                 return await self._set(job, run_at=iso(nxt), attempts=0, **ran_at)

@@ -130,7 +130,8 @@ class Storage:
     def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
         """Run `fn(sqlite3 connection)` in the connection's thread (aiosqlite's queue keeps the order)."""
         conn = self.conn
-        return conn._execute(lambda: fn(conn._connection))  # noqa: SLF001 - aiosqlite pinned <0.23
+        # aiosqlite's private queue (pinned <0.23), untyped; the connection is open while Storage is.
+        return conn._execute(lambda: fn(conn._connection))  # type: ignore[no-untyped-call,arg-type]  # noqa: SLF001
 
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns the last inserted row id (or 0)."""

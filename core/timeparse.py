@@ -335,7 +335,7 @@ def _dateparser(text: str, now_local: datetime, tz: ZoneInfo, languages: Sequenc
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     try:
-        found = dateparser.parse(text, languages=list(languages), settings=settings)
+        found: datetime | None = dateparser.parse(text, languages=list(languages), settings=settings)
     except (ValueError, OverflowError, TypeError):
         return None
     if found is None:
@@ -526,7 +526,8 @@ def parse_recurrence(text: str, *, now: datetime, tz: ZoneInfo) -> Recurrence | 
     clock = clock or DEFAULT_TIME_OF_DAY
     body = _strip_edges(body)
     names = _weekday_names(("en", "fr"), plural=True)
-    interval, days, freq = 1, None, "WEEKLY"
+    interval, freq = 1, "WEEKLY"
+    days: list[int] | None = None
     span = _SPAN.fullmatch(body)
     if span:
         interval = 2 if span.group("n") == "other" else int(span.group("n") or 1)

@@ -67,7 +67,8 @@ class Site(Protocol):
     """What pages see of the dashboard (core.dashboard.app.Dashboard): a protocol, so that this module
     does not import the application that serves it."""
 
-    pages: Mapping[str, tuple[str, Page]]
+    @property
+    def pages(self) -> Mapping[str, tuple[str, Page]]: ...
 
     def render(self, view: View, template: str, values: dict[str, Any], *, status: int = 200) -> HTMLResponse: ...
 

@@ -7,8 +7,9 @@ uvicorn's access log is off and its loggers are kept at WARNING: a request line 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
+
+
+@contextlib.contextmanager
+def _no_signals() -> Iterator[None]:
+    """Instead of uvicorn's `Server.capture_signals`: the bot's own handlers stay in place while it serves."""
+    yield
 
 
 class DashboardServer:
@@ -50,7 +57,7 @@ class DashboardServer:
                                 log_config=None, lifespan="off", server_header=False, proxy_headers=False,
                                 timeout_graceful_shutdown=2)
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the CLI owns signals
+        server.capture_signals = _no_signals  # type: ignore[method-assign]  # the CLI owns SIGINT and SIGTERM
         self._server = server
         self._task = asyncio.create_task(server.serve(), name="practica-dashboard")
         while not server.started:
