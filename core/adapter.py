@@ -14,6 +14,7 @@ import asyncio
 import importlib.metadata
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -75,6 +76,11 @@ class AdapterHost(Protocol):
     def data_dir(self) -> str:
         """The folder of the database, for files an adapter must keep privately (console uploads)."""
 
+    async def delivery_status(self, platform: str, message_id: str, status: str, *, error: str = "") -> bool:
+        """The platform's later report on a message it accepted ("sent", "delivered", "read", "failed"
+        with `error`), written to its delivery record; returns once stored (only then confirm the
+        report). False when no record has that id."""
+
 
 class Adapter(ABC):
     """Base class of platform adapters.
@@ -113,6 +119,12 @@ class Adapter(ABC):
     @abstractmethod
     async def perform(self, action: Action) -> Sent:
         """Carry out one outbound action; raise `DeliveryError` (with retry_after/permanent) on failure."""
+
+    async def member_data(self, member_id: str, *, erase: bool) -> Mapping[str, Any] | None:
+        """What the adapter itself keeps about the member `member_id` of its platform outside the
+        database (WhatsApp: the 24-hour window store), for `/mydata`; deleted when `erase` (`/forgetme`).
+        Default: nothing."""
+        return None
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
         """The role the platform itself gives `user` in `chat` (chat admin, guild owner...)."""

@@ -126,7 +126,9 @@ class PracticaSpecs:
 
         Called only on the plugin that sent it, in one transaction with the delivery record, so the
         platform's message id (`delivery.sent.message_id`, `.poll_ref`) is stored exactly once. This is
-        how a plugin learns the id of what it posted: handlers never wait for the platform. Mode: each.
+        how a plugin learns the id of what it posted: handlers never wait for the platform. A platform
+        that reports later that an accepted message could not be delivered (WhatsApp's `failed`
+        status) causes a second call, with `failed=True`. Mode: each.
         """
 
     # --- members' data ----------------------------------------------------------------------

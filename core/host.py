@@ -81,7 +81,8 @@ class Host(Protocol):
 
     async def collect_user_data(self, member: str, *, erase: bool, community: Community,
                                 event: Event | None) -> list[tuple[str, Any]]:
-        """Every plugin's `practica_user_data` answer for `member` as (plugin, data)."""
+        """Every plugin's `practica_user_data` answer for `member` as (plugin, data), then what the adapter
+        of the member's platform keeps outside the database as (platform, data)."""
 
     async def ask(self, question: str, asker: str, community: Community, event: Event | None,
                   arguments: Mapping[str, Any]) -> Any:

@@ -254,9 +254,13 @@ class Bot:
         return await self._host.is_coordinator(user)
 
     async def user_data(self, member: str, *, erase: bool, event: Event | None = None) -> dict[str, Any]:
-        """{plugin: data} of every plugin's `practica_user_data` for `member` (deleted when `erase`)."""
-        found = await self._host.collect_user_data(member, erase=erase, community=self._community, event=event)
-        return {plugin: value for plugin, value in found if value}
+        """{plugin: data} of every plugin's `practica_user_data` for `member`, and {platform: data} of what
+        its platform's adapter keeps outside the database (WhatsApp's window store); deleted when `erase`."""
+        out: dict[str, Any] = {}
+        for owner, value in await self._host.collect_user_data(member, erase=erase, community=self._community, event=event):
+            if value:
+                out.setdefault(owner, value)
+        return out
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run short background work owned by the runtime (cancelled at shutdown).

@@ -388,13 +388,13 @@ class Runtime:
         async with self.unit() as unit:
             unit.emit(event)
 
-    async def _run_notify(self, record: Outgoing, delivery: Delivery, mark: Any) -> None:
+    async def _run_notify(self, plugin: str, community_name: str, delivery: Delivery, mark: Any) -> None:
         """A delivery callback: the plugin's practica_on_delivered and the delivery record, one transaction."""
-        community = self.config.communities.get(record.community) or self.config.community_for(None)
+        community = self.config.communities.get(community_name) or self.config.community_for(None)
         async with self.unit(eager=True):
             await mark(self.storage)
-            await self.runner.each("practica_on_delivered", lambda plugin: Context(self, plugin, community),
-                                   only=record.plugin, delivery=delivery)
+            await self.runner.each("practica_on_delivered", lambda name: Context(self, name, community),
+                                   only=plugin, delivery=delivery)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `coro` in the background, owned by the runtime: errors are logged, the task is awaited by
@@ -493,6 +493,19 @@ class Runtime:
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
 
+    async def adapter_member_data(self, uid: str, *, erase: bool) -> dict[str, Any]:
+        """{platform: data} that the adapter of `uid`'s platform keeps about them outside the database
+        (WhatsApp's window store), deleted when `erase`; {} when it keeps nothing."""
+        platform, _, member_id = uid.partition(":")
+        adapter = self.adapters.get(platform)
+        found = await adapter.member_data(member_id, erase=erase) if adapter is not None else None
+        return {platform: dict(found)} if found else {}
+
+    async def delivery_status(self, platform: str, message_id: str, status: str, *, error: str = "") -> bool:
+        """A platform's later report on a message it accepted (WhatsApp: sent, delivered, read, failed),
+        written to that message's delivery record; returns once stored. False when no record has that id."""
+        return await self.deliveries.platform_status(platform, message_id, status, error)
+
     # --- services for contexts -----------------------------------------------------------------
 
     @property
@@ -510,8 +523,9 @@ class Runtime:
 
     async def collect_user_data(self, member: str, *, erase: bool, community: Community,
                                 event: Event | None) -> list[tuple[str, Any]]:
-        return await self.runner.each("practica_user_data", lambda plugin: Context(self, plugin, community, event),
-                                      member=member, erase=erase)
+        found = await self.runner.each("practica_user_data", lambda plugin: Context(self, plugin, community, event),
+                                       member=member, erase=erase)
+        return [*found, *(await self.adapter_member_data(member, erase=erase)).items()]
 
     async def ask(self, question: str, asker: str, community: Community, event: Event | None,
                   arguments: Mapping[str, Any]) -> Any:

@@ -19,7 +19,7 @@ tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -60,6 +60,7 @@ class FakeAdapter(Adapter):
         self.sent: list[Action] = []
         self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat
         self.failures: list[DeliveryError] = []
+        self.failing: Callable[[Action], DeliveryError | None] | None = None  # fails matching actions each time
         self._ids = itertools.count(1)
 
     async def start(self) -> None:
@@ -71,6 +72,8 @@ class FakeAdapter(Adapter):
     async def perform(self, action: Action) -> Sent:
         if self.failures:
             raise self.failures.pop(0)
+        if self.failing is not None and (error := self.failing(action)) is not None:
+            raise error
         self.sent.append(action)
         n = next(self._ids)
         if isinstance(action, SendPoll):

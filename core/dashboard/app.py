@@ -3,7 +3,8 @@
 Routes: `/login/<token>` (a button that signs in; link previews cannot use the token), `POST /login`,
 `POST /logout`, `/` (the communities one coordinates), `/c/<community>/` (overview),
 `/c/<community>/<slug>` (a plugin's page; `?format=csv&table=...` for its exports),
-`POST /c/<community>/<slug>/<action>`, `/<slug>/<arg>` (public pages), `/static/htmx.min.js`.
+`POST /c/<community>/<slug>/<action>` (a GET there, e.g. a reload, goes back to the page), `/<slug>/<arg>`
+(public pages), `/static/htmx.min.js`.
 Every refusal is a plain page with a 4xx status; nothing else (no traceback, no id) is shown.
 """
 
@@ -14,6 +15,7 @@ import logging
 from pathlib import Path
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
 from starlette.applications import Starlette
@@ -84,6 +86,7 @@ class Dashboard:
             Route("/logout", self.logout, methods=["POST"]), Route("/static/htmx.min.js", self.htmx),
             Route("/c/{community}/", self.overview), Route("/c/{community}/{slug}", self.page),
             Route("/c/{community}/{slug}/{action}", self.action, methods=["POST"]),
+            Route("/c/{community}/{slug}/{action}", self.after_action, methods=["GET"]),
             Route("/{slug}/{arg}", self.public),
         ]
         self.app = _Limits(Starlette(routes=routes, exception_handlers={404: self._not_found, 405: self._not_allowed,
@@ -270,9 +273,17 @@ class Dashboard:
             return self.plain(403, "dashboard.error.csrf", view.locale)
         try:
             async with self.runtime.unit():
-                return await handler(view)
+                response = await handler(view)
         except HttpError as error:
             return self.plain(error.status, error.key, view.locale)
+        # htmx shows the page's own address afterwards (a reload asks for the page, not the action)
+        response.headers["HX-Push-Url"] = view.url()
+        return response
+
+    async def after_action(self, request: Request) -> Response:
+        """A GET of an action's address (a reload or a bookmark after a POST): the page itself."""
+        params = request.path_params  # the page checks the session and the role, as for any visit
+        return RedirectResponse(f"/c/{quote(params['community'], safe='')}/{quote(params['slug'], safe='')}", status_code=303)
 
     async def public(self, request: Request) -> Response:
         found = self.pages.get(request.path_params["slug"])

@@ -1,6 +1,8 @@
 """Members' data: export by direct message (/mydata) and deletion after confirmation (/forgetme).
 
-Every plugin answers the `practica_user_data` hook; this module only gathers and presents.
+Every plugin answers the `practica_user_data` hook, and an adapter that keeps something about a
+member outside the database answers `member_data` (WhatsApp's window store); this module only
+gathers and presents.
 """
 
 from __future__ import annotations
@@ -40,26 +42,34 @@ async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
 
 
 async def _collect_one(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
+    """Every plugin's data about `uid`, and what the platform's adapter keeps outside the database."""
     return await ctx.bot.user_data(uid, erase=erase, event=ctx.event)
 
 
 async def send_export(ctx: CommandContext) -> None:
     """Privately: a short summary in the member's language, then the full data as a JSON file.
 
-    Where the platform cannot receive files, the full data follows as text instead.
+    Asked in the private chat, both are the answer in that chat (an answer, not a message the bot
+    starts: WhatsApp still delivers it to a member who turned reminders off with /stop). Where the
+    platform cannot receive files, the full data follows as text instead.
     """
     user = ctx.user
     found = await collect(ctx, user.uid, erase=False)
     lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
     full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    here = ctx.chat if ctx.chat.is_direct else None
+
+    async def say(text: str) -> None:
+        await (ctx.reply(text, quote=False) if here is not None else ctx.dm(user, text))
+
     if ctx.capabilities(user.platform).files:
         name = f"practica-data-{user.platform}-{user.id}-{ctx.now().astimezone(ctx.tz):%Y-%m-%d-%H%M}.json"
-        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
-        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), user=user, caption=ctx.t("mydata.file_caption"),
-                                 mime="application/json"))
+        await say("\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
+        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), chat=here, user=None if here else user,
+                                 caption=ctx.t("mydata.file_caption"), mime="application/json"))
     else:
-        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
-    if not (ctx.chat and ctx.chat.is_direct):
+        await say("\n".join([*lines, ctx.t("mydata.full_below"), full]))
+    if here is None:
         await ctx.reply(ctx.t("mydata.sent_privately"))
 
 
