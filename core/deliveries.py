@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from core import codec
 from core.clock import Clock
@@ -87,7 +88,7 @@ class Delivery:
     """
 
     tag: str
-    data: dict
+    data: dict[str, Any]
     sent: Sent | None
     failed: bool = False
     error: str = ""
@@ -95,7 +96,7 @@ class Delivery:
 
 def platform_of(record: Outgoing) -> str:
     chat = getattr(record.action, "chat", None)
-    return chat.platform if chat is not None else record.action.user.platform  # type: ignore[attr-defined]
+    return str(chat.platform if chat is not None else record.action.user.platform)  # type: ignore[attr-defined]
 
 
 NotifyRunner = Callable[[str, str, Delivery, Callable[[Storage], Awaitable[None]]], Awaitable[None]]
@@ -121,7 +122,7 @@ class Deliveries:
     def rows(self, records: Sequence[Outgoing]) -> list[tuple[object, ...]]:
         """INSERT_SQL parameters for `records` (ids assigned here), for the caller's transaction."""
         now = to_utc_text(self.clock.now())
-        rows = []
+        rows: list[tuple[object, ...]] = []
         for record in records:
             record.id = self._next_id
             self._next_id += 1

@@ -145,7 +145,7 @@ class MemberDirectory:
         for (where, uid), row in reversed(self._unsaved.items()):  # seen a moment ago: not written yet
             name, handle = str(row[4]), row[5]
             if where == community and (uid == word or name.lower() == folded or (handle and str(handle).lower() == folded)):
-                return User(platform=str(row[2]), id=str(row[3]), name=name, handle=handle and str(handle), is_bot=bool(row[6]))
+                return User(platform=str(row[2]), id=str(row[3]), name=name, handle=str(handle) if handle is not None else None, is_bot=bool(row[6]))
         rows = await self.db.fetchall(
             """SELECT platform, user_id, name, handle, is_bot FROM practica_members
                WHERE community = ? AND (lower(handle) = lower(?) OR uid = ? OR lower(name) = lower(?))

@@ -3,7 +3,7 @@
 One filter, in core, before any plugin sees the event: the dispatcher asks `refusal` for every
 button pressed in a group, every native poll vote and every reaction, and drops the event when
 there is a reason. A plugin recording participation outside those events (a `/vote`, a poll option
-picked in a private chat) asks the same question through `ctx.in_good_standing()`.
+picked in a private chat) asks the same question through `ctx.members.in_good_standing()`.
 
 Not in good standing in a community:
 - a bot;
@@ -26,12 +26,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from core.communities import counts_members
-from core.context import Context
 from core.events import ButtonPressed, ChatRef, Event, PollVote, ReactionAdded, Role, User
 
 if TYPE_CHECKING:
     from core.config import Community
-    from core.runtime import Runtime
+    from core.host import Host
 
 log = logging.getLogger("practica.standing")
 
@@ -43,23 +42,22 @@ def filtered(event: Event) -> bool:
     return isinstance(event, (PollVote, ReactionAdded))
 
 
-async def refusal(runtime: Runtime, community: Community, user: User, chat: ChatRef | None, event: Event | None) -> str | None:
+async def refusal(host: Host, community: Community, user: User, chat: ChatRef | None, event: Event | None) -> str | None:
     """Why `user` may not take part in `community` now (a short reason for the log), or None."""
     if user.is_bot:
         return "a bot"
-    if (counts_members(community) and not await runtime.members.is_member(community.name, user.uid)
-            and await runtime.role_of(user, chat, community) < Role.TRUSTED):
+    if (counts_members(community) and not await host.members.is_member(community.name, user.uid)
+            and await host.role_of(user, chat, community) < Role.TRUSTED):
         return "never seen in the community"
-    verdict = await runtime.runner.first("practica_filter_event", lambda plugin: Context(runtime, plugin, community, event),
-                                         skip=community.disabled_plugins, event=event)
+    verdict = await host.filter_event(community, event)
     if verdict is not None:
         return f"{getattr(verdict[1], 'reason', '-')} (plugin {verdict[0]})"
     return None
 
 
-async def allowed(runtime: Runtime, community: Community, user: User, chat: ChatRef | None, event: Event | None) -> bool:
+async def allowed(host: Host, community: Community, user: User, chat: ChatRef | None, event: Event | None) -> bool:
     """`refusal` as a yes/no, logging the drop (what kind of event, where, why)."""
-    reason = await refusal(runtime, community, user, chat, event)
+    reason = await refusal(host, community, user, chat, event)
     if reason is None:
         return True
     log.info("%s ignored: not in good standing in community %s (%s)", type(event).__name__ if event else "action",

@@ -10,6 +10,10 @@ a fake adapter imitating a platform's capabilities ("console", "telegram" or "di
 clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
 assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
 join_request, press, vote, react, edit).
+
+It needs no pytest settings: installed with practica (the `pytest11` entry point), it runs `async def`
+tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise), and the plugins of
+`<rootdir>/plugins` (a folder made by `practica new-plugin`) are found as `plugin_dirs`.
 """
 
 from __future__ import annotations
@@ -24,44 +28,23 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from adapters.base import Adapter, Capabilities
+from core.adapter import Adapter, load_adapter_class
+from core.capabilities import Capabilities
 from core.clock import FakeClock
 from core.config import DEFAULT_COMMUNITY, parse_config
 from core.errors import DeliveryError
+from core.plugins import BUILTIN_DIR
 from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
 
-__all__ = ["Bot", "FakeAdapter", "PLATFORM_CAPABILITIES", "make_bot"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "platform_capabilities"]
 
 
-def _platform_capabilities() -> dict[str, Capabilities]:
-    from adapters.console import CAPABILITIES as console
-
-    caps = {"console": console}
-    try:
-        from adapters.telegram.capabilities import CAPABILITIES as telegram
-
-        caps["telegram"] = telegram
-    except ImportError:  # pragma: no cover - adapter missing
-        pass
-    try:
-        from adapters.discord.capabilities import CAPABILITIES as discord
-
-        caps["discord"] = discord
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from adapters.whatsapp.capabilities import CAPABILITIES as whatsapp
-
-        caps["whatsapp"] = whatsapp
-    except ImportError:  # pragma: no cover
-        pass
-    return caps
-
-
-PLATFORM_CAPABILITIES = _platform_capabilities()
+def platform_capabilities(platform: str) -> Capabilities:
+    """What the installed adapter named `platform` declares it supports (imported on first use)."""
+    return load_adapter_class(platform).capabilities
 
 
 class FakeAdapter(Adapter):
@@ -72,7 +55,7 @@ class FakeAdapter(Adapter):
     def __init__(self, platform: str, host: Any) -> None:
         self.name = platform  # type: ignore[misc]
         super().__init__({}, host)
-        self.capabilities = PLATFORM_CAPABILITIES[platform]
+        self.capabilities = platform_capabilities(platform)
         self.bot_handle = "practica_bot"
         self.sent: list[Action] = []
         self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat
@@ -315,6 +298,19 @@ def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Ite
     return raw, seeded
 
 
+def _local_plugins(rootdir: Path, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`config` with `[practica] plugin_dirs` set to `<rootdir>/plugins` when the project keeps its plugins
+    there (outside practica's own repository) and the test did not choose plugin_dirs itself."""
+    folder = (rootdir / "plugins").resolve()
+    raw = dict(config or {})
+    settings = dict(raw.get("practica", {}))
+    if folder == BUILTIN_DIR or not folder.is_dir() or "plugin_dirs" in settings:
+        return raw
+    settings["plugin_dirs"] = [str(folder)]
+    raw["practica"] = settings
+    return raw
+
+
 @pytest.fixture
 def practica_community() -> str:
     """The community `make_bot` puts its members, roles and `community=` settings in: `default` (chats not
@@ -328,7 +324,7 @@ def practica_community() -> str:
 
 
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path, practica_community: str) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, practica_community: str, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -363,6 +359,7 @@ async def make_bot(tmp_path: Path, practica_community: str) -> AsyncIterator[Any
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
         also = tuple(also)
+        config = _local_plugins(request.config.rootpath, config)
         named_home = practica_community if not communities and not set((config or {}).get("communities", {})) - {
             DEFAULT_COMMUNITY} else DEFAULT_COMMUNITY
         raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities,
@@ -412,6 +409,16 @@ async def make_bot(tmp_path: Path, practica_community: str) -> AsyncIterator[Any
             await bot.runtime.stop()
 
 
+_LIBRARY_WARNINGS = (  # raised inside the platform libraries themselves, not by plugin code
+    "ignore:'audioop' is deprecated:DeprecationWarning:discord.player",
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "practica: tests using the practica test kit")
+    if config.getoption("asyncio_mode", None) is None:
+        config.option.asyncio_mode = "auto"  # plugin tests are `async def`; `--asyncio-mode=strict` still wins
+    for library_warning in _LIBRARY_WARNINGS:
+        config.addinivalue_line("filterwarnings", library_warning)
 

@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from adapters.base import Adapter, AdapterHost
+from core.adapter import Adapter, AdapterHost
 from adapters.whatsapp import convert
 from adapters.whatsapp.capabilities import CAPABILITIES
 from adapters.whatsapp.config import WhatsAppConfig

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from core.events import ChatRef, Role, User
 
 if TYPE_CHECKING:
     from core.config import Community
-    from core.runtime import Runtime
+    from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
 
@@ -68,12 +69,12 @@ class _Limits:
 class Dashboard:
     """The web app: routes, the Jinja2 environment, pages collected from plugins."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Host, declared_pages: Iterable[tuple[str, Iterable[Page] | None]]) -> None:
         self.runtime = runtime
         self.settings = runtime.config.dashboard
         self.pages: dict[str, tuple[str, Page]] = {}
         folders: dict[str, jinja2.BaseLoader] = {"core": jinja2.FileSystemLoader(HERE / "templates")}
-        for plugin, declared in runtime.runner.collect("practica_dashboard_pages"):
+        for plugin, declared in declared_pages:
             for page in declared or ():
                 self.pages[page.slug] = (plugin, page)
                 folders.setdefault(plugin, jinja2.FileSystemLoader(page.templates))
@@ -97,7 +98,7 @@ class Dashboard:
     def default_locale(self) -> str:
         return self.runtime.config.community_for(None).locale
 
-    def text(self, locale: str, key: str, **params: Any) -> str:
+    def text(self, locale: str, key: str, /, **params: Any) -> str:
         return self.runtime.translator.text("core", locale, key, **params)
 
     def plain(self, status: int, key: str, locale: str) -> HTMLResponse:
@@ -126,6 +127,10 @@ class Dashboard:
         if user is None:
             return self.default_locale
         return self.runtime.members.locales.get(user.uid) or self.default_locale
+
+    def page_context(self, plugin: str, community: Community, locale: str) -> Context:
+        """A page's context for `plugin` in `community`, read in `locale`."""
+        return page_context(self.runtime, plugin, community, locale, self)
 
     async def role_in(self, user: User, community: Community) -> Role:
         """The user's role in `community`: configured, or given by the platform in one of its groups."""
@@ -236,7 +241,7 @@ class Dashboard:
             if not other.public and role >= other.role and other_plugin not in community.disabled_plugins:
                 label = self.runtime.translator.text(other_plugin, locale, other.label)
                 nav.append((other.slug, label, other.slug == slug))
-        ctx = page_context(self.runtime, plugin, community, locale)
+        ctx = page_context(self.runtime, plugin, community, locale, self)
         return View(request=request, dashboard=self, plugin=plugin, page=page, ctx=ctx, user=session.user,
                     locale=locale, csrf=session.csrf, nav=nav)
 
@@ -324,7 +329,7 @@ async def _overview(view: View) -> Response:
         summary = getattr(page.handler, "summary", None)
         if summary is not None and plugin not in view.ctx.community.disabled_plugins:
             plugin_view = View(request=view.request, dashboard=view.dashboard, plugin=plugin, page=page,
-                               ctx=page_context(view.ctx.runtime, plugin, view.ctx.community, view.locale), user=view.user,
+                               ctx=view.dashboard.page_context(plugin, view.ctx.community, view.locale), user=view.user,
                                locale=view.locale, csrf=view.csrf, nav=view.nav)
             figures.extend(await summary(plugin_view))
     return view.render("core/overview.html", figures=figures)

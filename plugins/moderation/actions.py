@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from core import (Ban, Button, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority, Restrict,
-                  Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
+from core import (Ban, Button, CaseOpened, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority,
+                 Restrict, Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
 from core.i18n import zone_label
 from plugins.moderation import logic, memory, store
-from plugins.moderation.events import CaseOpened
 
 LIFT_JOB = "lift"
 ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
@@ -25,7 +24,7 @@ ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
 def member_chats(ctx: Context, member: User, extra: Iterable[str] = (), *, event_chat: bool = True) -> list[str]:
     """Chat keys where an action on `member` applies: the community's chats on their platform, the
     event's group chat (unless `event_chat` is False, e.g. a decision taken in the review chat) and `extra`."""
-    keys = [c.key for c in ctx.community_chats(member.platform)]
+    keys = [c.key for c in ctx.chats.groups(member.platform)]
     chat = ctx.chat
     if event_chat and chat is not None and not chat.is_direct and chat.platform == member.platform:
         keys.append(chat.key)
@@ -40,19 +39,19 @@ def chat_ref(key: str) -> ChatRef:
 
 async def to_moderators(ctx: Context, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
     """Post to the review chat, or (none configured) DM every configured moderator."""
-    review = ctx.configured_chat(ctx.community.review_chat)
+    review = ctx.chats.configured(ctx.community.review_chat)
     if review is not None:
         await ctx.send(review, text, buttons=buttons if ctx.capabilities(review.platform).buttons else ())
         return
     for uid, role in sorted(ctx.community.roles.items()):
         platform, _, user_id = uid.partition(":")
-        if role >= Role.MODERATOR and ctx.platform_available(platform):
+        if role >= Role.MODERATOR and ctx.chats.platform_running(platform):
             caps = ctx.capabilities(platform)
             await ctx.dm(store.user_from(uid, user_id), text, buttons=buttons if caps.buttons else ())
 
 
 async def to_log(ctx: Context, text: str) -> None:
-    log_chat = ctx.configured_chat(ctx.community.log_chat)
+    log_chat = ctx.chats.configured(ctx.community.log_chat)
     if log_chat is not None:
         await ctx.send(log_chat, text, silent=True)
 
@@ -167,7 +166,7 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
                            points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires,
                            caused_by=cause[0] if cause else None, ladder_points=cause[1] if cause else None)
-    lang = ctx.locale_of(member)  # notices are for the member, in their language (not the moderator's)
+    lang = ctx.members.locale_of(member)  # notices are for the member, in their language (not the moderator's)
 
     def t(key: str, **params: object) -> str:
         return ctx.t_for(lang, key, **params)

@@ -20,13 +20,13 @@ PRIVACY_BUTTON = "mod:pv:"
 def _always_allowed(ctx: Context, text: str) -> bool:
     """Whether `text` runs one of the commands a gated member may always use, by any of its words
     ("/accepter" and "/règles" as well as "/accept")."""
-    prefix = ctx.prefix
+    prefix = ctx.bot.prefix
     if not text.startswith(prefix):
         return False
     word = text[len(prefix):].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > len(prefix) else ""
     if word in ALWAYS_ALLOWED:
         return True
-    found = ctx.runtime.commands.find(word) if word else None
+    found = ctx.bot.find_command(word) if word else None
     return found is not None and found.name in ALWAYS_ALLOWED
 
 

@@ -53,9 +53,9 @@ async def decide(ctx: Context, case: store.Case | None, moderator: User, decisio
         assert where is not None and case.evidence_id
         await ctx.act(DeleteMessage(chat=where, message_id=case.evidence_id))
         opened = await actions.open_case(ctx, action="delete", member=member, actor=moderator, reason=why, evidence=evidence)
-        notice = ctx.t_for(ctx.locale_of(member), "notice.removed", reason=why, number=opened.number)
-        appeal = ctx.t_for(ctx.locale_of(member), "appeal.how",
-                           command=ctx.command_word("appeal", opened.number, locale=ctx.locale_of(member)))
+        notice = ctx.t_for(ctx.members.locale_of(member), "notice.removed", reason=why, number=opened.number)
+        appeal = ctx.t_for(ctx.members.locale_of(member), "appeal.how",
+                           command=ctx.command_word("appeal", opened.number, locale=ctx.members.locale_of(member)))
         await actions.dm_quietly(ctx, member, notice + " " + appeal)
         answer = ctx.t("report.removed", number=opened.number, member=case.member_name)
     else:

@@ -16,7 +16,7 @@ async def on_reply(event: MessageEvent, ctx: Context) -> None:
     if poll is None or poll.native or poll.community != ctx.community.name:
         return
     try:
-        await commands.cast(ctx, poll, numbers)
+        await commands.cast(ctx, event.author, poll, numbers)
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -29,7 +29,7 @@ async def on_pick(event: ButtonPressed, ctx: Context) -> None:
     poll_id, number = picked
     try:
         poll = await commands.find_poll(ctx, str(poll_id), "vote")
-        await commands.cast(ctx, poll, [number])
+        await commands.cast(ctx, event.user, poll, [number])
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -40,7 +40,7 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
     if poll is None or event.user.is_bot:
         return
     if poll.community != ctx.community.name:  # core could not place the vote (a poll posted before it kept track)
-        if not await ctx.for_community(poll.community, keep_event=True).in_good_standing(event.user):
+        if not await ctx.for_community(poll.community, keep_event=True).members.in_good_standing(event.user):
             return
     current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid, secret.voter_key(ctx)))
     choice = logic.apply_native(current, event.option_ids, event.mode, options=len(poll.options), multiple=poll.multiple)

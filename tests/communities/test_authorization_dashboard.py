@@ -7,6 +7,8 @@ through a one-time login link as `/dashboard` would give.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -23,6 +25,11 @@ ACTIONS = {("moderation", "approve"): "1", ("moderation", "deny"): "1", ("modera
 ACTORS = ("mod8", "modb", "own8", "mem7", "tr7", "banned7", "stranger", "rogue")
 COORDINATES = {"mod8": {"cohort8"}, "modb": {"cohort8"}, "own8": {"cohort8"}}
 URLS = ("cohort7", "cohort8", "default", "nowhere")
+
+
+def dashboard_of(runtime: Any) -> Dashboard:
+    """The dashboard app of `runtime`, with the pages its plugins declare (no server)."""
+    return Dashboard(runtime, runtime.runner.collect("practica_dashboard_pages"))
 
 
 class Browser:
@@ -61,7 +68,7 @@ def test_every_dashboard_action_is_in_the_table():
     from core.runtime import Runtime
 
     runtime = Runtime(parse_config({"adapters": {"console": {}}}, Path("plugins.toml")), database=":memory:")
-    dashboard = Dashboard(runtime)
+    dashboard = dashboard_of(runtime)
     assert {(slug, action) for slug, (_, page) in dashboard.pages.items() for action in page.actions} == set(ACTIONS)
 
 
@@ -70,7 +77,7 @@ async def test_a_coordinator_of_a_changes_each_object_from_the_dashboard(make_bo
     """The table's check is live: A's moderator, at A's URL, changes A with every action."""
     for (slug, action), number in ACTIONS.items():
         world = await build_world(make_bot, platform)
-        browser = await sign_in(world, Dashboard(world.bot.runtime), "mod7")
+        browser = await sign_in(world, dashboard_of(world.bot.runtime), "mod7")
         before, since = a_state(world.bot), len(world.bot.actions())
         response = await browser.post(f"/c/cohort7/{slug}/{action}", id=number, reason="checked")
         await world.bot.runtime.idle()
@@ -82,7 +89,7 @@ async def test_a_coordinator_of_a_changes_each_object_from_the_dashboard(make_bo
 async def test_no_post_by_anyone_without_rights_over_a_changes_it(make_bot, platform):
     world = await build_world(make_bot, platform)
     bot = world.bot
-    dashboard = Dashboard(bot.runtime)
+    dashboard = dashboard_of(bot.runtime)
     before, since = a_state(bot), len(bot.actions())
     for actor in ACTORS:
         browser = await sign_in(world, dashboard, actor)
