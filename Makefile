@@ -1,4 +1,5 @@
 # The two commands: `make run` and `make test`. Both create .venv and install the project when needed.
+# `make check` validates plugins.toml and type-checks core/ (mypy, strict; see [tool.mypy] in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,6 +19,7 @@ run: $(STAMP)
 
 check: $(STAMP)
 	@$(BIN)/practica check --config ./plugins.toml
+	@$(BIN)/mypy
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest
@@ -26,4 +28,4 @@ bench: $(STAMP)
 	@$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache

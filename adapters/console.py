@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from adapters.base import Adapter, Capabilities
+from core.adapter import Adapter, Capabilities
 from core.events import ButtonPressed, ChatRef, JoinRequest, MemberLeft, MessageEvent, ReplyTo, User
 from core.replies import (Action, AddRole, ApproveJoin, Ban, DeclineJoin, DeleteMessage, DirectMessage, EditMessage, Kick,
                           PinMessage, Reply, Restrict, RemoveRole, SendFile, SendPoll, Sent, StopPoll, Unban, Unrestrict,

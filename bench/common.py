@@ -221,7 +221,7 @@ def build_config(plugins: Iterable[str], settings: str = "defaults", *, database
 
 
 def make_capture(platform_name: str, host: Any) -> Any:
-    from adapters.base import Adapter, Capabilities
+    from core.adapter import Adapter, Capabilities
     from core.events import Role
     from core.replies import SendPoll, Sent
 

@@ -6,8 +6,10 @@ from core.capabilities import Capabilities
 from core.clock import Clock, FakeClock
 from core.commands import INT_RANGE, Command, Text, command
 from core.config import Community, Config, load_config
-from core.context import Context
+from core.context import CommandContext, Context
 from core.deliveries import Delivery
+from core.domain_events import (AccountsLinked, CaseOpened, HomeworkSubmitted, MemberVerified, QuizAnswered,
+                                 ResourceVerified)
 from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive, DeliveryError, MigrationError,
                          NotFound, PermissionDenied, PluginLoadError, PracticaError, UsageError)
 from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event, JoinRequest, MemberJoined, MemberLeft,
@@ -21,13 +23,14 @@ from core.text import clean_text, excerpt, fold
 from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
-    "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button", "ButtonPressed", "Capabilities", "ChatRef",
-    "Clock", "Command", "CommandError", "Community", "Config", "ConfigError", "Context", "CooldownActive",
-    "DeclineJoin", "DeleteMessage", "Delivery", "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event",
-    "FakeClock", "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MessageEdited",
-    "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError", "PollSpec",
-    "PollUpdated", "PollVote", "PracticaError", "Priority", "ReactionAdded", "RemoveRole", "Reply", "ReplyTo",
-    "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage", "Text", "Unban", "Unrestrict", "UploadFile",
-    "UsageError", "User", "Verdict", "clean_text", "command", "excerpt", "fold", "from_utc_text", "hookimpl", "load_config",
-    "to_utc_text",
+    "AccountsLinked", "Action", "AdapterError", "AddRole", "ApproveJoin", "Attachment", "Ban", "Button",
+    "ButtonPressed", "Capabilities", "CaseOpened", "ChatRef", "Clock", "Command", "CommandContext", "CommandError",
+    "Community", "Config", "ConfigError", "Context", "CooldownActive", "DeclineJoin", "DeleteMessage", "Delivery",
+    "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event", "FakeClock", "HomeworkSubmitted",
+    "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MemberVerified",
+    "MessageEdited", "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError",
+    "PollSpec", "PollUpdated", "PollVote", "PracticaError", "Priority", "QuizAnswered", "ReactionAdded", "RemoveRole",
+    "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage",
+    "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "clean_text", "command", "excerpt",
+    "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
 ]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
 
 from core.errors import NotFound, PluginLoadError, UsageError
+from core.i18n import core_english
 from core.events import Role
 
 Text = NewType("Text", str)
@@ -101,7 +102,7 @@ class Command:
         `t(key, **params)` renders the core's messages in the reader's language `lang` (English by
         default), and the usage line shown is in that language too.
         """
-        t = t or _english
+        t = t or core_english
         if len(text) > MAX_ARGUMENTS_TEXT:
             raise UsageError(t("error.too_long", command=self.name, length=len(text), limit=MAX_ARGUMENTS_TEXT))
         usage = self.usage(prefix, lang)
@@ -138,20 +139,6 @@ def _in_language(pairs: tuple[tuple[str, _T], ...], lang: str) -> _T | None:
     wanted = (lang, lang.replace("-", "_"), lang.replace("-", "_").split("_", 1)[0].lower())
     found = dict(pairs)
     return next((found[w] for w in wanted if w in found), None)
-
-_ENGLISH = {
-    "error.usage": "Usage: {usage}",
-    "error.too_many": "Too many arguments. Usage: {usage}",
-    "error.not_integer": "{name} should be a whole number, not {value}. Usage: {usage}",
-    "error.not_number": "{name} should be a number, not {value}. Usage: {usage}",
-    "error.too_long": "That is too long for /{command} ({length} characters; at most {limit}).",
-    "error.out_of_range": "#{value} does not exist.",
-}
-
-
-def _english(key: str, **params: Any) -> str:
-    return _ENGLISH[key].format(**params)
-
 
 def _convert(raw: str, param: Param, usage: str, t: Translate) -> Any:
     shown = repr(raw[:40])

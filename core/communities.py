@@ -3,14 +3,20 @@
 A group chat belongs to the community that lists it in plugins.toml (unlisted chats: `default`). A
 private chat belongs to its member: the one community they belong to; if several, the one they last
 chose with `/community` (else the one where they were seen last); if none, `default`. Domain events
-carry their community. The dispatcher asks here once per event, so every plugin agrees.
+carry their community; a native poll vote, the community of the chat its poll was posted in
+(core.native_polls). The dispatcher asks here once per event, so every plugin agrees.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.config import DEFAULT_COMMUNITY, Community, Config
-from core.events import DomainEvent, Event, MessageEvent, Role, User
+from core.events import DomainEvent, Event, MessageEvent, PollVote, Role, User
 from core.members import MemberDirectory
+
+if TYPE_CHECKING:
+    from core.native_polls import NativePolls
 
 
 def actor_of(event: Event) -> User | None:
@@ -51,11 +57,14 @@ def home_of(config: Config, members: MemberDirectory, user: User) -> Community:
     return theirs[0]
 
 
-def community_of_event(config: Config, members: MemberDirectory, event: Event) -> Community:
-    """The community `event` acts in (see the module docstring)."""
+def community_of_event(config: Config, members: MemberDirectory, event: Event, polls: NativePolls | None = None) -> Community:
+    """The community `event` acts in (see the module docstring). A native poll vote that arrives
+    without its chat (Telegram) acts in the community of the chat the poll was posted in."""
     if isinstance(event, DomainEvent):
         return config.communities.get(event.community) or config.community_for(None)
     chat = getattr(event, "chat", None)
+    if chat is None and polls is not None and isinstance(event, PollVote):
+        chat = polls.chat_of(event.user.platform, event.poll_ref)
     if chat is not None and not chat.is_direct:
         return config.community_for(chat)
     user = actor_of(event)

@@ -29,7 +29,6 @@ class PracticaSettings:
 
     database: str = "practica.db"
     prefix: str = "/"
-    bot_name: str = "practica"
     hook_timeout: float = 5.0
     plugin_dirs: tuple[str, ...] = ()
     inbound_queue: int = 10_000
@@ -179,9 +178,9 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         communities[name] = community
     communities.setdefault(DEFAULT_COMMUNITY, _community(DEFAULT_COMMUNITY, CommunityTable(), f"{path}"))
     for name, community in communities.items():  # moderators' chats belong to the community they serve
-        for chat in (community.review_chat, community.log_chat):
-            if chat:
-                chat_to_community.setdefault(chat, name)
+        for served in (community.review_chat, community.log_chat):
+            if served:
+                chat_to_community.setdefault(served, name)
     return Config(path=path, practica=settings, adapters=types.MappingProxyType(adapters),
                   plugins=types.MappingProxyType(plugins), communities=types.MappingProxyType(communities),
                   chat_to_community=types.MappingProxyType(chat_to_community), dashboard=dashboard)

@@ -1,86 +1,46 @@
 """Context: what a plugin's hook, command or job receives as `ctx`.
 
 A Context is bound to one plugin, one community and (usually) one event. It is the plugin's whole
-window on the runtime: its config for this community, storage, logger, clock, translations, the
-outbound pipeline, roles, the member directory, scheduled jobs, and `emit` for domain events.
+window on the bot: its config for this community, storage, logger, clock, translations, the outbound
+pipeline, roles and `emit` for domain events; the rest is grouped in namespaces (core.namespaces):
+`ctx.jobs`, `ctx.members`, `ctx.identity`, `ctx.chats` and `ctx.bot`. A command's handler gets a
+`CommandContext`, whose `user`, `chat` and `message` are never None.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from core.events import ChatRef, DomainEvent, Event, MessageEvent, Role, User
 from core.i18n import format_datetime, format_day, format_duration, render_params
+from core.namespaces import Bot, Chats, Identity, Jobs, Members
 from core.replies import Action, Button, DirectMessage, Priority, Reply, Sent
-from core.scheduler import Job
 from core.unit import Outgoing, active_unit, priority_of
 
 if TYPE_CHECKING:
-    from adapters.base import Capabilities
+    from core.capabilities import Capabilities
     from core.config import Community
-    from core.runtime import Runtime
+    from core.host import Host
     from core.storage import Storage
 
 Buttons = tuple[tuple[Button, ...], ...]
-_PLATFORM_MENTION = re.compile(r"<@!?(\d+|[A-Za-z0-9_.-]+)>")  # Discord's <@id> / <@!id> (test kit ids are names)
-
-
-class Jobs:
-    """`ctx.jobs`: schedule, list and cancel this plugin's durable jobs."""
-
-    __slots__ = ("_ctx",)
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-
-    async def schedule(self, kind: str, run_at: datetime | None = None, *, payload: Mapping[str, Any] | None = None,
-                       key: str | None = None, rrule: str | None = None, tz: str | None = None,
-                       replace: bool = False) -> Job:
-        """Store a job of `kind` (declared in practica_register_jobs) for this community.
-
-        `rrule` (RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0") repeats it in `tz`
-        (default: the community's time zone). The same `key` twice keeps one job, even when that
-        job already ran or was cancelled (idempotency): pass `replace=True` to schedule it again.
-        """
-        ctx = self._ctx
-        if rrule is not None and tz is None:
-            tz = ctx.community.timezone.key
-        return await ctx.runtime.scheduler.schedule(ctx.plugin, kind, ctx.community.name, run_at, payload=payload,
-                                                    key=key, rrule=rrule, tz=tz, replace=replace)
-
-    async def cancel(self, key: str | None = None, *, job_id: int | None = None) -> bool:
-        return await self._ctx.runtime.scheduler.cancel(self._ctx.plugin, key=key, job_id=job_id)
-
-    async def cancel_prefix(self, key_prefix: str) -> int:
-        """Cancel every pending job whose key starts with `key_prefix`."""
-        return await self._ctx.runtime.scheduler.cancel_matching(self._ctx.plugin, key_prefix)
-
-    async def pending(self, key: str) -> Job | None:
-        """This plugin's pending job with idempotency key `key`, or None (one index lookup: cheaper than
-        `list(key_prefix=key)` and exact)."""
-        return await self._ctx.runtime.scheduler.pending(self._ctx.plugin, key)
-
-    async def list(self, kind: str | None = None, *, key_prefix: str | None = None, all_communities: bool = False) -> list[Job]:
-        """This plugin's pending jobs in this community (or all), earliest first; only this plugin's rows
-        are read, and with `key_prefix` only the keys in that range."""
-        ctx = self._ctx
-        return await ctx.runtime.scheduler.jobs(ctx.plugin, kind=kind, key_prefix=key_prefix,
-                                                community=None if all_communities else ctx.community.name)
 
 
 class Context:
-    """Bound to (plugin, community, event). Cheap to create: one per plugin call."""
+    """Bound to (plugin, community, event). Cheap to create: one per plugin call.
 
-    __slots__ = ("runtime", "plugin", "community", "event", "_log")
+    Created by the core only (`host` is the runtime, private to it); plugins receive it.
+    """
 
-    def __init__(self, runtime: Runtime, plugin: str, community: Community, event: Event | None = None) -> None:
-        self.runtime = runtime
+    __slots__ = ("_host", "plugin", "community", "event", "_log")
+
+    def __init__(self, host: Host, plugin: str, community: Community, event: Event | None = None) -> None:
+        self._host = host
         self.plugin = plugin
         self.community = community
         self.event = event
@@ -91,14 +51,16 @@ class Context:
     @property
     def config(self) -> Any:
         """This plugin's validated config for this community (the frozen dataclass it declared)."""
-        return self.runtime.plugin_config(self.plugin, self.community.name)
+        return self._host.plugin_config(self.plugin, self.community.name)
 
     @property
     def db(self) -> Storage:
-        return self.runtime.storage
+        """The database (`await ctx.db.execute(...)`, `fetchall`, `fetchval`...); tables prefixed `<plugin>_`."""
+        return self._host.storage
 
     @property
     def log(self) -> logging.Logger:
+        """The plugin's logger, `practica.plugins.<name>` (never log message bodies)."""
         if self._log is None:
             self._log = logging.getLogger(f"practica.plugins.{self.plugin}")
         return self._log
@@ -106,32 +68,47 @@ class Context:
     @property
     def state(self) -> dict[str, Any]:
         """In-memory scratch space of this plugin for this runtime (lost at restart: cache only)."""
-        return self.runtime.plugin_state(self.plugin)
+        return self._host.plugin_state(self.plugin)
 
     @property
     def jobs(self) -> Jobs:
-        return Jobs(self)
+        """Schedule, list and cancel this plugin's durable jobs in this community."""
+        return Jobs(self._host, self.plugin, self.community)
 
     @property
-    def prefix(self) -> str:
-        return self.runtime.config.practica.prefix
+    def members(self) -> Members:
+        """This community's members: find one, list them, their language and home community."""
+        return Members(self._host, self.community, self.event)
 
-    def monotonic(self) -> float:
-        """Seconds on a monotonic scale (for cooldowns and rate windows; the fake clock in tests)."""
-        return self.runtime.clock.monotonic()
+    @property
+    def identity(self) -> Identity:
+        """One person's accounts on several platforms (`ctx.identity.person_of(user)`)."""
+        return Identity(self._host)
+
+    @property
+    def chats(self) -> Chats:
+        """This community's group chats, log and review chats, on the platforms that run."""
+        return Chats(self._host, self.community)
+
+    @property
+    def bot(self) -> Bot:
+        """The bot as a whole: prefix, commands, plugins, languages, dashboard, background work."""
+        return Bot(self._host, self.plugin, self.community)
 
     def now(self) -> datetime:
         """The current time, aware UTC (the test kit's fake clock in tests)."""
-        return self.runtime.clock.now()
+        return self._host.clock.now()
 
     @property
     def tz(self) -> ZoneInfo:
+        """The community's time zone."""
         return self.community.timezone
 
     # --- the event ---------------------------------------------------------------------------
 
     @property
     def message(self) -> MessageEvent | None:
+        """The message being handled, if the event is one."""
         return self.event if isinstance(self.event, MessageEvent) else None
 
     @property
@@ -146,15 +123,18 @@ class Context:
 
     @property
     def chat(self) -> ChatRef | None:
-        return getattr(self.event, "chat", None)
+        """The chat of the event, if it has one (a native poll vote may not)."""
+        chat = getattr(self.event, "chat", None)
+        return chat if isinstance(chat, ChatRef) else None
 
     def capabilities(self, platform: str | None = None) -> Capabilities:
         """What the platform of the event's chat (or `platform`) supports.
 
         Job handlers have no event: pass the platform of the chat or member you are about to address.
         """
-        name = platform or (self.chat.platform if self.chat else None) or (self.user.platform if self.user else None)
-        return self.runtime.capabilities(name)
+        chat, user = self.chat, self.user
+        name = platform or (chat.platform if chat else None) or (user.platform if user else None)
+        return self._host.capabilities(name)
 
     # --- language and time ---------------------------------------------------------------------
 
@@ -163,15 +143,10 @@ class Context:
         """The reader's language: the member's choice (/lang) or the community's."""
         user = self.user
         if user is not None:
-            chosen = self.runtime.members.locales.get(user.uid)
+            chosen = self._host.members.locales.get(user.uid)
             if chosen:
                 return chosen
         return self.community.locale
-
-    def locale_of(self, user: User | str) -> str:
-        """The language `user` (a User or uid) reads: their /lang choice, else the community's."""
-        uid = user if isinstance(user, str) else user.uid
-        return self.runtime.members.locales.get(uid) or self.community.locale
 
     def t(self, key: str, /, **params: Any) -> str:
         """Message `key` from this plugin's catalog in the reader's language.
@@ -183,17 +158,17 @@ class Context:
 
     def t_for(self, locale: str, key: str, /, **params: Any) -> str:
         """Message `key` in `locale` (a member's language in a job or a direct message), like `t`."""
-        return self.runtime.translator.text(self.plugin, locale, key,
-                                            **render_params(params, self.community.timezone, locale))
+        return self._host.translator.text(self.plugin, locale, key,
+                                          **render_params(params, self.community.timezone, locale))
 
     def command_word(self, name: str, *args: Any, locale: str | None = None) -> str:
         """How to type command `name` for the reader (or `locale`): "/accepter" for French, "/accept" else.
 
         `args` follow the word: `ctx.command_word("vote", 3)` is "/voter 3" for a French reader.
         """
-        cmd = self.runtime.commands.commands.get(name)
+        cmd = self._host.commands.commands.get(name)
         word = cmd.word_for(locale or self.locale) if cmd is not None else name
-        return " ".join([self.prefix + word, *(str(a) for a in args)])
+        return " ".join([self._host.config.practica.prefix + word, *(str(a) for a in args)])
 
     def format_time(self, when: datetime, *, with_date: bool = True, locale: str | None = None) -> str:
         """`when` in the community's time zone, in the reader's language (or `locale`)."""
@@ -231,10 +206,11 @@ class Context:
                                    "pass notify= and implement practica_on_delivered to learn the message id")
             unit.add(record)
             return None
-        future = await self.runtime.send_now(record)
+        future = await self._host.send_now(record)
         if not wait:
             return None
-        return await asyncio.shield(future)
+        sent: Sent | None = await asyncio.shield(future)
+        return sent
 
     async def reply(self, text: str, *, buttons: Buttons = (), wait: bool = False, priority: Priority | None = None,
                     quote: bool = True, notify: str | None = None, data: Mapping[str, Any] | None = None) -> Sent | None:
@@ -263,13 +239,6 @@ class Context:
         return await self.act(DirectMessage(user=user, text=text, buttons=buttons), priority=priority, wait=wait,
                               notify=notify, data=data)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        """Run short background work owned by the runtime (cancelled at shutdown).
-
-        Not for deliveries: replies asked for in a handler or job are already sent after its commit.
-        """
-        self.runtime.spawn(coro, name=f"{self.plugin}:{name}")
-
     async def emit(self, event: DomainEvent) -> None:
         """Announce a domain event to every plugin (delivered through `practica_on_event`).
 
@@ -282,89 +251,22 @@ class Context:
         if unit is not None:
             unit.emit(event)
             return
-        await self.runtime.emit_now(event)
+        await self._host.emit_now(event)
 
-    async def handle_again(self, event: Event) -> None:
-        """Handle an inbound `event` again, as if it had just arrived (a held command a moderator
-        released), once this work commits; stored like every inbound event, so never lost."""
-        unit = active_unit()
-        if unit is not None:
-            unit.emit(event)
-            return
-        await self.runtime.emit_now(event)
+    async def ask(self, question: str, /, **arguments: Any) -> Any:
+        """Ask the other plugins a question (a first-answer hook of core.hookspecs.QUESTIONS, e.g.
+        `await ctx.ask("practica_frequent_topics", limit=5)`): the first answer, or None when no plugin
+        enabled in this community answers. The answering plugin works in this same unit of work."""
+        return await self._host.ask(question, self.plugin, self.community, self.event, arguments)
 
-    # --- people --------------------------------------------------------------------------------
+    # --- people and places ---------------------------------------------------------------------
 
     async def role_of(self, user: User | None = None, chat: ChatRef | None = None) -> Role:
         """The role of `user` (default: the event's user) in this community."""
         user = user or self.user
         if user is None:
             return Role.MEMBER
-        return await self.runtime.role_of(user, chat or self.chat, self.community)
-
-    async def find_member(self, text: str) -> User | None:
-        """A known member of this community named by @handle, a platform mention (Discord `<@id>`, a
-        Telegram text mention), platform:id or display name; None if nobody here goes by it.
-
-        A name the platform marked as a mention still has to be a member seen here (or given a role
-        here): a mention is no proof of membership. The bot itself is returned with `is_bot` set, so
-        commands can refuse it (it is never a target of thanks, points or moderation).
-        """
-        word = text.strip()
-        platform_mention = _PLATFORM_MENTION.fullmatch(word)
-        message = self.message
-        platform = message.chat.platform if message is not None else (self.user.platform if self.user else "")
-        if platform_mention is not None:
-            word = f"{platform}:{platform_mention.group(1)}"
-        bare = word.lstrip("@").lower()
-        handle = (self.runtime.bot_handle(platform) or "").lower()
-        if bare and bare in (handle, f"{platform}:bot"):
-            return User(platform=platform, id="bot", name=self.runtime.config.practica.bot_name, handle=handle or None,
-                        is_bot=True)
-        if message is not None:
-            for user in message.mentions:
-                if bare in ((user.handle or "").lower(), user.name.lower(), user.uid.lower(), user.id.lower()):
-                    if user.is_bot or await self.is_member(user.uid) or self.community.role_of(user) > Role.MEMBER:
-                        return user
-                    return None
-        return await self.runtime.members.find(self.community.name, word, platform)
-
-    def person_of(self, user: User | str) -> str:
-        """The person id `user` (a User or uid) records under: their own uid unless they linked accounts
-        with /link; store what follows the person (points, levels, homework) under it."""
-        return self.runtime.identities.person_of(user if isinstance(user, str) else user.uid)
-
-    def links_version(self) -> int:
-        """A number that grows whenever accounts are linked or unlinked (what `person_of` answers changed)."""
-        return self.runtime.identities.version
-
-    def accounts_of(self, user: User | str) -> list[str]:
-        """Every account (uid) of the person `user` belongs to, person id first (one when not linked)."""
-        return self.runtime.identities.accounts_of(user if isinstance(user, str) else user.uid)
-
-    async def is_member(self, uid: str, community: str | None = None) -> bool:
-        """Whether `uid` has been seen (and has not left) in this community or `community`."""
-        return await self.runtime.members.is_member(community or self.community.name, uid)
-
-    async def members(self) -> list[User]:
-        """Active members seen in this community (bots excluded). Reads the whole community: for
-        reminders and exports; to name a few people use `members_by_ids`."""
-        return await self.runtime.members.members(self.community.name)
-
-    async def members_by_ids(self, uids: Iterable[str]) -> dict[str, User]:
-        """uid -> User for the members of this community among `uids` (also those who left; unknown uids
-        are absent). Costs one index lookup per uid, whatever the size of the community."""
-        found = await self.runtime.members.lookup(self.community.name, uids)
-        return {uid: member.user for uid, member in found.items()}
-
-    def membership_version(self) -> int:
-        """A number that grows whenever someone joins, leaves or is erased from this community."""
-        return self.runtime.members.version(self.community.name)
-
-    def membership_changes(self, since: int) -> list[str] | None:
-        """The uids whose membership changed after `membership_version()` was `since`, or None when that
-        is too long ago to tell: a plugin keeping per-member counts catches up instead of recounting."""
-        return self.runtime.members.changes_since(self.community.name, since)
+        return await self._host.role_of(user, chat or self.chat, self.community)
 
     def for_community(self, name: str, *, keep_event: bool = False) -> Context:
         """A context of this plugin for another community (startup hooks, jobs, private chats).
@@ -375,34 +277,41 @@ class Context:
         """
         if name == self.community.name and (keep_event or self.event is None):
             return self
-        config = self.runtime.config
+        config = self._host.config
         community = config.communities.get(name) or config.community_for(None)
-        return Context(self.runtime, self.plugin, community, self.event if keep_event else None)
+        return self._rebound(community, self.event if keep_event else None)
 
     def communities(self, *, keep_event: bool = False, enabled_only: bool = True) -> list[Context]:
         """One context per configured community (by default only where this plugin is enabled)."""
-        return [self.for_community(name, keep_event=keep_event) for name, community in self.runtime.config.communities.items()
+        return [self.for_community(name, keep_event=keep_event) for name, community in self._host.config.communities.items()
                 if not enabled_only or self.plugin not in community.disabled_plugins]
 
-    def plugin_enabled(self, name: str) -> bool:
-        """Whether plugin `name` runs in this community (to explain a missing feature, never to import it)."""
-        info = self.runtime.loaded.infos.get(name)
-        return info is not None and info.enabled and name not in self.community.disabled_plugins
+    def _rebound(self, community: Community, event: Event | None) -> Context:
+        """A context like this one (same kind, same reader) for another community or event."""
+        return Context(self._host, self.plugin, community, event)
 
-    def platform_available(self, platform: str) -> bool:
-        """Whether an adapter for `platform` is running (so a message to that platform can go out)."""
-        return platform in self.runtime.adapters
 
-    def community_chats(self, platform: str | None = None) -> list[ChatRef]:
-        """The group chats configured for this community on running adapters."""
-        out = []
-        for key in sorted(self.community.chats):
-            ref = self.community.chat_ref(key)
-            if ref is not None and ref.platform in self.runtime.adapters and (platform is None or ref.platform == platform):
-                out.append(ref)
-        return out
+class CommandContext(Context):
+    """What a command's handler receives: a context whose message, author and chat are always there."""
 
-    def configured_chat(self, key: str | None) -> ChatRef | None:
-        """A ChatRef for a `platform:id` from config (log chat, review chat), if its adapter runs."""
-        ref = self.community.chat_ref(key)
-        return ref if ref is not None and ref.platform in self.runtime.adapters else None
+    __slots__ = ()
+
+    def __init__(self, host: Host, plugin: str, community: Community, event: MessageEvent) -> None:
+        super().__init__(host, plugin, community, event)
+
+    @property
+    def message(self) -> MessageEvent:
+        """The command's message."""
+        event = self.event
+        assert isinstance(event, MessageEvent)
+        return event
+
+    @property
+    def user(self) -> User:
+        """Who typed the command."""
+        return self.message.author
+
+    @property
+    def chat(self) -> ChatRef:
+        """Where the command was typed."""
+        return self.message.chat

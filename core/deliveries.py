@@ -8,6 +8,10 @@
   report stored in the same transaction as the plugin's `practica_on_delivered`, so the plugin learns
   the message id exactly once.
 - At start, `pending()` gives back every row not yet confirmed, oldest first, for the sender.
+- What the platform reports later about a sent message (`platform_status`: WhatsApp's delivered, read
+  and failed webhooks) is found by the platform message id: delivered and read are recorded on the
+  row (`receipt`); a failure after the send marks the row failed and, for an action sent with
+  `notify`, calls the plugin's `practica_on_delivered` again with `failed=True`.
 - Sent and failed rows are purged after a day.
 """
 
@@ -19,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from core import codec
 from core.clock import Clock
@@ -50,6 +55,12 @@ MIGRATIONS = (
     );
     CREATE INDEX practica_outbox_pending ON practica_outbox (status, id);
     """,
+    # 2: what the platform reported after the send (delivered, read), found by the platform's message id
+    """
+    ALTER TABLE practica_outbox ADD COLUMN receipt TEXT;
+    ALTER TABLE practica_outbox ADD COLUMN receipt_at TEXT;
+    CREATE INDEX practica_outbox_message ON practica_outbox (platform, message_id);
+    """,
 )
 
 INSERT_SQL = ("INSERT INTO practica_outbox (id, lane, platform, priority, payload, plugin, community, notify, notify_data, "
@@ -57,7 +68,10 @@ INSERT_SQL = ("INSERT INTO practica_outbox (id, lane, platform, priority, payloa
 SENT_SQL = "UPDATE practica_outbox SET status = 'sent', payload = NULL, message_id = ?, done_at = ? WHERE id = ?"
 FAILED_SQL = "UPDATE practica_outbox SET status = 'failed', payload = NULL, error = ?, done_at = ? WHERE id = ?"
 PROGRESS_SQL = "UPDATE practica_outbox SET parts_sent = ? WHERE id = ?"
+RECEIPT_SQL = "UPDATE practica_outbox SET receipt = ?, receipt_at = ? WHERE id = ?"
+FAILED_LATER_SQL = "UPDATE practica_outbox SET status = 'failed', error = ?, receipt = 'failed', receipt_at = ? WHERE id = ?"
 KEEP_DONE = timedelta(days=1)
+RECEIPTS = ("sent", "delivered", "read")  # in the order a platform reports them
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +82,13 @@ class Delivery:
         tag: the `notify` tag the plugin gave with the action.
         data: the JSON-able data it gave with it.
         sent: the platform's answer (message id, poll reference); None when `failed`.
-        failed: True when the platform refused for good or the retry window ran out.
+        failed: True when the platform refused for good or the retry window ran out, or when it
+            reported later that a sent message could not be delivered (a second call, after the one
+            with `sent`: WhatsApp's `failed` status).
     """
 
     tag: str
-    data: dict
+    data: dict[str, Any]
     sent: Sent | None
     failed: bool = False
     error: str = ""
@@ -80,10 +96,11 @@ class Delivery:
 
 def platform_of(record: Outgoing) -> str:
     chat = getattr(record.action, "chat", None)
-    return chat.platform if chat is not None else record.action.user.platform  # type: ignore[attr-defined]
+    return str(chat.platform if chat is not None else record.action.user.platform)  # type: ignore[attr-defined]
 
 
-NotifyRunner = Callable[[Outgoing, Delivery, Callable[[Storage], Awaitable[None]]], Awaitable[None]]
+NotifyRunner = Callable[[str, str, Delivery, Callable[[Storage], Awaitable[None]]], Awaitable[None]]
+"""(plugin, community, delivery, mark): the plugin's callback and the record `mark` in one transaction."""
 
 
 class Deliveries:
@@ -105,7 +122,7 @@ class Deliveries:
     def rows(self, records: Sequence[Outgoing]) -> list[tuple[object, ...]]:
         """INSERT_SQL parameters for `records` (ids assigned here), for the caller's transaction."""
         now = to_utc_text(self.clock.now())
-        rows = []
+        rows: list[tuple[object, ...]] = []
         for record in records:
             record.id = self._next_id
             self._next_id += 1
@@ -161,10 +178,50 @@ class Deliveries:
 
         assert self.notify_runner is not None
         try:
-            await self.notify_runner(record, delivery, mark)
+            await self.notify_runner(record.plugin, record.community, delivery, mark)
         except Exception:  # the plugin's callback failed: still record the delivery, once
             log.exception("plugin %s: delivery callback %r failed", record.plugin, record.notify)
             await self._mark(sql, params)
+
+    # --- what the platform reports after the send ---------------------------------------------------
+
+    async def platform_status(self, platform: str, message_id: str, status: str, error: str = "") -> bool:
+        """Record what `platform` reports about its message `message_id`: "sent", "delivered", "read"
+        (kept on the row, never going back) or "failed" (the row becomes failed; a `notify` action's
+        plugin hears it). False when no row has that id (not sent by practica, or purged).
+
+        The receipts being written are stored first: a report may arrive right after the send.
+        """
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+        row = await self.db.fetchone("SELECT id, status, receipt, plugin, community, notify, notify_data FROM practica_outbox "
+                                     "WHERE platform = ? AND message_id = ? ORDER BY id DESC LIMIT 1", (platform, message_id))
+        if row is None:
+            return False
+        now = to_utc_text(self.clock.now())
+        if status in RECEIPTS:
+            if row["status"] == "sent" and _rank(status) > _rank(row["receipt"]):
+                await self.db.execute(RECEIPT_SQL, (status, now, row["id"]))
+            return True
+        if status != "failed" or row["status"] != "sent":  # unknown word, or already failed (a repeated webhook)
+            return True
+        text = (error or f"{platform} could not deliver the message")[:200]
+        params = (text, now, row["id"])
+        if row["notify"] is None or self.notify_runner is None:
+            await self.db.execute(FAILED_LATER_SQL, params)
+            return True
+        data = json.loads(row["notify_data"]) if row["notify_data"] else {}
+        delivery = Delivery(row["notify"], data, None, failed=True, error=text)
+
+        async def mark(db: Storage) -> None:
+            await db.execute(FAILED_LATER_SQL, params)
+
+        try:
+            await self.notify_runner(row["plugin"], row["community"], delivery, mark)
+        except Exception:
+            log.exception("plugin %s: delivery callback %r failed", row["plugin"], row["notify"])
+            await self.db.execute(FAILED_LATER_SQL, params)
+        return True
 
     async def _mark(self, sql: str, params: tuple[object, ...]) -> None:
         """Store one report; reports arriving while a write runs share the next transaction."""
@@ -199,6 +256,10 @@ class Deliveries:
         (the messages they concern are sent again at the next start: the in-flight duplicates)."""
         if self._writer is not None and not await finish_or_cancel(self._writer, timeout):
             log.warning("shutdown: %d delivery record(s) could not be stored; those messages may be sent again", len(self._marks))
+
+
+def _rank(receipt: str | None) -> int:
+    return RECEIPTS.index(receipt) + 1 if receipt in RECEIPTS else 0
 
 
 async def finish_or_cancel(task: asyncio.Task[None], timeout: float) -> bool:

@@ -6,7 +6,8 @@
 - Order: events of one chat (DomainEvents: of one community) run one after another in arrival order;
   different chats run concurrently, one lane task each, created on demand.
 - Isolation: each plugin call runs under the hook budget; errors are logged with plugin, hook or
-  command and event id, and never shown in a chat (the user gets a short neutral sentence).
+  command and event id, and never shown in a chat. Commands are run by core.invoke (permissions,
+  cooldowns, suggestions, the member's error text).
 - Units of work: each event runs as one unit (`Runtime.handle_event`); each plugin call is a part
   of it, so a failing plugin's writes and replies are undone and nobody else's.
 - Shutdown: `close()` stops dispatching new events (they stay stored); `drain()` finishes accepted
@@ -17,33 +18,42 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import difflib
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from core.commands import Command, split_invocation
+from core import standing
+from core.commands import split_invocation
 from core.context import Context
-from core.errors import CommandError, CooldownActive, PermissionDenied, UsageError
-from core.communities import counts_members
-from core.events import (ButtonPressed, Event, MemberJoined, MemberLeft, MessageEvent, PollVote,
-                         ReactionAdded, Role, User)
-from core.storage import is_storage_full
+from core.events import Event, MemberJoined, MemberLeft, MessageEvent
+from core.invoke import Invoker
 from core.text import clean_text
-from core.unit import Part, UnitOfWork, active_unit
 
 if TYPE_CHECKING:
     from core.config import Community
-    from core.runtime import Runtime
+    from core.hooks import ContextFactory, HookRunner
+    from core.host import Host
 
 log = logging.getLogger("practica.dispatcher")
 
 
 class Dispatcher:
-    """Routes events to plugins. Created and owned by the Runtime."""
+    """Routes events to plugins. Created and owned by the Runtime.
 
-    def __init__(self, runtime: Runtime, capacity: int = 10_000) -> None:
-        self.rt = runtime
+    Args:
+        host: the runtime.
+        runner: the plugins' hook runner.
+        handle: runs one stored event as a unit of work (the runtime's `handle_event`, which calls `handle`).
+        capacity: events pending before `wait_for_space` makes adapters wait.
+    """
+
+    def __init__(self, host: Host, runner: HookRunner, handle: Callable[[Event, int | None], Awaitable[None]],
+                 capacity: int = 10_000) -> None:
+        self.host = host
+        self.runner = runner
+        self.invoker = Invoker(host, runner)
+        self._handle_stored = handle
         self.capacity = capacity
         self._lanes: dict[str, deque[tuple[Event, int | None]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -52,7 +62,6 @@ class Dispatcher:
         self._done = asyncio.Event()
         self._done.set()
         self._closed = False
-        self._cooldowns: dict[tuple[str, str], float] = {}
 
     # --- intake ---------------------------------------------------------------------------
 
@@ -110,7 +119,7 @@ class Dispatcher:
             return False
 
     async def _run_lane(self, key: str, lane: deque[tuple[Event, int | None]]) -> None:
-        handle = self.rt.handle_event
+        handle = self._handle_stored
         try:
             while lane:
                 event, inbox_id = lane[0]
@@ -123,7 +132,7 @@ class Dispatcher:
                 finally:
                     lane.popleft()
                     self._pending -= 1
-                    if self._pending < self.capacity and self._space._waiters:  # type: ignore[attr-defined]
+                    if self._pending < self.capacity and self._space._waiters:
                         async with self._space:
                             self._space.notify_all()
         finally:
@@ -137,154 +146,42 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> None:
         """Handle one event now (lanes call this; benchmarks may too)."""
-        rt = self.rt
+        host = self.host
         if isinstance(event, MessageEvent):
             await self._handle_message(event)
             return
-        community = rt.community_of(event)
+        community = host.community_of(event)
         if isinstance(event, MemberJoined):
-            await rt.members.saw(community.name, event.member, event.timestamp)
+            await host.members.saw(community.name, event.member, event.timestamp)
         elif isinstance(event, MemberLeft):
-            await rt.members.saw(community.name, event.member, event.timestamp, active=False)
-        if isinstance(event, (ButtonPressed, PollVote, ReactionAdded)) and not await self._in_good_standing(community, event):
+            await host.members.saw(community.name, event.member, event.timestamp, active=False)
+        if standing.filtered(event) and not await standing.allowed(host, community, event.user, event.chat, event):  # type: ignore[attr-defined]
             return
-        await rt.runner.each("practica_on_event", self._ctx_factory(community, event),
-                             skip=community.disabled_plugins, event=event)
+        await self.runner.each("practica_on_event", self._ctx_factory(community, event),
+                               skip=community.disabled_plugins, event=event)
 
-    async def _in_good_standing(self, community: Community, event: ButtonPressed | PollVote | ReactionAdded) -> bool:
-        """Buttons, native votes and reactions count only from members in good standing: a bot or a
-        member a plugin stops (banned, waiting for approval) is ignored, like their messages; so is a
-        reaction from someone never seen in a configured community (a button answers them instead:
-        plugins check the presser's role; polls check a native voter against the poll's community)."""
-        if event.user.is_bot:
-            return False
-        chat = event.chat
-        if (isinstance(event, ReactionAdded) and chat is not None and not chat.is_direct and counts_members(community)
-                and not await self.rt.members.is_member(community.name, event.user.uid)
-                and await self.rt.role_of(event.user, chat, community) < Role.TRUSTED):
-            log.info("%s ignored: from someone never seen in community %s", type(event).__name__, community.name)
-            return False
-        verdict = await self.rt.runner.first("practica_filter_event", self._ctx_factory(community, event),
-                                             skip=community.disabled_plugins, event=event)
-        if verdict is not None:
-            log.info("%s ignored: %s (plugin %s)", type(event).__name__, getattr(verdict[1], "reason", "-"), verdict[0])
-            return False
-        return True
-
-    def _ctx_factory(self, community: Community, event: Event):  # type: ignore[no-untyped-def]
-        rt = self.rt
-        return lambda plugin: Context(rt, plugin, community, event)
+    def _ctx_factory(self, community: Community, event: Event) -> ContextFactory:
+        host = self.host
+        return lambda plugin: Context(host, plugin, community, event)
 
     async def _handle_message(self, event: MessageEvent) -> None:
-        rt = self.rt
+        host = self.host
         if event.author.is_bot:
             return
         text = clean_text(event.text)
         if text != event.text:
             event = dataclasses.replace(event, text=text)
-        community = rt.community_of(event)
+        community = host.community_of(event)
         if not event.chat.is_direct:  # a private chat says nothing about community membership
-            await rt.members.saw(community.name, event.author, event.timestamp)
+            await host.members.saw(community.name, event.author, event.timestamp)
         ctx_for = self._ctx_factory(community, event)
         skip = community.disabled_plugins
-        verdict = await rt.runner.first("practica_filter_message", ctx_for, skip=skip, event=event)
+        verdict = await self.runner.first("practica_filter_message", ctx_for, skip=skip, event=event)
         if verdict is not None:
             log.debug("message %s stopped by plugin %s", event.id, verdict[0])
             return
-        invocation = split_invocation(text, rt.config.practica.prefix, rt.bot_handle(event.chat.platform))
+        invocation = split_invocation(text, host.config.practica.prefix, host.bot_handle(event.chat.platform))
         if invocation is not None:
-            await self._run_command(event, community, *invocation)
+            await self.invoker.invoke(event, community, *invocation)
             return
-        await rt.runner.each("practica_on_message", ctx_for, skip=skip, event=event)
-
-    # --- commands -----------------------------------------------------------------------------
-
-    async def _run_command(self, event: MessageEvent, community: Community, word: str, rest: str) -> None:
-        rt = self.rt
-        cmd = rt.commands.find(word)
-        if cmd is None or cmd.plugin in community.disabled_plugins:
-            await self._unknown_command(event, community, word)
-            return
-        ctx = Context(rt, cmd.plugin, community, event)
-        unit = active_unit()
-        part = unit.begin_part() if unit is not None else None
-        try:
-            await self._check_allowed(ctx, cmd, event)
-            args = cmd.parse(rest, rt.config.practica.prefix,
-                             lambda key, **params: rt.translator.text("core", ctx.locale, key, **params), lang=ctx.locale)
-            self._check_cooldown(ctx, cmd, event.author)
-            await rt.runner.guard.run(cmd.handler(ctx, *args))
-        except CommandError as error:
-            await self._undo(unit, part)
-            await ctx.reply(str(error))
-        except TimeoutError:
-            await self._undo(unit, part)
-            log.error("plugin %s: command /%s took longer than %.1f s and was cancelled (event %s)",
-                      cmd.plugin, cmd.name, rt.runner.budget, event.id)
-            await ctx.reply(rt.translator.text("core", ctx.locale, "error.timeout"))
-        except Exception as error:
-            await self._undo(unit, part)
-            if is_storage_full(error):
-                rt._storage_full_once()
-                await ctx.reply(rt.translator.text("core", ctx.locale, "error.storage_full"))
-                return
-            log.exception("plugin %s: command /%s raised (event %s)", cmd.plugin, cmd.name, event.id)
-            await ctx.reply(await self.error_text(error, ctx))
-        else:
-            if unit is not None and part is not None:
-                unit.end_part(part)
-
-    @staticmethod
-    async def _undo(unit: UnitOfWork | None, part: Part | None) -> None:
-        """Undo a failed command's writes and replies (its part of the event's unit of work)."""
-        if unit is not None and part is not None:
-            await unit.fail_part(part)
-
-    async def error_text(self, error: BaseException, ctx: Context) -> str:
-        """The neutral sentence shown for an unexpected error (format_error hook, never the error's text)."""
-        found = await self.rt.runner.first("practica_format_error", lambda plugin: Context(self.rt, plugin, ctx.community, ctx.event),
-                                           error=error)
-        if found is not None and isinstance(found[1], str):
-            return found[1]
-        return self.rt.translator.text("core", ctx.locale, "error.unexpected")
-
-    async def _check_allowed(self, ctx: Context, cmd: Command, event: MessageEvent) -> None:
-        t = self.rt.translator.text
-        if cmd.where == "group" and event.chat.is_direct:
-            raise UsageError(t("core", ctx.locale, "error.group_only", command=cmd.name))
-        if cmd.where == "direct" and not event.chat.is_direct:
-            raise UsageError(t("core", ctx.locale, "error.direct_only", command=cmd.name))
-        if cmd.role > Role.MEMBER:
-            role = await ctx.role_of(event.author, event.chat)
-            if role < cmd.role:
-                raise PermissionDenied(t("core", ctx.locale, "error.permission", command=cmd.name,
-                                         role=t("core", ctx.locale, f"role.{cmd.role.name.lower()}")))
-
-    def _check_cooldown(self, ctx: Context, cmd: Command, user: User) -> None:
-        if cmd.cooldown <= 0:
-            return
-        now = self.rt.clock.monotonic()
-        key = (user.uid, cmd.name)
-        last = self._cooldowns.get(key)
-        if last is not None and now - last < cmd.cooldown:
-            remaining = cmd.cooldown - (now - last)
-            from datetime import timedelta
-
-            raise CooldownActive(self.rt.translator.text("core", ctx.locale, "error.cooldown", command=cmd.name,
-                                                         wait=ctx.format_duration(max(1.0, remaining))),
-                                 remaining=timedelta(seconds=remaining))
-        self._cooldowns[key] = now
-
-    async def _unknown_command(self, event: MessageEvent, community: Community, word: str) -> None:
-        rt = self.rt
-        ctx = Context(rt, "core", community, event)
-        role = await ctx.role_of(event.author, event.chat)
-        visible = [c for c in rt.commands.words() if c[1].role <= role and c[1].plugin not in community.disabled_plugins]
-        match = difflib.get_close_matches(word, [w for w, _ in visible], n=1, cutoff=0.6)
-        prefix = rt.config.practica.prefix
-        params = {"command": f"{prefix}{word[:40]}", "help": f"{prefix}help"}
-        if match:
-            text = rt.translator.text("core", ctx.locale, "error.unknown_command_hint", suggestion=f"{prefix}{match[0]}", **params)
-        else:
-            text = rt.translator.text("core", ctx.locale, "error.unknown_command", **params)
-        await ctx.reply(text)
+        await self.runner.each("practica_on_message", ctx_for, skip=skip, event=event)

@@ -6,7 +6,10 @@ plain sentence that is safe to show in a chat. Anything else is a bug: logged, n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
 
 
 class PracticaError(Exception):
@@ -44,7 +47,11 @@ class DeliveryError(AdapterError):
 
 
 class CommandError(PracticaError):
-    """An error meant for the person who sent the command: `str(error)` is shown as is."""
+    """An error meant for the person who sent the command: `str(error)` is shown as is, unless it carries
+    `key`, a message of the catalogs (with `params`), which is then shown in the reader's language."""
+
+    key: str | None = None
+    params: Mapping[str, Any] = MappingProxyType({})
 
 
 class UsageError(CommandError):

@@ -219,8 +219,9 @@ class ReactionAdded(Event):
 class DomainEvent(Event):
     """Base for what plugins announce to each other with `ctx.emit(...)`.
 
-    Subclasses live in the emitting plugin's package; listeners match on the class name
-    (`type(event).__name__ == "HomeworkSubmitted"`) so that plugins never import each other.
+    An event other plugins listen to is declared once in core.domain_events, where the emitter and the
+    listeners (`isinstance(event, HomeworkSubmitted)`) both import it without importing each other; an
+    event only its own plugin uses stays in that plugin.
     """
 
     community: str

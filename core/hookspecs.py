@@ -1,9 +1,14 @@
 """Every practica_* hook, grouped by phase, with its colour (sync/async) and calling mode.
 
-Modes (see core/hooks.py, the only code that calls hooks):
-- collect: sync declarations; every plugin's result is gathered, tagged with the plugin's name.
-- each: async fan-out; every plugin is awaited in turn, isolated, under a time budget.
-- first: async; the first non-None result wins and later plugins are not called.
+Modes (see core/hooks.py, the only code that calls hooks), read from the specs themselves (`HOOKS`):
+- collect: a plain `def` spec: sync declarations; every plugin's result is gathered, tagged with its name.
+- each: an `async def` spec: async fan-out; every plugin is awaited in turn, isolated, under a time budget.
+- first: an `async def` spec marked `@hookspec(firstresult=True)` (as pytest marks them): the first
+  non-None result wins and later plugins are not called.
+
+Questions between plugins are first-answer hooks too (`QUESTIONS`): a plugin asks with
+`await ctx.ask("practica_frequent_topics", limit=5)`, another answers by implementing the hook, and
+neither imports the other.
 
 Plugins implement hooks as methods decorated with `@hookimpl` on their plugin class; the plugin's
 name is its folder / entry-point name. Every async hook receives `ctx`, a Context bound to the
@@ -12,6 +17,7 @@ plugin (its config, storage, logger, the community of the event).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -44,25 +50,6 @@ class Verdict:
     reason: str
 
 
-# name -> (colour, mode); the load-time checks and the HookRunner read this table.
-HOOKS: dict[str, tuple[Colour, Mode]] = {
-    "practica_config_schema": ("sync", "collect"),
-    "practica_register_commands": ("sync", "collect"),
-    "practica_register_migrations": ("sync", "collect"),
-    "practica_register_jobs": ("sync", "collect"),
-    "practica_dashboard_pages": ("sync", "collect"),
-    "practica_startup": ("async", "each"),
-    "practica_filter_message": ("async", "first"),
-    "practica_filter_event": ("async", "first"),
-    "practica_on_message": ("async", "each"),
-    "practica_on_event": ("async", "each"),
-    "practica_user_data": ("async", "each"),
-    "practica_shutdown": ("async", "each"),
-    "practica_format_error": ("async", "first"),
-    "practica_on_delivered": ("async", "each"),
-}
-
-
 class PracticaSpecs:
     """The hook specifications, registered on every plugin manager."""
 
@@ -92,7 +79,7 @@ class PracticaSpecs:
         """
 
     @hookspec
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
+    def practica_register_jobs(self) -> Mapping[str, JobKind[Context]]:
         """Return the plugin's scheduled job kinds by name. Mode: collect."""
 
     @hookspec
@@ -116,14 +103,16 @@ class PracticaSpecs:
 
     # --- events ----------------------------------------------------------------------------
 
-    @hookspec
+    @hookspec(firstresult=True)
     async def practica_filter_message(self, event: MessageEvent, ctx: Context) -> Verdict | None:
         """Inspect a message before commands and listeners; return a Verdict to stop it. Mode: first."""
 
-    @hookspec
+    @hookspec(firstresult=True)
     async def practica_filter_event(self, event: Event, ctx: Context) -> Verdict | None:
-        """Inspect a button press, native poll vote or reaction before `practica_on_event`; a Verdict
-        ignores it (a banned or not yet approved member's vote). Mode: first."""
+        """Say whether the member behind `event` is stopped in `ctx.community`: a Verdict means not in
+        good standing (banned, waiting for approval, muted). Core then ignores their button press in a
+        group, native poll vote or reaction before `practica_on_event`, and `ctx.members.in_good_standing()`
+        is false (a `/vote`: `event` is then the command's message). Mode: first."""
 
     @hookspec
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
@@ -139,7 +128,9 @@ class PracticaSpecs:
 
         Called only on the plugin that sent it, in one transaction with the delivery record, so the
         platform's message id (`delivery.sent.message_id`, `.poll_ref`) is stored exactly once. This is
-        how a plugin learns the id of what it posted: handlers never wait for the platform. Mode: each.
+        how a plugin learns the id of what it posted: handlers never wait for the platform. A platform
+        that reports later that an accepted message could not be delivered (WhatsApp's `failed`
+        status) causes a second call, with `failed=True`. Mode: each.
         """
 
     # --- members' data ----------------------------------------------------------------------
@@ -154,9 +145,40 @@ class PracticaSpecs:
 
     # --- errors -----------------------------------------------------------------------------
 
-    @hookspec
+    @hookspec(firstresult=True)
     async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
         """Return the text shown in chat for an unexpected error (never the error's own text).
 
-        Core has a trylast default. Mode: first.
+        Without an answer, core's `error.unexpected` is shown. Mode: first.
         """
+
+    # --- questions between plugins (async, first; asked with ctx.ask) ------------------------
+
+    @hookspec(firstresult=True)
+    async def practica_frequent_topics(self, limit: int, ctx: Context) -> Sequence[str] | None:
+        """The questions members of ctx's community ask most that nothing answers yet, most frequent first,
+        at most `limit` (resources answers from its question insights, an empty list when they are off;
+        polls asks for `/poll topics`). Mode: first.
+        """
+
+
+def _modes(specs: type) -> dict[str, tuple[Colour, Mode]]:
+    """name -> (colour, mode) of every spec: sync ones collect, async ones run on each plugin, or stop at the
+    first answer when marked `firstresult=True`."""
+    out: dict[str, tuple[Colour, Mode]] = {}
+    for name, function in vars(specs).items():
+        options = getattr(function, "practica_spec", None)
+        if not name.startswith("practica_") or options is None:
+            continue
+        if not inspect.iscoroutinefunction(function):
+            out[name] = ("sync", "collect")
+        else:
+            out[name] = ("async", "first" if options.get("firstresult") else "each")
+    return out
+
+
+HOOKS: dict[str, tuple[Colour, Mode]] = _modes(PracticaSpecs)
+"""name -> (colour, mode), derived from the specs above; the load-time checks and the HookRunner read it."""
+
+QUESTIONS: frozenset[str] = frozenset({"practica_frequent_topics"})
+"""The first-answer hooks plugins may ask each other with `ctx.ask` (the others are called by core)."""

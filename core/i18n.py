@@ -179,6 +179,17 @@ class Translator:
             return template
 
 
+@lru_cache(maxsize=1)
+def _core_english() -> Mapping[str, Entry]:
+    return load_catalogs(CORE_LOCALES).get(FALLBACK, {})
+
+
+def core_english(key: str, /, **params: Any) -> str:
+    """Core's message `key` in English, for code that has no reader (error texts of pure functions)."""
+    template = _core_english().get(key)
+    return template.format(**params) if isinstance(template, str) else key
+
+
 def _candidates(lang: str) -> tuple[str, ...]:
     """Languages to try for `lang`, best first: "fr-CA" -> ("fr-CA", "fr_CA", "fr", "en")."""
     lang = lang or FALLBACK

@@ -3,7 +3,7 @@
 Opt-in only: nothing is linked until a member sends `/link` from one account and the short code it
 gives from the other. A person is named by the uid of the account that asked for the first code (the
 "person id"); plugins store what follows the person (points, levels, homework) under
-`ctx.person_of(user)` and find every account with `ctx.accounts_of(user)`. Any of the accounts can
+`ctx.identity.person_of(user)` and find every account with `ctx.identity.accounts_of(user)`. Any of the accounts can
 `/unlink` (all of them are separate again); what was recorded stays with the person id's account.
 """
 
@@ -72,7 +72,7 @@ class Identities:
         if row is None or row["expires_at"] <= to_utc_text(now):
             return None
         await self.db.execute("DELETE FROM practica_link_codes WHERE code = ?", (code.strip().upper(),))
-        owner = row["uid"]
+        owner: str = row["uid"]
         person = self.person_of(owner)
         if self.person_of(uid) == person:
             return None

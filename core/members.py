@@ -184,7 +184,8 @@ class MemberDirectory:
             row = self._unsaved.get((community, uid))  # seen a moment ago: not written yet
             if row is not None:
                 out[uid] = Member(community, User(platform=str(row[2]), id=str(row[3]), name=str(row[4]),
-                                                  handle=row[5] and str(row[5]), is_bot=bool(row[6])), bool(row[9]))
+                                                  handle=str(row[5]) if row[5] is not None else None, is_bot=bool(row[6])),
+                                 bool(row[9]))
         rest = [uid for uid in wanted if uid not in out]
         for start in range(0, len(rest), _BY_IDS):
             chunk = rest[start:start + _BY_IDS]
@@ -208,7 +209,7 @@ class MemberDirectory:
         for (where, uid), row in reversed(self._unsaved.items()):  # seen a moment ago: not written yet
             name, handle = str(row[4]), row[5]
             if where == community and (uid == word or name.lower() == folded or (handle and str(handle).lower() == folded)):
-                return User(platform=str(row[2]), id=str(row[3]), name=name, handle=handle and str(handle), is_bot=bool(row[6]))
+                return User(platform=str(row[2]), id=str(row[3]), name=name, handle=str(handle) if handle is not None else None, is_bot=bool(row[6]))
         rows = await self.db.fetchall(_FIND, (community, word, community, word, community, word, platform))
         if not rows:
             return None

@@ -3,8 +3,7 @@
 - Order: one worker per chat sends its queue in order; within a chat, lower priorities go first
   (moderation, replies, reminders, announcements), same priority in submission order.
 - Budgets: per platform, a minimum gap per chat, a per-minute cap per group and a global per-second
-  cap (Telegram: ~1/s per chat, 20/min per group, 30/s overall). Discord's per-route buckets are
-  handled by discord.py from the response headers; we only cap the global rate.
+  cap, as each adapter declares them (`Adapter.budget`, a core.adapter.Budget).
 - Errors: a "retry after N s" holds that chat's queue N seconds and retries the same action, so
   nothing is lost or reordered (only a higher-priority action queued meanwhile may go first);
   transient errors (5xx, timeouts, refused connections) are retried with capped exponential backoff,
@@ -29,39 +28,19 @@ import logging
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from core.adapter import Adapter, Budget
 from core.clock import Clock
 from core.errors import DeliveryError
 from core.replies import Action, DirectMessage, Priority, Reply, SendFile, SendPoll, Sent
 from core.text import split_text, utf16_len
 from core.unit import Outgoing
 
-if TYPE_CHECKING:
-    from adapters.base import Adapter
-
 log = logging.getLogger("practica.outbox")
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Sending limits of one platform (0 = no limit)."""
-
-    chat_gap: float = 0.0          # seconds between two messages to one chat
-    group_per_minute: int = 0      # messages per minute to one group
-    global_per_second: int = 0     # messages per second overall
-    retry_window: float = 6 * 3600.0  # seconds of transient errors before giving up on an action
-    backoff: float = 1.0           # first backoff delay, doubled each time (capped at max_backoff)
-    max_backoff: float = 60.0
-
-
-PLATFORM_BUDGETS: dict[str, Budget] = {
-    "telegram": Budget(chat_gap=1.0, group_per_minute=20, global_per_second=30),
-    "discord": Budget(global_per_second=50),
-}
-
-
-# Actions that post a message: the ones Telegram's per-chat and per-group budgets count. Moderation
+# Actions that post a message: the ones per-chat and per-group budgets count. Moderation
 # calls (delete, restrict, ban...) only count against the global rate, so cleaning up a spam wave
 # is not slowed to one call per second.
 _MESSAGES = (Reply, DirectMessage, SendFile, SendPoll)
@@ -112,7 +91,7 @@ class Outbox:
                  retry_window: float | None = None) -> None:
         self.adapters = adapters
         self.clock = clock
-        self.budgets = dict(PLATFORM_BUDGETS if budgets is None else budgets)
+        self.budgets = {name: adapter.budget for name, adapter in adapters.items()} if budgets is None else dict(budgets)
         self._lanes: dict[str, _Lane] = {}
         self._seq = itertools.count()
         self._global: dict[str, deque[float]] = {}
@@ -218,8 +197,8 @@ class Outbox:
     def _platform(action: Action) -> str:
         chat = getattr(action, "chat", None)
         if chat is not None:
-            return chat.platform
-        return action.user.platform  # type: ignore[attr-defined]
+            return str(chat.platform)
+        return str(action.user.platform)  # type: ignore[attr-defined]
 
     async def _work(self, key: str, lane: _Lane) -> None:
         """Send the lane's queue, one message (or one part of a long text) per step, best item first.

@@ -103,8 +103,8 @@ def discover(config: Config) -> dict[str, PluginInfo]:
         except Exception as exc:
             raise PluginLoadError(f"entry point {entry.name!r} ({entry.value}) failed to import: {exc}") from exc
         module_file = getattr(sys.modules.get(getattr(loaded, "__module__", "") or getattr(loaded, "__name__", "")), "__file__", None)
-        folder = Path(module_file).parent if module_file else None
-        add(PluginInfo(entry.name, _instantiate(loaded, f"entry point {entry.name!r}"), _entry_point_source(entry), folder))
+        home = Path(module_file).parent if module_file else None
+        add(PluginInfo(entry.name, _instantiate(loaded, f"entry point {entry.name!r}"), _entry_point_source(entry), home))
     for raw_dir in config.practica.plugin_dirs:
         base = (config.path.parent / raw_dir).resolve()
         if not base.is_dir():

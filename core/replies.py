@@ -38,7 +38,7 @@ class Action:
     @property
     def queue_key(self) -> str:
         chat = getattr(self, "chat", None)
-        if chat is not None:
+        if isinstance(chat, ChatRef):
             return chat.key
         user = getattr(self, "user", None)
         return f"dm:{user.uid}" if user is not None else "~global"

@@ -25,15 +25,16 @@ import os
 import sqlite3
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from adapters import BUILTIN_ADAPTERS, load_adapter_class
-from adapters.base import Adapter, Capabilities, CommandInfo
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
 from core import members as members_module
+from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
+from core.adapter import Adapter, CommandInfo, adapter_names, load_adapter_class
+from core.capabilities import Capabilities
 from core.clock import Clock
 from core.communities import community_of_event
 from core.dashboard import auth as dashboard_auth
@@ -41,6 +42,7 @@ from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
 from core.dispatcher import Dispatcher
+from core.hookspecs import QUESTIONS
 from core.errors import ConfigError, PracticaError
 from core.events import ChatRef, Event, Role, User
 from core.inbox import DONE_SQL, INSERT_SQL as INBOX_INSERT, Inbox, InboxWriter
@@ -48,6 +50,7 @@ from core.lock import DatabaseLock
 from core.i18n import Translator
 from core.members import MemberDirectory
 from core.identities import Identities
+from core.native_polls import NativePolls, NotingReceipts
 from core.outbox import Outbox
 from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
@@ -56,11 +59,15 @@ from core.schema import did_you_mean, validate
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 
+if TYPE_CHECKING:
+    from core.dashboard.server import DashboardServer
+
 log = logging.getLogger("practica.runtime")
 
 CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.identities": identities_module.MIGRATIONS,
+    "core.native_polls": native_polls_module.MIGRATIONS,
     "core.scheduler": scheduler_module.MIGRATIONS,
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
@@ -97,8 +104,9 @@ class Runtime:
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]
         self.identities: Identities = None  # type: ignore[assignment]
+        self.native_polls: NativePolls = None  # type: ignore[assignment]
         self.outbox = Outbox(self.adapters, self.clock, retry_window=config.practica.delivery_retry_window)
-        self.dispatcher = Dispatcher(self, capacity=config.practica.inbound_queue)
+        self.dispatcher = Dispatcher(self, self.runner, self.handle_event, capacity=config.practica.inbound_queue)
         self.scheduler: Scheduler = None  # type: ignore[assignment]
         self.inbox: Inbox = None  # type: ignore[assignment]
         self.deliveries: Deliveries = None  # type: ignore[assignment]
@@ -111,20 +119,21 @@ class Runtime:
         self._full_warned_at: float | None = None
         self._done_batch: list[int] = []
         self._done_writer: asyncio.Task[None] | None = None
-        self.dashboard: Any = None  # core.dashboard.server.DashboardServer when [dashboard] enabled
+        self.dashboard: DashboardServer | None = None  # when [dashboard] enabled
 
     # --- construction ---------------------------------------------------------------------
 
     def _build_adapters(self) -> dict[str, Adapter]:
         adapters: dict[str, Adapter] = {}
+        installed = adapter_names()
         for name, table in self.config.adapters.items():
-            if name not in BUILTIN_ADAPTERS:
+            if name not in installed:
                 raise ConfigError(f"{self.config.path} [adapters.{name}]: no adapter named {name!r}"
-                                  f"{did_you_mean(name, BUILTIN_ADAPTERS)}. Available: {', '.join(BUILTIN_ADAPTERS)}.")
+                                  f"{did_you_mean(name, installed)}. Available: {', '.join(installed)}.")
             if table.get("enabled", True) is False:
                 continue
             cls = load_adapter_class(name)
-            settings = validate(cls.config_type, table, f"{self.config.path} [adapters.{name}]")
+            settings: Any = validate(cls.config_type, table, f"{self.config.path} [adapters.{name}]")
             adapters[name] = cls(settings, self)
         if not adapters:
             raise ConfigError(f"{self.config.path}: no adapter is enabled; add [adapters.console] to talk to the bot in the terminal.")
@@ -168,7 +177,9 @@ class Runtime:
             await table.purge()
         self._inbox_writer = InboxWriter(self.inbox)
         self.deliveries.notify_runner = self._run_notify
-        self.outbox.receipts = self.deliveries
+        self.native_polls = NativePolls(self.storage, self.clock)
+        await self.native_polls.load()
+        self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
         self.members = MemberDirectory(self.storage)
         await self.members.load()
         self.identities = Identities(self.storage)
@@ -186,7 +197,7 @@ class Runtime:
         if self.config.dashboard.enabled:
             from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
 
-            self.dashboard = DashboardServer(self)
+            self.dashboard = DashboardServer(self, self.runner.collect("practica_dashboard_pages"))
             await self.dashboard.start()
         for adapter in self.adapters.values():
             await adapter.start()
@@ -343,7 +354,7 @@ class Runtime:
         except Exception as exc:
             if not is_storage_full(exc):
                 raise
-            self._storage_full_once()
+            self.note_storage_full()
             await self._answer_without_storage(event, unit)
 
     async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:
@@ -358,7 +369,8 @@ class Runtime:
             ctx = Context(self, "core", community, event)
             self.outbox.submit(Reply(chat=chat, text=self.translator.text("core", ctx.locale, "error.storage_full")))
 
-    def _storage_full_once(self) -> None:
+    def note_storage_full(self) -> None:
+        """The database cannot grow: say so in the log, at most every ten minutes."""
         now = self.clock.monotonic()
         if self._full_warned_at is None or now - self._full_warned_at > 600:
             self._full_warned_at = now
@@ -373,7 +385,7 @@ class Runtime:
         except Exception as exc:
             if not is_storage_full(exc):
                 raise
-            self._storage_full_once()
+            self.note_storage_full()
             return self.outbox.submit(record.action, record.priority)
         return self.outbox.submit(record.action, record.priority, record=record)
 
@@ -382,13 +394,13 @@ class Runtime:
         async with self.unit() as unit:
             unit.emit(event)
 
-    async def _run_notify(self, record: Outgoing, delivery: Delivery, mark: Any) -> None:
+    async def _run_notify(self, plugin: str, community_name: str, delivery: Delivery, mark: Any) -> None:
         """A delivery callback: the plugin's practica_on_delivered and the delivery record, one transaction."""
-        community = self.config.communities.get(record.community) or self.config.community_for(None)
+        community = self.config.communities.get(community_name) or self.config.community_for(None)
         async with self.unit(eager=True):
             await mark(self.storage)
-            await self.runner.each("practica_on_delivered", lambda plugin: Context(self, plugin, community),
-                                   only=record.plugin, delivery=delivery)
+            await self.runner.each("practica_on_delivered", lambda name: Context(self, name, community),
+                                   only=plugin, delivery=delivery)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `coro` in the background, owned by the runtime: errors are logged, the task is awaited by
@@ -487,10 +499,58 @@ class Runtime:
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
 
+    async def adapter_member_data(self, uid: str, *, erase: bool) -> dict[str, Any]:
+        """{platform: data} that the adapter of `uid`'s platform keeps about them outside the database
+        (WhatsApp's window store), deleted when `erase`; {} when it keeps nothing."""
+        platform, _, member_id = uid.partition(":")
+        adapter = self.adapters.get(platform)
+        found = await adapter.member_data(member_id, erase=erase) if adapter is not None else None
+        return {platform: dict(found)} if found else {}
+
+    async def delivery_status(self, platform: str, message_id: str, status: str, *, error: str = "") -> bool:
+        """A platform's later report on a message it accepted (WhatsApp: sent, delivered, read, failed),
+        written to that message's delivery record; returns once stored. False when no record has that id."""
+        return await self.deliveries.platform_status(platform, message_id, status, error)
+
     # --- services for contexts -----------------------------------------------------------------
+
+    @property
+    def database_path(self) -> str:
+        return self._database
 
     def plugin_state(self, plugin: str) -> dict[str, Any]:
         return self._state.setdefault(plugin, {})
+
+    def plugin_descriptions(self) -> dict[str, str]:
+        return {name: info.description for name, info in self.loaded.infos.items() if info.enabled}
+
+    def platform_running(self, platform: str) -> bool:
+        return platform in self.adapters
+
+    async def collect_user_data(self, member: str, *, erase: bool, community: Community,
+                                event: Event | None) -> list[tuple[str, Any]]:
+        found = await self.runner.each("practica_user_data", lambda plugin: Context(self, plugin, community, event),
+                                       member=member, erase=erase)
+        return [*found, *(await self.adapter_member_data(member, erase=erase)).items()]
+
+    async def filter_event(self, community: Community, event: Event | None) -> tuple[str, Any] | None:
+        return await self.runner.first("practica_filter_event", lambda plugin: Context(self, plugin, community, event),
+                                       skip=community.disabled_plugins, event=event)
+
+    async def ask(self, question: str, asker: str, community: Community, event: Event | None,
+                  arguments: Mapping[str, Any]) -> Any:
+        if question not in QUESTIONS:
+            raise ValueError(f"{question!r} is not a question plugins may ask; the questions are: {', '.join(sorted(QUESTIONS))}")
+        skip = {asker, *community.disabled_plugins}
+        found = await self.runner.first(question, lambda plugin: Context(self, plugin, community, event), skip=skip,
+                                        **arguments)
+        return found[1] if found is not None else None
+
+    def dashboard_url(self) -> str | None:
+        return self.dashboard.url if self.dashboard is not None else None
+
+    async def is_coordinator(self, user: User) -> bool:
+        return self.dashboard is not None and bool(await self.dashboard.dashboard.coordinated(user))
 
     def plugin_config(self, plugin: str, community: str) -> Any:
         info = self.loaded.infos.get(plugin)
@@ -506,11 +566,11 @@ class Runtime:
 
     def bot_handle(self, platform: str) -> str | None:
         adapter = self.adapters.get(platform)
-        return getattr(adapter, "bot_handle", None) if adapter is not None else None
+        return adapter.bot_handle if adapter is not None else None
 
     def community_of(self, event: Event) -> Community:
         """The community `event` acts in: its group's, or in a private chat the member's (core.communities)."""
-        return community_of_event(self.config, self.members, event)
+        return community_of_event(self.config, self.members, event, self.native_polls)
 
     async def role_of(self, user: User, chat: ChatRef | None, community: Community) -> Role:
         """The larger of the configured role and the platform's (chat admin, guild owner...).
@@ -556,7 +616,7 @@ class Runtime:
                                    role=cmd.role, names=names, usages=usages))
         return out
 
-    async def _run_job(self, job: Job, kind: JobKind) -> None:
+    async def _run_job(self, job: Job, kind: JobKind[Context]) -> None:
         """A job's handler, inside the scheduler's unit of work, under the hook budget."""
         community = self.config.communities.get(job.community) or self.config.community_for(None)
         ctx = Context(self, job.plugin, community, None)

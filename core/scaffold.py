@@ -1,4 +1,10 @@
-"""`practica new-plugin NAME`: a working plugin folder and its passing test, in the built-in shape."""
+"""`practica new-plugin NAME`: a working plugin folder and its passing test, in the built-in shape.
+
+Written into the current folder: `plugins/NAME/` and `tests/plugins/NAME/test_NAME.py`. In a folder of
+its own (not practica's repository) it also writes a `plugins.toml` that loads `plugins/` (`plugin_dirs`)
+and talks on the console, so `practica run` and `python -m pytest` work there at once: the test kit is
+installed with practica and finds the plugins of `<rootdir>/plugins`.
+"""
 
 from __future__ import annotations
 
@@ -66,17 +72,18 @@ COMMANDS = '''"""Commands of the {name} plugin."""
 
 from __future__ import annotations
 
-from core import Context, Text, command
+from core import CommandContext, Text, command
 
 from . import store
 
 
 @command("{command}", help="Say hello.")
-async def {name}_command(ctx: Context, who: Text = Text("")) -> None:
-    user = ctx.user
-    assert user is not None
-    total = await store.record(ctx.db, ctx.community.name, user.uid, ctx.now())
-    await ctx.reply(ctx.t("hello", greeting=ctx.config.greeting, name=who or user.name, count=total))
+async def {name}_command(ctx: CommandContext, who: Text = Text("")) -> None:
+    # A command's ctx.user, ctx.chat and ctx.message are never None. What follows a person across their
+    # linked accounts (/link) is stored under ctx.identity.person_of(user).
+    member = ctx.identity.person_of(ctx.user)
+    total = await store.record(ctx.db, ctx.community.name, member, ctx.now())
+    await ctx.reply(ctx.t("hello", greeting=ctx.config.greeting, name=who or ctx.user.name, count=total))
 
 
 ALL = ({name}_command,)
@@ -88,7 +95,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core import Storage
+from core import Storage, to_utc_text
 
 MIGRATIONS = (
     """
@@ -103,8 +110,8 @@ MIGRATIONS = (
 
 
 async def record(db: Storage, community: str, member: str, at: datetime) -> int:
-    """Store one greeting; return how many this member has sent."""
-    await db.execute("INSERT INTO {name}_greetings (community, member, at) VALUES (?, ?, ?)", (community, member, at.isoformat()))
+    """Store one greeting (times are stored as UTC text: to_utc_text / from_utc_text); return how many this member has sent."""
+    await db.execute("INSERT INTO {name}_greetings (community, member, at) VALUES (?, ?, ?)", (community, member, to_utc_text(at)))
     return await count(db, member)
 
 
@@ -173,29 +180,49 @@ async def test_member_data_export_and_erase(make_bot):
 '''
 
 
+CONFIG_FILE = '''# practica's settings for this folder (see practica's README, "Configuration: plugins.toml").
+[practica]
+plugin_dirs = ["plugins"]     # this folder's plugins, next to the built-in ones
+database = "practica.db"
+
+[adapters.console]            # talk to the bot in the terminal: `practica run`
+member = "you"
+'''
+
+
 def new_plugin(name: str, root: Path | None = None) -> int:
-    """Create plugins/NAME with a plugin, its catalogs, and tests/plugins/NAME with a passing test."""
+    """Create plugins/NAME with a plugin and its catalogs, and tests/plugins/NAME with a passing test,
+    in `root` (default: the current folder); never inside the installed practica package."""
     if not _NAME.match(name) or keyword.iskeyword(name):
         print(f"practica: plugin names are lowercase letters, digits and _ (2 to 31, starting with a letter); got {name!r}.",
               file=sys.stderr)
         return 1
-    base = (root / "plugins") if root is not None else BUILTIN_DIR
+    root = (root or Path.cwd()).resolve()
+    base = root / "plugins"
     target = base / name
     if target.exists():
         print(f"practica: {target} already exists; choose another name.", file=sys.stderr)
         return 1
+    in_practica = base == BUILTIN_DIR  # practica's own repository: a built-in plugin
     cls = "".join(part.capitalize() for part in name.split("_"))
     values = {"name": name, "cls": cls, "title": name.replace("_", " ").capitalize(), "command": name.replace("_", "")[:32]}
     files = {
         target / "__init__.py": INIT, target / "config.py": CONFIG, target / "commands.py": COMMANDS,
         target / "store.py": STORE, target / "locales" / "en.toml": EN, target / "locales" / "fr.toml": FR,
     }
-    tests_dir = base.parent / "tests" / "plugins" / name
+    tests_dir = root / "tests" / "plugins" / name
     files[tests_dir / f"test_{name}.py"] = TEST
-    files[tests_dir / "__init__.py"] = ""
+    if (root / "tests" / "plugins" / "__init__.py").is_file():  # a tests package (practica's): one more level
+        files[tests_dir / "__init__.py"] = ""
+    config_file = root / "plugins.toml"
+    if not in_practica and not config_file.exists():
+        files[config_file] = CONFIG_FILE
     for path, template in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(**values), encoding="utf-8")
+        path.write_text(template.format(**values) if path != config_file else template, encoding="utf-8")
     print(f"Created plugin {name!r} in {target} with its test in {tests_dir}.")
-    print(f"Try it: `make test`, then `printf '/{values['command']}\\n' | make run`.")
+    if in_practica:
+        print(f"Try it: `make test`, then `printf '/{values['command']}\\n' | make run`.")
+    else:
+        print(f"Try it: `python -m pytest`, then `printf '/{values['command']}\\n' | practica run`.")
     return 0

@@ -24,17 +24,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
 from core.clock import Clock
 from core.storage import Row, Storage, from_utc_text as from_iso, to_utc_text as iso
-from core.timeparse import next_occurrence
-
-if TYPE_CHECKING:
-    from core.context import Context
+from core.recurrence import next_occurrence
 
 log = logging.getLogger("practica.scheduler")
 
@@ -82,8 +79,12 @@ def key_range(prefix: str) -> tuple[str, str] | None:
     return None
 
 
+C = TypeVar("C")
+"""The context a handler receives (core.context.Context; a type parameter, so the scheduler does not import it)."""
+
+
 @dataclass(frozen=True)
-class JobKind:
+class JobKind(Generic[C]):
     """How a kind of job runs.
 
     Args:
@@ -92,7 +93,7 @@ class JobKind:
         max_attempts: runs that raise are retried up to this many times, `retry_delay` apart.
     """
 
-    handler: Callable[[Context, Job], Awaitable[None]]
+    handler: Callable[[C, Job], Awaitable[None]]
     grace: timedelta | None = timedelta(hours=1)
     max_attempts: int = 3
     retry_delay: timedelta = timedelta(minutes=1)
@@ -121,7 +122,7 @@ class Job:
                    anchor=from_iso(row["anchor"]) if row["anchor"] else None)
 
 
-RunJob = Callable[[Job, JobKind], Awaitable[None]]
+RunJob = Callable[[Job, JobKind[Any]], Awaitable[None]]
 
 
 def _key_filter(prefix: str) -> tuple[str, list[Any]]:
@@ -151,7 +152,7 @@ class Scheduler:
     db: Storage
     clock: Clock
     run: RunJob
-    kinds: dict[tuple[str, str], JobKind] = field(default_factory=dict)
+    kinds: dict[tuple[str, str], JobKind[Any]] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
     paused: frozenset[tuple[str, str]] = frozenset()
     unit: Callable[..., Any] | None = None  # the runtime's unit-of-work factory (replies commit with the job)
@@ -231,7 +232,7 @@ class Scheduler:
         if (plugin, kind) not in self.kinds:
             raise ValueError(f"plugin {plugin!r} has no job kind {kind!r}; declare it in practica_register_jobs")
         now = self.clock.now()
-        zone = ZoneInfo(tz) if tz else timezone.utc
+        zone = ZoneInfo(tz or "UTC")
         if rrule is not None:
             rrulestr(rrule, dtstart=now.replace(tzinfo=None), ignoretz=True)  # raises ValueError when malformed
             if run_at is None:
@@ -337,9 +338,9 @@ class Scheduler:
                 nxt = iso(self.clock.now() + timedelta(seconds=5))
             if self._wake.is_set():
                 continue
-            self._sleeping_until = from_iso(nxt) if nxt else None
+            until = self._sleeping_until = from_iso(nxt) if nxt else None
             self._idle.set()
-            sleeper = asyncio.ensure_future(self.clock.sleep_until(self._sleeping_until) if nxt else asyncio.Event().wait())
+            sleeper = asyncio.ensure_future(self.clock.sleep_until(until) if until is not None else asyncio.Event().wait())
             waker = asyncio.ensure_future(self._wake.wait())
             try:
                 await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
@@ -367,8 +368,9 @@ class Scheduler:
                 await self._fire_safely(row, now)
             if len(rows) < BATCH:
                 break
-        return await self.db.fetchval(
+        earliest: str | None = await self.db.fetchval(
             f"SELECT run_at FROM practica_jobs WHERE status = 'pending' AND {where} ORDER BY run_at LIMIT 1", params)
+        return earliest
 
     async def _fire_safely(self, row: Row, now: datetime) -> None:
         """Fire one job; a job whose bookkeeping itself fails (a corrupt row) is marked failed, never retried in a loop."""
@@ -424,16 +426,16 @@ class Scheduler:
         (so downtime never causes a burst of missed occurrences)."""
         ran_at: dict[str, Any] = {"last_run": iso(now)} if ran else {}
         if job.rrule:
-            zone = ZoneInfo(job.tz) if job.tz else timezone.utc
+            zone = ZoneInfo(job.tz or "UTC")
             nxt = next_occurrence(job.rrule, zone, max(now, job.run_at), anchor=job.anchor or job.run_at)
             if nxt is not None:
                 return await self._set(job, run_at=iso(nxt), attempts=0, **ran_at)
         return await self._set(job, status="done" if ran else "missed", **ran_at)
 
 
-def kinds_from(declared: Iterable[tuple[str, Mapping[str, JobKind]]]) -> dict[tuple[str, str], JobKind]:
+def kinds_from(declared: Iterable[tuple[str, Mapping[str, JobKind[Any]]]]) -> dict[tuple[str, str], JobKind[Any]]:
     """Flatten `practica_register_jobs` results into {(plugin, kind): JobKind}."""
-    out: dict[tuple[str, str], JobKind] = {}
+    out: dict[tuple[str, str], JobKind[Any]] = {}
     for plugin, kinds in declared:
         for name, kind in kinds.items():
             if not isinstance(kind, JobKind):

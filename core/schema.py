@@ -120,7 +120,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a table, got {type(value).__name__} {value!r}.")
         item_type = args[1] if len(args) == 2 else Any
         return types.MappingProxyType({str(k): _convert(v, item_type, f"{where}.{k}") for k, v in value.items()})
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {value!r}.")
         return validate(tp, value, where)

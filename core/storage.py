@@ -9,7 +9,6 @@ concurrent handlers never interleave inside each other's transactions.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import os
 import sqlite3
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from core.errors import MigrationError
-from core.unit import current_unit
+from core.unit import _in_transaction, current_unit
 
 log = logging.getLogger("practica.storage")
 
@@ -30,7 +29,6 @@ Row = aiosqlite.Row
 T = TypeVar("T")
 # (storage, owning task) while a task holds a transaction. Tasks created inside a transaction inherit
 # the context variable, so the owner task is checked too: only the owner may skip the lock.
-_in_transaction: contextvars.ContextVar[tuple[Storage, asyncio.Task[Any] | None] | None] = contextvars.ContextVar("practica_tx", default=None)
 
 SCHEMA_TABLE = """
 CREATE TABLE IF NOT EXISTS practica_schema (
@@ -132,7 +130,8 @@ class Storage:
     def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
         """Run `fn(sqlite3 connection)` in the connection's thread (aiosqlite's queue keeps the order)."""
         conn = self.conn
-        return conn._execute(lambda: fn(conn._connection))  # noqa: SLF001 - aiosqlite pinned <0.23
+        # aiosqlite's private queue (pinned <0.23), untyped; the connection is open while Storage is.
+        return conn._execute(lambda: fn(conn._connection))  # type: ignore[no-untyped-call,arg-type]  # noqa: SLF001
 
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns the last inserted row id (or 0)."""

@@ -10,12 +10,16 @@ a fake adapter imitating a platform's capabilities ("console", "telegram" or "di
 clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
 assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
 join_request, press, vote, react, edit).
+
+It needs no pytest settings: installed with practica (the `pytest11` entry point), it runs `async def`
+tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise), and the plugins of
+`<rootdir>/plugins` (a folder made by `practica new-plugin`) are found as `plugin_dirs`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,44 +28,23 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from adapters.base import Adapter, Capabilities
+from core.adapter import Adapter, load_adapter_class
+from core.capabilities import Capabilities
 from core.clock import FakeClock
-from core.config import parse_config
+from core.config import DEFAULT_COMMUNITY, parse_config
 from core.errors import DeliveryError
+from core.plugins import BUILTIN_DIR
 from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEdited,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
 
-__all__ = ["Bot", "FakeAdapter", "PLATFORM_CAPABILITIES", "make_bot"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "platform_capabilities"]
 
 
-def _platform_capabilities() -> dict[str, Capabilities]:
-    from adapters.console import CAPABILITIES as console
-
-    caps = {"console": console}
-    try:
-        from adapters.telegram.capabilities import CAPABILITIES as telegram
-
-        caps["telegram"] = telegram
-    except ImportError:  # pragma: no cover - adapter missing
-        pass
-    try:
-        from adapters.discord.capabilities import CAPABILITIES as discord
-
-        caps["discord"] = discord
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from adapters.whatsapp.capabilities import CAPABILITIES as whatsapp
-
-        caps["whatsapp"] = whatsapp
-    except ImportError:  # pragma: no cover
-        pass
-    return caps
-
-
-PLATFORM_CAPABILITIES = _platform_capabilities()
+def platform_capabilities(platform: str) -> Capabilities:
+    """What the installed adapter named `platform` declares it supports (imported on first use)."""
+    return load_adapter_class(platform).capabilities
 
 
 class FakeAdapter(Adapter):
@@ -72,11 +55,12 @@ class FakeAdapter(Adapter):
     def __init__(self, platform: str, host: Any) -> None:
         self.name = platform  # type: ignore[misc]
         super().__init__({}, host)
-        self.capabilities = PLATFORM_CAPABILITIES[platform]
+        self.capabilities = platform_capabilities(platform)
         self.bot_handle = "practica_bot"
         self.sent: list[Action] = []
         self.platform_roles: dict[str, Role] = {}  # by uid, or by "chat key|uid" for one chat
         self.failures: list[DeliveryError] = []
+        self.failing: Callable[[Action], DeliveryError | None] | None = None  # fails matching actions each time
         self._ids = itertools.count(1)
 
     async def start(self) -> None:
@@ -88,6 +72,8 @@ class FakeAdapter(Adapter):
     async def perform(self, action: Action) -> Sent:
         if self.failures:
             raise self.failures.pop(0)
+        if self.failing is not None and (error := self.failing(action)) is not None:
+            raise error
         self.sent.append(action)
         n = next(self._ids)
         if isinstance(action, SendPoll):
@@ -271,6 +257,7 @@ class Bot:
 
 
 _ROLE_KEYS = ("owners", "admins", "moderators", "trusted")
+HOME_CHATS = ("g1",)  # the group chat of a named home community (`bot.group`)
 
 
 def _uid(platform: str, name: str) -> str:
@@ -292,7 +279,8 @@ def _named_community(platform: str, name: str, table: Mapping[str, Any]) -> tupl
 
 def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Iterable[str], admins: Iterable[str],
                 trusted: Iterable[str], community: Mapping[str, Any] | None,
-                named: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+                named: Mapping[str, Mapping[str, Any]] | None = None, *, home: str = DEFAULT_COMMUNITY,
+                platforms: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, list[str]]]:
     raw: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
     communities = raw.setdefault("communities", {})
     seeded: dict[str, list[str]] = {}
@@ -302,13 +290,41 @@ def _raw_config(platform: str, config: Mapping[str, Any] | None, moderators: Ite
     for key, names in (("moderators", moderators), ("admins", admins), ("trusted", trusted)):
         default[key] = [*default.get(key, []), *(_uid(platform, n) for n in names)]
     default.update(community or {})
+    if home != DEFAULT_COMMUNITY:  # the same settings, for a community with a name and chats of its own
+        default = {**default, "chats": [f"{p}:{chat}" for p in (platform, *platforms) for chat in HOME_CHATS]}
+        communities[home], default = default, {}
     communities["default"] = default
     raw.setdefault("practica", {}).setdefault("database", "practica-test.db")
     return raw, seeded
 
 
+def _local_plugins(rootdir: Path, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`config` with `[practica] plugin_dirs` set to `<rootdir>/plugins` when the project keeps its plugins
+    there (outside practica's own repository) and the test did not choose plugin_dirs itself."""
+    folder = (rootdir / "plugins").resolve()
+    raw = dict(config or {})
+    settings = dict(raw.get("practica", {}))
+    if folder == BUILTIN_DIR or not folder.is_dir() or "plugin_dirs" in settings:
+        return raw
+    settings["plugin_dirs"] = [str(folder)]
+    raw["practica"] = settings
+    return raw
+
+
+@pytest.fixture
+def practica_community() -> str:
+    """The community `make_bot` puts its members, roles and `community=` settings in: `default` (chats not
+    listed in plugins.toml). Override it to run a test module's conversations in a named community too:
+
+        @pytest.fixture(params=["default", "cohort7"])
+        def practica_community(request):
+            return request.param
+    """
+    return DEFAULT_COMMUNITY
+
+
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, practica_community: str, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -324,6 +340,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             there before the test starts. `bot.group` is then the first one's chat.
         extra_plugins: plugin objects by name, registered besides the installed ones.
         start: the fake clock's start time (default 2026-11-26 09:00 UTC, a Thursday).
+        With the `practica_community` fixture naming a community (e.g. "cohort7"), and no `communities=`
+        nor named communities in `config`, that community holds what `default` would: `moderators`,
+        `admins`, `trusted`, `community=` settings, and the group chat g1 (`bot.group`).
+        members: member names seen in `bot.group`'s community before the test starts (a named community
+            takes part only from members it has seen: their native votes, buttons and private chats).
         also: more platforms served by the same bot (e.g. `also=("discord",)` with platform="telegram");
             their actions are recorded with the main platform's (`bot.user("amina", platform="discord")`).
     """
@@ -334,13 +355,18 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
                       moderators: Iterable[str] = (), admins: Iterable[str] = (), trusted: Iterable[str] = (),
                       community: Mapping[str, Any] | None = None, extra_plugins: Mapping[str, Any] | None = None,
                       start: datetime | None = None, communities: Mapping[str, Mapping[str, Any]] | None = None,
-                      also: Iterable[str] = ()) -> Bot:
+                      also: Iterable[str] = (), members: Iterable[str] = ()) -> Bot:
         folder = tmp_path / f"bot{next(counter)}"
         folder.mkdir()
         also = tuple(also)
-        raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities)
+        config = _local_plugins(request.config.rootpath, config)
+        named_home = practica_community if not communities and not set((config or {}).get("communities", {})) - {
+            DEFAULT_COMMUNITY} else DEFAULT_COMMUNITY
+        raw, seeded = _raw_config(platform, config, moderators, admins, trusted, community, communities,
+                                  home=named_home, platforms=also)
         parsed = parse_config(raw, folder / "plugins.toml")
-        home = next(iter(communities), "default") if communities else "default"
+        home = next(iter(communities), "default") if communities else named_home
+        seeded.setdefault(home, []).extend(members)
         only = set(plugins) | {"essentials"} if plugins is not None else None
 
         async def build(clock: FakeClock, database: str) -> Bot:
@@ -383,6 +409,16 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Any]:
             await bot.runtime.stop()
 
 
+_LIBRARY_WARNINGS = (  # raised inside the platform libraries themselves, not by plugin code
+    "ignore:'audioop' is deprecated:DeprecationWarning:discord.player",
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "practica: tests using the practica test kit")
+    if config.getoption("asyncio_mode", None) is None:
+        config.option.asyncio_mode = "auto"  # plugin tests are `async def`; `--asyncio-mode=strict` still wins
+    for library_warning in _LIBRARY_WARNINGS:
+        config.addinivalue_line("filterwarnings", library_warning)
 

@@ -6,7 +6,10 @@ understood. Every datetime returned is aware and in UTC; wall-clock arithmetic (
 A wall-clock time skipped by a DST change (02:30 on the last Sunday of March in Paris) moves forward
 by the gap (03:30); a repeated one (02:30 in late October) means its first occurrence.
 
-Bad input raises `UsageError` with one plain English sentence that says which format works.
+Bad input raises `TimeParseError` (a UsageError) carrying a message key of core's catalogs (`time.*`,
+English and French) and its parameters: one plain sentence that says which format works. The
+recurrence of scheduled jobs (RRULE occurrences) is core.recurrence; `parse_recurrence` reads a
+member's phrase into such a rule.
 dateparser is imported lazily (it is slow to import) and only for phrases the local rules don't cover.
 """
 
@@ -16,20 +19,21 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta, weekday as rd_weekday
-from dateutil.rrule import rrulebase, rrulestr
 
 from core.errors import UsageError
+from core.i18n import core_english
+from core.recurrence import next_occurrence
 from core.text import fold
 
 __all__ = [
     "DEFAULT_TIME_OF_DAY",
     "Recurrence",
     "TimeInPast",
-    "next_occurrence",
-    "occurrences",
+    "TimeParseError",
     "parse_clock_range",
     "parse_duration",
     "parse_moment",
@@ -39,7 +43,23 @@ __all__ = [
 ]
 
 
-class TimeInPast(UsageError):
+class TimeParseError(UsageError):
+    """A text that does not read as the time asked for.
+
+    `key` names the message in core's catalogs (`time.*`, in every language core speaks) and `params`
+    fill it in (durations as timedeltas), so a caller can show the hint in the reader's language:
+    `ctx.t(error.key, **error.params)`; a command that lets it through does that by itself.
+    `str(error)` is the English sentence.
+    """
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        english = {name: _describe(value) if isinstance(value, timedelta) else value for name, value in params.items()}
+        super().__init__(core_english(key, **english))
+        self.key = key
+        self.params = params
+
+
+class TimeInPast(TimeParseError):
     """The text reads as a moment that is already past (so callers can word their own answer)."""
 
 
@@ -48,10 +68,6 @@ DEFAULT_TIME_OF_DAY = time(9, 0)
 
 _UTC = timezone.utc
 _END_OF_DAY = time(23, 59, 59)
-_WHEN_HINT = "Try 'next monday 18:00', 'in 3 days' or '2027-01-05 10:00'."
-_DURATION_HINT = "Try '30m', '2h', '1h30m' or '3 days'."
-_CLOCK_HINT = "Use 24-hour times like '18:00' or '9h30'."
-_RECURRENCE_HINT = "Try 'every monday 08:00', 'every day 7:30' or 'tous les vendredis 17h'."
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 30 * 86400, "y": 365 * 86400}
@@ -162,10 +178,10 @@ def _local_now(now: datetime, tz: ZoneInfo) -> datetime:
 def _make_clock(hour: int, minute: int, source: str, meridiem: str | None = None) -> time:
     if meridiem is not None:
         if not 1 <= hour <= 12:
-            raise UsageError(f"{_quote(source)} is not a time of day. {_CLOCK_HINT}")
+            raise TimeParseError("time.not_clock", text=_quote(source))
         hour = hour % 12 + (12 if meridiem == "p" else 0)
     if hour > 23 or minute > 59:
-        raise UsageError(f"{_quote(source)} is not a time of day. {_CLOCK_HINT}")
+        raise TimeParseError("time.not_clock", text=_quote(source))
     return time(hour, minute)
 
 
@@ -195,7 +211,7 @@ def _extract_clock(text: str) -> tuple[time | None, str]:
             clock = _clock_from(kind, match)
             rest = _strip_edges(" ".join((text[: match.start()] + " " + text[match.end():]).split()))
             if any(p.search(rest) for k, p in _TIME_PATTERNS if k != "at"):
-                raise UsageError(f"I found more than one time in {_quote(text)}. Give one, like 'friday 17:00'.")
+                raise TimeParseError("time.several_clocks", text=_quote(text))
             return clock, rest
     return None, text
 
@@ -203,7 +219,7 @@ def _extract_clock(text: str) -> tuple[time | None, str]:
 def _duration_parts(folded: str, original: str) -> dict[str, float]:
     """Split "1h30m", "2 semaines", "an hour and 10 minutes" into {unit: amount}; {} if not a duration."""
     if re.match(r"^-|.*(?:^|\s)-\s*\d", folded):
-        raise UsageError(f"{_quote(original)} is not a positive duration: durations must be positive, like '30m'.")
+        raise TimeParseError("time.duration_not_positive", text=_quote(original))
     parts: list[tuple[float, str | None]] = []
     pos = 0
     while pos < len(folded):
@@ -219,7 +235,7 @@ def _duration_parts(folded: str, original: str) -> dict[str, float]:
     if parts and parts[-1][1] is None:  # "1h30" -> 30 minutes, "2m30" -> 30 seconds
         follows = {"h": "m", "m": "s"}.get(parts[-2][1] or "") if len(parts) > 1 else None
         if follows is None:
-            raise UsageError(f"{_quote(original)} needs a unit, like '30m' for minutes or '2h' for hours.")
+            raise TimeParseError("time.duration_unit", text=_quote(original))
         parts[-1] = (parts[-1][0], follows)
     result: dict[str, float] = {}
     for amount, unit in parts:
@@ -257,18 +273,18 @@ def parse_duration(
     """
     folded = _fold(text)
     if not folded:
-        raise UsageError(f"Please give a duration. {_DURATION_HINT}")
+        raise TimeParseError("time.duration_missing")
     parts = _duration_parts(folded, text)
     if not parts:
-        raise UsageError(f"I could not read {_quote(text)} as a duration. {_DURATION_HINT}")
+        raise TimeParseError("time.duration_unreadable", text=_quote(text))
     seconds = _seconds(parts)
     if seconds <= 0:
-        raise UsageError(f"{_quote(text)} is not a positive duration: durations must be positive, like '30m'.")
+        raise TimeParseError("time.duration_not_positive", text=_quote(text))
     if seconds > maximum.total_seconds():
-        raise UsageError(f"{_quote(text)} is longer than the maximum of {_describe(maximum)}.")
+        raise TimeParseError("time.duration_too_long", text=_quote(text), maximum=maximum)
     span = timedelta(seconds=seconds)
     if span < minimum:
-        raise UsageError(f"{_quote(text)} is shorter than the minimum of {_describe(minimum)}.")
+        raise TimeParseError("time.duration_too_short", text=_quote(text), minimum=minimum)
     return span
 
 
@@ -319,7 +335,7 @@ def _dateparser(text: str, now_local: datetime, tz: ZoneInfo, languages: Sequenc
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     try:
-        found = dateparser.parse(text, languages=list(languages), settings=settings)
+        found: datetime | None = dateparser.parse(text, languages=list(languages), settings=settings)
     except (ValueError, OverflowError, TypeError):
         return None
     if found is None:
@@ -337,14 +353,14 @@ def _relative(rest: str, text: str, now: datetime, now_local: datetime, tz: Zone
     if not parts:
         return None
     if _seconds(parts) <= 0:
-        raise TimeInPast(f"{_quote(text)} is not ahead of now: durations must be positive, like 'in 2 hours'.")
+        raise TimeInPast("time.relative_past", text=_quote(text))
     calendar = {u: parts.pop(u, 0.0) for u in ("y", "mo", "w", "d")}
     if any(v != int(v) for v in calendar.values()):
         parts.update({u: v for u, v in calendar.items() if v})
         calendar = {}
     elapsed = timedelta(seconds=_seconds(parts))
     if clock is not None and elapsed:
-        raise UsageError(f"{_quote(text)} mixes hours with a time of day. Try 'in 3 days 9h' or 'in 2 hours'.")
+        raise TimeParseError("time.relative_mixed", text=_quote(text))
     shift = relativedelta(years=int(calendar.get("y", 0)), months=int(calendar.get("mo", 0)),
                           weeks=int(calendar.get("w", 0)), days=int(calendar.get("d", 0)))
     day = now_local + shift
@@ -358,13 +374,13 @@ def _resolve(text: str, *, now: datetime, tz: ZoneInfo, languages: Sequence[str]
     now_local = _local_now(now, tz)
     folded = _fold(text)
     if not folded:
-        raise UsageError(f"Please give a date or time. {_WHEN_HINT}")
+        raise TimeParseError("time.when_missing")
     relative = re.match(r"^(?:in|dans)\s+(.+)$", folded)
     if relative:
         try:
             moment = _relative(relative.group(1), text, now, now_local, tz)
         except (OverflowError, ValueError) as exc:
-            raise UsageError(f"{_quote(text)} is too far in the future. {_WHEN_HINT}") from exc
+            raise TimeParseError("time.when_too_far", text=_quote(text)) from exc
         if moment is not None:
             return moment
     clock, rest = _extract_clock(folded)
@@ -375,7 +391,7 @@ def _resolve(text: str, *, now: datetime, tz: ZoneInfo, languages: Sequence[str]
 
     if not rest:
         if clock is None:
-            raise UsageError(f"I could not read {_quote(text)} as a date or time. {_WHEN_HINT}")
+            raise TimeParseError("time.when_unreadable", text=_quote(text))
         return at(today) if at(today) > now else at(today + timedelta(days=1))
     day_words = {w: n for lang in languages for w, n in _DAY_WORDS.get(lang, {}).items()}
     if rest in day_words:
@@ -400,7 +416,7 @@ def _resolve(text: str, *, now: datetime, tz: ZoneInfo, languages: Sequence[str]
         _dateparser(folded, now_local, tz, languages) if clock else None
     )
     if found is None:
-        raise UsageError(f"I could not read {_quote(text)} as a date or time. {_WHEN_HINT}")
+        raise TimeParseError("time.when_unreadable", text=_quote(text))
     if clock is not None:
         found = datetime.combine(found.date(), clock)
     elif found.time() == time(0):
@@ -441,8 +457,7 @@ def parse_when(
     """
     moment = _resolve(text, now=now, tz=tz, languages=languages, default=DEFAULT_TIME_OF_DAY)
     if moment <= now:
-        local = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        raise TimeInPast(f"{_quote(text)} means {local}, which is already past. Give a time still ahead.")
+        raise TimeInPast("time.when_past", text=_quote(text), when=moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
     return moment
 
 
@@ -459,65 +474,6 @@ def parse_moment(text: str, *, now: datetime, tz: ZoneInfo, language: str) -> da
 
 
 # ---------------------------------------------------------------------------------------------- recurrence
-
-
-def _rule(rule: str, tz: ZoneInfo, start: datetime) -> rrulebase:
-    local_start = start.astimezone(tz).replace(tzinfo=None, microsecond=0)
-    try:
-        return rrulestr(rule, dtstart=local_start, ignoretz=True)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"not a valid RRULE: {rule!r} ({exc})") from exc
-
-
-def occurrences(
-    rule: str, tz: ZoneInfo, after: datetime, count: int, *, anchor: datetime | None = None
-) -> list[datetime]:
-    """The next `count` occurrences of an RRULE strictly after `after`.
-
-    The rule is evaluated in the wall-clock time of `tz` (a floating RFC 5545 rule), so
-    "BYHOUR=8" stays 08:00 local across DST changes; UNTIL is read as local wall-clock time.
-
-    Args:
-        rule: an RRULE value ("FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0;BYSECOND=0"), optionally
-            preceded by a "DTSTART:..." line (which then wins over `anchor`).
-        tz: the time zone whose wall clock the rule follows.
-        after: only occurrences strictly after this aware moment are returned.
-        count: how many occurrences to return at most.
-        anchor: the rule's first occurrence (DTSTART, e.g. `Recurrence.first`). It sets the phase of
-            INTERVAL > 1 ("every 2 weeks") and where COUNT starts; it defaults to `after`, which is
-            right only for rules whose INTERVAL is 1 and that have no COUNT.
-
-    Returns:
-        Aware UTC datetimes in increasing order (fewer than `count` when the rule ends).
-
-    Raises:
-        ValueError: the rule is not a valid RRULE, `count` is negative or `after` is naive.
-    """
-    if count < 0:
-        raise ValueError("count must not be negative")
-    after_local = _local_now(after, tz)
-    rules = _rule(rule, tz, anchor or after)
-    found: list[datetime] = []
-    # Start three hours early: a wall time in a DST gap maps forward and may still be after `after`.
-    for local in rules.xafter(after_local - timedelta(hours=3), inc=False):
-        if len(found) >= count:
-            break
-        moment = _to_utc(local, tz)
-        if moment > after and moment not in found:
-            found.append(moment)
-    return sorted(found)
-
-
-def next_occurrence(rule: str, tz: ZoneInfo, after: datetime, *, anchor: datetime | None = None) -> datetime | None:
-    """The first occurrence of an RRULE strictly after `after`, or None when the rule has ended.
-
-    See `occurrences` for how the rule, `tz` and `anchor` are read.
-
-    Returns:
-        An aware UTC datetime, or None.
-    """
-    found = occurrences(rule, tz, after, 1, anchor=anchor)
-    return found[0] if found else None
 
 
 _EVERY = {"en": r"every|each", "fr": r"chaque|tous les|toutes les"}
@@ -570,7 +526,8 @@ def parse_recurrence(text: str, *, now: datetime, tz: ZoneInfo) -> Recurrence | 
     clock = clock or DEFAULT_TIME_OF_DAY
     body = _strip_edges(body)
     names = _weekday_names(("en", "fr"), plural=True)
-    interval, days, freq = 1, None, "WEEKLY"
+    interval, freq = 1, "WEEKLY"
+    days: list[int] | None = None
     span = _SPAN.fullmatch(body)
     if span:
         interval = 2 if span.group("n") == "other" else int(span.group("n") or 1)
@@ -583,7 +540,7 @@ def parse_recurrence(text: str, *, now: datetime, tz: ZoneInfo) -> Recurrence | 
     else:
         days = _byday(body, names)
     if days is None or interval < 1:
-        raise UsageError(f"I could not read {_quote(text)} as a repeating time. {_RECURRENCE_HINT}")
+        raise TimeParseError("time.recurrence_unreadable", text=_quote(text))
     fields = [f"FREQ={freq}"] + ([f"INTERVAL={interval}"] if interval > 1 else [])
     if days:
         fields.append("BYDAY=" + ",".join(_RRULE_DAYS[d] for d in days))
@@ -594,7 +551,7 @@ def parse_recurrence(text: str, *, now: datetime, tz: ZoneInfo) -> Recurrence | 
     # The first matching day after now starts the rule, so "every 2 weeks on friday" begins this friday.
     first = next_occurrence(rule.replace(f";INTERVAL={interval}", ""), tz, now)
     if first is None:
-        raise UsageError(f"{_quote(text)} ends before it starts. Give an end date after the first time.")
+        raise TimeParseError("time.recurrence_ends_early", text=_quote(text))
     return Recurrence(rrule=rule, tz=tz.key, first=first, until=until)
 
 
@@ -628,11 +585,7 @@ def parse_clock_range(text: str) -> tuple[time, time]:
     start = _clock_alone(match.group("a")) if match else None
     end = _clock_alone(match.group("b")) if match else None
     if start is None or end is None:
-        raise UsageError(
-            f"I could not read {_quote(text)} as a time range. Use a start and end like '22:00-06:00' or '22h-6h'."
-        )
+        raise TimeParseError("time.range_unreadable", text=_quote(text))
     if start == end:
-        raise UsageError(
-            f"The start and end of {_quote(text)} are the same. Give two different times, like '22:00-06:00'."
-        )
+        raise TimeParseError("time.range_empty", text=_quote(text))
     return start, end

@@ -19,21 +19,39 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import aiosqlite
+
     from core.events import Event
     from core.replies import Action, Priority
-    from core.storage import Storage
 
 log = logging.getLogger("practica.unit")
 
 Step = tuple[str, Any, bool]  # (sql, parameters or rows, many): see Storage.run_script
 
+
+
+class UnitStorage(Protocol):
+    """What a unit needs of core.storage.Storage (a protocol, so that storage, which asks the current
+    unit before each statement, and the unit do not import each other)."""
+
+    conn: aiosqlite.Connection
+    _lock: asyncio.Lock
+
+    async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None: ...
+
+    async def _rollback(self) -> None: ...
+
+
 current_unit: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("practica_unit", default=None)
+# The storage whose transaction the current task holds (set by Storage.transaction and by units).
+_in_transaction: contextvars.ContextVar[tuple[UnitStorage, asyncio.Task[Any] | None] | None] = contextvars.ContextVar(
+    "practica_tx", default=None)
 
 
 @dataclass(slots=True)
@@ -64,7 +82,7 @@ class Part:
 class UnitOfWork:
     """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
 
-    def __init__(self, storage: Storage, on_commit: Callable[[UnitOfWork], list[Step]],
+    def __init__(self, storage: UnitStorage, on_commit: Callable[[UnitOfWork], list[Step]],
                  *, inbox_id: int | None = None, eager: bool = False,
                  on_clean: Callable[[UnitOfWork], None] | None = None) -> None:
         self.storage = storage
@@ -132,8 +150,6 @@ class UnitOfWork:
 
     async def _take_connection(self) -> None:
         """Hold the connection for this unit (marked opened: a failure from here on rolls back)."""
-        from core.storage import _in_transaction
-
         await self.storage._lock.acquire()
         self._token = _in_transaction.set((self.storage, self.task))
         self.opened = True
@@ -148,8 +164,6 @@ class UnitOfWork:
             await self.storage.conn.execute(f"SAVEPOINT {part.savepoint}")
 
     def _release(self) -> None:
-        from core.storage import _in_transaction
-
         if self._token is not None:
             _in_transaction.reset(self._token)
             self._token = None

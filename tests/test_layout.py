@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,3 +59,65 @@ def test_console_start_does_not_import_platform_libraries():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _core_modules() -> dict[str, Path]:
+    modules = {}
+    for path in (ROOT / "core").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imported(module: str, path: Path, known: Mapping[str, Path]) -> set[str]:
+    """Every module `module` imports, wherever the import is (top level, in a function, under
+    TYPE_CHECKING): `from core import events` names core.events, `from core import Context` the package."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & set(known)
+            out.update(submodules)
+            if len(submodules) < len(node.names):
+                out.add(base)
+    out.discard(module)
+    return out
+
+
+def test_core_never_imports_an_adapter():
+    """Adapters depend on core (core.adapter is their contract); the runtime finds them by entry point."""
+    modules = _core_modules()
+    offenders = sorted(f"{name} imports {target}" for name, path in modules.items()
+                       for target in _imported(name, path, modules) if target.split(".")[0] == "adapters")
+    assert offenders == []
+
+
+def test_no_import_cycle_inside_core():
+    """Counting every import, type-only ones included: a part of core never depends on what builds it."""
+    modules = _core_modules()
+    graph = {name: sorted(t for t in _imported(name, path, modules) if t in modules) for name, path in modules.items()}
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        path.append(name)
+        for target in graph[name]:
+            if state.get(target) == 1:
+                cycles.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    assert [" -> ".join(cycle) for cycle in cycles] == []

@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.base import Adapter, AdapterHost, CommandInfo
+from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.discord import convert
-from adapters.discord.capabilities import CAPABILITIES
+from adapters.discord.capabilities import BUDGET, CAPABILITIES
 from adapters.discord.config import DiscordConfig, DiscordIntents
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
@@ -53,6 +53,7 @@ class DiscordAdapter(Adapter):
     name = "discord"
     config_type = DiscordConfig
     capabilities = CAPABILITIES
+    budget = BUDGET
 
     def __init__(self, config: DiscordConfig, host: AdapterHost) -> None:
         super().__init__(config, host)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.base import Capabilities
+from core.adapter import Budget
+from core.capabilities import Capabilities
 
 MAX_TEXT = 2000
 POLL_MAX_OPTIONS = 10
@@ -36,3 +37,6 @@ CAPABILITIES = Capabilities(
     slash_commands=True,
 )
 """Discord's capabilities; `adapters.discord.adapter.DiscordAdapter.capabilities` is this object."""
+
+BUDGET = Budget(global_per_second=50)
+"""Discord's per-route buckets are kept by discord.py from the response headers; we only cap the global rate."""

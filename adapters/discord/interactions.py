@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from adapters.base import CommandInfo
+from core.adapter import CommandInfo
 
 ARGUMENTS = "arguments"
 MAX_COMMANDS = 100

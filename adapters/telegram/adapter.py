@@ -23,9 +23,9 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
-from adapters.base import Adapter, AdapterHost, CommandInfo
+from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
-from adapters.telegram.capabilities import CAPABILITIES
+from adapters.telegram.capabilities import BUDGET, CAPABILITIES
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.convert import plan, sent_of, telegram_id, update_to_events
 from adapters.telegram.menu import command_menus, valid_command_name
@@ -80,6 +80,7 @@ class TelegramAdapter(Adapter):
     name = "telegram"
     config_type = TelegramConfig
     capabilities = CAPABILITIES
+    budget = BUDGET
 
     def __init__(self, config: TelegramConfig, host: AdapterHost) -> None:
         super().__init__(config, host)

@@ -6,7 +6,8 @@ loading python-telegram-bot.
 
 from __future__ import annotations
 
-from adapters.base import Capabilities
+from core.adapter import Budget
+from core.capabilities import Capabilities
 
 CAPABILITIES = Capabilities(
     platform="telegram",
@@ -34,3 +35,6 @@ CAPABILITIES = Capabilities(
     threads=True,  # forum topics (message_thread_id)
     slash_commands=True,  # the "/" command menu, published with setMyCommands
 )
+
+BUDGET = Budget(chat_gap=1.0, group_per_minute=20, global_per_second=30)
+"""Telegram's sending limits: about one message a second per chat, 20 a minute per group, 30 a second overall."""

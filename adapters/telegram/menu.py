@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from telegram import BotCommand, BotCommandScope, BotCommandScopeAllChatAdministrators, BotCommandScopeDefault
 
-from adapters.base import CommandInfo
+from core.adapter import CommandInfo
 from core.events import Role
 
 COMMANDS_MAX = 100

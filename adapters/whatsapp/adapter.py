@@ -1,8 +1,9 @@
 """The WhatsApp adapter: Meta's webhook in (stored before answered), the Graph API out.
 
 Inbound: the webhook server verifies each POST's signature, `convert.read_webhook` reads it, the
-members' last-message times are written to the window store, and every event is handed to the host;
-the 200 answer waits until all of them are stored (503 when the intake stays full: Meta retries,
+members' last-message times are written to the window store, message statuses (sent, delivered,
+read, failed) to the outbox's delivery records, and every event is handed to the host; the 200
+answer waits until all of them are stored (503 when the intake stays full: Meta retries,
 repeated message ids are ignored by the core). `/stop` and `/start` in a one-to-one chat switch the
 member's reminders off and on.
 
@@ -15,9 +16,11 @@ member who sent /stop are dropped; replies to what they ask still go.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from typing import Any
 
-from adapters.base import Adapter, AdapterHost
+from core.adapter import Adapter, AdapterHost
 from adapters.whatsapp import convert
 from adapters.whatsapp.capabilities import CAPABILITIES
 from adapters.whatsapp.config import WhatsAppConfig
@@ -31,6 +34,8 @@ from core.replies import Action, DirectMessage, Reply, SendFile, Sent, UploadFil
 
 WEBHOOK_ACCEPT_TIMEOUT = 10.0
 WAIT_RECHECK = 300.0  # outside_window = "wait": look again every 5 minutes (the message stays stored)
+STATUS_GRACE, STATUS_RECHECK_DELAY = 5.0, 0.1  # a status on a message sent < 5 s ago waits for its record
+RECENT_IDS = 2048  # ids of messages sent by this process, with when, for that wait
 
 
 class WhatsAppAdapter(Adapter):
@@ -48,6 +53,7 @@ class WhatsAppAdapter(Adapter):
         self._window: WindowStore | None = None
         self._log_filter: Any = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._recent: OrderedDict[str, float] = OrderedDict()
 
     # ------------------------------------------------------------------------------ lifecycle
 
@@ -107,14 +113,10 @@ class WhatsAppAdapter(Adapter):
         hook = convert.read_webhook(payload)
         if self._window is not None:
             await self._window.wrote(hook.writers)
-        for status in hook.statuses:
-            if status.status == "failed":
-                self.log.warning("WhatsApp could not deliver message %s (codes %s)", status.message_id,
-                                 ", ".join(map(str, status.error_codes)) or "none")
-            else:
-                self.log.debug("message %s: %s", status.message_id, status.status)
         stored: list[asyncio.Future[Any]] = []
         try:
+            for status in hook.statuses:
+                await asyncio.wait_for(self._status(status), WEBHOOK_ACCEPT_TIMEOUT)
             for source, event in hook.events:
                 if isinstance(event, MessageEvent) and await self._opt_command(event):
                     continue
@@ -129,6 +131,26 @@ class WhatsAppAdapter(Adapter):
             self.log.warning("the bot is busy: asking WhatsApp to send this webhook again later")
             return 503
         return 200
+
+    async def _status(self, status: convert.Status) -> None:
+        """Write a sent/delivered/read/failed status to the message's delivery record (the core's outbox)."""
+        if status.status == "failed":
+            self.log.warning("WhatsApp could not deliver message %s (%s)", status.message_id, status.error or "no code")
+        else:
+            self.log.debug("message %s: %s", status.message_id, status.status)
+        record = getattr(self.host, "delivery_status", None)
+        if record is None:
+            return
+        while not await record(self.name, status.message_id, status.status, error=status.error):
+            sent_at = self._recent.get(status.message_id)
+            if sent_at is None or time.monotonic() - sent_at > STATUS_GRACE:
+                break
+            # Meta may report on a message before the core has stored its id (the answer to our send and
+            # the webhook race each other): look again shortly.
+            await asyncio.sleep(STATUS_RECHECK_DELAY)
+        else:
+            return
+        self.log.debug("no delivery record for message %s (not sent by practica, or older than a day)", status.message_id)
 
     async def _opt_command(self, event: MessageEvent) -> bool:
         """Handle `/stop` and `/start` in a one-to-one chat (reminders off/on); True when handled."""
@@ -159,6 +181,15 @@ class WhatsAppAdapter(Adapter):
             await self.perform(reply)
         except DeliveryError as exc:
             self.log.warning("could not confirm /stop or /start: %s", exc)
+
+    async def member_data(self, member_id: str, *, erase: bool) -> dict[str, Any] | None:
+        """The member's row of the window store (number, last message time, /stop); erased for /forgetme."""
+        if self._window is None:
+            return None
+        found = await self._window.export(member_id)
+        if erase and await self._window.erase(member_id):
+            self.log.info("erased a member's row from the 24-hour window store at their request")
+        return found
 
     # ------------------------------------------------------------------------------- outbound
 
@@ -196,7 +227,15 @@ class WhatsAppAdapter(Adapter):
         for payload in payloads:
             answer = await client.send(payload, what)
             first = first or convert.message_id_of(answer)
-        return Sent(message_id=first)
+        return Sent(message_id=self._remember(first))
+
+    def _remember(self, message_id: str | None) -> str | None:
+        """Note when the message whose id the core records was sent (see `_status`); the latest RECENT_IDS."""
+        if message_id:
+            self._recent[message_id] = time.monotonic()
+            while len(self._recent) > RECENT_IDS:
+                self._recent.popitem(last=False)
+        return message_id
 
     async def _outside_window(self, client: GraphClient, action: Action, what: str) -> Sent:
         cfg = self.config
@@ -206,7 +245,7 @@ class WhatsAppAdapter(Adapter):
         if mode == "template" and cfg.reminder_template and text and not isinstance(action, (SendFile, UploadFile)):
             payload = convert.template_message(action, cfg.reminder_template, cfg.template_language, text)
             answer = await client.send(payload, f"{what} (template {cfg.reminder_template})")
-            return Sent(message_id=convert.message_id_of(answer))
+            return Sent(message_id=self._remember(convert.message_id_of(answer)))
         if mode == "drop":
             raise DeliveryError(f"{what} to whatsapp:{to} dropped: outside the 24-hour window "
                                 f"(outside_window = \"drop\")", permanent=True)

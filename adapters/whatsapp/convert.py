@@ -40,6 +40,8 @@ class Status:
     status: str
     recipient: str
     error_codes: tuple[int, ...] = ()
+    error: str = ""  # "WhatsApp error 131026 (Message undeliverable)": code and Meta's title, never details
+
 
 
 @dataclass
@@ -134,6 +136,15 @@ def group_events(group: dict[str, Any], names: dict[str, str]) -> list[Event]:
     return out
 
 
+def status_of(status: dict[str, Any]) -> Status:
+    """One entry of `value.statuses`: {"id": wamid, "status": "failed", "recipient_id": ..., "errors":
+    [{"code": 131026, "title": ..., "message": ..., "error_data": {"details": ...}}]} (Meta's shape)."""
+    errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+    codes = tuple(int(e["code"]) for e in errors if str(e.get("code", "")).isdigit())
+    words = [f"WhatsApp error {e.get('code')}" + (f" ({str(e['title'])[:80]})" if e.get("title") else "") for e in errors]
+    return Status(str(status["id"]), str(status["status"]), str(status.get("recipient_id", "")), codes, "; ".join(words))
+
+
 def read_webhook(payload: dict[str, Any]) -> Webhook:
     """Everything a webhook body reports; malformed parts are skipped, never raised."""
     out = Webhook()
@@ -163,10 +174,8 @@ def read_webhook(payload: dict[str, Any]) -> Webhook:
                 out.events += [(f"{PLATFORM}:group:{group['group_id']}:{marker}:{i}", e) for i, e in enumerate(events)]
             for status in value.get("statuses") or []:
                 try:
-                    codes = tuple(int(e.get("code")) for e in status.get("errors") or [] if str(e.get("code", "")).isdigit())
-                    out.statuses.append(Status(str(status["id"]), str(status["status"]),
-                                               str(status.get("recipient_id", "")), codes))
-                except (KeyError, TypeError, ValueError):
+                    out.statuses.append(status_of(status))
+                except (KeyError, TypeError, ValueError, AttributeError):
                     continue
     return out
 

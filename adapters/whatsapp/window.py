@@ -5,7 +5,9 @@ adapter needs that time before each send, across restarts, so it keeps one small
 SQLite file beside the database (`whatsapp.db`): wa_id, time of the last inbound message, and
 whether the member opted out of reminders with /stop. Nothing else (no message text) is kept.
 Reads come from memory; writes go through aiosqlite (never blocking the loop) before the webhook
-is answered.
+is answered. `/mydata` shows a member's row and `/forgetme` deletes it from the file (overwritten,
+and the write-ahead log emptied); the time of their last message stays in memory only until the
+next restart, so the confirmation of the erasure can still be sent inside the window they opened.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class WindowStore:
     async def open(cls, folder: str) -> WindowStore:
         db = await aiosqlite.connect(os.path.join(folder, "whatsapp.db"), isolation_level=None)
         await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA secure_delete=ON")  # a deleted member's number is overwritten, not left in free pages
         await db.execute("CREATE TABLE IF NOT EXISTS whatsapp_members (wa_id TEXT PRIMARY KEY, "
                          "last_inbound REAL NOT NULL DEFAULT 0, reminders_off INTEGER NOT NULL DEFAULT 0)")
         store = cls(db)
@@ -71,3 +74,22 @@ class WindowStore:
 
     def reminders_off(self, wa_id: str) -> bool:
         return wa_id in self._off
+
+    async def export(self, wa_id: str) -> dict[str, object] | None:
+        """What the file keeps about `wa_id` (for /mydata), or None."""
+        async with self._db.execute("SELECT last_inbound, reminders_off FROM whatsapp_members WHERE wa_id = ?",
+                                    (wa_id,)) as rows:
+            row = await rows.fetchone()
+        if row is None:
+            return None
+        last = datetime.fromtimestamp(row[0], timezone.utc).isoformat() if row[0] else None
+        return {"number": wa_id, "last_message_at": last, "reminders_off": bool(row[1])}
+
+    async def erase(self, wa_id: str) -> bool:
+        """Delete `wa_id`'s row from the file and the write-ahead log (for /forgetme); True when there was one."""
+        cursor = await self._db.execute("DELETE FROM whatsapp_members WHERE wa_id = ?", (wa_id,))
+        deleted = cursor.rowcount > 0
+        await cursor.close()
+        await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._off.discard(wa_id)
+        return deleted

@@ -3,7 +3,8 @@
 Routes: `/login/<token>` (a button that signs in; link previews cannot use the token), `POST /login`,
 `POST /logout`, `/` (the communities one coordinates), `/c/<community>/` (overview),
 `/c/<community>/<slug>` (a plugin's page; `?format=csv&table=...` for its exports),
-`POST /c/<community>/<slug>/<action>`, `/<slug>/<arg>` (public pages), `/static/htmx.min.js`.
+`POST /c/<community>/<slug>/<action>` (a GET there, e.g. a reload, goes back to the page), `/<slug>/<arg>`
+(public pages), `/static/htmx.min.js`.
 Every refusal is a plain page with a 4xx status; nothing else (no traceback, no id) is shown.
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 import hmac
 import logging
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
 from starlette.applications import Starlette
@@ -29,7 +32,7 @@ from core.events import ChatRef, Role, User
 
 if TYPE_CHECKING:
     from core.config import Community
-    from core.runtime import Runtime
+    from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
 
@@ -66,12 +69,12 @@ class _Limits:
 class Dashboard:
     """The web app: routes, the Jinja2 environment, pages collected from plugins."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Host, declared_pages: Iterable[tuple[str, Iterable[Page] | None]]) -> None:
         self.runtime = runtime
         self.settings = runtime.config.dashboard
         self.pages: dict[str, tuple[str, Page]] = {}
         folders: dict[str, jinja2.BaseLoader] = {"core": jinja2.FileSystemLoader(HERE / "templates")}
-        for plugin, declared in runtime.runner.collect("practica_dashboard_pages"):
+        for plugin, declared in declared_pages:
             for page in declared or ():
                 self.pages[page.slug] = (plugin, page)
                 folders.setdefault(plugin, jinja2.FileSystemLoader(page.templates))
@@ -83,6 +86,7 @@ class Dashboard:
             Route("/logout", self.logout, methods=["POST"]), Route("/static/htmx.min.js", self.htmx),
             Route("/c/{community}/", self.overview), Route("/c/{community}/{slug}", self.page),
             Route("/c/{community}/{slug}/{action}", self.action, methods=["POST"]),
+            Route("/c/{community}/{slug}/{action}", self.after_action, methods=["GET"]),
             Route("/{slug}/{arg}", self.public),
         ]
         self.app = _Limits(Starlette(routes=routes, exception_handlers={404: self._not_found, 405: self._not_allowed,
@@ -94,7 +98,7 @@ class Dashboard:
     def default_locale(self) -> str:
         return self.runtime.config.community_for(None).locale
 
-    def text(self, locale: str, key: str, **params: Any) -> str:
+    def text(self, locale: str, key: str, /, **params: Any) -> str:
         return self.runtime.translator.text("core", locale, key, **params)
 
     def plain(self, status: int, key: str, locale: str) -> HTMLResponse:
@@ -123,6 +127,10 @@ class Dashboard:
         if user is None:
             return self.default_locale
         return self.runtime.members.locales.get(user.uid) or self.default_locale
+
+    def page_context(self, plugin: str, community: Community, locale: str) -> Context:
+        """A page's context for `plugin` in `community`, read in `locale`."""
+        return page_context(self.runtime, plugin, community, locale, self)
 
     async def role_in(self, user: User, community: Community) -> Role:
         """The user's role in `community`: configured, or given by the platform in one of its groups."""
@@ -233,7 +241,7 @@ class Dashboard:
             if not other.public and role >= other.role and other_plugin not in community.disabled_plugins:
                 label = self.runtime.translator.text(other_plugin, locale, other.label)
                 nav.append((other.slug, label, other.slug == slug))
-        ctx = page_context(self.runtime, plugin, community, locale)
+        ctx = page_context(self.runtime, plugin, community, locale, self)
         return View(request=request, dashboard=self, plugin=plugin, page=page, ctx=ctx, user=session.user,
                     locale=locale, csrf=session.csrf, nav=nav)
 
@@ -265,9 +273,17 @@ class Dashboard:
             return self.plain(403, "dashboard.error.csrf", view.locale)
         try:
             async with self.runtime.unit():
-                return await handler(view)
+                response = await handler(view)
         except HttpError as error:
             return self.plain(error.status, error.key, view.locale)
+        # htmx shows the page's own address afterwards (a reload asks for the page, not the action)
+        response.headers["HX-Push-Url"] = view.url()
+        return response
+
+    async def after_action(self, request: Request) -> Response:
+        """A GET of an action's address (a reload or a bookmark after a POST): the page itself."""
+        params = request.path_params  # the page checks the session and the role, as for any visit
+        return RedirectResponse(f"/c/{quote(params['community'], safe='')}/{quote(params['slug'], safe='')}", status_code=303)
 
     async def public(self, request: Request) -> Response:
         found = self.pages.get(request.path_params["slug"])
@@ -313,7 +329,7 @@ async def _overview(view: View) -> Response:
         summary = getattr(page.handler, "summary", None)
         if summary is not None and plugin not in view.ctx.community.disabled_plugins:
             plugin_view = View(request=view.request, dashboard=view.dashboard, plugin=plugin, page=page,
-                               ctx=page_context(view.ctx.runtime, plugin, view.ctx.community, view.locale), user=view.user,
+                               ctx=view.dashboard.page_context(plugin, view.ctx.community, view.locale), user=view.user,
                                locale=view.locale, csrf=view.csrf, nav=view.nav)
             figures.extend(await summary(plugin_view))
     return view.render("core/overview.html", figures=figures)

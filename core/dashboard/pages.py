@@ -13,17 +13,18 @@ import io
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from core.context import Context
-from core.events import Role, User
+from core.events import ChatRef, Role, User
 
 if TYPE_CHECKING:
-    from core.dashboard.app import Dashboard
+    from core.config import Community
+    from core.host import Host
 
 Handler = Callable[["View"], Awaitable[Response]]
 
@@ -62,12 +63,28 @@ class HttpError(Exception):
         self.key = key
 
 
+class Site(Protocol):
+    """What pages see of the dashboard (core.dashboard.app.Dashboard): a protocol, so that this module
+    does not import the application that serves it."""
+
+    @property
+    def pages(self) -> Mapping[str, tuple[str, Page]]: ...
+
+    def render(self, view: View, template: str, values: dict[str, Any], *, status: int = 200) -> HTMLResponse: ...
+
+    def text(self, locale: str, key: str, /, **params: Any) -> str: ...
+
+    async def role_in(self, user: User, community: Community) -> Role: ...
+
+    def page_context(self, plugin: str, community: Community, locale: str) -> Context: ...
+
+
 @dataclass
 class View:
     """What a page handler gets: the request, its community context and rendering helpers."""
 
     request: Request
-    dashboard: Dashboard
+    dashboard: Site
     plugin: str
     page: Page
     ctx: Context
@@ -177,21 +194,23 @@ class PageContext(Context):
     configured role or the platform's in one of the community's groups), so a page's action applies the
     same rights as the chat command typed in the group."""
 
-    __slots__ = ("_reader",)
+    __slots__ = ("_reader", "_site")
 
-    def __init__(self, runtime: Any, plugin: str, community: Any, locale: str) -> None:
-        super().__init__(runtime, plugin, community)
+    def __init__(self, host: Host, plugin: str, community: Community, locale: str, site: Site | None) -> None:
+        super().__init__(host, plugin, community)
         self._reader = locale
+        self._site = site
 
     @property
     def locale(self) -> str:
         return self._reader
 
-    async def role_of(self, user: User | None = None, chat: Any = None) -> Role:
-        if user is not None and chat is None and self.runtime.dashboard is not None:
-            return await self.runtime.dashboard.dashboard.role_in(user, self.community)
+    async def role_of(self, user: User | None = None, chat: ChatRef | None = None) -> Role:
+        if user is not None and chat is None and self._site is not None:
+            return await self._site.role_in(user, self.community)
         return await super().role_of(user, chat)
 
 
-def page_context(runtime: Any, plugin: str, community: Any, locale: str) -> Context:
-    return PageContext(runtime, plugin, community, locale)
+def page_context(host: Host, plugin: str, community: Community, locale: str, site: Site | None = None) -> Context:
+    """The context a page's handler gets: `plugin`'s, in `community`, read in `locale`."""
+    return PageContext(host, plugin, community, locale, site)

@@ -7,7 +7,9 @@ uvicorn's access log is off and its loggers are kept at WARNING: a request line 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -16,16 +18,23 @@ from core.dashboard.app import Dashboard
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
+    from core.dashboard.pages import Page
+    from core.host import Host
 
 log = logging.getLogger("practica.dashboard")
+
+
+@contextlib.contextmanager
+def _no_signals() -> Iterator[None]:
+    """Instead of uvicorn's `Server.capture_signals`: the bot's own handlers stay in place while it serves."""
+    yield
 
 
 class DashboardServer:
     """Start and stop the dashboard's HTTP server inside the running loop."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.dashboard = Dashboard(runtime)
+    def __init__(self, runtime: Host, declared_pages: Iterable[tuple[str, Iterable[Page] | None]]) -> None:
+        self.dashboard = Dashboard(runtime, declared_pages)
         self.settings = runtime.config.dashboard
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -48,7 +57,7 @@ class DashboardServer:
                                 log_config=None, lifespan="off", server_header=False, proxy_headers=False,
                                 timeout_graceful_shutdown=2)
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the CLI owns signals
+        server.capture_signals = _no_signals  # type: ignore[method-assign]  # the CLI owns SIGINT and SIGTERM
         self._server = server
         self._task = asyncio.create_task(server.serve(), name="practica-dashboard")
         while not server.started:

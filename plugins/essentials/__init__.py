@@ -1,4 +1,4 @@
-"""Core commands: /help, /plugins, /whoami, /lang, /community, /mydata, /forgetme; the default error text."""
+"""Core commands: /help, /plugins, /whoami, /lang, /community, /link, /unlink, /mydata, /forgetme, /dashboard."""
 
 from __future__ import annotations
 
@@ -30,14 +30,9 @@ class Plugin:
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        members = ctx.runtime.members
         if erase:
-            return {"deleted_profiles": await members.erase(member),
+            return {"deleted_profiles": await ctx.members.erase(member),
                     "ended_dashboard_sessions": await dashboard_auth.end_sessions_of(ctx.db, member)}
-        found = await members.export(member)
-        linked = await ctx.runtime.identities.export(member)
+        found = await ctx.members.export(member)
+        linked = await ctx.identity.export(member)
         return {**found, **linked} if linked else found
-
-    @hookimpl(trylast=True)
-    async def practica_format_error(self, error: BaseException, ctx: Context) -> str | None:
-        return ctx.t("error.unexpected")

@@ -6,28 +6,25 @@ one chosen here, remembered across restarts. This module only shows and records 
 
 from __future__ import annotations
 
-from core import Button, ButtonPressed, Context, NotFound
-from core.communities import communities_of, home_of
+from core import Button, ButtonPressed, CommandContext, Context, NotFound, User
 
 BUTTON_PREFIX = "essentials:community:"
 
 
-def _names(ctx: Context) -> list[str]:
-    user = ctx.user
-    assert user is not None
-    return sorted(c.name for c in communities_of(ctx.runtime.config, ctx.runtime.members, user))
+def _names(ctx: Context, user: User) -> list[str]:
+    return ctx.members.communities_of(user)
 
 
-async def show_or_choose(ctx: Context, name: str) -> None:
+async def show_or_choose(ctx: CommandContext, name: str) -> None:
     """Without a name: the current one and a button per community of the member; with one: choose it."""
-    theirs = _names(ctx)
+    theirs = _names(ctx, ctx.user)
     if name:
-        await _choose(ctx, name.strip(), theirs)
+        await _choose(ctx, ctx.user, name.strip(), theirs)
         return
     if not theirs:
         await ctx.reply(ctx.t("community.none", community=ctx.community.name))
         return
-    current = _current(ctx, theirs)
+    current = ctx.members.home_of(ctx.user)
     buttons = tuple((Button(("✓ " if n == current else "") + n, f"{BUTTON_PREFIX}{n}"[:64]),) for n in theirs)
     if len(theirs) == 1:
         await ctx.reply(ctx.t("community.only", community=current))
@@ -36,19 +33,11 @@ async def show_or_choose(ctx: Context, name: str) -> None:
                           command=ctx.command_word("community", theirs[0])), buttons=buttons)
 
 
-def _current(ctx: Context, theirs: list[str]) -> str:
-    user = ctx.user
-    assert user is not None
-    return home_of(ctx.runtime.config, ctx.runtime.members, user).name if theirs else ctx.community.name
-
-
-async def _choose(ctx: Context, name: str, theirs: list[str]) -> None:
-    user = ctx.user
-    assert user is not None
+async def _choose(ctx: Context, user: User, name: str, theirs: list[str]) -> None:
     match = next((n for n in theirs if n.lower() == name.lower()), None)
     if match is None:
         raise NotFound(ctx.t("community.not_yours", community=name[:40], communities=", ".join(theirs) or "-"))
-    await ctx.runtime.members.choose(user.uid, match)
+    await ctx.members.choose_home(user, match)
     chosen = ctx.for_community(match, keep_event=True)
     role = await chosen.role_of(user)
     await ctx.reply(chosen.t("community.chosen", community=match, role=chosen.t(f"role.{role.name.lower()}")))
@@ -57,8 +46,8 @@ async def _choose(ctx: Context, name: str, theirs: list[str]) -> None:
 async def on_button(event: ButtonPressed, ctx: Context) -> None:
     """A community button: chosen only if the presser belongs to it (forged data does nothing, logged)."""
     name = event.data[len(BUTTON_PREFIX):]
-    theirs = _names(ctx)
+    theirs = _names(ctx, event.user)
     if name not in theirs:
         ctx.log.warning("ignored a /community button for a community the presser does not belong to")
         return
-    await _choose(ctx, name, theirs)
+    await _choose(ctx, event.user, name, theirs)

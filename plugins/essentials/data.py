@@ -1,6 +1,8 @@
 """Members' data: export by direct message (/mydata) and deletion after confirmation (/forgetme).
 
-Every plugin answers the `practica_user_data` hook; this module only gathers and presents.
+Every plugin answers the `practica_user_data` hook, and an adapter that keeps something about a
+member outside the database answers `member_data` (WhatsApp's window store); this module only
+gathers and presents.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from core import ButtonPressed, Button, Context, UploadFile
+from core import Button, ButtonPressed, CommandContext, Context, UploadFile
 from plugins.essentials import store
 from plugins.essentials.summary import summary_lines
 
@@ -26,7 +28,7 @@ async def _pending(ctx: Context, uid: str) -> bool:
 async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
     """{plugin: data} from every plugin's practica_user_data, for every account of the person (linked
     accounts: what another account holds is added under its name)."""
-    accounts = ctx.accounts_of(uid)
+    accounts = ctx.identity.accounts_of(uid)
     found = await _collect_one(ctx, accounts[0], erase=erase)
     for account in accounts[1:]:
         for plugin, value in (await _collect_one(ctx, account, erase=erase)).items():
@@ -35,41 +37,44 @@ async def collect(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
             else:
                 found.setdefault(plugin, value)
     if erase:
-        await ctx.runtime.identities.erase(uid)
+        await ctx.identity.erase(uid)
     return found
 
 
 async def _collect_one(ctx: Context, uid: str, *, erase: bool) -> dict[str, Any]:
-    runtime = ctx.runtime
-    results = await runtime.runner.each(
-        "practica_user_data", lambda plugin: type(ctx)(runtime, plugin, ctx.community, ctx.event), member=uid, erase=erase)
-    return {plugin: value for plugin, value in results if value}
+    """Every plugin's data about `uid`, and what the platform's adapter keeps outside the database."""
+    return await ctx.bot.user_data(uid, erase=erase, event=ctx.event)
 
 
-async def send_export(ctx: Context) -> None:
+async def send_export(ctx: CommandContext) -> None:
     """Privately: a short summary in the member's language, then the full data as a JSON file.
 
-    Where the platform cannot receive files, the full data follows as text instead.
+    Asked in the private chat, both are the answer in that chat (an answer, not a message the bot
+    starts: WhatsApp still delivers it to a member who turned reminders off with /stop). Where the
+    platform cannot receive files, the full data follows as text instead.
     """
     user = ctx.user
-    assert user is not None
     found = await collect(ctx, user.uid, erase=False)
     lines = [ctx.t("mydata.header", uid=user.uid)] + (summary_lines(ctx, found) or [ctx.t("mydata.nothing")])
     full = json.dumps(found, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    here = ctx.chat if ctx.chat.is_direct else None
+
+    async def say(text: str) -> None:
+        await (ctx.reply(text, quote=False) if here is not None else ctx.dm(user, text))
+
     if ctx.capabilities(user.platform).files:
         name = f"practica-data-{user.platform}-{user.id}-{ctx.now().astimezone(ctx.tz):%Y-%m-%d-%H%M}.json"
-        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
-        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), user=user, caption=ctx.t("mydata.file_caption"),
-                                 mime="application/json"))
+        await say("\n".join([*lines, ctx.t("mydata.file_follows", file=name)]))
+        await ctx.act(UploadFile(name=name, content=full.encode("utf-8"), chat=here, user=None if here else user,
+                                 caption=ctx.t("mydata.file_caption"), mime="application/json"))
     else:
-        await ctx.dm(user, "\n".join([*lines, ctx.t("mydata.full_below"), full]))
-    if not (ctx.chat and ctx.chat.is_direct):
+        await say("\n".join([*lines, ctx.t("mydata.full_below"), full]))
+    if here is None:
         await ctx.reply(ctx.t("mydata.sent_privately"))
 
 
-async def forget(ctx: Context, *, confirmed: bool) -> None:
+async def forget(ctx: CommandContext, *, confirmed: bool) -> None:
     user = ctx.user
-    assert user is not None
     if confirmed and await _pending(ctx, user.uid):
         await _erase(ctx, user.uid)
         return
@@ -96,6 +101,6 @@ async def _erase(ctx: Context, uid: str) -> None:
     # stay readable on disk (`practica.db-wal` keeps old pages until a checkpoint).
     await ctx.db.execute("PRAGMA secure_delete = ON")
     found = await collect(ctx, uid, erase=True)
-    ctx.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
+    ctx.bot.spawn(ctx.db.checkpoint(), "checkpoint after erasure")
     ctx.log.info("erased a member's data at their request (%d plugin(s))", len(found))
     await ctx.reply(ctx.t("forgetme.done", plugins=", ".join(sorted(found)) or "-"))

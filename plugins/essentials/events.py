@@ -1,15 +1,7 @@
-"""Domain events the essentials plugin emits (listeners match on the class name)."""
+"""Kept so that events stored before they moved to core.domain_events still decode (core.codec)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from core.domain_events import AccountsLinked
 
-from core import DomainEvent
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountsLinked(DomainEvent):
-    """`accounts` now record under `person` (ctx.person_of): move what they had to the person."""
-
-    person: str
-    accounts: tuple[str, ...]
+__all__ = ["AccountsLinked"]

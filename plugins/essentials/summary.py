@@ -46,7 +46,9 @@ def _parts(ctx: Context, plugin: str, data: Mapping[str, Any]) -> list[str]:
 
 
 def _label(ctx: Context, plugin: str, key: str, default: str) -> str:
-    return ctx.runtime.translator.lookup(plugin, ctx.locale, f"mydata.{key}") or default
+    if ctx.chats.platform_running(plugin):  # an adapter's data (WhatsApp): labels in the core catalog
+        key = f"{plugin}.{key}"
+    return ctx.bot.catalog_text(plugin, ctx.locale, f"mydata.{key}") or default
 
 
 def _shown(ctx: Context, value: Any) -> str:

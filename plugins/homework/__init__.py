@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import Command, Context, Delivery, Event, JobKind, MessageEvent, hookimpl
+from core import AccountsLinked, Command, Context, Delivery, Event, JobKind, MessageEvent, hookimpl
 from plugins.homework import commands, jobs, replies, store
 from plugins.homework.config import HomeworkConfig
 
@@ -42,8 +42,8 @@ class Plugin:
 
     @hookimpl
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
-        if type(event).__name__ == "AccountsLinked":  # a person's homework follows them to every account
-            await store.merge_accounts(ctx.db, str(getattr(event, "person", "")), tuple(getattr(event, "accounts", ())))
+        if isinstance(event, AccountsLinked):  # a person's homework follows them to every account
+            await store.merge_accounts(ctx.db, event.person, event.accounts)
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from core import Command, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
+from core import Command, CommandContext, Context, NotFound, PermissionDenied, Role, Text, UsageError, command
 from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_moment, parse_recurrence
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
@@ -39,7 +39,7 @@ async def find_assignment(ctx: Context, assignment_id: int) -> tuple[Assignment,
         NotFound: no such assignment here (or it was cancelled, or the member is not in its community).
     """
     a = await store.get_assignment(ctx.db, assignment_id)
-    missing = NotFound(ctx.t("error.unknown_id", id=assignment_id, prefix=ctx.prefix))
+    missing = NotFound(ctx.t("error.unknown_id", id=assignment_id, prefix=ctx.bot.prefix))
     if a is None or a.status == "cancelled":
         raise missing
     if a.community == ctx.community.name:
@@ -48,7 +48,7 @@ async def find_assignment(ctx: Context, assignment_id: int) -> tuple[Assignment,
     if chat is None or not chat.is_direct or user is None:
         raise missing
     cctx = ctx.for_community(a.community, keep_event=True)
-    if not await cctx.is_member(user.uid):
+    if not await cctx.members.is_member(user.uid):
         raise missing
     return a, cctx
 
@@ -60,7 +60,7 @@ async def _my_communities(ctx: Context) -> list[Context]:
         return [ctx]
     out = []
     for cctx in ctx.communities(keep_event=True):
-        if await cctx.is_member(user.uid):
+        if await cctx.members.is_member(user.uid):
             out.append(cctx)
     return out or [ctx]
 
@@ -70,12 +70,14 @@ def _attachment(ctx: Context) -> str | None:
     return message.attachments[0].kind if message is not None and message.attachments else None
 
 
-def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
+def outcome_text(ctx: Context, a: Assignment, outcome: Outcome, where: Context | None = None) -> str:
+    """The answer to a hand-in, in `ctx`'s language; a due time in the local time of the assignment's
+    community (`where`, when a private chat acts in another one)."""
     if not outcome.first:
         return ctx.t("done.updated", id=a.id)
     if outcome.on_time:
         return ctx.t("done.ok", id=a.id, title=a.title)
-    return ctx.t("done.late", id=a.id, title=a.title, due=ctx.format_time(a.due_at))
+    return ctx.t("done.late", id=a.id, title=a.title, due=(where or ctx).format_time(a.due_at, locale=ctx.locale))
 
 
 # --- /homework ---------------------------------------------------------------------------------------------
@@ -83,7 +85,7 @@ def outcome_text(ctx: Context, a: Assignment, outcome: Outcome) -> str:
 
 @command("homework", help="Open homework; trainers: add, status, cancel, stop.", aliases=("hw",),
          usage="[add <title> | due <when> | <instructions>] [status <id>] [cancel <id>] [stop S<series>]")
-async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -> None:
+async def homework_command(ctx: CommandContext, sub: str = "", rest: Text = Text("")) -> None:
     word = sub.lower()
     if not word or _SUBCOMMANDS.get(word) == "list":
         await _list(ctx)
@@ -93,7 +95,7 @@ async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -
         return
     action = _SUBCOMMANDS.get(word)
     if action is None:
-        raise UsageError(ctx.t("homework.usage", prefix=ctx.prefix))
+        raise UsageError(ctx.t("homework.usage", prefix=ctx.bot.prefix))
     await _require_trainer(ctx)
     if action == "add":
         await _add(ctx, rest or "")
@@ -102,7 +104,7 @@ async def homework_command(ctx: Context, sub: str = "", rest: Text = Text("")) -
     if action == "stop" and number[:1] in ("s", "S"):  # series are labelled S1, S2 (assignments #1, #2)
         number = number[1:]
     if not number.isdigit():
-        raise UsageError(ctx.t(f"{action}.usage", prefix=ctx.prefix))
+        raise UsageError(ctx.t(f"{action}.usage", prefix=ctx.bot.prefix))
     if action == "status":
         await _status(ctx, int(number))
     elif action == "cancel":
@@ -116,13 +118,13 @@ async def _list(ctx: Context) -> None:
     lines: list[str] = []
     for cctx in await _my_communities(ctx):
         for a in await store.open_assignments(cctx.db, cctx.community.name, ctx.now()):
-            done = user is not None and await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None
+            done = user is not None and await store.get_submission(ctx.db, a.id, ctx.identity.person_of(user)) is not None
             lines.append(ctx.t("list.line_done" if done else "list.line", id=a.id, title=a.title,
                                due=cctx.format_time(a.due_at)))
     if not lines:
         await ctx.reply(ctx.t("list.none"))
         return
-    await ctx.reply("\n".join([ctx.t("list.header"), *lines, ctx.t("list.footer", prefix=ctx.prefix)]))
+    await ctx.reply("\n".join([ctx.t("list.header"), *lines, ctx.t("list.footer", prefix=ctx.bot.prefix)]))
 
 
 async def _show(ctx: Context, assignment_id: int) -> None:
@@ -131,21 +133,21 @@ async def _show(ctx: Context, assignment_id: int) -> None:
     if a.instructions:
         lines.append(a.instructions)
     user = ctx.user
-    if user is not None and await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None:
+    if user is not None and await store.get_submission(ctx.db, a.id, ctx.identity.person_of(user)) is not None:
         lines.append(ctx.t("show.submitted"))
     else:
-        lines.append(ctx.t("post.how", id=a.id, prefix=ctx.prefix))
+        lines.append(ctx.t("post.how", id=a.id, prefix=ctx.bot.prefix))
     await ctx.reply("\n".join(lines))
 
 
-async def _add(ctx: Context, text: str) -> None:
+async def _add(ctx: CommandContext, text: str) -> None:
     chat, user = ctx.chat, ctx.user
     if chat is None or chat.is_direct or user is None:
         raise UsageError(ctx.t("add.group_only"))
     try:
         request = parse_add(text)
     except UsageError:
-        raise UsageError(ctx.t("add.usage", prefix=ctx.prefix)) from None
+        raise UsageError(ctx.t("add.usage", prefix=ctx.bot.prefix)) from None
     where = (chat.platform, chat.id, chat.thread_id)
     now = ctx.now()
     if request.every is not None:
@@ -168,10 +170,9 @@ async def _add(ctx: Context, text: str) -> None:
     ctx.log.info("assignment %d added in community %s", aid, ctx.community.name)
 
 
-async def _add_series(ctx: Context, title: str, instructions: str, module: str | None, every: str, due: str | None,
+async def _add_series(ctx: CommandContext, title: str, instructions: str, module: str | None, every: str, due: str | None,
                       where: tuple[str, str, str | None]) -> None:
     user = ctx.user
-    assert user is not None
     try:
         recurrence = parse_recurrence(every, now=ctx.now(), tz=ctx.tz)
     except UsageError:
@@ -191,12 +192,13 @@ async def _add_series(ctx: Context, title: str, instructions: str, module: str |
     await ctx.jobs.schedule(jobs.OCCURRENCE, recurrence.first, key=f"series:{sid}", rrule=recurrence.rrule,
                             tz=recurrence.tz, payload={"series": sid})
     await ctx.reply(ctx.t("add.series", id=sid, title=title, first=ctx.format_time(recurrence.first),
-                          after=ctx.format_duration(due_after.total_seconds()), prefix=ctx.prefix))
+                          after=ctx.format_duration(due_after.total_seconds()), prefix=ctx.bot.prefix))
     ctx.log.info("series %d added in community %s", sid, ctx.community.name)
 
 
 async def _status(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)  # a trainer of the assignment's community, not of the private chat's
     chat, user = ctx.chat, ctx.user
     private = chat is not None and not chat.is_direct and user is not None and ctx.capabilities().direct_messages
     rows = await store.submissions(ctx.db, a.id)
@@ -207,7 +209,7 @@ async def _status(ctx: Context, assignment_id: int) -> None:
 
     on_time = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if r["on_time"]]
     late = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if not r["on_time"]]
-    waiting = [u.mention for u in await audience(cctx) if ctx.person_of(u) not in by_uid]
+    waiting = [u.mention for u in await audience(cctx) if ctx.identity.person_of(u) not in by_uid]
     dash = "-"
     lines = [ctx.t("status.header", id=a.id, title=a.title, due=cctx.format_time(a.due_at)),
              ctx.t("status.on_time", count=len(on_time), names=", ".join(on_time) or dash),
@@ -228,6 +230,7 @@ async def _status(ctx: Context, assignment_id: int) -> None:
 
 async def _cancel(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
+    await _require_trainer(cctx)
     await store.set_status(ctx.db, a.id, "cancelled")
     await jobs.cancel_jobs(cctx, a.id)
     await ctx.reply(ctx.t("cancel.ok", id=a.id, title=a.title))
@@ -246,27 +249,26 @@ async def _stop(ctx: Context, series_id: int) -> None:
 
 
 @command("done", help="Hand in homework: /done <id> [note].")
-async def done_command(ctx: Context, assignment: int, note: Text = Text("")) -> None:
+async def done_command(ctx: CommandContext, assignment: int, note: Text = Text("")) -> None:
     user = ctx.user
-    assert user is not None
     a, cctx = await find_assignment(ctx, assignment)
     outcome = await record(cctx, a, user, via="command", note=note or "", attachment=_attachment(ctx))
-    await ctx.reply(outcome_text(ctx, a, outcome))
+    await ctx.reply(outcome_text(ctx, a, outcome, cctx))
 
 
 @command("review", help="Mark a member's homework as reviewed: /review <id> @member [comment].",
          role=Role.MODERATOR)
-async def review_command(ctx: Context, assignment: int, member: str, comment: Text = Text("")) -> None:
+async def review_command(ctx: CommandContext, assignment: int, member: str, comment: Text = Text("")) -> None:
     a, cctx = await find_assignment(ctx, assignment)
-    target = await cctx.find_member(member)
+    await _require_trainer(cctx)
+    target = await cctx.members.find(member)
     if target is None:
         raise NotFound(ctx.t("review.unknown_member", member=member[:40]))
-    if await store.get_submission(ctx.db, a.id, ctx.person_of(target)) is None:
+    if await store.get_submission(ctx.db, a.id, ctx.identity.person_of(target)) is None:
         raise NotFound(ctx.t("review.not_submitted", member=target.mention, id=a.id))
     reviewer = ctx.user
-    assert reviewer is not None
-    await store.mark_reviewed(ctx.db, a.id, ctx.person_of(target), reviewer.uid, ctx.now())
-    locale = cctx.locale_of(target)
+    await store.mark_reviewed(ctx.db, a.id, ctx.identity.person_of(target), reviewer.uid, ctx.now())
+    locale = cctx.members.locale_of(target)
     text = ctx.t_for(locale, "review.dm", id=a.id, title=a.title, trainer=reviewer.name)
     if comment:
         text += "\n" + ctx.t_for(locale, "review.comment", comment=comment)
@@ -278,17 +280,16 @@ async def review_command(ctx: Context, assignment: int, member: str, comment: Te
 
 
 @command("quiet", help="Quiet hours for reminders: /quiet 22:00-06:00, or /quiet off.")
-async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
+async def quiet_command(ctx: CommandContext, hours: Text = Text("")) -> None:
     user = ctx.user
-    assert user is not None
     text = (hours or "").strip()
     if not text:
         current = (await store.quiet_of(ctx.db, [user.uid])).get(user.uid)
         if current is None:
-            await ctx.reply(ctx.t("quiet.none", prefix=ctx.prefix))
+            await ctx.reply(ctx.t("quiet.none", prefix=ctx.bot.prefix))
         else:
             await ctx.reply(ctx.t("quiet.current", start=current[0].strftime("%H:%M"), end=current[1].strftime("%H:%M"),
-                                  tz=ctx.tz.key, prefix=ctx.prefix))
+                                  tz=ctx.tz.key, prefix=ctx.bot.prefix))
         return
     if text.lower() in _OFF_WORDS:
         await store.clear_quiet(ctx.db, user.uid)
@@ -303,20 +304,19 @@ async def quiet_command(ctx: Context, hours: Text = Text("")) -> None:
 
 
 @command("snooze", help="Remind me later about one assignment: /snooze <id> 2h.")
-async def snooze_command(ctx: Context, assignment: int, duration: Text = Text("")) -> None:
+async def snooze_command(ctx: CommandContext, assignment: int, duration: Text = Text("")) -> None:
     user = ctx.user
-    assert user is not None
     a, cctx = await find_assignment(ctx, assignment)
     now = ctx.now()
     if a.due_at <= now:
         raise UsageError(ctx.t("snooze.past_due", id=a.id))
-    if await store.get_submission(ctx.db, a.id, ctx.person_of(user)) is not None:
+    if await store.get_submission(ctx.db, a.id, ctx.identity.person_of(user)) is not None:
         await ctx.reply(ctx.t("snooze.submitted", id=a.id))
         return
     try:
         span = parse_duration(duration or "", minimum=timedelta(minutes=5), maximum=timedelta(days=14))
     except UsageError:
-        raise UsageError(ctx.t("snooze.bad", text=(duration or "")[:40], prefix=ctx.prefix, id=a.id)) from None
+        raise UsageError(ctx.t("snooze.bad", text=(duration or "")[:40], prefix=ctx.bot.prefix, id=a.id)) from None
     until = now + span
     if until >= a.due_at:
         raise UsageError(ctx.t("snooze.after_due", id=a.id, due=cctx.format_time(a.due_at)))

@@ -31,7 +31,7 @@ async def homework(view: View) -> Response:
         for r in await view.ctx.db.fetchall(f"SELECT assignment_id, uid, on_time FROM homework_submissions "
                                             f"WHERE assignment_id IN ({marks})", ids):
             done[(r["assignment_id"], r["uid"])] = bool(r["on_time"])
-    members = sorted((u for u in await view.ctx.members() if not u.is_bot), key=lambda u: (u.name.casefold(), u.uid))
+    members = sorted((u for u in await view.ctx.members.active() if not u.is_bot), key=lambda u: (u.name.casefold(), u.uid))
     words = {True: view.t("dash.on_time"), False: view.t("dash.late"), None: view.t("dash.not_yet")}
     rows = [(m.name, [words[done.get((a["id"], m.uid))] if (a["id"], m.uid) in done else words[None]
                       for a in assignments]) for m in members]

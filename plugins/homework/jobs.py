@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core import Context, Delivery, Job, JobKind, Priority
-from core.timeparse import next_occurrence
+from core.recurrence import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
 from plugins.homework.notify import (POSTED, REMINDER_DM, audience, audience_member, chat_of, post_text, remind,
@@ -224,8 +224,8 @@ async def on_digest(ctx: Context, job: Job) -> None:
         done = len(uids & with_accounts(ctx, await store.submitted_uids(ctx.db, a.id)))
         lines.append(ctx.t_for(locale, "digest.line", id=a.id, title=a.title, due=when_text(ctx, a.due_at, locale),
                                count=done, total=len(uids)))
-    lines.append(ctx.t_for(locale, "digest.footer", prefix=ctx.prefix))
-    chats = {c.key: c for c in ctx.community_chats()}
+    lines.append(ctx.t_for(locale, "digest.footer", prefix=ctx.bot.prefix))
+    chats = {c.key: c for c in ctx.chats.groups()}
     for a in work:
         chats.setdefault(f"{a.chat_platform}:{a.chat_id}", chat_of(a))
     for chat in chats.values():

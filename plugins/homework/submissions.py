@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import Context, User
+from core import Context, HomeworkSubmitted, User
 from plugins.homework import store
-from plugins.homework.events import HomeworkSubmitted
 from plugins.homework.jobs import schedule_proof
 from plugins.homework.logic import MAX_NOTE, Assignment
 
@@ -28,13 +27,13 @@ async def record(ctx: Context, a: Assignment, user: User, *, via: str, note: str
     note = note.strip()
     kept = note[:MAX_NOTE] if (note and ctx.config.keep_notes) else None
     async with ctx.db.transaction():
-        existing = await store.get_submission(ctx.db, a.id, ctx.person_of(user))
+        existing = await store.get_submission(ctx.db, a.id, ctx.identity.person_of(user))
         if existing is not None:
-            await store.update_submission(ctx.db, assignment_id=a.id, uid=ctx.person_of(user), now=now, attachment=attachment,
+            await store.update_submission(ctx.db, assignment_id=a.id, uid=ctx.identity.person_of(user), now=now, attachment=attachment,
                                           has_note=bool(note), note=kept)
             return Outcome(first=False, on_time=bool(existing["on_time"]))
         on_time = now <= a.due_at
-        await store.insert_submission(ctx.db, assignment_id=a.id, uid=ctx.person_of(user), name=user.name, handle=user.handle,
+        await store.insert_submission(ctx.db, assignment_id=a.id, uid=ctx.identity.person_of(user), name=user.name, handle=user.handle,
                                       now=now, on_time=on_time, via=via, attachment=attachment, has_note=bool(note),
                                       note=kept)
     await ctx.emit(HomeworkSubmitted(community=a.community, member=user, assignment_id=a.id, on_time=on_time,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core import Context, Job, NotFound, Role, UsageError, User
+from core import CommandContext, Context, Job, NotFound, Role, UsageError, User
 from plugins.leaderboards import ledger, store, team_totals
 from plugins.leaderboards.logic import (LEVELS, TEAM_WORDS, Reset, fold, is_champion, month_bounds, parse_period, parse_reset,
                                         places, previous_week, week_bounds, week_start)
@@ -17,7 +17,7 @@ KEEP_WINDOWS = timedelta(days=40)  # kept totals of weeks and months that ended 
 async def display_names(ctx: Context, uids: list[str]) -> dict[str, str]:
     """uid -> display name from the member directory (the uid's id part when unknown): one lookup per
     name shown, never the whole member list."""
-    known = await ctx.members_by_ids(uids)
+    known = await ctx.members.by_ids(uids)
     return {uid: known[uid].name if uid in known else uid.partition(":")[2] or uid for uid in uids}
 
 
@@ -88,21 +88,20 @@ async def badges(ctx: Context, member: str) -> list[str]:
     return out
 
 
-async def show_rank(ctx: Context, who: str = "") -> None:
+async def show_rank(ctx: CommandContext, who: str = "") -> None:
     """/rank [@member]: points (all time and this week), position and badges."""
     asker = ctx.user
-    assert asker is not None
     target: User | None = asker
     if who:
-        target = await ctx.find_member(who)
+        target = await ctx.members.find(who)
         if target is None:
             raise NotFound(ctx.t("member.unknown", who=who[:40]))
         if target.is_bot:
             raise UsageError(ctx.t("member.bot", who=target.name))
     assert target is not None
-    person = ctx.person_of(target)
+    person = ctx.identity.person_of(target)
     prof = await store.profile(ctx.db, ctx.community.name, person)
-    own = person == ctx.person_of(asker)
+    own = person == ctx.identity.person_of(asker)
     if prof["hidden"] and not own and await ctx.role_of() < Role.MODERATOR:
         await ctx.reply(ctx.t("rank.private", name=target.name))
         return
@@ -158,7 +157,7 @@ async def weekly_job(ctx: Context, job: Job) -> None:
         lines.append(ctx.t("weekly.improved", name=names[improved[0]], count=improved[1]))
     lines.append(ctx.t("weekly.footer", top=ctx.command_word("top")))
     text = "\n".join(lines)
-    for chat in ctx.community_chats():
+    for chat in ctx.chats.groups():
         await ctx.send(chat, text)
 
 

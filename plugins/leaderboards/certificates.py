@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from core import Context, NotFound, Storage, UploadFile, UsageError, from_utc_text, to_utc_text
+from core import CommandContext, Context, NotFound, Storage, UploadFile, UsageError, from_utc_text, to_utc_text
 from plugins.leaderboards import store
 from plugins.leaderboards.logic import is_champion
 
@@ -116,14 +116,13 @@ def render_pdf(title: str, lines: list[str], code_line: str, url_line: str) -> b
 
 
 def verify_url(ctx: Context, code: str) -> str:
-    server = ctx.runtime.dashboard
-    return f"{server.url}/verify/{code}" if server is not None else ""
+    url = ctx.bot.dashboard_url()
+    return f"{url}/verify/{code}" if url is not None else ""
 
 
-async def certificate(ctx: Context, name: str) -> None:
+async def certificate(ctx: CommandContext, name: str) -> None:
     """/certificate [name]: the Champion's certificate as a PDF, privately."""
     user = ctx.user
-    assert user is not None
     modules = ctx.config.module_labels()
     levels = {m: lvl for m, (lvl, ok) in (await store.levels_of(ctx.db, ctx.community.name, user.uid)).items() if ok}
     if not is_champion(levels, modules):
@@ -132,7 +131,7 @@ async def certificate(ctx: Context, name: str) -> None:
     if not name.strip():
         raise UsageError(ctx.t("certificate.usage"))
     cert = await issue(ctx, user.uid, name)
-    locale = ctx.locale_of(user)
+    locale = ctx.members.locale_of(user)
     url = verify_url(ctx, cert.code)
     lines = [ctx.t_for(locale, "certificate.pdf.awarded"), cert.name,
              ctx.t_for(locale, "certificate.pdf.community", community=cert.community),

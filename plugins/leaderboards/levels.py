@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import Context, NotFound, UsageError, User
+from core import CommandContext, Context, NotFound, UsageError, User
 from plugins.leaderboards import progress, store
 from plugins.leaderboards.logic import LEVELS, find_module, is_champion, parse_level
 
@@ -25,10 +25,9 @@ def _level_name(ctx: Context, level: int) -> str:
     return ctx.t(f"level.{LEVELS[level - 1]}")
 
 
-async def set_level(ctx: Context, module: str, level: str) -> None:
+async def set_level(ctx: CommandContext, module: str, level: str) -> None:
     """/level [module] [familiar|proficient|expert]."""
     user = ctx.user
-    assert user is not None
     modules = _modules(ctx)
     if not module:
         await _show_levels(ctx, user, modules)
@@ -39,20 +38,20 @@ async def set_level(ctx: Context, module: str, level: str) -> None:
     value = parse_level(level)
     if value is None:
         raise UsageError(ctx.t("level.unknown_level", level=level[:40]))
-    before = (await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(user))).get(key)
+    before = (await store.levels_of(ctx.db, ctx.community.name, ctx.identity.person_of(user))).get(key)
     # lowering (or repeating) a confirmed level needs no new confirmation
     confirmed = not ctx.config.confirm_levels or (before is not None and before[1] and value <= before[0])
-    await store.set_level(ctx.db, ctx.community.name, ctx.person_of(user), key, value, confirmed, ctx.now())
+    await store.set_level(ctx.db, ctx.community.name, ctx.identity.person_of(user), key, value, confirmed, ctx.now())
     if confirmed:
         await ctx.reply(ctx.t("level.recorded", module=modules[key], level=_level_name(ctx, value)))
         await announce_champion(ctx, user)
     else:
         await ctx.reply(ctx.t("level.pending", module=modules[key], level=_level_name(ctx, value),
-                              command=f"{ctx.prefix}confirmlevel {user.mention} {key}"))
+                              command=f"{ctx.bot.prefix}confirmlevel {user.mention} {key}"))
 
 
 async def _show_levels(ctx: Context, user: User, modules: dict[str, str]) -> None:
-    levels = await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(user))
+    levels = await store.levels_of(ctx.db, ctx.community.name, ctx.identity.person_of(user))
     if not any(m in modules for m in levels):
         await ctx.reply(ctx.t("level.none", example=ctx.command_word("level", next(iter(modules)), ctx.t("level.proficient"))))
         return
@@ -69,11 +68,11 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
     modules = _modules(ctx)
     if not who or not module:
         raise UsageError(ctx.t("confirm.usage"))
-    member = await ctx.find_member(who)
+    member = await ctx.members.find(who)
     if member is None:
         raise NotFound(ctx.t("member.unknown", who=who[:40]))
     key = _module(ctx, module, modules)
-    level = await store.confirm_level(ctx.db, ctx.community.name, ctx.person_of(member), key)
+    level = await store.confirm_level(ctx.db, ctx.community.name, ctx.identity.person_of(member), key)
     if level is None:
         raise NotFound(ctx.t("confirm.nothing", name=member.name, module=modules[key]))
     await ctx.reply(ctx.t("confirm.done", name=member.name, module=modules[key], level=_level_name(ctx, level)))
@@ -83,18 +82,19 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
 async def announce_champion(ctx: Context, member: User) -> None:
     """Announce the Champion badge in the community's groups, once per member."""
     modules = ctx.config.module_labels()
-    levels = {m: lvl for m, (lvl, ok) in (await store.levels_of(ctx.db, ctx.community.name, ctx.person_of(member))).items() if ok}
+    levels = {m: lvl for m, (lvl, ok) in (await store.levels_of(ctx.db, ctx.community.name, ctx.identity.person_of(member))).items()
+              if ok}
     if not is_champion(levels, modules):
         return
-    if not await store.mark_champion_announced(ctx.db, ctx.community.name, ctx.person_of(member)):
+    if not await store.mark_champion_announced(ctx.db, ctx.community.name, ctx.identity.person_of(member)):
         return
     text = ctx.t_for(ctx.community.locale, "champion.announce", name=member.name, count=len(modules))
-    chats = ctx.community_chats()
+    chats = ctx.chats.groups()
     if not chats and ctx.chat is not None and not ctx.chat.is_direct:
         chats = [ctx.chat]
     for chat in chats:
         await ctx.send(chat, text)
-    locale = ctx.locale_of(member)
+    locale = ctx.members.locale_of(member)
     await ctx.dm(member, ctx.t_for(locale, "certificate.offer", command=ctx.command_word("certificate", locale=locale)))
 
 
@@ -103,7 +103,7 @@ async def learners(ctx: Context) -> list[User]:
     in the community or given by the platform (a Telegram chat administrator, a Discord server owner).
     Reads the whole member list: for the dashboard's table; /progress keeps its counts (progress.py)."""
     chats: dict[str, object] = {}
-    return [user for user in await ctx.members() if await progress.is_learner(ctx, user, None, chats)]
+    return [user for user in await ctx.members.active() if await progress.is_learner(ctx, user, None, chats)]
 
 
 async def progress_command(ctx: Context) -> None:

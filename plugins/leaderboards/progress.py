@@ -2,7 +2,7 @@
 
 Counting every learner for each /progress reads the whole member list and asks each member's role (at
 100,000 members, several hundred milliseconds). So the counts are built once, then kept up to date:
-membership changes come from the member directory (`ctx.membership_changes`), level changes from this
+membership changes come from the member directory (`ctx.members.changes_since`), level changes from this
 plugin's own writes (`store.level_changes_since`), and each /progress applies only what changed since
 the one before. A change of linked accounts or a change log too old to follow counts everything again;
 past MAX_AGE the counts are rebuilt in the background (a member who became a chat administrator is staff
@@ -101,7 +101,7 @@ async def is_learner(ctx: Context, user: User, here: Any = None, chats: dict[str
 
 def platform_chat(ctx: Context, user: User, here: Any) -> Any:
     """A group chat of the community on the member's platform, where the platform can tell their role."""
-    chats = ctx.community_chats(user.platform)
+    chats = ctx.chats.groups(user.platform)
     if chats:
         return chats[0]
     return here if here is not None and not here.is_direct and here.platform == user.platform else None
@@ -113,12 +113,12 @@ async def counts(ctx: Context, modules: dict[str, str]) -> Counts:
     key = (ctx.community.name, tuple(modules))
     held = cache.get(key)
     in_group = ctx.chat is not None and not ctx.chat.is_direct
-    if held is None or held.links_version != ctx.links_version() \
+    if held is None or held.links_version != ctx.identity.version() \
             or (held.chat is None and in_group and not ctx.community.chats) or not await _catch_up(ctx, held):
         held = cache[key] = await _build(ctx, tuple(modules))
     elif time.monotonic() - held.built > MAX_AGE and not held.refreshing:
         held.refreshing = True
-        ctx.spawn(_refresh(ctx, cache, key, held), "progress-recount")
+        ctx.bot.spawn(_refresh(ctx, cache, key, held), "progress-recount")
     return held
 
 
@@ -132,14 +132,14 @@ async def _refresh(ctx: Context, cache: dict[Any, Counts], key: Any, old: Counts
 async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
     """Count everything: every member's role and every recorded level of the community."""
     here = ctx.chat if ctx.chat is not None and not ctx.chat.is_direct else None
-    found = Counts(modules, here, ctx.membership_version(), store.levels_version(ctx.db), ctx.links_version(),
+    found = Counts(modules, here, ctx.members.version(), store.levels_version(ctx.db), ctx.identity.version(),
                    time.monotonic())
     for member, levels in (await store.confirmed_levels(ctx.db, ctx.community.name)).items():
         found.levels[member] = levels
     chats: dict[str, Any] = {}
-    for n, user in enumerate(await ctx.members()):
+    for n, user in enumerate(await ctx.members.active()):
         if await is_learner(ctx, user, here, chats):
-            found.add_account(user.uid, ctx.person_of(user))
+            found.add_account(user.uid, ctx.identity.person_of(user))
         if n % 1_000 == 999:
             await asyncio.sleep(0)  # a large community: let other chats' work run meanwhile
     return found
@@ -148,8 +148,8 @@ async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
 async def _catch_up(ctx: Context, held: Counts) -> bool:
     """Apply the membership and level changes since `held` was last brought up to date; False when the
     change logs no longer reach back that far (then everything is counted again)."""
-    members_now, levels_now = ctx.membership_version(), store.levels_version(ctx.db)
-    changed = ctx.membership_changes(held.members_version)
+    members_now, levels_now = ctx.members.version(), store.levels_version(ctx.db)
+    changed = ctx.members.changes_since(held.members_version)
     levels = store.level_changes_since(ctx.db, held.levels_version)
     if changed is None or levels is None:
         return False
@@ -162,11 +162,11 @@ async def _catch_up(ctx: Context, held: Counts) -> bool:
         held.set_levels(person, {m: lvl for m, (lvl, ok) in recorded.items() if ok})
     if changed:
         uids = list(dict.fromkeys(changed))
-        known = await ctx.members_by_ids(uids)
+        known = await ctx.members.by_ids(uids)
         for uid in uids:
             held.drop_account(uid)
             user = known.get(uid)
-            if user is not None and await ctx.is_member(uid) and await is_learner(ctx, user, held.chat):
-                held.add_account(uid, ctx.person_of(user))
+            if user is not None and await ctx.members.is_member(uid) and await is_learner(ctx, user, held.chat):
+                held.add_account(uid, ctx.identity.person_of(user))
     held.members_version, held.levels_version = members_now, levels_now
     return True

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from core import Context, Event, MessageEvent, User
+from core import AccountsLinked, Context, Event, HomeworkSubmitted, MessageEvent, QuizAnswered, ResourceVerified, User
 from plugins.leaderboards import store
 from plugins.leaderboards.logic import day_start, fold, thanks_pattern
 
@@ -73,7 +73,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
     """
     if points <= 0:
         return Award("off")
-    member = ctx.person_of(member)  # linked accounts score for one person
+    member = ctx.identity.person_of(member)  # linked accounts score for one person
     now = ctx.now()
     community = ctx.community.name
     cooldowns = _mem(ctx, "cooldown")
@@ -109,7 +109,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
 
 async def thank(ctx: Context, giver: User, receiver: User, reference: str) -> Award:
     """`giver` thanks `receiver`: points for the receiver, never for oneself or a bot, limited per giver."""
-    if ctx.person_of(receiver) == ctx.person_of(giver):
+    if ctx.identity.person_of(receiver) == ctx.identity.person_of(giver):
         return Award("self")
     if receiver.is_bot:
         return Award("bot")
@@ -146,43 +146,33 @@ async def on_message(event: MessageEvent, ctx: Context) -> None:
                     daily_cap=activity.daily_cap)
 
 
-CONSUMED = frozenset({"HomeworkSubmitted", "QuizAnswered", "ResourceVerified"})
-
-
 async def on_event(event: Event, ctx: Context) -> None:
-    """Points from other plugins' domain events (matched by name; those plugins are never imported)."""
-    name = type(event).__name__
-    if name == "AccountsLinked":  # a person linked accounts: their points, levels and profile become one
-        await store.merge_accounts(ctx.db, ctx.community.name, str(getattr(event, "person", "")),
-                                   tuple(getattr(event, "accounts", ())))
+    """Points from other plugins' domain events (declared in core.domain_events; those plugins are never imported)."""
+    if isinstance(event, AccountsLinked):  # a person linked accounts: their points, levels and profile become one
+        await store.merge_accounts(ctx.db, ctx.community.name, event.person, event.accounts)
         return
-    if name not in CONSUMED:
+    if not isinstance(event, (HomeworkSubmitted, QuizAnswered, ResourceVerified)) or event.member.is_bot:
         return
-    member = getattr(event, "member", None)
-    if not isinstance(member, User) or member.is_bot:
-        return
+    member = event.member
     cfg = ctx.config
-    if name == "HomeworkSubmitted":
+    if isinstance(event, HomeworkSubmitted):
         rule = cfg.homework
-        on_time = bool(getattr(event, "on_time", False))
-        assignment = getattr(event, "assignment_id", None)
-        module = getattr(event, "module", None)
+        on_time, assignment, module = event.on_time, event.assignment_id, event.module
         reason = f"homework {assignment} {'on time' if on_time else 'late'}" + (f" ({module})" if module else "")
         await award(ctx, member.uid, "homework", rule.on_time if on_time else rule.late, reason=reason,
                     reference=f"homework:{assignment}", cooldown_minutes=rule.cooldown_minutes, daily_cap=rule.daily_cap)
-    elif name == "QuizAnswered":
-        if not getattr(event, "correct", False):
+    elif isinstance(event, QuizAnswered):
+        if not event.correct:
             return
         rule = cfg.quiz
-        poll = getattr(event, "poll_id", None)
+        poll = event.poll_id
         await award(ctx, member.uid, "quiz", rule.points, reason=f"quiz {poll} correct", reference=f"quiz:{poll}",
                     cooldown_minutes=rule.cooldown_minutes, daily_cap=rule.daily_cap)
     else:
         rule = cfg.resource
-        item = getattr(event, "item_id", None)
-        verifier = getattr(event, "verified_by", None)
-        if isinstance(verifier, User) and verifier.uid == member.uid:
+        item, verifier = event.item_id, event.verified_by
+        if verifier.uid == member.uid:
             return  # a moderator verifying their own contribution earns nothing
         await award(ctx, member.uid, "resource", rule.points, reason=f"resource {item} verified",
                     reference=f"resource:{item}", cooldown_minutes=rule.cooldown_minutes, daily_cap=rule.daily_cap,
-                    actor=verifier.uid if isinstance(verifier, User) else None)
+                    actor=verifier.uid)

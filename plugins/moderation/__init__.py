@@ -36,6 +36,7 @@ class Plugin:
     def practica_register_jobs(self) -> Mapping[str, JobKind]:
         return {
             actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
+            actions.REMOVE_JOB: JobKind(actions.run_remove, grace=None),
             membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
             membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
             held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),

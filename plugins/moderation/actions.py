@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from core import (Ban, Button, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority, Restrict,
-                  Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
+from core import (Ban, Button, CaseOpened, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority,
+                 Restrict, Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
 from core.i18n import zone_label
 from plugins.moderation import logic, memory, store
-from plugins.moderation.events import CaseOpened
 
 LIFT_JOB = "lift"
 ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
@@ -25,7 +24,7 @@ ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")
 def member_chats(ctx: Context, member: User, extra: Iterable[str] = (), *, event_chat: bool = True) -> list[str]:
     """Chat keys where an action on `member` applies: the community's chats on their platform, the
     event's group chat (unless `event_chat` is False, e.g. a decision taken in the review chat) and `extra`."""
-    keys = [c.key for c in ctx.community_chats(member.platform)]
+    keys = [c.key for c in ctx.chats.groups(member.platform)]
     chat = ctx.chat
     if event_chat and chat is not None and not chat.is_direct and chat.platform == member.platform:
         keys.append(chat.key)
@@ -40,24 +39,28 @@ def chat_ref(key: str) -> ChatRef:
 
 async def to_moderators(ctx: Context, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
     """Post to the review chat, or (none configured) DM every configured moderator."""
-    review = ctx.configured_chat(ctx.community.review_chat)
+    review = ctx.chats.configured(ctx.community.review_chat)
     if review is not None:
         await ctx.send(review, text, buttons=buttons if ctx.capabilities(review.platform).buttons else ())
         return
     for uid, role in sorted(ctx.community.roles.items()):
         platform, _, user_id = uid.partition(":")
-        if role >= Role.MODERATOR and ctx.platform_available(platform):
+        if role >= Role.MODERATOR and ctx.chats.platform_running(platform):
             caps = ctx.capabilities(platform)
             await ctx.dm(store.user_from(uid, user_id), text, buttons=buttons if caps.buttons else ())
 
 
 async def to_log(ctx: Context, text: str) -> None:
-    log_chat = ctx.configured_chat(ctx.community.log_chat)
+    log_chat = ctx.chats.configured(ctx.community.log_chat)
     if log_chat is not None:
         await ctx.send(log_chat, text, silent=True)
 
 
 REMOVE_AFTER_NOTICE = "remove-after-notice"
+REMOVE_JOB = "remove"
+REMOVE_NOTICE_WAIT = timedelta(minutes=2)
+"""How long a kick or ban waits for its notice: a member whose DMs are slow (rate limits, an outage of
+the DM lane) is still removed on time, not hours later when the notice finally goes."""
 
 
 async def dm_quietly(ctx: Context, user: User, text: str, *, buttons=()) -> None:  # type: ignore[no-untyped-def]
@@ -65,11 +68,26 @@ async def dm_quietly(ctx: Context, user: User, text: str, *, buttons=()) -> None
     await ctx.dm(user, text, buttons=buttons)
 
 
+def remove_key(data: dict) -> str:  # type: ignore[type-arg]
+    return f"remove:{data['community']}:{data['member']['platform']}:{data['member']['id']}:{data['case']}"
+
+
 async def on_delivered(ctx: Context, delivery: Delivery) -> None:
-    """After a kick or ban notice was delivered (or could not be): remove the member."""
+    """After a kick or ban notice was delivered (or could not be): remove the member, unless the
+    fallback job already did because the notice took longer than REMOVE_NOTICE_WAIT."""
     if delivery.tag != REMOVE_AFTER_NOTICE:
         return
-    data = delivery.data
+    if "case" not in delivery.data or await ctx.jobs.cancel(remove_key(delivery.data)):  # (no job before 0.3)
+        await remove(ctx, delivery.data)
+
+
+async def run_remove(ctx: Context, job: Job) -> None:
+    """Job: the notice was not delivered within REMOVE_NOTICE_WAIT; remove the member now."""
+    await remove(ctx, dict(job.payload))
+
+
+async def remove(ctx: Context, data: dict) -> None:  # type: ignore[type-arg]
+    """Carry out a stored kick or ban in every chat it names."""
     member = User(**data["member"])
     until = from_utc_text(data["until"]) if data.get("until") else None
     for key in data["chats"]:
@@ -79,6 +97,10 @@ async def on_delivered(ctx: Context, delivery: Delivery) -> None:
 
 
 # --------------------------------------------------------------------------------------- cases
+
+
+HANDLES_REPORTS = frozenset({"warn", "mute", "kick", "ban", "delete"})
+"""Case actions that settle the open reports about the same message (handled in chat, not on the page)."""
 
 
 def until_text(ctx: Context, when: datetime, *, locale: str | None = None) -> str:
@@ -122,6 +144,9 @@ async def open_case(ctx: Context, *, action: str, member: User, actor: User | No
                                    evidence_id=evidence_id, evidence_excerpt=evidence_excerpt, created_at=ctx.now(),
                                    expires_at=expires_at, caused_by=caused_by, ladder_points=ladder_points)
     await to_log(ctx, describe(ctx, case))
+    if action in HANDLES_REPORTS and evidence_chat and evidence_id:
+        for number in await store.close_reports_about(ctx.db, ctx.community.name, evidence_chat, evidence_id):
+            await to_log(ctx, ctx.t("report.actioned_log", number=number, by=actor_name, case=case.number))
     await ctx.emit(CaseOpened(community=ctx.community.name, case_number=case.number, action=action, member=member))
     return case
 
@@ -141,7 +166,7 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
     case = await open_case(ctx, action=action, member=member, actor=actor, rule=rule, reason=reason,
                            points=1 if action == "warn" else 0, evidence=evidence, expires_at=expires,
                            caused_by=cause[0] if cause else None, ladder_points=cause[1] if cause else None)
-    lang = ctx.locale_of(member)  # notices are for the member, in their language (not the moderator's)
+    lang = ctx.members.locale_of(member)  # notices are for the member, in their language (not the moderator's)
 
     def t(key: str, **params: object) -> str:
         return ctx.t_for(lang, key, **params)
@@ -164,13 +189,15 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
         else:
             notice = t("notice.kick")
         # The member is told before they are removed (afterwards a DM may no longer reach them): the
-        # removal itself follows the notice's delivery (or its failure), in `on_delivered`.
+        # removal itself follows the notice's delivery (or its failure), in `on_delivered`, or at the
+        # latest REMOVE_NOTICE_WAIT later (the job), whichever comes first.
+        removal = {"action": action, "chats": list(keys), "reason": reason, "case": case.id,
+                   "community": ctx.community.name, "until": to_utc_text(expires) if expires else None,
+                   "member": {"platform": member.platform, "id": member.id, "name": member.name,
+                              "handle": member.handle}}
+        await ctx.jobs.schedule(REMOVE_JOB, ctx.now() + REMOVE_NOTICE_WAIT, key=remove_key(removal), payload=removal)
         await ctx.dm(member, notice + " " + t("notice.reason", reason=reason_text) + " " + appeal,
-                     priority=Priority.MODERATION, notify=REMOVE_AFTER_NOTICE,
-                     data={"action": action, "chats": list(keys), "reason": reason,
-                           "until": to_utc_text(expires) if expires else None,
-                           "member": {"platform": member.platform, "id": member.id, "name": member.name,
-                                      "handle": member.handle}})
+                     priority=Priority.MODERATION, notify=REMOVE_AFTER_NOTICE, data=removal)
     if expires is not None and action in ("mute", "ban"):
         await ctx.jobs.schedule(LIFT_JOB, expires, key=lift_key(ctx.community.name, member.uid, action), replace=True,
                                 payload={"case": case.id, "chats": keys})

@@ -41,6 +41,6 @@ async def run_announce(ctx: Context, job: Job) -> None:
     if job.payload.get("version") != config.rules_version or not config.rules.strip():
         return
     key = "rules.announce_accept" if config.require_accept else "rules.announce"
-    text = ctx.t(key, version=config.rules_version, rules=f"{ctx.prefix}rules", accept=f"{ctx.prefix}accept")
-    for chat in ctx.community_chats():
+    text = ctx.t(key, version=config.rules_version, rules=f"{ctx.bot.prefix}rules", accept=f"{ctx.bot.prefix}accept")
+    for chat in ctx.chats.groups():
         await ctx.send(chat, text)

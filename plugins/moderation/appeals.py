@@ -51,7 +51,7 @@ async def decide(ctx: Context, appeal_id: int, moderator: User, accepted: bool, 
             await actions.lift(ctx, case, chats, "appealed")
         else:
             await store.set_case_status(ctx.db, case.id, "appealed")
-        lang = ctx.locale_of(member)  # the member reads their own language, not the moderator's
+        lang = ctx.members.locale_of(member)  # the member reads their own language, not the moderator's
         text = ctx.t_for(lang, "appeal.accepted_member", number=appeal.case_number)
         if case.action == "warn":  # the warning stops counting: so do the ladder steps it no longer justifies
             for lifted in await actions.undo_ladder(ctx, case, chats):

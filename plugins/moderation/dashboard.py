@@ -1,7 +1,8 @@
 """The moderation page of the dashboard: join requests, reports, held messages and appeals.
 
 Each button runs the same code as the chat command (`/approve`, `/deny`, `/release`, `/reject`,
-`/appeal_accept`, `/appeal_refuse`) with the signed-in coordinator as the moderator, so the same
+`/appeal_accept`, `/appeal_refuse`; for a report: the code of `/warn` and `/mute`, or the removal of
+the reported message, see `reports`) with the signed-in coordinator as the moderator, so the same
 rules apply and the log names them. An id that belongs to another community is refused.
 """
 
@@ -15,7 +16,7 @@ from starlette.responses import Response
 
 from core import CommandError
 from core.dashboard import Page, View
-from plugins.moderation import appeals, held, held_store, membership, store
+from plugins.moderation import appeals, held, held_store, membership, reports, store
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REASON = 300
@@ -121,6 +122,24 @@ async def _refuse_appeal(view: View, number: int, reason: str) -> str:
     return await appeals.decide(view.ctx, number, view.user, False, reason)
 
 
+async def _report_owner(view: View, number: int) -> str | None:
+    case = await store.get_case_by_id(view.ctx.db, number)
+    return case.community if case is not None and case.action == "report" else None
+
+
+def _report(decision: str) -> Callable[[View, int, str], Awaitable[str]]:
+    """The decision `decision` on a report (dismiss, warn, remove, mute), by the signed-in coordinator."""
+
+    async def decide(view: View, number: int, reason: str) -> str:
+        assert view.user is not None
+        form = await view.request.form()
+        duration = str(form.get("duration") or "")[:20]
+        return await reports.decide(view.ctx, await store.get_case_by_id(view.ctx.db, number), view.user, decision,
+                                    reason=reason, duration=duration)
+
+    return decide
+
+
 async def _summary(view: View) -> list[tuple[str, Any]]:
     db, name = view.ctx.db, view.ctx.community.name
     verified = await db.fetchval("SELECT COUNT(DISTINCT member_uid) FROM moderation_requests WHERE community = ? "
@@ -137,5 +156,6 @@ PAGES = (
         "approve": _action(_approve, _request_owner), "deny": _action(_deny, _request_owner),
         "release": _action(_release, _held_owner), "reject": _action(_reject, _held_owner),
         "appeal_accept": _action(_accept_appeal, _appeal_owner), "appeal_refuse": _action(_refuse_appeal, _appeal_owner),
+        **{f"report_{decision}": _action(_report(decision), _report_owner) for decision in reports.DECISIONS},
     }),
 )

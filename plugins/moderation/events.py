@@ -1,23 +1,7 @@
-"""Domain events the moderation plugin emits (listeners match on the class name)."""
+"""Kept so that events stored before they moved to core.domain_events still decode (core.codec)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from core.domain_events import CaseOpened, MemberVerified
 
-from core import DomainEvent, User
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MemberVerified(DomainEvent):
-    """A join request was approved (by moderators or a valid cohort code)."""
-
-    member: User
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CaseOpened(DomainEvent):
-    """A moderation case was opened (warn, mute, ban, delete, nudge...)."""
-
-    case_number: int
-    action: str
-    member: User
+__all__ = ["CaseOpened", "MemberVerified"]

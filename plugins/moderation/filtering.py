@@ -20,26 +20,32 @@ PRIVACY_BUTTON = "mod:pv:"
 def _always_allowed(ctx: Context, text: str) -> bool:
     """Whether `text` runs one of the commands a gated member may always use, by any of its words
     ("/accepter" and "/règles" as well as "/accept")."""
-    prefix = ctx.prefix
+    prefix = ctx.bot.prefix
     if not text.startswith(prefix):
         return False
     word = text[len(prefix):].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > len(prefix) else ""
     if word in ALWAYS_ALLOWED:
         return True
-    found = ctx.runtime.commands.find(word) if word else None
+    found = ctx.bot.find_command(word) if word else None
     return found is not None and found.name in ALWAYS_ALLOWED
 
 
 async def filter_event(event: Event, ctx: Context) -> Verdict | None:
-    """A button press, native vote or reaction of a member waiting for approval or banned is ignored."""
+    """Whether the member taking part (a button, a native vote, a reaction, a /vote) is stopped here:
+    waiting for approval, banned, or muted while the mute lasts (core.standing asks)."""
     user = ctx.user
-    if user is None or await ctx.role_of(user) >= Role.MODERATOR:
+    if user is None:
         return None
-    if (ctx.community.name, user.uid) in memory.state(ctx).gated:
+    slot = (ctx.community.name, user.uid)
+    mod = memory.state(ctx)
+    muted = slot in mod.muted and (mod.muted[slot] is None or mod.muted[slot] > ctx.now())  # type: ignore[operator]
+    if slot not in mod.gated and not muted and not await store.is_banned(ctx.db, ctx.community.name, user.uid, ctx.now()):
+        return None
+    if await ctx.role_of(user) >= Role.MODERATOR:
+        return None
+    if slot in mod.gated:
         return Verdict("pending")
-    if await store.is_banned(ctx.db, ctx.community.name, user.uid, ctx.now()):
-        return Verdict("banned")
-    return None
+    return Verdict("muted" if muted else "banned")
 
 
 async def filter_message(event: MessageEvent, ctx: Context) -> Verdict | None:

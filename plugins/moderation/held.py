@@ -40,8 +40,8 @@ async def hold(ctx: Context, event: MessageEvent, host: str) -> None:
                 Button(ctx.t_for(lang, "button.reject"), f"{REJECT_BUTTON}{held.token}")),)
     card = "\n".join((ctx.t_for(lang, "held.review", id=held.id, number=case.number, member=event.author.mention,
                                 host=host, text=excerpt(event.text, CARD_EXCERPT)),
-                      ctx.t_for(lang, "held.commands", release=f"{ctx.prefix}release {held.id}",
-                                reject=f"{ctx.prefix}reject {held.id}",
+                      ctx.t_for(lang, "held.commands", release=f"{ctx.bot.prefix}release {held.id}",
+                                reject=f"{ctx.bot.prefix}reject {held.id}",
                                 keep=ctx.format_duration(keep.total_seconds(), locale=lang))))
     await actions.to_moderators(ctx, card, buttons)
     await actions.dm_quietly(ctx, event.author, ctx.t("notice.held", host=host))
@@ -74,11 +74,11 @@ async def decide(ctx: Context, held: Held | None, moderator: User, release: bool
         evidence_id=held.message_id, evidence_text=held.text if release else "")
     if release:
         await _repost(ctx, held)
-        await actions.dm_quietly(ctx, member, ctx.t_for(ctx.locale_of(member), "held.released_member", host=held.host))
+        await actions.dm_quietly(ctx, member, ctx.t_for(ctx.members.locale_of(member), "held.released_member", host=held.host))
         return ctx.t("held.released", id=held.id, number=decision.number)
-    text = ctx.t_for(ctx.locale_of(member), "held.rejected_member", host=held.host)
+    text = ctx.t_for(ctx.members.locale_of(member), "held.rejected_member", host=held.host)
     if reason:
-        text += " " + ctx.t_for(ctx.locale_of(member), "notice.reason", reason=reason)
+        text += " " + ctx.t_for(ctx.members.locale_of(member), "notice.reason", reason=reason)
     await actions.dm_quietly(ctx, member, text)
     return ctx.t("held.rejected", id=held.id, number=decision.number)
 
@@ -87,10 +87,10 @@ async def _repost(ctx: Context, held: Held) -> None:
     """A command runs again as the member's own message; a plain message is posted in its chat for them."""
     chat = actions.chat_ref(held.chat)
     text = held.text
-    if text.startswith(ctx.prefix) and len(text) > len(ctx.prefix):
+    if text.startswith(ctx.bot.prefix) and len(text) > len(ctx.bot.prefix):
         original = MessageEvent(id=held.message_id, chat=chat, author=held.member, text=text, timestamp=held.posted_at)
         memory.state(ctx).released.add((held.chat, held.message_id))
-        await ctx.handle_again(original)
+        await ctx.bot.handle_again(original)
         return
     await ctx.send(chat, ctx.t("held.repost", member=held.member.mention, text=text))
 
@@ -105,7 +105,7 @@ async def listing(ctx: Context) -> str:
     for held in found:
         lines.append(ctx.t("held.line", id=held.id, member=held.member.mention, when=ctx.format_time(held.created_at),
                            host=held.host, text=excerpt(held.text, 80)))
-    lines.append(ctx.t("held.footer", release=f"{ctx.prefix}release", reject=f"{ctx.prefix}reject"))
+    lines.append(ctx.t("held.footer", release=f"{ctx.bot.prefix}release", reject=f"{ctx.bot.prefix}reject"))
     return "\n".join(lines)
 
 
@@ -118,6 +118,6 @@ async def run_expire(ctx: Context, job: Job) -> None:
         return
     await store.set_case_status(ctx.db, held.case_id, "expired")
     member = held.member
-    lang = ctx.locale_of(member)
+    lang = ctx.members.locale_of(member)
     keep = ctx.format_duration(timedelta(days=ctx.config.held_keep_days).total_seconds(), locale=lang)
     await actions.dm_quietly(ctx, member, ctx.t_for(lang, "held.expired_member", host=held.host, keep=keep))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import (AddRole, ApproveJoin, Button, ChatRef, Context, DeclineJoin, Job, Kick, MessageEvent, NotFound, Role,
-                  UsageError, User)
+from core import (AddRole, ApproveJoin, Button, ChatRef, Context, DeclineJoin, Job, Kick, MemberVerified, MessageEvent,
+                 NotFound, Role, UsageError, User)
 from plugins.moderation import actions, logic, memory, store
-from plugins.moderation.events import MemberVerified
 
 REANNOUNCE_JOB = "join_reannounce"
 EXPIRE_JOB = "join_expire"

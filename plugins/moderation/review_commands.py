@@ -2,80 +2,74 @@
 
 from __future__ import annotations
 
-from core import (ButtonPressed, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
-                  command)
+from core import (ButtonPressed, CommandContext, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role,
+                  Text, UsageError, User, command)
 from plugins.moderation import actions, appeals, filtering, held, held_store, membership, memory, store
-
-
-def _actor(ctx: Context):  # type: ignore[no-untyped-def]
-    user = ctx.user
-    assert user is not None
-    return user
 
 
 # --------------------------------------------------------------------------------------- join requests
 
 
 @command("approve", help="Approve a join request: /approve 4", role=Role.MODERATOR)
-async def approve_command(ctx: Context, request: int) -> None:
-    await ctx.reply(await membership.approve(ctx, request, _actor(ctx)))
+async def approve_command(ctx: CommandContext, request: int) -> None:
+    await ctx.reply(await membership.approve(ctx, request, ctx.user))
 
 
 @command("deny", help="Deny a join request: /deny 4 [reason]", role=Role.MODERATOR)
-async def deny_command(ctx: Context, request: int, reason: Text = Text("")) -> None:
-    await ctx.reply(await membership.deny(ctx, request, _actor(ctx), reason.strip()[:300]))
+async def deny_command(ctx: CommandContext, request: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await membership.deny(ctx, request, ctx.user, reason.strip()[:300]))
 
 
 # --------------------------------------------------------------------------------------- appeals
 
 
 @command("appeal", help="Contest a moderation case, in a private chat with me: /appeal 12 why", where="direct")
-async def appeal_command(ctx: Context, case: int, why: Text = Text("")) -> None:
-    await ctx.reply(await appeals.file(ctx, _actor(ctx), case, why))
+async def appeal_command(ctx: CommandContext, case: int, why: Text = Text("")) -> None:
+    await ctx.reply(await appeals.file(ctx, ctx.user, case, why))
 
 
 @command("appeals", help="List the appeals waiting for a decision.", role=Role.MODERATOR)
-async def appeals_command(ctx: Context) -> None:
+async def appeals_command(ctx: CommandContext) -> None:
     await ctx.reply(await appeals.pending(ctx))
 
 
 @command("appeal_accept", help="Accept an appeal and lift the action: /appeal_accept 3", role=Role.MODERATOR)
-async def appeal_accept_command(ctx: Context, appeal: int) -> None:
-    await ctx.reply(await appeals.decide(ctx, appeal, _actor(ctx), True))
+async def appeal_accept_command(ctx: CommandContext, appeal: int) -> None:
+    await ctx.reply(await appeals.decide(ctx, appeal, ctx.user, True))
 
 
 @command("appeal_refuse", help="Refuse an appeal: /appeal_refuse 3 [reason]", role=Role.MODERATOR)
-async def appeal_refuse_command(ctx: Context, appeal: int, reason: Text = Text("")) -> None:
-    await ctx.reply(await appeals.decide(ctx, appeal, _actor(ctx), False, reason.strip()[:300]))
+async def appeal_refuse_command(ctx: CommandContext, appeal: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await appeals.decide(ctx, appeal, ctx.user, False, reason.strip()[:300]))
 
 
 # --------------------------------------------------------------------------------------- held messages
 
 
 @command("held", help="List the messages held for review.", role=Role.MODERATOR)
-async def held_command(ctx: Context) -> None:
+async def held_command(ctx: CommandContext) -> None:
     await ctx.reply(await held.listing(ctx))
 
 
 @command("release", help="Release a held message (it is posted, or its command runs): /release 3", role=Role.MODERATOR)
-async def release_command(ctx: Context, number: int) -> None:
-    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), _actor(ctx), True))
+async def release_command(ctx: CommandContext, number: int) -> None:
+    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), ctx.user, True))
 
 
 @command("reject", help="Delete a held message for good: /reject 3 [reason]", role=Role.MODERATOR)
-async def reject_command(ctx: Context, number: int, reason: Text = Text("")) -> None:
-    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), _actor(ctx), False, reason.strip()[:300]))
+async def reject_command(ctx: CommandContext, number: int, reason: Text = Text("")) -> None:
+    await ctx.reply(await held.decide(ctx, await held_store.get(ctx.db, number), ctx.user, False, reason.strip()[:300]))
 
 
 # --------------------------------------------------------------------------------------- code of conduct
 
 
 @command("rules", help="Show the code of conduct.")
-async def rules_command(ctx: Context) -> None:
+async def rules_command(ctx: CommandContext) -> None:
     if not ctx.config.rules.strip():
         await ctx.reply(ctx.t("rules.none"))
         return
-    user = _actor(ctx)
+    user = ctx.user
     if ctx.config.require_accept and not _accepted(ctx, user.uid):
         await ctx.reply(membership.rules_text(ctx), buttons=membership.accept_buttons(ctx))
     else:
@@ -87,8 +81,8 @@ def _accepted(ctx: Context, uid: str) -> bool:
 
 
 @command("accept", help="Accept the code of conduct so you can post.")
-async def accept_command(ctx: Context) -> None:
-    await membership.accept(ctx, _actor(ctx), ctx.chat)
+async def accept_command(ctx: CommandContext) -> None:
+    await membership.accept(ctx, ctx.user, ctx.chat)
 
 
 # --------------------------------------------------------------------------------------- privacy
@@ -96,7 +90,7 @@ async def accept_command(ctx: Context) -> None:
 
 @command("redact", help="Remove a message flagged for patient details and remind its author kindly: /redact 7",
          role=Role.MODERATOR)
-async def redact_command(ctx: Context, case: int) -> None:
+async def redact_command(ctx: CommandContext, case: int) -> None:
     found = await store.get_case(ctx.db, ctx.community.name, case)
     if found is None or found.action != "privacy":
         raise NotFound(ctx.t("privacy.unknown", number=case))
@@ -122,6 +116,8 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
     try:
         if data.startswith(membership.ACCEPT_BUTTON):
             ctx = ctx.for_community(data[len(membership.ACCEPT_BUTTON):], keep_event=True)
+            if not await _belongs(ctx, event.user):  # a forged button naming a community of others
+                raise PermissionDenied(ctx.t("accept.not_member", community=ctx.community.name))
             await membership.accept(ctx, event.user, None if event.chat.is_direct else event.chat)
         elif data.startswith(membership.APPROVE_BUTTON):
             await ctx.reply(await membership.approve(ctx, _number(data), event.user))
@@ -149,6 +145,13 @@ async def on_button(event: ButtonPressed, ctx: Context) -> None:
         if isinstance(error, (PermissionDenied, NotFound, UsageError)):  # forged, replayed or someone else's button
             ctx.log.warning("button %s refused (%s)", ":".join(data.split(":")[:2]), type(error).__name__)
         await ctx.reply(str(error))
+
+
+async def _belongs(ctx: Context, user: User) -> bool:
+    """Whether `user` is of `ctx.community`: seen there, given a role there, or approved to join it
+    (the welcome's accept button may come before the platform reports the join)."""
+    return (await ctx.members.is_member(user.uid) or await ctx.role_of(user) > Role.MEMBER
+            or await store.is_verified(ctx.db, ctx.community.name, user.uid))
 
 
 def _number(data: str) -> int:

@@ -260,6 +260,22 @@ async def set_case_status(db: Storage, case_id: int, status: str) -> None:
     await db.execute("UPDATE moderation_cases SET status = ? WHERE id = ?", (status, case_id))
 
 
+async def close_case(db: Storage, case_id: int, status: str) -> bool:
+    """Close an open case (a report decided); False when it was no longer open."""
+    return await db.execute_rowcount("UPDATE moderation_cases SET status = ? WHERE id = ? AND status = 'open'",
+                                     (status, case_id)) == 1
+
+
+async def close_reports_about(db: Storage, community: str, chat: str, message_id: str) -> list[int]:
+    """Close the open reports of one message (a moderator acted on it in chat); their case numbers."""
+    rows = await db.fetchall("SELECT number FROM moderation_cases WHERE community = ? AND action = 'report' "
+                             "AND status = 'open' AND chat = ? AND evidence_id = ? ORDER BY number", (community, chat, message_id))
+    if rows:
+        await db.execute("UPDATE moderation_cases SET status = 'actioned' WHERE community = ? AND action = 'report' "
+                         "AND status = 'open' AND chat = ? AND evidence_id = ?", (community, chat, message_id))
+    return [int(row["number"]) for row in rows]
+
+
 async def active_points(db: Storage, community: str, member_uid: str, since: datetime) -> int:
     """Warning points given since `since` and not lifted on appeal."""
     return int(await db.fetchval(

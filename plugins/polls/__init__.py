@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import ButtonPressed, Command, Context, Delivery, DomainEvent, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, data, render, service, store, topics, voting
+from core import ButtonPressed, Command, Context, Delivery, Event, JobKind, MessageEvent, PollVote, hookimpl
+from plugins.polls import commands, data, render, service, store, voting
 from plugins.polls.config import PollsConfig
 
 
@@ -47,8 +47,6 @@ class Plugin:
             await voting.on_native_vote(event, ctx)
         elif isinstance(event, ButtonPressed) and event.data.startswith(render.BUTTON_PREFIX):
             await voting.on_pick(event, ctx)
-        elif isinstance(event, DomainEvent) and type(event).__name__ == "TopicsSuggested":
-            await topics.on_suggested(event, ctx)
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:

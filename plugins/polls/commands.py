@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core import (Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError,
-                  command)
+from core import CommandContext, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError, User, command
 from plugins.polls import logic, render, service, store, topics
 from plugins.polls.logic import Poll, PollInputError
 
@@ -15,10 +14,9 @@ def message(ctx: Context, error: PollInputError, **extra: object) -> str:
     return ctx.t(error.key, **params)
 
 
-async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
+async def _create(ctx: CommandContext, text: str, *, quiz: bool) -> None:
     cfg = ctx.config
     chat, user = ctx.chat, ctx.user
-    assert chat is not None and user is not None
     if not text.strip():
         raise UsageError(ctx.t("error.quiz_usage" if quiz else "error.poll_usage", poll=ctx.command_word("poll"),
                                quiz=ctx.command_word("quiz")))
@@ -38,7 +36,7 @@ async def _create(ctx: Context, text: str, *, quiz: bool) -> None:
 
 @command("poll", help="Start a poll: /poll Question? | A | B", where="group",
          usage="Question? | A | B ...")
-async def poll_command(ctx: Context, text: Text = Text("")) -> None:
+async def poll_command(ctx: CommandContext, text: Text = Text("")) -> None:
     if topics.is_topics_request(text):
         await topics.request(ctx)
         return
@@ -46,7 +44,7 @@ async def poll_command(ctx: Context, text: Text = Text("")) -> None:
 
 
 @command("quiz", help="Start a quiz: /quiz Question? | A | *B | C", where="group", usage="Question? | A | *B ...")
-async def quiz_command(ctx: Context, text: Text = Text("")) -> None:
+async def quiz_command(ctx: CommandContext, text: Text = Text("")) -> None:
     await _create(ctx, text, quiz=True)
 
 
@@ -54,7 +52,7 @@ async def find_poll(ctx: Context, word: str, command_name: str) -> Poll:
     """The poll numbered `word` in this community, or a NotFound/UsageError sentence."""
     number = logic.parse_poll_number(word) if word else None
     if number is None:
-        raise UsageError(ctx.t("error.poll_number", command=f"{ctx.prefix}{command_name}", polls=ctx.command_word("polls")))
+        raise UsageError(ctx.t("error.poll_number", command=f"{ctx.bot.prefix}{command_name}", polls=ctx.command_word("polls")))
     poll = await store.get_poll(ctx.db, number)
     if poll is None or (poll.message_id is None and poll.poll_ref is None) or not await _reachable(ctx, poll):
         raise NotFound(ctx.t("error.poll_unknown", id=number, polls=ctx.command_word("polls")))
@@ -68,16 +66,16 @@ async def _reachable(ctx: Context, poll: Poll) -> bool:
         return True
     chat, user = ctx.chat, ctx.user
     return bool(chat is not None and chat.is_direct and user is not None
-                and await ctx.is_member(user.uid, poll.community))
+                and await ctx.members.is_member(user.uid, poll.community))
 
 
-async def cast(ctx: Context, poll: Poll, numbers: list[int]) -> None:
-    """Record a text vote (from /vote or a reply with numbers) and answer in one line."""
-    user = ctx.user
-    assert user is not None
+async def cast(ctx: Context, user: User, poll: Poll, numbers: list[int]) -> None:
+    """Record `user`'s text vote (from /vote, a reply with numbers or a picked option) and answer in one line."""
     results = ctx.command_word("results", poll.id)
     if service.is_closed(poll, ctx.now()):
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
+    if not await ctx.for_community(poll.community, keep_event=True).members.in_good_standing(user):
+        raise PermissionDenied(ctx.t("error.not_in_standing", id=poll.id))
     try:
         choice = logic.choice_from_numbers(numbers, options=len(poll.options), multiple=poll.multiple)
     except PollInputError as error:
@@ -104,7 +102,7 @@ MAX_PICKERS = 3
 
 
 @command("vote", help="Vote in a poll: /vote <poll> <number>", aliases=("v",), usage="<poll> <number...>")
-async def vote_command(ctx: Context, text: Text = Text("")) -> None:
+async def vote_command(ctx: CommandContext, text: Text = Text("")) -> None:
     words = text.split(maxsplit=1)
     usage = ctx.t("error.vote_usage", vote=ctx.command_word("vote"))
     if not words:
@@ -113,11 +111,11 @@ async def vote_command(ctx: Context, text: Text = Text("")) -> None:
     numbers = logic.parse_vote_numbers(words[1]) if len(words) > 1 else None
     if numbers is None:
         raise UsageError(ctx.t("error.vote_numbers", vote=render.vote_command(ctx, poll), max=len(poll.options)))
-    await cast(ctx, poll, numbers)
+    await cast(ctx, ctx.user, poll, numbers)
 
 
 @command("results", help="Show a poll's results: /results <poll>", usage="<poll>")
-async def results_command(ctx: Context, poll: str = "") -> None:
+async def results_command(ctx: CommandContext, poll: str = "") -> None:
     found = await find_poll(ctx, poll, "results")
     tally = await store.poll_tally(ctx.db, found)
     await ctx.reply(render.results_text(ctx, found, tally))
@@ -130,13 +128,13 @@ async def _open_polls(ctx: Context) -> list[Poll]:
     if chat is not None and chat.is_direct and user is not None:
         for other in ctx.communities():
             name = other.community.name
-            if name != ctx.community.name and await ctx.is_member(user.uid, name):
+            if name != ctx.community.name and await ctx.members.is_member(user.uid, name):
                 polls += await store.open_polls(ctx.db, name)
     return sorted(polls, key=lambda p: p.id)
 
 
 @command("polls", help="List the open polls of this community.")
-async def polls_command(ctx: Context) -> None:
+async def polls_command(ctx: CommandContext) -> None:
     polls = await _open_polls(ctx)
     if not polls:
         await ctx.reply(ctx.t("list.empty", poll=ctx.command_word("poll")))
@@ -154,13 +152,12 @@ async def polls_command(ctx: Context) -> None:
 
 
 @command("closepoll", help="Close a poll now and post its results (author or moderator).", usage="<poll>")
-async def closepoll_command(ctx: Context, poll: str = "") -> None:
+async def closepoll_command(ctx: CommandContext, poll: str = "") -> None:
     found = await find_poll(ctx, poll, "closepoll")
     user = ctx.user
-    assert user is not None
     if found.closed_at is not None:
         raise UsageError(ctx.t("error.already_closed", id=found.id, results=ctx.command_word("results", found.id)))
-    if found.author != user.uid and await ctx.role_of() < Role.MODERATOR:
+    if found.author != user.uid and await ctx.for_community(found.community, keep_event=True).role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
     await service.close_poll(ctx, found)
     await ctx.jobs.cancel(f"close:{found.id}")

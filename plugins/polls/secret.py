@@ -22,7 +22,7 @@ _STATE = "voter_key"
 
 def key_path(ctx: Context) -> Path | None:
     """Where the key is kept: next to the database (None for an in-memory database)."""
-    database = getattr(ctx.runtime, "_database", ":memory:")
+    database = ctx.bot.database_path
     return None if database == ":memory:" else Path(os.path.abspath(database) + ".polls-key")
 
 

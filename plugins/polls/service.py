@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 
 from typing import TYPE_CHECKING
 
-from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, SendPoll, StopPoll, User
+from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, QuizAnswered, SendPoll, StopPoll, User
 from plugins.polls import logic, render, secret, store
-from plugins.polls.events import QuizAnswered
 from plugins.polls.logic import Draft, Poll
 
 if TYPE_CHECKING:
-    from adapters.base import Capabilities
+    from core import Capabilities
 
 CLOSE_JOB = "close"
 REMIND_JOB = "remind"
@@ -170,10 +169,10 @@ async def remind_job(ctx: Context, job: Job) -> None:
         return
     voted = await store.voter_keys(ctx.db, poll.id)
     sent = 0
-    for member in await ctx.members():
+    for member in await ctx.members.active():
         if poll.voter_key(member.uid, secret.voter_key(ctx)) in voted or not ctx.capabilities(member.platform).direct_messages:
             continue
-        locale = ctx.locale_of(member)
+        locale = ctx.members.locale_of(member)
         text = ctx.t_for(locale, "remind.text", id=poll.id, question=poll.question,
                          when=poll.close_at, vote=render.vote_command(ctx, poll, locale))
         await ctx.dm(member, text, priority=Priority.REMINDER)

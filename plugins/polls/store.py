@@ -205,6 +205,13 @@ async def open_polls(db: Storage, community: str, limit: int = 50) -> list[Poll]
     return [_poll(r) for r in rows]
 
 
+async def unposted_polls(db: Storage, community: str, limit: int = 50) -> list[Poll]:
+    """Polls created but not posted yet (their message is on its way to the platform)."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM polls_polls WHERE community = ? AND closed_at IS NULL "
+                             "AND message_id IS NULL AND poll_ref IS NULL ORDER BY id LIMIT ?", (community, limit))
+    return [_poll(r) for r in rows]
+
+
 async def mark_closed(db: Storage, poll_id: int, when: datetime) -> bool:
     """Close a poll; False when it was already closed."""
     return await db.execute_rowcount("UPDATE polls_polls SET closed_at = ? WHERE id = ? AND closed_at IS NULL",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote, Role
-from core.communities import counts_members
+from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote
 from plugins.polls import commands, logic, render, secret, service, store
 
 
@@ -17,7 +16,7 @@ async def on_reply(event: MessageEvent, ctx: Context) -> None:
     if poll is None or poll.native or poll.community != ctx.community.name:
         return
     try:
-        await commands.cast(ctx, poll, numbers)
+        await commands.cast(ctx, event.author, poll, numbers)
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -30,7 +29,7 @@ async def on_pick(event: ButtonPressed, ctx: Context) -> None:
     poll_id, number = picked
     try:
         poll = await commands.find_poll(ctx, str(poll_id), "vote")
-        await commands.cast(ctx, poll, [number])
+        await commands.cast(ctx, event.user, poll, [number])
     except CommandError as error:
         await ctx.reply(str(error))
 
@@ -40,10 +39,8 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
     poll = await store.poll_by_ref(ctx.db, event.user.platform, event.poll_ref)
     if poll is None or event.user.is_bot:
         return
-    voter = ctx.for_community(poll.community, keep_event=True)
-    if counts_members(voter.community) and not await ctx.is_member(event.user.uid, poll.community):
-        if await voter.role_of(event.user) < Role.TRUSTED:  # never seen there: not a vote of that community
-            ctx.log.info("poll %d: native vote from someone never seen in its community ignored", poll.id)
+    if poll.community != ctx.community.name:  # core could not place the vote (a poll posted before it kept track)
+        if not await ctx.for_community(poll.community, keep_event=True).members.in_good_standing(event.user):
             return
     current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid, secret.voter_key(ctx)))
     choice = logic.apply_native(current, event.option_ids, event.mode, options=len(poll.options), multiple=poll.multiple)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
+from core import Command, Context, JobKind, MessageEvent, hookimpl
 from plugins.resources import commands, insights, library, search, store
 from plugins.resources.config import ResourcesConfig
 from plugins.resources.privacy import user_data
@@ -51,9 +51,8 @@ class Plugin:
             await library.capture(event, ctx)
 
     @hookimpl
-    async def practica_on_event(self, event: Event, ctx: Context) -> None:
-        if type(event).__name__ == "TopicsRequested":
-            await insights.on_topics_requested(event, ctx)
+    async def practica_frequent_topics(self, limit: int, ctx: Context) -> Sequence[str] | None:
+        return await insights.frequent_topics(ctx, limit)
 
     @hookimpl
     async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import (Context, NotFound, PermissionDenied, Role, SendFile, Text, UsageError, clean_text, command, excerpt,
-                  to_utc_text)
+from core import (CommandContext, Context, NotFound, PermissionDenied, ResourceVerified, Role, SendFile, Text,
+                 UsageError, clean_text, command, excerpt, to_utc_text)
 from plugins.resources import insights, library, logic, search, store
-from plugins.resources.events import ResourceVerified
 
 MAX_FAQ_DAYS = 3650
 FAQ_UNANSWERED = 10  # topics the library does not answer, shown first
@@ -23,7 +22,7 @@ async def _item(ctx: Context, item_id: int) -> Any:
 
 @command("save", help="Save a file, link or note to the library: reply to it with /save <title> #tags.",
          usage="<title> #tags (as a reply, or with a link or text)")
-async def save_command(ctx: Context, text: Text = Text("")) -> None:
+async def save_command(ctx: CommandContext, text: Text = Text("")) -> None:
     item = library.item_from_save(ctx, text)
     item_id, created = await library.keep(ctx, item)
     if not created:
@@ -35,7 +34,7 @@ async def save_command(ctx: Context, text: Text = Text("")) -> None:
 
 @command("search", help="Search the library: /search oxytocin dose.", aliases=("find",),
          usage="<words>")
-async def search_command(ctx: Context, query: Text = Text("")) -> None:
+async def search_command(ctx: CommandContext, query: Text = Text("")) -> None:
     config = ctx.config
     if not query.strip():
         raise UsageError(ctx.t("search.empty", command=ctx.command_word("search")))
@@ -62,10 +61,9 @@ async def search_command(ctx: Context, query: Text = Text("")) -> None:
 
 
 @command("get", help="Receive a library item: /get 12.", usage="<id>")
-async def get_command(ctx: Context, item_id: int) -> None:
+async def get_command(ctx: CommandContext, item_id: int) -> None:
     row = await _item(ctx, item_id)
     chat = ctx.chat
-    assert chat is not None
     await store.count_request(ctx.db, row["id"])
     header = library.line(ctx, row)
     if row["kind"] == "document" and row["file_ref"]:
@@ -85,7 +83,7 @@ async def get_command(ctx: Context, item_id: int) -> None:
 
 @command("resources", help="Browse the library, or one tag: /resources #pph.", aliases=("library",),
          usage="[#tag]")
-async def resources_command(ctx: Context, tag: str = "") -> None:
+async def resources_command(ctx: CommandContext, tag: str = "") -> None:
     config = ctx.config
     name = ctx.community.name
     folded = logic.fold(tag.strip().lstrip("#"))
@@ -108,13 +106,12 @@ async def resources_command(ctx: Context, tag: str = "") -> None:
 
 
 @command("verify", help="Mark a library item as checked by a moderator.", role=Role.MODERATOR, usage="<id>")
-async def verify_command(ctx: Context, item_id: int) -> None:
+async def verify_command(ctx: CommandContext, item_id: int) -> None:
     row = await _item(ctx, item_id)
     if row["verified"]:
         await ctx.reply(ctx.t("verify.already", id=item_id))
         return
     moderator = ctx.user
-    assert moderator is not None
     await store.set_verified(ctx.db, item_id, moderator.uid, to_utc_text(ctx.now()))
     await ctx.reply(ctx.t("verify.done", id=item_id, title=library.shown(row["title"])))
     member = library.contributor(row)
@@ -124,7 +121,7 @@ async def verify_command(ctx: Context, item_id: int) -> None:
 
 @command("supersede", help="Mark an item as outdated, replaced by a newer one: /supersede 3 12.", role=Role.MODERATOR,
          usage="<old id> <new id>")
-async def supersede_command(ctx: Context, old_id: int, new_id: int) -> None:
+async def supersede_command(ctx: CommandContext, old_id: int, new_id: int) -> None:
     if old_id == new_id:
         raise UsageError(ctx.t("supersede.same"))
     old = await _item(ctx, old_id)
@@ -134,10 +131,9 @@ async def supersede_command(ctx: Context, old_id: int, new_id: int) -> None:
 
 
 @command("delete", help="Remove a library item you added (moderators: any item).", usage="<id>")
-async def delete_command(ctx: Context, item_id: int) -> None:
+async def delete_command(ctx: CommandContext, item_id: int) -> None:
     row = await _item(ctx, item_id)
     user = ctx.user
-    assert user is not None
     if user.uid not in (row["added_by"], row["author_uid"]) and await ctx.role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("delete.not_yours", id=item_id))
     await store.delete_item(ctx.db, item_id)
@@ -146,7 +142,7 @@ async def delete_command(ctx: Context, item_id: int) -> None:
 
 @command("faq", help="The most asked question topics, unanswered ones first: /faq 30.", role=Role.MODERATOR,
          usage="[days]")
-async def faq_command(ctx: Context, days: int = 0) -> None:
+async def faq_command(ctx: CommandContext, days: int = 0) -> None:
     config = ctx.config
     if not config.insights:
         await ctx.reply(ctx.t("faq.off"))

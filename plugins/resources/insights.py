@@ -16,7 +16,6 @@ from typing import Any
 from core import Context, Job, MessageEvent, to_utc_text
 from plugins.resources import logic, search, store
 from plugins.resources import topics as topics_
-from plugins.resources.events import TopicsSuggested
 
 FLUSH_JOB = "flush"
 PURGE_JOB = "purge"
@@ -142,14 +141,9 @@ async def unanswered(ctx: Context, days: int, limit: int) -> list[str]:
     return [r.topic.wording for r in await ranked_topics(ctx, days) if not r.answered][:limit]
 
 
-async def on_topics_requested(event: Any, ctx: Context) -> None:
-    """Answer the polls plugin's `TopicsRequested` with `TopicsSuggested` (empty when insights are off)."""
-    request_id = str(getattr(event, "request_id", ""))
-    try:
-        limit = max(1, min(MAX_TOPIC_LIMIT, int(getattr(event, "limit", 5))))
-    except (TypeError, ValueError):
-        limit = 5
-    found: tuple[str, ...] = ()
-    if ctx.config.insights:
-        found = tuple(await unanswered(ctx, ctx.config.faq_days, limit))
-    await ctx.emit(TopicsSuggested(community=ctx.community.name, request_id=request_id, topics=found))
+async def frequent_topics(ctx: Context, limit: int) -> tuple[str, ...]:
+    """The answer to `practica_frequent_topics` (a demand poll): the most asked unanswered questions,
+    at most `limit` (empty when insights are off)."""
+    if not ctx.config.insights:
+        return ()
+    return tuple(await unanswered(ctx, ctx.config.faq_days, max(1, min(MAX_TOPIC_LIMIT, limit))))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from core import Attachment, Context, MessageEvent, UsageError, User, clean_text, excerpt, from_utc_text, to_utc_text
+from core import (Attachment, CommandContext, Context, MessageEvent, UsageError, User, clean_text, excerpt, from_utc_text,
+                  to_utc_text)
 from plugins.resources import logic, search, store
 
 CAPTURED_KINDS = ("document",)  # attachment kinds auto-capture keeps (photos and voice notes are chat, not library)
@@ -18,13 +19,12 @@ def _file_of(attachments: tuple[Attachment, ...]) -> Attachment | None:
     return None
 
 
-def item_from_save(ctx: Context, text: str) -> store.NewItem:
+def item_from_save(ctx: CommandContext, text: str) -> store.NewItem:
     """The item `/save <title> #tags` describes: the replied message's file, link or text, or inline content.
 
     Raises UsageError when there is nothing to save.
     """
     event = ctx.message
-    assert event is not None
     request = logic.parse_save(text)
     reply = event.reply_to
     source_text = reply.text if reply is not None else ""

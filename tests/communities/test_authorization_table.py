@@ -1,169 +1,235 @@
-"""Authorization at the object: every command and button, by every role in every community, against the
-objects of cohort7 (a join request, a case, an appeal, a held message, a poll, an assignment and its
-submission, a library item, points). Whoever has no right over cohort7 changes nothing there, sees
-none of its private text, and makes the bot act on no platform.
+"""Authorization at the object: every command and every button of every built-in plugin, by every role,
+from every place, on Telegram, Discord and the console, against the objects of community A (cohort7:
+a join request, a case, an appeal, a held message, a privacy flag, a ban, a poll, an assignment and
+its submission, library items, points, a pending level, a hidden rank). Whoever has no right over A
+changes nothing there, sees none of its private text, and makes the bot act on none of its chats.
 
-The table is checked against the command registry: a new command fails the first test until it is
-classified here.
+The tables are checked against the registries: a new command or button fails the first test until it
+is classified here. Each entry is first shown to work for someone with the right (a member, a
+moderator or the owner of A), so a refusal in the table is a check's doing, not a wrong argument:
+remove a role or community check and a test fails.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
 
+import pytest
 
-from core import DirectMessage, Reply, Role
-from core.testing import Bot
+import plugins
+from core import Role
+from tests.communities.authz_world import (PLATFORMS, SECRET, World, a_state, build_world, changed, go_to, leaks, on_a,
+                                           place)
 
-SECRET = "zebra7"  # in every private text of cohort7's objects
+MEMBER, MODERATOR, OWNER = Role.MEMBER, Role.MODERATOR, Role.OWNER
+SELF = None  # acts on the actor's own data or settings only (their scope is the place they act in)
+OWN_IN_A = "a member of A, about themself, from anywhere"  # accepting A's rules
+Entry = tuple[str, Any]  # (arguments aimed at A's objects, the least role in A, or the one actor who may)
 
-# command -> the arguments aimed at cohort7's objects; SELF: acts on the actor's own data or settings only.
-SELF = None
-COMMANDS: dict[str, str | None] = {
-    "accept": SELF, "community": SELF, "dashboard": SELF, "certificate": SELF, "link": SELF, "unlink": SELF, "forgetme": SELF, "help": SELF, "lang": SELF, "mydata": SELF, "plugins": SELF,
-    "whoami": SELF, "leaderboard": "hide", "level": SELF, "progress": "", "quiet": SELF, "rank": "@bekele", "team": SELF,
-    "top": "", "rules": SELF, "polls": "", "resources": "", "search": "guide", "faq": "", "held": "", "appeals": "",
-    "cases": "@bekele", "case": "1", "appeal": "1 unfair", "appeal_accept": "1", "appeal_refuse": "1 no",
-    "approve": "1", "deny": "1 no", "ban": "@bekele 1d spam", "kick": "@bekele spam", "mute": "@bekele 1d spam",
-    "unban": "@bekele ok", "unmute": "@bekele ok", "warn": "@bekele rude", "offtopic": "", "report": "spam",
-    "reason": "1 changed", "redact": "1", "reject": "2 no", "release": "2",
-    "closepoll": "1", "vote": "1 2", "results": "1", "poll": "Lunch? | A | B", "quiz": "Q? | A | *B",
-    "confirmlevel": "@bekele pph", "points": "@bekele +5 great", "thanks": "@bekele",
-    "done": "1 finished", "homework": "cancel 1", "review": "1 @bekele good", "snooze": "1 2h",
-    "delete": "1", "get": "1", "save": "Guide #pph https://example.org/g", "supersede": "1 2", "verify": "1",
+TABLE: dict[str, list[Entry] | None] = {
+    "accept": SELF, "community": SELF, "dashboard": SELF, "certificate": SELF, "link": SELF, "unlink": SELF,
+    "forgetme": SELF, "help": SELF, "lang": SELF, "mydata": SELF, "plugins": SELF, "whoami": SELF, "level": SELF,
+    "quiet": SELF, "team": SELF, "rules": SELF,
+    # leaderboards
+    "leaderboard": [("hide", MEMBER)], "progress": [("", MEMBER)], "top": [("", MEMBER)],
+    "rank": [("@bekele", MEMBER), ("@shy7", MODERATOR)], "thanks": [("@bekele", MEMBER)],
+    "points": [("@bekele +5 great", MODERATOR)], "confirmlevel": [("@bekele pph", MODERATOR)],
+    # polls
+    "polls": [("", MEMBER)], "results": [("1", MEMBER)], "vote": [("1 2", MEMBER)], "poll": [("Lunch? | A | B", MEMBER)],
+    "quiz": [("Q? | A | *B", MEMBER)], "closepoll": [("1", MODERATOR)],
+    # resources
+    "resources": [("", MEMBER)], "search": [("guide", MEMBER)], "get": [("1", MEMBER)],
+    "save": [("Guide #pph https://example.org/g", MEMBER)], "verify": [("2", MODERATOR)], "supersede": [("1 2", MODERATOR)],
+    "delete": [("1", MODERATOR)], "faq": [("", MODERATOR)],
+    # homework
+    "homework": [("", MEMBER), ("1", MEMBER), ("cancel 1", MODERATOR), ("status 1", MODERATOR)],
+    "done": [("1 finished", MEMBER)], "snooze": [("1 2h", MEMBER)], "review": [("1 @mem7 good", MODERATOR)],
+    # moderation (a moderator acts on nobody of equal or higher rank: adm7 is an admin of A)
+    "report": [("spam", MEMBER)], "offtopic": [("", MODERATOR)], "held": [("", MODERATOR)], "appeals": [("", MODERATOR)],
+    "cases": [("@bekele", MODERATOR)], "case": [("1", MODERATOR)], "reason": [("1 changed", MODERATOR)],
+    "redact": [("3", MODERATOR)], "release": [("1", MODERATOR)], "reject": [("1 no", MODERATOR)],
+    "appeal": [("4 unfair", "banned7")], "appeal_accept": [("1", MODERATOR)], "appeal_refuse": [("1 no", MODERATOR)],
+    "approve": [("1", MODERATOR)], "deny": [("1 no", MODERATOR)],
+    "warn": [("@bekele rude", MODERATOR), ("@adm7 rude", OWNER)], "mute": [("@mem7 1d spam", MODERATOR), ("@adm7 1d spam", OWNER)],
+    "kick": [("@bekele spam", MODERATOR), ("@adm7 spam", OWNER)], "ban": [("@bekele 1d spam", MODERATOR), ("@adm7 spam", OWNER)],
+    "unban": [("@banned7 ok", MODERATOR)], "unmute": [("@bekele ok", MODERATOR)],
 }
-# What a plain member of cohort7 may do to cohort7's objects (everything else is refused to them).
-MEMBER_MAY = {"vote", "results", "done", "snooze", "get", "polls", "resources", "search", "rank", "top", "progress",
-              "thanks", "report", "save", "poll", "quiz", "homework", "leaderboard"}
+ANSWERING = {"offtopic", "report"}  # in A's group: sent as a reply to bekele's message there
+COUNTS_ONLY = {"progress"}  # shows how many learners, never who: nothing private to show a rightful actor
+MARKERS = {"rank @shy7": "47"}  # what an entry keeps private besides SECRET (shy7's hidden points)
+TAKING_PART = {"vote", "polls:pick:"}  # refused to a member not in good standing (banned7)
+BY = {"snooze": "mem78"}  # who shows the entry works, if not the usual one (mem7 already handed homework #1 in)
+RIGHTFUL = {MEMBER: "mem7", MODERATOR: "mod7", OWNER: "own7"}
 
-COMMUNITIES = {
-    "cohort7": {"moderators": ["mod7"], "trusted": ["tr7"], "members": ["bekele", "mem7", "tr7", "mod7"],
-                "review_chat": "review7"},
-    "cohort8": {"moderators": ["mod8"], "owners": ["own8"], "members": ["mod8", "own8", "bekele8"]},
+# button prefix -> (data aimed at A's objects, the least role in A; SELF: the presser's own settings and
+# data). Held-message buttons carry opaque tokens: only the ones the world really sent exist.
+BUTTONS: dict[str, tuple[str | None, Any]] = {
+    "mod:ja:": ("mod:ja:1", MODERATOR), "mod:jd:": ("mod:jd:1", MODERATOR), "mod:aa:": ("mod:aa:1", MODERATOR),
+    "mod:ar:": ("mod:ar:1", MODERATOR), "mod:pv:": ("mod:pv:3", MODERATOR), "mod:hr:": (None, MODERATOR),
+    "mod:hd:": (None, MODERATOR), "mod:acc:": ("mod:acc:cohort7", OWN_IN_A), "polls:pick:": ("polls:pick:1:2", MEMBER),
+    "essentials:community:": ("essentials:community:cohort7", SELF), "essentials:forget:": (None, SELF),
 }
-SETTINGS = {"moderation": {"verify_joins": True, "questions": ["Cadre?"], "link_policy": "review", "flood_messages": 0},
-            "homework": {"digest": "", "remind_before": []}, "polls": {}, "resources": {}, "leaderboards": {}}
+
+# (actor, place). In A: mem7 member, tr7 trusted, mod7 moderator, banned7 banned member, modb and mem78
+# plain members (modb moderates B; mem78 is a member of B too). Elsewhere: mod8 moderator of B, own8
+# owner (coordinator) of B, stranger never seen, rogue creator (platform owner) of the unlisted group.
+# Typing in A's group makes anyone a member of A (seen there), with member rights only.
+ACTORS = [("mem7", "A"), ("mem7", "B"), ("mem7", "dm"), ("mem7", "rogue"), ("mem78", "dmA"), ("mem78", "dmB"),
+          ("tr7", "A"), ("tr7", "dm"), ("mod7", "A"), ("mod7", "dm"), ("mod8", "B"), ("mod8", "dm"), ("mod8", "rogue"),
+          ("modb", "dmB"), ("modb", "dmA"), ("modb", "B"), ("own8", "B"), ("own8", "dm"), ("stranger", "B"),
+          ("stranger", "dm"), ("stranger", "rogue"), ("banned7", "dm"), ("banned7", "A"), ("rogue", "rogue"), ("rogue", "dm"),
+          ("stranger", "A"), ("mod8", "A"), ("own8", "A")]
+IN_A = {"mem7": MEMBER, "mem78": MEMBER, "modb": MEMBER, "banned7": MEMBER, "tr7": Role.TRUSTED, "mod7": MODERATOR}
+NOT_IN_GOOD_STANDING = {"banned7"}
+BUTTON_PLACES = ("A", "B", "dm", "rogue", "review")
 
 
-def review7(bot: Bot):  # type: ignore[no-untyped-def]
-    from core import ChatRef
-
-    return ChatRef(platform=bot.platform, id="review7", kind="group")
-
-
-async def cohort7_world(make_bot: Any) -> Bot:
-    """cohort7 with one of each object; an unlisted group `rogue` whose creator is its platform owner."""
-    bot = await make_bot(platform="telegram", communities=COMMUNITIES, config={"plugins": SETTINGS})
-    bot.set_platform_role("rogue", Role.OWNER, chat="rogue")
-    g7 = "cohort7"
-    await bot.send("hello", user="bekele", chat=g7)
-    await bot.join_request("newbie", chat=g7)
-    await bot.send(f"nurse {SECRET}", user="newbie", chat="dm")  # join request #1
-    await bot.send(f"/mute @bekele 1d {SECRET} rude", user="mod7", chat=g7)  # case #1
-    await bot.send(f"/appeal 1 {SECRET} please", user="bekele", chat="dm")  # appeal #1
-    await bot.send(f"see https://{SECRET}.example/offer", user="mem7", chat=g7)  # held message, case #2
-    await bot.send(f"/poll {SECRET} lunch? | rice | beans", user="mod7", chat=g7)  # poll #1
-    await bot.send(f"/homework add {SECRET} manikin | due in 3 days", user="mod7", chat=g7)  # assignment #1
-    await bot.send("/done 1 practised", user="mem7", chat=g7)  # a submission
-    await bot.send(f"/save {SECRET} guide #pph https://example.org/{SECRET}", user="mod7", chat=g7)  # item #1
-    await bot.send("/save Second guide #pph https://example.org/two", user="mod7", chat=g7)  # item #2
-    await bot.send("/points @bekele +3 helpful", user="mod7", chat=g7)
-    bot.new_messages()
-    return bot
+def role_in_a(actor: str, where: str, *, typing: bool) -> Role | None:
+    """The actor's role over A's objects from `where` (None: none). A role plugins.toml gives in A counts
+    wherever one acts (the object's community decides); a plain member reaches A from A's chats and
+    private chats only; typing in A's group makes anyone a member there."""
+    if actor in IN_A:
+        role = IN_A[actor]
+        return role if role > MEMBER or where in ("A", "review") or where.startswith("dm") else None
+    return MEMBER if typing and where == "A" else None
 
 
-def cohort7_state(bot: Bot) -> dict[str, list[tuple[Any, ...]]]:
-    """Every plugin row of cohort7 (rows of tables without a community column: all of them)."""
-    db = sqlite3.connect(bot.database)
-    try:
-        out = {}
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'practica_%' "
-                                   "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' AND name NOT IN ('essentials_forget_requests', "
-                                   "'homework_quiet', 'resources_questions')"):
-            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-            where = " WHERE community = 'cohort7'" if "community" in columns else ""
-            out[table] = sorted(map(repr, db.execute(f"SELECT * FROM {table}{where}")))
-        return out
-    finally:
-        db.close()
+def may(actor: str, where: str, least: Any, kind: str, *, typing: bool) -> bool:
+    """Whether the table leaves this entry alone for this actor (they have the right)."""
+    if least == OWN_IN_A:
+        return actor in IN_A
+    if isinstance(least, str):
+        return actor == least
+    if kind in TAKING_PART and actor in NOT_IN_GOOD_STANDING:
+        return False
+    role = role_in_a(actor, where, typing=typing)
+    return role is not None and role >= least
 
 
-COHORT7_CHATS = {"telegram:g-cohort7", "telegram:review7"}
-COHORT7_PEOPLE = {"telegram:bekele", "telegram:newbie", "telegram:mem7"}
+def entries() -> list[tuple[str, str, Any]]:
+    """(command name, text, least) for every entry of TABLE."""
+    return [(name, f"/{name} {args}".strip(), least) for name, rows in TABLE.items() for args, least in rows or ()]
 
 
-def on_cohort7(bot: Bot, since: int) -> list[Any]:
-    """Platform actions (not messages) since `since` aimed at a chat or a member of cohort7."""
-    out = []
-    for action in bot.actions()[since:]:
-        if isinstance(action, (Reply, DirectMessage)):
-            continue
-        chat, user = getattr(action, "chat", None), getattr(action, "user", None)
-        if (chat is not None and chat.key in COHORT7_CHATS) or (user is not None and user.uid in COHORT7_PEOPLE):
-            out.append(action)
-    return out
+def declared_buttons() -> set[str]:
+    """Every button prefix the built-in plugins declare (module constants named *BUTTON or *BUTTON_PREFIX)."""
+    found = set()
+    for info in pkgutil.iter_modules(plugins.__path__):
+        package = importlib.import_module(f"plugins.{info.name}")
+        for module_info in pkgutil.iter_modules(package.__path__):
+            if module_info.name == "dashboard":  # Starlette is imported only when the dashboard runs
+                continue
+            module = importlib.import_module(f"plugins.{info.name}.{module_info.name}")
+            for attr, value in vars(module).items():
+                if attr.endswith(("BUTTON", "BUTTON_PREFIX")) and isinstance(value, str):
+                    found.add(value)
+    return found
 
 
-# actor, where they type, and whether the role they hold over cohort7 is below moderator (all are)
-ACTORS = [("mod8", "cohort8"), ("mod8", "dm"), ("own8", "cohort8"), ("rogue", "rogue"), ("rogue", "dm"),
-          ("mem7", "cohort7"), ("mem7", "dm"), ("tr7", "cohort7")]
-
-
-def test_every_command_is_in_the_table(make_bot):  # noqa: ARG001 - the registry is what matters
+def test_every_command_and_button_is_in_the_table():
     from core.config import parse_config
     from core.runtime import Runtime
-    from pathlib import Path
 
     runtime = Runtime(parse_config({"adapters": {"console": {}}}, Path("plugins.toml")), database=":memory:")
-    assert {cmd.name for cmd in runtime.commands} == set(COMMANDS)
+    assert {cmd.name for cmd in runtime.commands} == set(TABLE)
+    assert declared_buttons() == set(BUTTONS)
 
 
-async def test_no_command_by_anyone_without_rights_touches_cohort7(make_bot):
-    bot = await cohort7_world(make_bot)
-    before = cohort7_state(bot)
-    acted = len(bot.actions())
-    leaks = []
+async def send(world: World, text: str, actor: str, where: Any) -> None:
+    name = text.split()[0].lstrip("/")
+    answering = name in ANSWERING and where == "cohort7"  # one answers a message in its own chat only
+    await world.bot.send(text, user=actor, chat=where, reply_to=world.said if answering else None)
+
+
+def kind_of(data: str) -> str:
+    return next(prefix for prefix in BUTTONS if data.startswith(prefix))
+
+
+def same_button(world: World, data: str) -> str:
+    """`data`, or this world's button of the same kind (held-message buttons carry a random token)."""
+    if data in world.buttons or data in {d for d, _ in BUTTONS.values()}:
+        return data
+    return next(b for b in world.buttons if b.startswith(kind_of(data)))
+
+
+async def rightful(make_bot: Any, platform: str, todo: list[tuple[str, str, str]]) -> list[str]:
+    """Run each (actor, place, command text or button data) in as few fresh worlds as it takes (one
+    that shows no effect is retried first in a fresh world); return any that never had an effect."""
+    while todo:
+        world = await build_world(make_bot, platform)
+        bot, again = world.bot, []
+        for index, (actor, where, text) in enumerate(todo):
+            before, since = a_state(bot), len(bot.actions())
+            if text.startswith("/"):
+                await send(world, text, actor, await go_to(bot, actor, where))
+            else:
+                await bot.press(same_button(world, text), user=actor, chat=place(bot, where))
+            if not (changed(before, bot) or on_a(bot, since) or leaks(bot.new_messages(), MARKERS.get(text[1:]))):
+                if index == 0:
+                    return [text]
+                again.append((actor, where, text))
+        todo = again
+    return []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_every_entry_works_for_someone_with_the_right(make_bot, platform):
+    """The rightful actor (a member, moderator or owner of A, from A's group or a private chat) gets an
+    effect from every entry: a change in A, an action in A's chats, or A's private text."""
+    world = await build_world(make_bot, platform)
+    where_of = {cmd.name: cmd.where for cmd in world.bot.runtime.commands}
+    todo = []
+    for name, text, least in entries():
+        if name in COUNTS_ONLY:
+            continue
+        actor = least if isinstance(least, str) else BY.get(name, RIGHTFUL[least])
+        todo.append((actor, "A" if where_of[name] == "group" or name in ANSWERING else "dm", text))
+    for data in sorted(world.buttons | {d for d, _ in BUTTONS.values() if d}):
+        least = BUTTONS[kind_of(data)][1]
+        if least is not SELF:
+            todo.append((RIGHTFUL.get(least, "mem7"), "review" if kind_of(data) in ("mod:pv:", "mod:hr:", "mod:hd:") else "dm", data))
+    assert await rightful(make_bot, platform, todo) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_no_command_by_anyone_without_rights_touches_a(make_bot, platform):
+    world = await build_world(make_bot, platform)
+    bot = world.bot
+    before, since = a_state(bot), len(bot.actions())
     for actor, where in ACTORS:
-        for name, args in COMMANDS.items():
-            if args is SELF or (actor.endswith("7") and name in MEMBER_MAY):
+        chat = await go_to(bot, actor, where)
+        for name, text, least in entries():
+            if may(actor, where, least, name, typing=True):
                 continue
-            await bot.send(f"/{name} {args}".strip(), user=actor, chat=where)
-            for message in bot.new_messages():
-                if SECRET in message.text:
-                    leaks.append((actor, where, name, message.text[:80]))
-            state = cohort7_state(bot)
-            changed = [t for t in state if state[t] != before[t]]
-            assert not changed, f"/{name} by {actor} in {where} changed {changed}"
-            platform = on_cohort7(bot, acted)
-            assert not platform, f"/{name} by {actor} in {where} made the bot do {platform}"
-    assert not leaks
+            await send(world, text, actor, chat)
+            assert not leaks(bot.new_messages(), MARKERS.get(text[1:])), f"{text} by {actor} in {where} showed A's private text"
+            assert not changed(before, bot), f"{text} by {actor} in {where} changed {changed(before, bot)}"
+            assert not on_a(bot, since), f"{text} by {actor} in {where} made the bot do {on_a(bot, since)}"
 
 
-async def test_no_button_pressed_by_anyone_without_rights_touches_cohort7(make_bot, caplog):
-    bot = await cohort7_world(make_bot)
-    buttons = sorted({b.data for a in bot.actions() if isinstance(a, (Reply, DirectMessage)) for row in a.buttons for b in row})
-    assert len(buttons) >= 4, buttons  # join request, appeal, held message and poll buttons at least
-    before = cohort7_state(bot)
-    acted = len(bot.actions())
-    for actor, where in ACTORS:
-        for data in buttons:
-            if actor.endswith("7") and data.startswith("polls:"):
-                continue  # members vote with poll buttons
-            await bot.press(data, user=actor, chat=where)
-            assert all(SECRET not in m.text for m in bot.new_messages()), (actor, data)
-            state = cohort7_state(bot)
-            assert state == before, f"button {data} by {actor} in {where} changed cohort7"
-            platform = on_cohort7(bot, acted)
-            assert not platform, f"button {data} by {actor} in {where} made the bot do {platform}"
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_no_button_pressed_by_anyone_without_rights_touches_a(make_bot, platform, caplog):
+    world = await build_world(make_bot, platform)
+    bot = world.bot
+    buttons = sorted(world.buttons | {d for d, _ in BUTTONS.values() if d} | {"essentials:forget:" + bot.user("bekele").uid})
+    assert {kind_of(d) for d in buttons} == set(BUTTONS)  # every kind, really sent or forged
+    before, since = a_state(bot), len(bot.actions())
+    for actor in sorted({actor for actor, _ in ACTORS}):
+        for where in BUTTON_PLACES:
+            for data in buttons:
+                least = BUTTONS[kind_of(data)][1]
+                if least is SELF:  # one's own settings and data: only erasing oneself would change A
+                    if data == f"essentials:forget:{bot.user(actor).uid}":
+                        continue
+                elif may(actor, where, least, kind_of(data), typing=False):
+                    continue
+                await bot.press(data, user=actor, chat=place(bot, where))
+                assert not leaks(bot.new_messages()), (actor, where, data)
+                assert not changed(before, bot), f"button {data} by {actor} in {where} changed {changed(before, bot)}"
+                assert not on_a(bot, since), f"button {data} by {actor} in {where} made the bot do {on_a(bot, since)}"
     refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert any(m.startswith("button mod:ja refused") for m in refused)  # forged presses are logged
     assert not any(SECRET in r.getMessage() for r in caplog.records)
-
-
-async def test_the_table_detects_a_rightful_change(make_bot):
-    """The same world, moderator of cohort7 from a private chat: the state does change (the check is live)."""
-    bot = await cohort7_world(make_bot)
-    before = cohort7_state(bot)
-    await bot.send("/approve 1", user="mod7", chat="dm")
-    assert cohort7_state(bot) != before

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from core import SendPoll
+from core import ButtonPressed, Context, Event, PollVote, ReactionAdded, SendPoll, hookimpl
 from core.testing import Bot
 from plugins.moderation.membership import ACCEPT_BUTTON
 
@@ -45,3 +47,124 @@ async def test_buttons_of_a_banned_member_do_nothing(make_bot):
     bot.assert_no_replies()
     await bot.press(f"{ACCEPT_BUTTON}cohort7", user="amina", chat="cohort7")
     assert bot.new_messages()
+
+
+def cohort7_and_8() -> dict[str, dict[str, object]]:
+    """cohort7 (mod7, amina, chala, dawit) and cohort8 (mod8, dawit: a member of both)."""
+    return {"cohort7": {"moderators": ["mod7"], "members": ["amina", "chala", "dawit"]},
+            "cohort8": {"moderators": ["mod8"], "members": ["dawit"]}}
+
+
+async def results(bot: Bot) -> str:
+    bot.new_messages()
+    await bot.send("/results 1", user="amina", chat="cohort7")
+    return bot.next_reply().text
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram", "discord"])
+async def test_a_muted_member_takes_part_again_only_when_the_mute_ends(make_bot, platform):
+    """Muted = cannot take part while muted: no native vote, no /vote (not even from a private chat),
+    no poll pick; erasing one's own data still works; votes count again once the mute is over."""
+    bot = await make_bot(platform=platform, plugins={"polls", "moderation"}, communities=cohort7_and_8())
+    await bot.send("/mute @chala 1h noise", user="mod7", chat="cohort7")
+    await bot.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")
+    if bot.actions(SendPoll):
+        await bot.vote(poll_ref(bot), [0], user="chala")
+        assert "0 votes" in await results(bot)
+    bot.new_messages()
+    await bot.send("/vote 1 1", user="chala", chat="dm")
+    answer = bot.next_reply().text
+    assert "cannot vote" in answer and "recorded" not in answer, answer
+    await bot.send("/polls", user="chala", chat="dm")
+    pickers = [m for m in bot.new_messages() if m.buttons]
+    if pickers:
+        await bot.press(bot.buttons(pickers[0])["Monday"], user="chala", chat="dm")
+        assert "cannot vote" in bot.next_reply().text
+    assert "0 votes" in await results(bot)
+    await bot.send("/forgetme", user="chala", chat="dm")  # one's own data is not taking part
+    ask = bot.next_reply()
+    cancel = next(data for data in bot.buttons(ask).values() if data.endswith("cancel"))
+    await bot.press(cancel, user="chala", chat="dm")
+    assert bot.new_messages(), "the private button of a muted member is answered"
+    await bot.advance(hours=2)  # the mute is over
+    await bot.send("/vote 1 2", user="chala", chat="dm")
+    assert "recorded" in bot.next_reply().text
+    assert "1 vote" in await results(bot)
+
+
+async def test_a_ban_counts_in_the_polls_community_even_when_the_voters_private_chat_is_elsewhere(make_bot):
+    """dawit, a member of cohort7 and cohort8 whose private chat acts in cohort8, is banned in cohort7:
+    his native vote on cohort7's poll (a Telegram poll_answer has no chat) and his /vote do not count."""
+    bot = await make_bot(platform="telegram", plugins={"polls", "moderation"}, communities=cohort7_and_8())
+    await bot.send("/community cohort8", user="dawit", chat="dm")
+    await bot.send("/ban @dawit spam", user="mod7", chat="cohort7")
+    await bot.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")
+    await bot.vote(poll_ref(bot), [0], user="dawit")
+    await bot.vote(poll_ref(bot), [1], user="amina")
+    assert "1 vote" in await results(bot)
+    await bot.send("/vote 1 1", user="dawit", chat="dm")
+    assert "cannot vote" in bot.next_reply().text
+    assert "1 vote" in await results(bot)
+
+
+class Probe:
+    """A plugin that notes every button, native vote and reaction it is shown."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    async def practica_on_event(self, event: Event, ctx: Context) -> None:
+        if isinstance(event, (ButtonPressed, PollVote, ReactionAdded)):
+            self.seen.append(f"{type(event).__name__}:{event.user.id}")
+
+
+@pytest.mark.parametrize("platform", ["console", "telegram", "discord"])
+async def test_plugins_never_see_what_members_out_of_good_standing_do(make_bot, platform, caplog):
+    """One filter in core: buttons (in groups), native votes and reactions of someone never seen in the
+    community, banned, waiting for approval or muted never reach a plugin; the log says why, never what."""
+    caplog.set_level(logging.INFO, logger="practica.standing")
+    probe = Probe()
+    bot = await make_bot(platform=platform, plugins={"moderation", "polls"}, communities=cohort7_and_8(),
+                         extra_plugins={"probe": probe},
+                         config={"plugins": {"moderation": {"verify_joins": True, "questions": ["Cadre?"]}}})
+    if bot.adapter.capabilities.join_requests:  # a join request keeps them out of the group: never seen there
+        await bot.join_request("newbie", chat="cohort7")
+    else:  # on Discord they are in, gated until a moderator approves
+        await bot.join("newbie", chat="cohort7")
+    await bot.send("/ban @dawit spam", user="mod7", chat="cohort7")
+    await bot.send("/mute @chala 1h noise", user="mod7", chat="cohort7")
+    await bot.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")
+    native = bool(bot.actions(SendPoll))
+    for who in ("ghost", "newbie", "dawit", "chala", "amina", "mod7", bot.user("otherbot", is_bot=True)):
+        await bot.press("probe:secret-data-77", user=who, chat="cohort7")
+        await bot.react("m1", "👍", user=who, chat="cohort7")
+        if native:  # dawit's private chat acts in cohort8, where he is not banned: the poll's community decides
+            await bot.vote(poll_ref(bot), [0], user=who)
+    await bot.press("probe:secret-data-77", user="mod8", chat="cohort7")  # cohort8's moderator, never seen in cohort7
+    for who in ("walker", bot.user("otherbot", is_bot=True)):  # an unlisted group: no membership, but no bots
+        await bot.press("probe:secret-data-77", user=who, chat="elsewhere")
+    seen = sorted(set(probe.seen))
+    expected = ["ButtonPressed:amina", "ButtonPressed:mod7", "ButtonPressed:walker", "ReactionAdded:amina", "ReactionAdded:mod7"]
+    if native:
+        expected = sorted([*expected, "PollVote:amina", "PollVote:mod7"])
+    assert seen == expected, seen
+    drops = [r.getMessage() for r in caplog.records if "not in good standing" in r.getMessage()]
+    assert any("cohort7" in m and "muted" in m for m in drops), drops
+    assert any("never seen" in m for m in drops) and any("banned" in m for m in drops), drops
+    assert bot.adapter.capabilities.join_requests or any("pending" in m for m in drops), drops
+    assert not any("secret-data-77" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_native_polls_community_is_remembered_across_a_restart(make_bot):
+    """Where each native poll went is stored: after a restart, a vote still acts in the poll's community."""
+    probe = Probe()
+    bot = await make_bot(platform="telegram", plugins={"moderation", "polls"}, communities=cohort7_and_8(),
+                         extra_plugins={"probe": probe})
+    await bot.send("/ban @dawit spam", user="mod7", chat="cohort7")
+    await bot.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")
+    ref = poll_ref(bot)
+    await bot.restart()
+    await bot.vote(ref, [0], user="dawit")  # his private chat acts in cohort8, where he is not banned
+    await bot.vote(ref, [1], user="amina")
+    assert probe.seen == ["PollVote:amina"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from core import ApproveJoin, DeleteMessage, DirectMessage, Role
+from core import ApproveJoin, DeleteMessage, DirectMessage, Reply, Role
 from core.testing import Bot
 
 PLATFORMS = ["console", "telegram", "discord"]
 
 
 def two_cohorts(**extra7: object) -> dict[str, dict[str, object]]:
-    """cohort7 (Addis Ababa time) and cohort8 (French); mod1 moderates both, bekele is in cohort7, chala in both."""
+    """cohort7 (Addis Ababa time) and cohort8 (French, Paris time); mod1 moderates both, bekele is in
+    cohort7, chala in both."""
     return {"cohort7": {"moderators": ["mod1"], "timezone": "Africa/Addis_Ababa", "members": ["bekele", "chala"], **extra7},
-            "cohort8": {"moderators": ["mod1"], "locale": "fr", "members": ["chala"]}}
+            "cohort8": {"moderators": ["mod1"], "locale": "fr", "timezone": "Europe/Paris", "members": ["chala"]}}
 
 
 async def whoami(bot: Bot, user: str) -> str:
@@ -54,13 +55,13 @@ async def test_community_refuses_one_the_member_is_not_in_and_forged_buttons(mak
     assert "does not belong to" in caplog.text
 
 
-@pytest.mark.parametrize("platform", ["telegram", "discord"])
+@pytest.mark.parametrize("platform", PLATFORMS)
 async def test_moderator_approves_a_join_request_from_a_private_chat(make_bot, platform):
     bot = await make_bot(platform=platform, plugins={"moderation"}, communities=two_cohorts(),
                          config={"plugins": {"moderation": {"verify_joins": True, "questions": ["Cadre?"]}}})
-    if platform == "telegram":
+    if bot.adapter.capabilities.join_requests:
         await bot.join_request("amina", chat="cohort7")
-    else:
+    else:  # Discord: in the server, gated until approved
         await bot.join("amina", chat="cohort7")
     await bot.send("midwife", user="amina", chat="dm")
     to_mod = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and m.user.id == "mod1"]
@@ -70,12 +71,13 @@ async def test_moderator_approves_a_join_request_from_a_private_chat(make_bot, p
     await bot.send("/approve 1", user="mod1", chat="dm")
     texts = [m.text for m in bot.new_messages()]
     assert any("approved" in t and "#1" in t for t in texts), texts
-    if platform == "telegram":
-        assert [(a.user.id, a.chat.key) for a in bot.actions(ApproveJoin)] == [("amina", "telegram:g-cohort7")]
+    if bot.adapter.capabilities.join_requests:
+        assert [(a.user.id, a.chat.key) for a in bot.actions(ApproveJoin)] == [("amina", f"{platform}:g-cohort7")]
 
 
-async def test_moderator_reviews_cases_and_appeals_from_a_private_chat(make_bot):
-    bot = await make_bot(platform="telegram", plugins={"moderation"}, communities=two_cohorts())
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_moderator_reviews_cases_and_appeals_from_a_private_chat(make_bot, platform):
+    bot = await make_bot(platform=platform, plugins={"moderation"}, communities=two_cohorts())
     await bot.send("/warn @bekele be kind", user="mod1", chat="cohort7")
     bot.new_messages()
     await bot.send("/cases @bekele", user="mod1", chat="dm")
@@ -98,8 +100,9 @@ async def test_accept_in_a_private_chat_counts_in_the_members_community(make_bot
     assert not any(getattr(a, "message_id", None) == message.id for a in bot.actions(DeleteMessage))
 
 
-async def test_done_in_a_private_chat_shows_the_communitys_local_time(make_bot):
-    bot = await make_bot(platform="telegram", plugins={"homework"}, communities=two_cohorts(),
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_done_in_a_private_chat_shows_the_communitys_local_time(make_bot, platform):
+    bot = await make_bot(platform=platform, plugins={"homework"}, communities=two_cohorts(),
                          config={"plugins": {"homework": {"digest": "", "remind_before": []}}})
     await bot.send("/homework add Manikin | due in 1 day", user="mod1", chat="cohort7")  # Fri 27 Nov, 12:00 in Addis Ababa
     bot.new_messages()
@@ -114,3 +117,53 @@ async def test_a_telegram_group_admin_keeps_the_role_in_a_private_chat(make_bot)
     bot = await make_bot(platform="telegram", plugins=set(), communities=two_cohorts())
     bot.set_platform_role("bekele", Role.ADMIN)
     assert "admin in the community cohort7" in await whoami(bot, "bekele")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_moderator_of_both_works_on_the_community_chosen(make_bot, platform):
+    """Case #1 of cohort7 (bekele) and case #1 of cohort8 (chala): the private chat shows the chosen one's."""
+    bot = await make_bot(platform=platform, plugins={"moderation"}, communities=two_cohorts())
+    await bot.send("/warn @bekele be kind", user="mod1", chat="cohort7")
+    await bot.send("/warn @chala reste courtois", user="mod1", chat="cohort8")
+    bot.new_messages()
+    await bot.send("/community cohort7", user="mod1", chat="dm")
+    bot.new_messages()
+    await bot.send("/case 1", user="mod1", chat="dm")
+    assert "be kind" in bot.next_reply().text
+    await bot.send("/cases @chala", user="mod1", chat="dm")
+    assert "courtois" not in bot.next_reply().text  # chala has no case in cohort7
+    await bot.send("/community cohort8", user="mod1", chat="dm")
+    bot.new_messages()
+    await bot.send("/case 1", user="mod1", chat="dm")
+    text = bot.next_reply().text
+    assert "reste courtois" in text and "be kind" not in text
+    await bot.send("/cases @chala", user="mod1", chat="dm")
+    assert "reste courtois" in bot.next_reply().text
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_member_of_both_hands_in_each_communitys_homework_in_its_local_time(make_bot, platform):
+    """Due Fri 27 Nov 09:00 UTC: 12:00 in Addis Ababa (cohort7), 10:00 in Paris (cohort8), whichever
+    community chala's private chat acts in."""
+    bot = await make_bot(platform=platform, plugins={"homework"}, communities=two_cohorts(),
+                         config={"plugins": {"homework": {"digest": "", "remind_before": []}}})
+    await bot.send("/homework add Manikin | due in 1 day", user="mod1", chat="cohort7")  # homework #1
+    await bot.send("/homework add Partogramme | due in 1 day", user="mod1", chat="cohort8")  # homework #2
+    await bot.send("/community cohort7", user="chala", chat="dm")
+    bot.new_messages()
+    await bot.send("/homework", user="chala", chat="dm")
+    listing = bot.next_reply().text
+    assert "Manikin" in listing and "Partogramme" in listing and "12:00" in listing and "10:00" in listing, listing
+    await bot.advance(days=2)
+    bot.new_messages()
+    await bot.send("/done 2", user="chala", chat="dm")
+    text = in_private(bot)
+    assert "recorded as late" in text and "10:00" in text and "12:00" not in text and "09:00" not in text, text
+    await bot.send("/done 1", user="chala", chat="dm")
+    text = in_private(bot)
+    assert "recorded as late" in text and "12:00" in text and "10:00" not in text, text
+
+
+def in_private(bot: Bot) -> str:
+    """The answer in the private chat (a group may hear about the hand-in too)."""
+    return next(m.text for m in bot.new_messages() if isinstance(m, Reply) and m.chat.is_direct)

@@ -165,26 +165,23 @@ def test_plugins_command_lists_builtins():
     assert len(lines) == 6  # essentials and the five built-in plugins
 
 
-def test_new_plugin_scaffold_is_a_working_plugin_with_a_passing_test(tmp_path):
-    import shutil
-
-    name = f"scaffold_probe_{os.getpid()}"
-    plugin_dir, tests_dir = ROOT / "plugins" / name, ROOT / "tests" / "plugins" / name
-    try:
-        result = run_cli("new-plugin", name)
-        assert result.returncode == 0, result.stderr
-        again = run_cli("new-plugin", name)
-        assert again.returncode == 1 and "already exists" in again.stderr
-        tests = subprocess.run([sys.executable, "-m", "pytest", str(tests_dir)], capture_output=True, text=True,
-                               timeout=120, cwd=ROOT)
-        assert tests.returncode == 0, tests.stdout + tests.stderr
-        assert "5 passed" in tests.stdout
-        command = name.replace("_", "")
-        run = run_cli("run", "--config", str(write(tmp_path, "[adapters.console]")), stdin=f"/{command}\n")
-        assert "Hello, you! (greeting number" in run.stdout
-    finally:
-        shutil.rmtree(plugin_dir, ignore_errors=True)
-        shutil.rmtree(tests_dir, ignore_errors=True)
+def test_new_plugin_in_a_folder_of_its_own_passes_its_tests_with_the_installed_test_kit(tmp_path):
+    """A contributor outside practica's repository: `practica new-plugin` writes into the current folder,
+    plain `python -m pytest` runs the generated tests (no pytest settings there), and `practica run`
+    answers the new command."""
+    folder = tmp_path / "my-plugin"
+    folder.mkdir()
+    result = run_cli("new-plugin", "hello", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "plugins" / "hello" / "__init__.py").is_file() and not (ROOT / "plugins" / "hello").exists()
+    again = run_cli("new-plugin", "hello", cwd=folder)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], capture_output=True, text=True,
+                           timeout=120, cwd=folder)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "5 passed" in tests.stdout and "warning" not in tests.stdout
+    run = run_cli("run", stdin="/hello\n", cwd=folder)
+    assert "Hello, you! (greeting number 1)" in run.stdout, run.stderr
 
 
 def test_new_plugin_refuses_bad_names():

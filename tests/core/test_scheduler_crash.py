@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(f'''
     from pathlib import Path
 
     from core import JobKind, Sent, hookimpl  # the core first: it is what plugins import
-    from adapters.base import Adapter, Capabilities
+    from core.adapter import Adapter, Capabilities
     from core.config import parse_config
     from core.runtime import Runtime
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
+from core import CommandContext, Text, command, hookimpl
 from core.errors import UsageError
+from core.recurrence import next_occurrence, occurrences
 from core.timeparse import (
     DEFAULT_TIME_OF_DAY,
     Recurrence,
-    next_occurrence,
-    occurrences,
     parse_clock_range,
     parse_duration,
     parse_recurrence,
@@ -374,3 +374,39 @@ def test_a_bare_17h_is_a_time_of_day_in_french_and_17_hours_in_english():
     assert parse_moment("17h", now=now, tz=tz, language="fr") == datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
     assert parse_moment("17h", now=now, tz=tz, language="en") == now + timedelta(hours=17)
     assert parse_moment("friday 17h", now=now, tz=tz, language="en") == datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)
+
+
+# ------------------------------------------------------------------------------------------ translatable hints
+
+
+def test_errors_carry_a_message_key_of_cores_catalogs_with_their_parameters() -> None:
+    from core.timeparse import TimeParseError
+
+    with pytest.raises(TimeParseError) as error:
+        parse_duration("2w", maximum=timedelta(weeks=1))
+    assert error.value.key == "time.duration_too_long"
+    assert error.value.params == {"text": "'2w'", "maximum": timedelta(weeks=1)}
+    with pytest.raises(TimeParseError) as error:
+        parse_when("someday maybe", now=NOW, tz=PARIS)
+    assert error.value.key == "time.when_unreadable"
+
+
+async def test_a_command_that_lets_a_parser_error_through_answers_in_the_readers_language(make_bot) -> None:
+    class Reminders:
+        @hookimpl
+        def practica_register_commands(self):  # type: ignore[no-untyped-def]
+            @command("remindme")
+            async def remindme(ctx: CommandContext, duration: Text = Text("")) -> None:
+                await ctx.reply(f"ok {parse_duration(duration, maximum=timedelta(days=2))}")
+
+            return (remindme,)
+
+    bot = await make_bot(plugins={"reminders"}, extra_plugins={"reminders": Reminders()}, community={"locale": "fr"})
+    await bot.send("/remindme 3 jours")
+    assert bot.next_reply().text == "'3 jours' dépasse le maximum de 2\u00a0jours."
+    await bot.send("/remindme bientôt")
+    assert bot.next_reply().text.startswith("Je n'ai pas pu lire 'bientôt' comme une durée.")
+    await bot.send("/lang en")
+    bot.next_reply()
+    await bot.send("/remindme 3 days")
+    assert bot.next_reply().text == "'3 days' is longer than the maximum of 2 days."

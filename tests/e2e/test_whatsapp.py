@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from tests.adapters.whatsapp.fake_graph_api import TOKEN, FakeGraphApi
 from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, list_reply, status, text
 from tests.e2e.whatsapp_bot import WhatsAppBot, wait_until
 
-GROUP = "120363041234567890"
+GROUP = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"  # a Groups API id, as Meta documents them
 TRAINER, ALICE, BOB = "15550001001", "15550002002", "15550003003"
 COHORT = f'[communities.cohort7]\nchats = ["whatsapp:{GROUP}"]\nmoderators = ["whatsapp:{TRAINER}"]\n'
 
@@ -111,6 +112,41 @@ async def test_stop_turns_reminders_off_and_a_rate_limit_is_retried(graph, tmp_p
         assert await bot.post(status(graph.wamid_of(graph.sent(ALICE)[-1]), ALICE, "read")) == 200
 
 
+async def test_statuses_reach_the_delivery_records_and_a_failed_reminder_falls_back_to_the_group(graph, tmp_path):
+    toml = COHORT + '[plugins.homework]\nremind_before = ["9m57s"]\n'
+    async with WhatsAppBot(tmp_path, graph, extra_toml=toml) as bot:
+        assert await bot.post(text(ALICE, "Alice", "hi", group_id=GROUP)) == 200
+        assert await bot.post(text(ALICE, "Alice", "/whoami")) == 200
+        await wait_until(lambda: graph.sent(ALICE), 15, "Alice's /whoami answer")
+        answer = graph.wamid_of(graph.sent(ALICE)[0])
+        for state in ("sent", "delivered", "read"):
+            assert await bot.post(status(answer, ALICE, state)) == 200
+        with bot.main_db() as db:  # recorded on the answer's delivery record, once answered 200
+            assert db.execute("SELECT status, receipt FROM practica_outbox WHERE message_id = ?", (answer,)).fetchone() \
+                == ("sent", "read")
+
+        assert await bot.post(text(TRAINER, "Trainer", "/homework add Hand hygiene | due in 10 minutes",
+                                   group_id=GROUP)) == 200
+        await wait_until(lambda: len(graph.sent(ALICE)) >= 2, 30, "Alice's reminder")
+        reminder = graph.sent(ALICE)[-1]
+        assert "Hand hygiene" in reminder["text"]["body"]
+        assert not [t for t in graph.texts(GROUP) if t.startswith("Reminder")]
+        # WhatsApp accepted the reminder, then reports that it could not be delivered (131026)
+        assert await bot.post(status(graph.wamid_of(reminder), ALICE, "failed", 131026)) == 200
+        await wait_until(lambda: [t for t in graph.texts(GROUP) if t.startswith("Reminder")], 15,
+                         "the anonymous reminder in the group instead")
+        with bot.main_db() as db:
+            row = db.execute("SELECT status, error FROM practica_outbox WHERE message_id = ?",
+                             (graph.wamid_of(reminder),)).fetchone()
+        assert row == ("failed", "WhatsApp error 131026 (Message undeliverable)")
+        posts = len(graph.sent(GROUP))
+        assert await bot.post(status(graph.wamid_of(reminder), ALICE, "failed", 131026)) == 200  # Meta retries
+        assert await bot.post(status(graph.wamid_of(graph.sent(GROUP)[0]), GROUP, "read", group=True)) == 200
+        await asyncio.sleep(0.5)
+        assert len(graph.sent(GROUP)) == posts  # told once
+    assert "Message Undeliverable." not in bot.log.read_text()  # Meta's details are never logged
+
+
 async def test_a_poll_in_a_group_is_numbered_text_and_a_member_votes_from_a_list_in_private(graph, tmp_path):
     async with WhatsAppBot(tmp_path, graph, extra_toml=COHORT) as bot:
         assert await bot.post(text(ALICE, "Alice", "hello", group_id=GROUP)) == 200
@@ -148,3 +184,30 @@ async def test_mydata_uploads_the_file_then_sends_it_as_a_document(graph, tmp_pa
         assert upload.body["messaging_product"] == "whatsapp" and upload.body["filename"].endswith(".json")
         document = graph.sent(ALICE, "document")[0]["document"]
         assert document["id"].startswith("449") and document["filename"] == upload.body["filename"]
+
+
+async def test_mydata_shows_and_forgetme_erases_the_members_row_of_the_window_store(graph, tmp_path):
+    async with WhatsAppBot(tmp_path, graph) as bot:
+        assert await bot.post(text(ALICE, "Alice", "/stop")) == 200  # her opt-out is stored too
+        assert await bot.post(text(ALICE, "Alice", "/mydata")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "document"), 15, "the data file")
+        summary = next(t for t in graph.texts(ALICE) if "in short" in t)
+        assert f"WhatsApp: number: {ALICE}" in summary and "reminders off (/stop): yes" in summary
+        upload = next(c for c in graph.calls if c.kind == "media")
+        exported = json.loads(upload.body["content"])
+        assert exported["whatsapp"]["number"] == ALICE and exported["whatsapp"]["reminders_off"] is True
+
+        assert await bot.post(text(BOB, "Bob", "hello")) == 200  # another member, kept
+        assert await bot.post(text(ALICE, "Alice", "/forgetme")) == 200
+        await wait_until(lambda: graph.sent(ALICE, "interactive"), 15, "the question")
+        question = graph.sent(ALICE, "interactive")[-1]
+        yes = next(b["reply"]["id"] for b in question["interactive"]["action"]["buttons"] if b["reply"]["title"] == "Yes, delete")
+        assert await bot.post(button_reply(ALICE, "Alice", yes, "Yes, delete", graph.wamid_of(question))) == 200
+        await wait_until(lambda: any(t.startswith("Done: your data was deleted") for t in graph.texts(ALICE)), 15,
+                         "the confirmation")
+        done = next(m for m in graph.sent(ALICE) if m["type"] == "text" and m["text"]["body"].startswith("Done"))
+        assert "whatsapp" in done["text"]["body"]  # answered in the window she opened, not as a template
+        with bot.db() as db:
+            assert db.execute("SELECT wa_id FROM whatsapp_members").fetchall() == [(BOB,)]
+        on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("whatsapp.db*"))
+        assert ALICE.encode() not in on_disk and BOB.encode() in on_disk  # overwritten, the log emptied

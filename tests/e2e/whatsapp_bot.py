@@ -103,3 +103,7 @@ class WhatsAppBot:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.folder / "whatsapp.db")
 
+    def main_db(self) -> sqlite3.Connection:
+        """practica.db, read-only beside the running bot."""
+        return sqlite3.connect(f"file:{self.folder / 'practica.db'}?mode=ro", uri=True)
+

@@ -20,6 +20,7 @@ async def _request_and_answer(bot, name: str) -> None:
     await bot.send("midwife", user=name, chat="dm")
 
 
+@pytest.mark.parametrize("practica_community", ["default"])  # an applicant's private chat speaks `default`'s language
 @pytest.mark.parametrize("platform, locale", [("console", "en"), ("telegram", "fr"), ("discord", "en")])
 async def test_a_join_request_after_forgetme_gets_a_new_number_and_its_own_reminders(make_bot, platform, locale):
     text = TEXTS[locale]

@@ -3,6 +3,8 @@ kept, and no number already used (by a row, or by a job of a deleted object) is 
 
 from __future__ import annotations
 
+import pytest
+
 from core.runtime import CORE_MIGRATIONS
 from core.storage import Storage
 from plugins.homework import store as homework_store
@@ -45,6 +47,7 @@ async def _old_database(path: str) -> None:
     await db.close()
 
 
+@pytest.mark.parametrize("practica_community", ["default"])  # the old database's rows are `default`'s
 async def test_an_upgraded_database_keeps_its_history_and_never_reuses_a_number(make_bot, tmp_path):
     old = str(tmp_path / "old.db")
     await _old_database(old)

@@ -12,7 +12,7 @@ from pathlib import Path
 import discord
 import pytest
 
-from adapters.base import CommandInfo
+from core.adapter import CommandInfo
 from adapters.discord import convert
 from core.errors import AdapterError
 from core.events import ChatRef, Role, User

@@ -10,7 +10,7 @@ import time
 import aiohttp
 import pytest
 
-from adapters.base import CommandInfo
+from core.adapter import CommandInfo
 from core.errors import AdapterError, DeliveryError
 from core.events import ChatRef, MessageEvent, Role, User
 from core.replies import Reply

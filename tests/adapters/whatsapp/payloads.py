@@ -56,11 +56,19 @@ def list_reply(wa_id: str, name: str, row_id: str, title: str, to_message: str) 
                    context={"from": DISPLAY_NUMBER, "id": to_message})
 
 
-def status(message_id: str, recipient: str, state: str, code: int | None = None) -> dict[str, Any]:
+def status(message_id: str, recipient: str, state: str, code: int | None = None, *, group: bool = False) -> dict[str, Any]:
+    """A `statuses` webhook as Meta sends it (pywa's recorded payloads; Meta's group messaging page for
+    groups: `recipient_id` is the group id and `recipient_type` is "group", without pricing)."""
     entry: dict[str, Any] = {"id": message_id, "status": state, "timestamp": str(int(time.time())), "recipient_id": recipient}
+    if group:
+        entry["recipient_type"] = "group"
+    elif state != "failed":
+        entry["conversation"] = {"id": "7270432eae37498234f4444b35ffc5", "origin": {"type": "service"}}
+        entry["pricing"] = {"billable": True, "pricing_model": "CBP", "category": "service"}
     if code is not None:
         entry["errors"] = [{"code": code, "title": "Message undeliverable", "message": "Message undeliverable",
-                            "error_data": {"details": "Message Undeliverable."}}]
+                            "error_data": {"details": "Message Undeliverable."},
+                            "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]
     return envelope({"statuses": [entry]})
 
 

@@ -11,7 +11,7 @@ from core.replies import Button, DeleteMessage, DirectMessage, EditMessage, Repl
 from tests.adapters.whatsapp.payloads import DISPLAY_NUMBER, button_reply, envelope, inbound, list_reply, status, text
 
 ALICE = "16505551234"
-GROUP = "120363041234567890"
+GROUP = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"  # a Groups API id, as Meta documents them
 DM = ChatRef("whatsapp", ALICE, kind="direct")
 
 
@@ -61,6 +61,12 @@ def test_group_messages_and_participant_updates():
     _, event = only_event(text(ALICE, "Alice", "hello", group_id=GROUP))
     assert event.chat == ChatRef("whatsapp", GROUP, kind="group")
     assert read_webhook(text(ALICE, "Alice", "hello", group_id=GROUP)).writers == {}  # a group opens no window
+    # Meta's group messaging page: a type groups do not support arrives as "unsupported" with error 130501
+    unsupported = inbound(ALICE, "Alice", "unsupported", {}, group_id=GROUP)
+    unsupported["entry"][0]["changes"][0]["value"]["messages"][0]["errors"] = [
+        {"code": 130501, "message": "Message type is not currently supported", "title": "Unsupported message type",
+         "error_data": {"details": "Message type is not currently supported"}}]
+    assert read_webhook(unsupported).events == []  # skipped, never raised
     update = envelope({"groups": [{"timestamp": "1749416383", "group_id": GROUP, "type": "group_participants_update",
                                    "added_participants": [{"wa_id": ALICE}], "removed_participants": [{"wa_id": "1555"}]}]},
                       field="group_participants_update")
@@ -72,6 +78,9 @@ def test_group_messages_and_participant_updates():
 def test_statuses_and_reactions():
     hook = read_webhook(status("wamid.OUT", ALICE, "failed", code=131026))
     assert hook.events == [] and [(s.message_id, s.status, s.error_codes) for s in hook.statuses] == [("wamid.OUT", "failed", (131026,))]
+    assert hook.statuses[0].error == "WhatsApp error 131026 (Message undeliverable)"  # never Meta's details
+    (group,) = read_webhook(status("wamid.G", GROUP, "read", group=True)).statuses
+    assert (group.message_id, group.status, group.recipient, group.error) == ("wamid.G", "read", GROUP, "")
     _, reaction = only_event(inbound(ALICE, "Alice", "reaction", {"message_id": "wamid.OUT", "emoji": "👍"}))
     assert isinstance(reaction, ReactionAdded) and reaction.emoji == "👍"
     assert read_webhook({"object": "page", "entry": []}).events == []

@@ -79,6 +79,7 @@ async def test_top_week_month_all_and_bad_period(lb):
     text = bot.next_reply().text
     assert text.splitlines()[1:] == ["1. bekele — 9 pts", "2. chaltu — 5 pts"]  # top N = 2
     await bot.advance(days=6)  # December: a new month
+    bot.new_messages()  # the weekly post, in a community with a group of its own
     await bot.send("/top month", user="amina")
     assert bot.next_reply().text == "No points yet this month."
     await bot.send("/top all", user="amina")
@@ -136,8 +137,8 @@ async def test_teams_rank_by_average_so_small_facilities_can_win(lb):
 async def test_rank_shows_points_position_and_week(lb):
     bot = await lb()
     await greet(bot, "amina", "bekele")
-    await bot.deliver(HomeworkSubmitted(community="default", member=bot.user("bekele"), assignment_id=1, on_time=True))
-    await bot.deliver(QuizAnswered(community="default", member=bot.user("amina"), poll_id=1, correct=True))
+    await bot.deliver(HomeworkSubmitted(community=bot.home, member=bot.user("bekele"), assignment_id=1, on_time=True))
+    await bot.deliver(QuizAnswered(community=bot.home, member=bot.user("amina"), poll_id=1, correct=True))
     await bot.send("/rank", user="amina")
     assert bot.next_reply().text == "amina: 2 points in total, 2 this week.\nPlace 2 of 2."
     await bot.send("/rank @bekele", user="amina")

@@ -40,7 +40,7 @@ async def test_points_bad_input_gets_one_clear_line(lb):
 async def test_export_and_erase_member_data(lb):
     bot = await lb(modules=["pph"])
     await greet(bot, "amina", "bekele")
-    await bot.deliver(QuizAnswered(community="default", member=bot.user("amina"), poll_id=4, correct=True))
+    await bot.deliver(QuizAnswered(community=bot.home, member=bot.user("amina"), poll_id=4, correct=True))
     await bot.send("/level pph proficient", user="amina")
     await bot.send("/team Hope Clinic", user="amina")
     await bot.send("/leaderboard hide", user="amina")
@@ -50,7 +50,7 @@ async def test_export_and_erase_member_data(lb):
     data = exported(bot)["leaderboards"]
     assert [(r["points"], r["source"], r["reference"]) for r in data["ledger"]] == [(2, "quiz", "quiz:4")]
     assert data["levels"][0]["module"] == "pph" and data["levels"][0]["level"] == 2
-    assert data["profiles"] == [{"community": "default", "team": "Hope Clinic", "hidden": True}]
+    assert data["profiles"] == [{"community": bot.home, "team": "Hope Clinic", "hidden": True}]
 
     await bot.send("/forgetme confirm", user="amina", chat="dm")
     await bot.send("/forgetme confirm", user="amina", chat="dm")

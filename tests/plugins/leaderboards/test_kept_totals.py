@@ -20,8 +20,8 @@ TEAMS = ["Hope Clinic", "hope clinic", "Bahir Dar", "BAHIR  DAR", "Gondar", "Gon
 async def _ledger_totals(bot, start: datetime | None) -> dict[str, int]:
     await store.flush(bot.runtime.storage)
     rows = await bot.runtime.storage.fetchall(
-        "SELECT member, SUM(points) FROM leaderboards_ledger WHERE community = 'default'"
-        + (" AND created_at >= ?" if start else "") + " GROUP BY member", (iso(start),) if start else ())
+        "SELECT member, SUM(points) FROM leaderboards_ledger WHERE community = ?"
+        + (" AND created_at >= ?" if start else "") + " GROUP BY member", (bot.home, iso(start)) if start else (bot.home,))
     return {r[0]: int(r[1]) for r in rows}
 
 
@@ -38,15 +38,16 @@ async def _expected_top(bot, start: datetime | None, limit: int) -> list[str]:
 
 async def _expected_teams(bot, start: datetime | None, limit: int) -> list[str]:
     rows = await bot.runtime.storage.fetchall(
-        "SELECT member, team FROM leaderboards_profiles WHERE community = 'default' AND team IS NOT NULL AND hidden = 0")
+        "SELECT member, team FROM leaderboards_profiles WHERE community = ? AND team IS NOT NULL AND hidden = 0", (bot.home,))
     board = team_averages({r[0]: r[1] for r in rows}, await _ledger_totals(bot, start))[:limit]
     return [f"{i}. {team} — {f'{avg:.1f}'.rstrip('0').rstrip('.')} pts per member ({count} member{'s' if count > 1 else ''})"
             for i, (team, avg, count) in enumerate(board, 1)]
 
 
 async def _check(bot, rng: random.Random) -> None:
+    bot.new_messages()  # weekly announcements posted meanwhile
     now = bot.clock.now()
-    tz = bot.runtime.config.communities["default"].timezone
+    tz = bot.runtime.config.communities[bot.home].timezone
     for word, start in (("all", None), ("week", week_start(now, parse_reset("monday 08:00"), tz)), ("month", month_start(now, tz))):
         expected = await _expected_top(bot, start, 5)
         await bot.send(f"/top {word}", user="trainer")
@@ -89,10 +90,10 @@ async def test_boards_always_agree_with_the_ledger(lb):
             await bot.send("back again", user=who)
         elif roll < 0.76:
             other = rng.choice([n for n in NAMES if n != who])
-            await store.merge_accounts(bot.runtime.storage, "default", f"telegram:{who}", (f"telegram:{who}", f"telegram:{other}"))
+            await store.merge_accounts(bot.runtime.storage, bot.home, f"telegram:{who}", (f"telegram:{who}", f"telegram:{other}"))
         elif roll < 0.80:
             # a message scored again after a restart: the ledger ignores it, the boards must too
-            await store.add_points_later(bot.runtime.storage, community="default", member=f"telegram:{who}", points=1,
+            await store.add_points_later(bot.runtime.storage, community=bot.home, member=f"telegram:{who}", points=1,
                                          source="activity", reason="message", reference="message:again",
                                          actor=None, when=bot.clock.now())
         elif roll < 0.88:
@@ -116,8 +117,8 @@ async def test_points_recorded_before_the_upgrade_are_counted_once(lb):
     old = bot.clock.now() - timedelta(days=400)
     await bot.runtime.storage.executemany(
         "INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, created_at) "
-        "VALUES ('default', ?, ?, 'correction', 'old', ?, ?)",
-        [("telegram:amina", 20, "old:1", iso(old)), ("telegram:bekele", 7, "old:2", iso(old))])
+        "VALUES (?, ?, ?, 'correction', 'old', ?, ?)",
+        [(bot.home, "telegram:amina", 20, "old:1", iso(old)), (bot.home, "telegram:bekele", 7, "old:2", iso(old))])
     await bot.send("/top all", user="amina")
     assert bot.next_reply().text.splitlines()[1:] == ["1. amina — 20 pts", "2. bekele — 7 pts"]
     for amount, total in (("+5", 25), ("-30", -5), ("+10", 5)):
@@ -194,8 +195,8 @@ async def test_teams_recorded_before_the_upgrade_are_grouped_at_the_next_start(l
     await bot.send("/top teams all", user="amina")  # the boards are kept from here on
     # profiles of an older version: a team, but no grouping key yet
     await bot.runtime.storage.executemany(
-        "INSERT INTO leaderboards_profiles (community, member, team) VALUES ('default', ?, ?)",
-        [("telegram:amina", "Hope Clinic"), ("telegram:bekele", "hope clinic"), ("telegram:chaltu", "Gondär")])
+        "INSERT INTO leaderboards_profiles (community, member, team) VALUES (?, ?, ?)",
+        [(bot.home, "telegram:amina", "Hope Clinic"), (bot.home, "telegram:bekele", "hope clinic"), (bot.home, "telegram:chaltu", "Gondär")])
     await bot.restart()
     bot.new_messages()
     await bot.send("/top teams all", user="amina")

@@ -22,18 +22,18 @@ async def _community(lb, size: int):
     now = bot.clock.now()
     await db.executemany(
         "INSERT INTO practica_members (community, uid, platform, user_id, name, handle, first_seen, last_seen) "
-        "VALUES ('default', ?, 'telegram', ?, ?, ?, ?, ?)",
-        [(f"telegram:m{i}", f"m{i}", f"m{i}", f"m{i}", iso(now), iso(now)) for i in range(size)])
+        "VALUES (?, ?, 'telegram', ?, ?, ?, ?, ?)",
+        [(bot.home, f"telegram:m{i}", f"m{i}", f"m{i}", f"m{i}", iso(now), iso(now)) for i in range(size)])
     await db.executemany(
         "INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, created_at) "
-        "VALUES ('default', ?, ?, 'homework', '', ?, ?)",
-        [(f"telegram:m{i}", 1 + (i * 7919) % 97, f"homework:{i}", iso(now - timedelta(hours=i % 50))) for i in range(size)])
+        "VALUES (?, ?, ?, 'homework', '', ?, ?)",
+        [(bot.home, f"telegram:m{i}", 1 + (i * 7919) % 97, f"homework:{i}", iso(now - timedelta(hours=i % 50))) for i in range(size)])
     await db.executemany(
-        "INSERT INTO leaderboards_levels (community, member, module, level, confirmed, updated_at) VALUES ('default', ?, ?, ?, 1, ?)",
-        [(f"telegram:m{i}", module, 1 + (i + n) % 3, iso(now)) for i in range(size) for n, module in enumerate(MODULES)])
+        "INSERT INTO leaderboards_levels (community, member, module, level, confirmed, updated_at) VALUES (?, ?, ?, ?, 1, ?)",
+        [(bot.home, f"telegram:m{i}", module, 1 + (i + n) % 3, iso(now)) for i in range(size) for n, module in enumerate(MODULES)])
     await db.executemany(  # 40 teams whatever the size (stored by an older version: keyed at the start)
-        "INSERT INTO leaderboards_profiles (community, member, team) VALUES ('default', ?, ?)",
-        [(f"telegram:m{i}", f"Clinic {i % 40}") for i in range(0, size, 10)])
+        "INSERT INTO leaderboards_profiles (community, member, team) VALUES (?, ?, ?)",
+        [(bot.home, f"telegram:m{i}", f"Clinic {i % 40}") for i in range(0, size, 10)])
     await bot.restart()  # the member directory is read at start
     for text, user in COMMANDS:  # the first of each counts the boards and the learners once
         await bot.send(text, user=user)

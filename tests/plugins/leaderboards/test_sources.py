@@ -15,12 +15,12 @@ async def test_homework_quiz_and_resource_score_once_each(lb):
     bot = await lb()
     await greet(bot, "amina")
     amina, trainer = bot.user("amina"), bot.user("trainer")
-    await bot.deliver(HomeworkSubmitted(community="default", member=amina, assignment_id=1, on_time=True, module="pph"))
-    await bot.deliver(HomeworkSubmitted(community="default", member=amina, assignment_id=1, on_time=True, module="pph"))
-    await bot.deliver(HomeworkSubmitted(community="default", member=amina, assignment_id=2, on_time=False))
-    await bot.deliver(QuizAnswered(community="default", member=amina, poll_id=7, correct=True))
-    await bot.deliver(QuizAnswered(community="default", member=amina, poll_id=8, correct=False))
-    await bot.deliver(ResourceVerified(community="default", member=amina, item_id=3, verified_by=trainer))
+    await bot.deliver(HomeworkSubmitted(community=bot.home, member=amina, assignment_id=1, on_time=True, module="pph"))
+    await bot.deliver(HomeworkSubmitted(community=bot.home, member=amina, assignment_id=1, on_time=True, module="pph"))
+    await bot.deliver(HomeworkSubmitted(community=bot.home, member=amina, assignment_id=2, on_time=False))
+    await bot.deliver(QuizAnswered(community=bot.home, member=amina, poll_id=7, correct=True))
+    await bot.deliver(QuizAnswered(community=bot.home, member=amina, poll_id=8, correct=False))
+    await bot.deliver(ResourceVerified(community=bot.home, member=amina, item_id=3, verified_by=trainer))
     bot.assert_no_replies()
     # 10 on time + 5 late + 2 quiz + 5 resource
     assert "amina: 22 points in total, 22 this week." in await rank_text(bot)
@@ -31,19 +31,19 @@ async def test_quiz_daily_cap_and_cooldown(lb):
     await greet(bot, "amina")
     amina = bot.user("amina")
     for poll in range(1, 5):
-        await bot.deliver(QuizAnswered(community="default", member=amina, poll_id=poll, correct=True))
+        await bot.deliver(QuizAnswered(community=bot.home, member=amina, poll_id=poll, correct=True))
     assert "5 points in total" in await rank_text(bot)
     await bot.advance(hours=24)  # a new day: the cap starts again
-    await bot.deliver(QuizAnswered(community="default", member=amina, poll_id=9, correct=True))
+    await bot.deliver(QuizAnswered(community=bot.home, member=amina, poll_id=9, correct=True))
     assert "7 points in total" in await rank_text(bot)
 
     bot2 = await lb(quiz={"points": 2, "daily_cap": 0, "cooldown_minutes": 30})
     await greet(bot2, "amina")
-    await bot2.deliver(QuizAnswered(community="default", member=amina, poll_id=1, correct=True))
-    await bot2.deliver(QuizAnswered(community="default", member=amina, poll_id=2, correct=True))
+    await bot2.deliver(QuizAnswered(community=bot2.home, member=amina, poll_id=1, correct=True))
+    await bot2.deliver(QuizAnswered(community=bot2.home, member=amina, poll_id=2, correct=True))
     assert "2 points in total" in await rank_text(bot2)
     await bot2.advance(minutes=31)
-    await bot2.deliver(QuizAnswered(community="default", member=amina, poll_id=3, correct=True))
+    await bot2.deliver(QuizAnswered(community=bot2.home, member=amina, poll_id=3, correct=True))
     assert "4 points in total" in await rank_text(bot2)
 
 
@@ -133,5 +133,5 @@ async def test_message_activity_cooldown_length_and_moderation(lb):
 async def test_verifying_ones_own_resource_earns_nothing(lb):
     bot = await lb()
     trainer = bot.user("trainer")
-    await bot.deliver(ResourceVerified(community="default", member=trainer, item_id=5, verified_by=trainer))
+    await bot.deliver(ResourceVerified(community=bot.home, member=trainer, item_id=5, verified_by=trainer))
     assert "0 points in total" in await rank_text(bot, "trainer")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from core import Ban, DirectMessage, Kick, Reply, Restrict, Unban, Unrestrict
+from core import Ban, DeliveryError, DirectMessage, Kick, MessageEvent, Reply, Restrict, Unban, Unrestrict
 
 MODERATOR_COMMANDS = ("/warn @amina x", "/mute @amina 1h", "/unmute @amina", "/kick @amina x", "/ban @amina x",
                       "/unban @amina", "/offtopic", "/case 1", "/cases @amina", "/reason 1 x", "/approve 1", "/deny 1",
@@ -186,3 +188,59 @@ async def test_a_mute_notice_is_in_the_members_language_whatever_the_moderators(
     (notice,) = [m for m in bot.new_messages() if isinstance(m, DirectMessage) and m.user.name == "amina"]
     assert notice.text.startswith("Vous êtes en sourdine dans le groupe jusqu'au jeu. 26 nov. 14:00 EAT. Raison : hors sujet.")
     assert "/recours 1" in notice.text
+
+
+async def test_a_kick_waits_for_its_notice_at_most_two_minutes(mod_bot):
+    """A member whose DMs are held by the platform (rate limit, outage) is still removed on time; when
+    the notice finally goes, the member is not removed a second time."""
+    bot, _ = await mod_bot("telegram")
+    await bot.send("hello", user="amina")
+    held = DeliveryError("too many requests", retry_after=3)
+    bot.adapter.failing = lambda action: held if isinstance(action, DirectMessage) else None
+    quiesce, bot.clock.quiesce = bot.clock.quiesce, None  # the held DM lane never becomes idle meanwhile
+    trainer = bot.user("trainer")
+    await bot.runtime.deliver(MessageEvent(id="kick1", chat=bot.group, author=trainer, text="/kick @amina spam",
+                                           timestamp=bot.clock.now()))
+    await bot.runtime.dispatcher.join()
+    await bot.clock.advance(minutes=1, seconds=50)
+    assert not bot.actions(Kick)
+    await bot.clock.advance(seconds=15)
+    for _ in range(100):  # the group's lane sends the kick while the member's DM lane is still held
+        if bot.actions(Kick):
+            break
+        await asyncio.sleep(0.01)
+    assert [a.user.id for a in bot.actions(Kick)] == ["amina"]
+    assert not [a for a in bot.actions(DirectMessage) if a.user.id == "amina"]
+
+    bot.adapter.failing = None
+    bot.clock.quiesce = quiesce
+    await bot.advance(seconds=5)  # the notice goes out at last
+    assert any(a.user.id == "amina" and "removed from the group" in a.text for a in bot.actions(DirectMessage))
+    assert len(bot.actions(Kick)) == 1
+
+
+async def test_a_delivered_kick_notice_removes_the_member_once(mod_bot):
+    bot, _ = await mod_bot("telegram")
+    await bot.send("hello", user="amina")
+    await bot.send("/kick @amina spam", user="trainer")
+    assert [a.user.id for a in bot.actions(Kick)] == ["amina"]
+    await bot.advance(minutes=5)  # the fallback job was cancelled by the delivery
+    assert len(bot.actions(Kick)) == 1
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_a_report_is_settled_when_a_moderator_acts_on_the_message_in_chat(mod_bot, platform):
+    bot, _ = await mod_bot(platform, community={"log_chat": f"{platform}:log"})
+    message = await bot.send("buy my cream", user="amina")
+    await bot.send("/report advertising", user="bekele", reply_to=message)
+    other = await bot.send("and my soap", user="amina")
+    await bot.send("/report soap", user="chala", reply_to=other)
+    bot.new_messages()
+    await bot.send("/warn no advertising", user="trainer", reply_to=message)
+    log = [m.text for m in bot.new_messages() if isinstance(m, Reply) and m.chat.key == f"{platform}:log"]
+    assert any("Case #1: report handled by @trainer with case #3" in text for text in log)
+    await bot.send("/case 1", user="trainer")
+    assert "(handled)" in bot.next_reply().text
+    await bot.send("/case 2", user="trainer")  # the report about another message stays open
+    second = bot.next_reply().text
+    assert "and my soap" in second and "(handled)" not in second

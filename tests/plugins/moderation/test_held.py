@@ -42,6 +42,7 @@ async def test_a_held_message_can_be_deleted_and_a_held_save_released(cohort_bot
     t = TEXT[locale]
     bot = await cohort_bot(platform, locale, plugins={"resources"}, **LINKS)
     review = chat(bot, "review")
+    await bot.send("Hello", user="bekele")  # a member of the cohort (buttons of strangers are ignored)
     spam = await bot.send("Great deals at https://win-money.biz/offer", user="amina")
     assert [a.message_id for a in bot.actions(DeleteMessage)] == [spam.id]
     card = _review_card(bot)

@@ -100,6 +100,7 @@ async def test_privacy_guard_flags_privately_and_remove_and_remind_button(mod_bo
     flag = bot.next_reply()
     assert flag.chat.key == f"{platform}:review" and message.id in flag.text
     assert "Hawa" not in flag.text and "911" not in flag.text  # no copy of the identifiers
+    await bot.send("Hello", user="bekele")  # a member (buttons of strangers are ignored)
     await bot.press(bot.buttons(flag)["Remove and remind"], user="bekele", chat=flag.chat)
     assert "Only a moderator" in bot.next_reply().text and not bot.actions(DeleteMessage)
     await bot.press(bot.buttons(flag)["Remove and remind"], user="trainer", chat=flag.chat)

@@ -46,7 +46,7 @@ async def test_create_vote_change_and_close_after_restart(make_bot, platform):
 async def test_results_identical_whether_votes_came_natively_or_as_text(make_bot, platform):
     texts = []
     for native in (True, False):
-        bot = await make_bot(platform=platform, plugins={"polls"})
+        bot = await make_bot(platform=platform, plugins={"polls"}, members=("amina", "bekele", "chidi"))
         await bot.send("/poll Best day? | Monday | Wednesday | Friday")
         await vote_any_way(bot, 1, 1, "amina", native=native)
         await vote_any_way(bot, 1, 3, "bekele", native=native)
@@ -91,7 +91,7 @@ async def test_twelve_options_fall_back_to_text_on_discord_but_not_telegram(make
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_anonymous_poll_never_shows_voters(make_bot, platform):
-    bot = await make_bot(platform=platform, plugins={"polls"}, moderators=["trainer"])
+    bot = await make_bot(platform=platform, plugins={"polls"}, moderators=["trainer"], members=("amina", "bekele"))
     await bot.send("/poll anonymous | Do you feel safe at work? | Yes | No | closes: 1h", user="trainer")
     assert not bot.actions(SendPoll)  # a platform poll would show names or hide per-member votes
     await bot.send("/vote 1 2", user="amina", chat="dm")

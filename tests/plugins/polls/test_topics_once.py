@@ -3,41 +3,28 @@ provider takes its time to answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 
 import pytest
 
-from core import ChatRef, Context, DomainEvent, SendPoll, command, hookimpl
+from core import ChatRef, MessageEvent, Reply, SendPoll, hookimpl
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TopicsSuggested(DomainEvent):
-    request_id: str
-    topics: tuple[str, ...]
+TOPICS = ("Misoprostol dose for PPH?", "Oxytocin storage?")
 
 
 class SlowResources:
-    """A topics provider that answers only when a test member sends /answer (the real one groups
-    questions off the event loop, so other chats' messages are handled meanwhile)."""
+    """A topics provider that yields to the other chats many times before it answers (the real one
+    groups questions off the event loop, so other chats' messages are handled meanwhile)."""
 
     def __init__(self) -> None:
-        self.waiting: list[object] = []
+        self.asked = 0
 
     @hookimpl
-    def practica_register_commands(self):  # type: ignore[no-untyped-def]
-        @command("answer")
-        async def answer(ctx: Context) -> None:
-            for request in self.waiting:
-                await ctx.emit(TopicsSuggested(community=request.community, request_id=request.request_id,
-                                               topics=("Misoprostol dose for PPH?", "Oxytocin storage?")))
-            self.waiting.clear()
-
-        return (answer,)
-
-    @hookimpl
-    async def practica_on_event(self, event, ctx):  # type: ignore[no-untyped-def]
-        if type(event).__name__ == "TopicsRequested":
-            self.waiting.append(event)
+    async def practica_frequent_topics(self, limit, ctx):  # type: ignore[no-untyped-def]
+        self.asked += 1
+        for _ in range(50):
+            await asyncio.sleep(0)
+        return TOPICS[:limit]
 
 
 def _posted_polls(bot) -> list[object]:
@@ -59,13 +46,14 @@ async def test_two_rooms_asking_at_once_get_one_topic_poll(make_bot, platform, l
     provider = SlowResources()
     bot = await make_bot(platform=platform, plugins={"polls", "slow_resources"}, config=config,
                          extra_plugins={"slow_resources": provider})
-    await bot.send("/poll topics", user="amina", chat=rooms[0])
-    bot.new_messages()
-    await bot.send("/poll topics", user="bekele", chat=rooms[1])  # before the provider answered the first
-    assert bot.next_reply().text.startswith(PREPARING[lang])
-    assert len(provider.waiting) == 1
-    await bot.send("/answer", user="amina", chat=rooms[0])
+    asks = [MessageEvent(id=f"ask{n}", chat=room, author=bot.user(name), text="/poll topics", timestamp=bot.clock.now())
+            for n, (room, name) in enumerate(zip(rooms, ("amina", "bekele")))]
+    await asyncio.gather(*(bot.runtime.deliver(ask) for ask in asks))  # both stored before either is answered
+    await bot.runtime.idle()
     assert len(_posted_polls(bot)) == 1
+    answers = [a.text for a in bot.actions(Reply) if a.reply_to in ("ask0", "ask1")]
+    assert sum(text.startswith(PREPARING[lang]) for text in answers) == 1  # the room that came second
+    assert provider.asked == 1
     bot.new_messages()
     await bot.send("/poll topics", user="chaltu", chat=rooms[1])
     assert bot.next_reply().text.startswith(ALREADY[lang])

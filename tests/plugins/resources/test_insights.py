@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from core import Context, DomainEvent, Event, Role, command, hookimpl
+from core import CommandContext, Role, command, hookimpl
 
 from tests.plugins.resources.conftest import save
 from tests.exports import exported_text
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TopicsRequested(DomainEvent):
-    """What the polls plugin sends (defined here: plugins never import each other)."""
-
-    request_id: str
-    limit: int
-    chat: Any = None
-    requested_by: Any = None
-
-
 class PollsStandIn:
-    """A tiny plugin: /asktopics emits TopicsRequested; TopicsSuggested answers are recorded."""
+    """A tiny plugin: /asktopics asks the `practica_frequent_topics` question, as polls does; answers are recorded."""
 
     def __init__(self) -> None:
         self.answers: list[Any] = []
@@ -30,16 +19,10 @@ class PollsStandIn:
     @hookimpl
     def practica_register_commands(self):  # type: ignore[no-untyped-def]
         @command("asktopics")
-        async def ask(ctx: Context, limit: int = 3) -> None:
-            await ctx.emit(TopicsRequested(community=ctx.community.name, request_id="req-1", limit=limit,
-                                           chat=ctx.chat, requested_by=ctx.user))
+        async def ask(ctx: CommandContext, limit: int = 3) -> None:
+            self.answers.append(await ctx.ask("practica_frequent_topics", limit=limit))
 
         return (ask,)
-
-    @hookimpl
-    async def practica_on_event(self, event: Event, ctx: Context) -> None:
-        if type(event).__name__ == "TopicsSuggested":
-            self.answers.append(event)
 
 
 OXYTOCIN = ["What is the dose of oxytocin for PPH?", "what dose of oxytocin for pph?", "Oxytocin dose for PPH?",
@@ -115,19 +98,18 @@ async def test_topics_requested_gets_unanswered_topics(library_bot):
     await bot.send("/asktopics 5")
     assert len(polls.answers) == 1
     answer = polls.answers[0]
-    assert answer.request_id == "req-1" and answer.community == "default"
-    assert isinstance(answer.topics, tuple)
-    assert "oxytocin" in answer.topics[0].lower()  # the most asked, unanswered
-    assert any("kangaroo" in t for t in answer.topics) and "Eclampsia magnesium" in answer.topics
-    assert not any("bcg" in t.lower() for t in answer.topics)  # the library answers it
+    assert isinstance(answer, tuple)
+    assert "oxytocin" in answer[0].lower()  # the most asked, unanswered
+    assert any("kangaroo" in t for t in answer) and "Eclampsia magnesium" in answer
+    assert not any("bcg" in t.lower() for t in answer)  # the library answers it
 
 
-async def test_topics_requested_with_insights_off_gets_an_empty_answer(library_bot):
+async def test_topics_asked_with_insights_off_get_an_empty_answer(library_bot):
     polls = PollsStandIn()
     bot = await library_bot(extra={"pollsstandin": polls})
     await bot.send("What is the dose of oxytocin for PPH?")
     await bot.send("/asktopics")
-    assert [a.topics for a in polls.answers] == [()]
+    assert polls.answers == [()]
 
 
 async def test_export_and_erase_of_a_members_data(library_bot):

@@ -98,7 +98,7 @@ async def test_verify_supersede_and_outdated_marks(library_bot):
     assert len(verified) == 1
     event = verified[0]
     assert event.item_id == new and event.member.uid == "telegram:bekele" and event.verified_by.uid == "telegram:trainer"
-    assert event.community == "default"
+    assert event.community == bot.home
 
 
 async def test_delete_by_author_or_moderator_only(library_bot):

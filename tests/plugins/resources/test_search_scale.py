@@ -16,7 +16,7 @@ PAR = [f"par{a}{b}" for a in "abcdefghij" for b in "klmnop"]
 
 async def _library(library_bot, size: int):
     bot = await library_bot()
-    items = [store.NewItem(community="default", kind="note", added_at="2026-11-01T08:00:00.000000Z",
+    items = [store.NewItem(community=bot.home, kind="note", added_at="2026-11-01T08:00:00.000000Z",
                            title=f"{TOPICS[i % 5].capitalize()} guide {i}", body=f"{PAR[i % len(PAR)]} notes for module {i % 12}")
              for i in range(size)]
     await store.add_items(bot.runtime.storage, items)
