@@ -1,0 +1,76 @@
+"""A plugin built on core.Plugin declares config, commands, jobs and migrations as class attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import core
+from core import CommandContext, Context, JobKind, command, hookimpl
+
+CALLS: list[str] = []
+
+
+@dataclass(frozen=True)
+class GreeterConfig:
+    greeting: str = "Hello"
+
+
+@command("greet", help="Say hello.")
+async def greet(ctx: CommandContext) -> None:
+    await ctx.db.execute("INSERT INTO greeter_log (member) VALUES (?)", (ctx.user.uid,))
+    count = await ctx.db.fetchval("SELECT COUNT(*) FROM greeter_log", (), 0)
+    await ctx.reply(f"{ctx.config.greeting} #{count}")
+    await ctx.jobs.schedule("tick", ctx.now() + timedelta(minutes=1), key="tick")
+
+
+async def tick(ctx: Context, job: core.Job) -> None:
+    CALLS.append(job.kind)
+
+
+class Greeter(core.Plugin):
+    """Greets (a class-attribute plugin)."""
+
+    config = GreeterConfig
+    commands = (greet,)
+    jobs = {"tick": JobKind(tick, grace=None)}
+    migrations = ("CREATE TABLE greeter_log (id INTEGER PRIMARY KEY, member TEXT NOT NULL);",)
+
+    @hookimpl
+    async def practica_startup(self, ctx: Context) -> None:
+        CALLS.append("startup")
+
+
+class Plain:
+    """A plain pluggy plugin, without the base class."""
+
+    @hookimpl
+    def practica_register_commands(self):
+        @command("plain", help="Answer plainly.")
+        async def plain(ctx: CommandContext) -> None:
+            await ctx.reply("plain answer")
+
+        return (plain,)
+
+
+async def test_class_attributes_declare_config_commands_jobs_and_migrations(make_bot):
+    CALLS.clear()
+    bot = await make_bot(plugins=set(), extra_plugins={"greeter": Greeter(), "plain": Plain()},
+                         config={"plugins": {"greeter": {"greeting": "Salut"}}})
+    assert CALLS == ["startup"]  # its own @hookimpl methods still run
+    await bot.send("/greet", user="amina")
+    assert bot.next_reply().text == "Salut #1"  # config validated, command registered, migration applied
+    await bot.advance(minutes=2)
+    assert CALLS == ["startup", "tick"]  # job kind registered
+    await bot.send("/plain", user="amina")
+    assert bot.next_reply().text == "plain answer"
+
+
+async def test_a_setting_the_config_class_lacks_is_refused(make_bot):
+    import pytest
+
+    from core import ConfigError
+
+    with pytest.raises(ConfigError, match="greetin"):
+        await make_bot(plugins=set(), extra_plugins={"greeter": Greeter()},
+                       config={"plugins": {"greeter": {"greetin": "typo"}}})
