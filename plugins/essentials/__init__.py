@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from core import ButtonPressed, Command, Context, Event, hookimpl
+import core
+from core import ButtonPressed, Context, Event, hookimpl
 from core.dashboard import auth as dashboard_auth
 from plugins.essentials import commands, community, data, store
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Help, plugin list, identity, language and members' data (export and deletion)."""
 
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+    commands = commands.ALL
+    migrations = store.MIGRATIONS
 
     @hookimpl
     async def practica_on_event(self, event: Event, ctx: Context) -> None:

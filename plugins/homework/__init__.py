@@ -5,35 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import AccountsLinked, Command, Context, Delivery, Event, JobKind, MessageEvent, hookimpl
+import core
+from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
 from plugins.homework import commands, jobs, replies, store
 from plugins.homework.config import HomeworkConfig
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Homework between sessions: assignments, submissions, gentle reminders and a weekly digest."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return HomeworkConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+    config = HomeworkConfig
+    commands = commands.ALL
+    jobs = jobs.KINDS
+    migrations = store.MIGRATIONS
 
     @hookimpl
     def practica_dashboard_pages(self) -> Iterable[Any]:
         from plugins.homework import dashboard  # Starlette only when the dashboard asks
 
         return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return jobs.KINDS
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

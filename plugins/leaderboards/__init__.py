@@ -6,35 +6,25 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
+import core
+from core import Context, Event, JobKind, MessageEvent, hookimpl
 from plugins.leaderboards import boards, commands, scoring, store
 from plugins.leaderboards.config import LeaderboardsConfig
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Leaderboards that reward learning and helping, not chatter."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return LeaderboardsConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+    config = LeaderboardsConfig
+    commands = commands.ALL
+    jobs = {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
+    migrations = store.MIGRATIONS
 
     @hookimpl
     def practica_dashboard_pages(self) -> Iterable[Any]:
         from plugins.leaderboards import dashboard  # Starlette only when the dashboard asks
 
         return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

@@ -5,43 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core import (ButtonPressed, Command, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
+import core
+from core import (ButtonPressed, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
                   hookimpl)
 from plugins.moderation import actions, announce, commands, filtering, held, held_store, membership, memory, review_commands, store
 from plugins.moderation.config import ModerationConfig
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Verified joining, code of conduct, moderator actions with a case log, and automatic rules."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return ModerationConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return (*commands.ALL, *review_commands.ALL)
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+    config = ModerationConfig
+    commands = (*commands.ALL, *review_commands.ALL)
+    jobs = {
+        actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
+        actions.REMOVE_JOB: JobKind(actions.run_remove, grace=None),
+        membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
+        membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
+        held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
+        announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
+    }
+    migrations = store.MIGRATIONS
 
     @hookimpl
     def practica_dashboard_pages(self) -> Iterable[Any]:
         from plugins.moderation import dashboard  # Starlette only when the dashboard asks
 
         return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {
-            actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
-            actions.REMOVE_JOB: JobKind(actions.run_remove, grace=None),
-            membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
-            membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
-            held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
-            announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
-        }
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

@@ -5,37 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from core import Command, Context, JobKind, MessageEvent, hookimpl
+import core
+from core import Context, JobKind, MessageEvent, hookimpl
 from plugins.resources import commands, insights, library, search, store
 from plugins.resources.config import ResourcesConfig
 from plugins.resources.privacy import user_data
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Resource library: save, search and resend shared files, links and notes; frequent-question insights."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return ResourcesConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+    config = ResourcesConfig
+    commands = commands.ALL
+    jobs = {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
+            insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
+    migrations = store.MIGRATIONS
 
     @hookimpl
     def practica_dashboard_pages(self) -> Iterable[Any]:
         from plugins.resources import dashboard  # Starlette only when the dashboard asks
 
         return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
-                insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
