@@ -7,7 +7,9 @@ from typing import Any
 
 import core
 from core import ButtonPressed, Context, Delivery, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, data, render, service, store, voting
+from plugins.polls import commands, store
+from plugins.polls import members as data
+from plugins.polls.services import render, lifecycle as service, voting
 from plugins.polls.config import PollsConfig
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import CommandContext, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError, User, command
-from plugins.polls import logic, render, service, store, topics
+from plugins.polls import logic, store
+from plugins.polls.services import render, lifecycle as service, topics
 from plugins.polls.logic import Poll, PollInputError
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from core import Context
-from plugins.polls import secret, store
+from plugins.polls import store
+from plugins.polls.services import secret
 from plugins.polls.logic import anonymous_token
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote
-from plugins.polls import commands, logic, render, secret, service, store
+from plugins.polls import commands, logic, store
+from plugins.polls.services import render, secret, lifecycle as service
 
 
 async def on_reply(event: MessageEvent, ctx: Context) -> None:

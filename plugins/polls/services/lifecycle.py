@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from core import ChatRef, Context, Delivery, Job, PollSpec, Priority, QuizAnswered, SendPoll, StopPoll, User
-from plugins.polls import logic, render, secret, store
+from plugins.polls import logic, store
+from plugins.polls.services import render, secret
 from plugins.polls.logic import Draft, Poll
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from core import ChatRef, CommandContext, Context, UsageError
-from plugins.polls import service, store
+from plugins.polls import store
+from plugins.polls.services import lifecycle as service
 from plugins.polls.logic import Draft, Poll, fold
 
 TOPIC_WORDS = ("topics", "topic", "sujets", "sujet", "themes", "theme")
