@@ -7,9 +7,10 @@ from typing import Any
 
 import core
 from core import Context, JobKind, MessageEvent, hookimpl
-from plugins.resources import commands, insights, library, search, store
+from plugins.resources import commands, store
+from plugins.resources.services import insights, library, search
 from plugins.resources.config import ResourcesConfig
-from plugins.resources.privacy import user_data
+from plugins.resources.members import user_data
 
 
 class Plugin(core.Plugin):

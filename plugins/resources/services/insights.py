@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 from core import Context, Job, MessageEvent, to_utc_text
-from plugins.resources import logic, search, store
-from plugins.resources import topics as topics_
+from plugins.resources import logic, store
+from plugins.resources.services import search
+from plugins.resources.services import topics as topics_
 
 FLUSH_JOB = "flush"
 PURGE_JOB = "purge"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from core import Context
-from plugins.resources import insights, store
+from plugins.resources import store
+from plugins.resources.services import insights
 
 
 async def user_data(member: str, ctx: Context, erase: bool) -> dict[str, Any] | None:

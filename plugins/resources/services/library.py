@@ -7,7 +7,8 @@ from typing import Any
 
 from core import (Attachment, CommandContext, Context, MessageEvent, UsageError, User, clean_text, excerpt, from_utc_text,
                   to_utc_text)
-from plugins.resources import logic, search, store
+from plugins.resources import logic, store
+from plugins.resources.services import search
 
 CAPTURED_KINDS = ("document",)  # attachment kinds auto-capture keeps (photos and voice notes are chat, not library)
 

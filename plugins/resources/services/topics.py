@@ -39,7 +39,7 @@ from rapidfuzz.distance import Levenshtein
 
 from core import fold
 from plugins.resources import logic
-from plugins.resources.wordlists import ASPECTS, CHATTER, STOPWORDS
+from plugins.resources.services.wordlists import ASPECTS, CHATTER, STOPWORDS
 
 Phrase = tuple[str, ...]
 SynonymTable = Mapping[Phrase, tuple[Phrase, ...]]
