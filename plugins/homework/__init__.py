@@ -7,7 +7,8 @@ from typing import Any
 
 import core
 from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
-from plugins.homework import commands, jobs, replies, store
+from plugins.homework import commands, jobs, store
+from plugins.homework.services import by_reply as replies
 from plugins.homework.config import HomeworkConfig
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from core import Context, MessageEvent
 from plugins.homework import store
 from plugins.homework.commands import outcome_text
-from plugins.homework.submissions import record
+from plugins.homework.services.submissions import record
 
 LATE_WINDOW = timedelta(days=30)
 """After a restart, posts of assignments due up to this long ago still take (late) replies."""
