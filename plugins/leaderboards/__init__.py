@@ -8,7 +8,8 @@ from typing import Any
 
 import core
 from core import Context, Event, JobKind, MessageEvent, hookimpl
-from plugins.leaderboards import boards, commands, scoring, store
+from plugins.leaderboards import commands, store
+from plugins.leaderboards.services import boards, scoring
 from plugins.leaderboards.config import LeaderboardsConfig
 
 
