@@ -8,7 +8,10 @@ from typing import Any
 import core
 from core import (ButtonPressed, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
                   hookimpl)
-from plugins.moderation import actions, announce, commands, filtering, held, held_store, membership, memory, review_commands, store
+from plugins.moderation import commands, store
+from plugins.moderation.services import actions, announce, filtering, held, membership, memory
+from plugins.moderation.store import held as held_store
+from plugins.moderation.commands import review as review_commands
 from plugins.moderation.config import ModerationConfig
 
 

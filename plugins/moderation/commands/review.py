@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from core import (ButtonPressed, CommandContext, CommandError, Context, DeleteMessage, NotFound, PermissionDenied, Role,
                   Text, UsageError, User, command)
-from plugins.moderation import actions, appeals, filtering, held, held_store, membership, memory, store
+from plugins.moderation import store
+from plugins.moderation.services import actions, appeals, filtering, held, membership, memory
+from plugins.moderation.store import held as held_store
 
 
 # --------------------------------------------------------------------------------------- join requests

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core import Button, Context, Event, MessageEvent, Role, Verdict
-from plugins.moderation import actions, held, logic, memory, membership, store
+from plugins.moderation import logic, store
+from plugins.moderation.services import actions, held, memory, membership
 
 ALWAYS_ALLOWED = frozenset({"rules", "accept", "help", "start", "mydata", "forgetme"})
 PRIVACY_BUTTON = "mod:pv:"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import Button, Context, NotFound, PermissionDenied, Role, UsageError, User, excerpt
-from plugins.moderation import actions, store
+from plugins.moderation import store
+from plugins.moderation.services import actions
 
 ACCEPT_BUTTON = "mod:aa:"
 REFUSE_BUTTON = "mod:ar:"

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from core import (AddRole, ApproveJoin, Button, ChatRef, Context, DeclineJoin, Job, Kick, MemberVerified, MessageEvent,
                  NotFound, Role, UsageError, User)
-from plugins.moderation import actions, logic, memory, store
+from plugins.moderation import logic, store
+from plugins.moderation.services import actions, memory
 
 REANNOUNCE_JOB = "join_reannounce"
 EXPIRE_JOB = "join_expire"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core import ChatRef, Context, DeleteMessage, MessageEvent, NotFound, PermissionDenied, Role, UsageError, User
-from plugins.moderation import actions, logic, store
+from plugins.moderation import logic, store
+from plugins.moderation.services import actions
 
 DECISIONS = ("dismiss", "warn", "remove", "mute")
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core import Button, Context, Job, MessageEvent, NotFound, PermissionDenied, Role, UsageError, User, excerpt
-from plugins.moderation import actions, held_store, memory, store
-from plugins.moderation.held_store import Held
+from plugins.moderation import store
+from plugins.moderation.services import actions, memory
+from plugins.moderation.store import held as held_store
+from plugins.moderation.store.held import Held
 
 RELEASE_BUTTON = "mod:hr:"
 REJECT_BUTTON = "mod:hd:"

@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 from core import CommandContext, Context, MessageEvent, NotFound, PermissionDenied, Reply, Role, Text, UsageError, User, command, excerpt
-from plugins.moderation import actions, logic, store
+from plugins.moderation import logic, store
+from plugins.moderation.services import actions
 
 _LOOKS_LIKE_DURATION = re.compile(r"^[-+]?\d")
 

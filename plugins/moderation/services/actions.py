@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from core import (Ban, Button, CaseOpened, ChatRef, Context, DeleteMessage, Delivery, Job, Kick, MessageEvent, Priority,
                  Restrict, Role, Unban, Unrestrict, User, excerpt, from_utc_text, to_utc_text)
 from core.i18n import zone_label
-from plugins.moderation import logic, memory, store
+from plugins.moderation import logic, store
+from plugins.moderation.services import memory
 
 LIFT_JOB = "lift"
 ACTIONS_WITH_APPEAL = ("warn", "mute", "kick", "ban", "delete")

@@ -10,7 +10,7 @@ accept the code of conduct when they join.
 from __future__ import annotations
 
 from core import Context, Job
-from plugins.moderation import held_store
+from plugins.moderation.store import held as held_store
 
 ANNOUNCE_JOB = "rules_announce"
 
