@@ -8,7 +8,8 @@ from typing import Any
 import core
 from core import ButtonPressed, Context, Event, hookimpl
 from core.dashboard import auth as dashboard_auth
-from plugins.essentials import commands, community, data, store
+from plugins.essentials import commands, store
+from plugins.essentials.services import community, mydata as data
 
 
 class Plugin(core.Plugin):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, CommandContext, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import community, dashboard, data, identity
+from plugins.essentials.services import community, dashboard_link as dashboard, mydata as data, identity
 
 
 COMPACT_AFTER = 15  # above this many commands, /help lists names per plugin only (essentials alone has 9)

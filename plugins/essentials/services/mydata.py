@@ -13,7 +13,7 @@ from typing import Any
 
 from core import Button, ButtonPressed, CommandContext, Context, UploadFile
 from plugins.essentials import store
-from plugins.essentials.summary import summary_lines
+from plugins.essentials.services.summary import summary_lines
 
 BUTTON_PREFIX = "essentials:forget:"
 CONFIRM_WINDOW = timedelta(minutes=10)
