@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 import core
 from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
-from plugins.homework import commands, jobs, store
-from plugins.homework.services import by_reply as replies
+from plugins.homework import commands, jobs, members, store
 from plugins.homework.config import HomeworkConfig
+from plugins.homework.services import by_reply
 
 
 class Plugin(core.Plugin):
@@ -19,16 +16,12 @@ class Plugin(core.Plugin):
     commands = commands.ALL
     jobs = jobs.KINDS
     migrations = store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.homework import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
+    member_data = members.user_data
+    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
-        await replies.load_posts(ctx)
+        await by_reply.load_posts(ctx)
         await jobs.schedule_digests(ctx)
 
     @hookimpl
@@ -39,15 +32,8 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
         if event.reply_to is not None:
-            await replies.on_message(event, ctx)
+            await by_reply.on_message(event, ctx)
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
         await jobs.on_delivered(ctx, delivery)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if erase:
-            return await store.erase_member(ctx.db, member)
-        found = await store.export_member(ctx.db, member)
-        return found if any(found.values()) else None

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
 
 import core
 from core import Context, Event, JobKind, MessageEvent, hookimpl
-from plugins.leaderboards import commands, store
-from plugins.leaderboards.services import boards, scoring
+from plugins.leaderboards import commands, members, store
 from plugins.leaderboards.config import LeaderboardsConfig
+from plugins.leaderboards.services import boards, scoring
 
 
 class Plugin(core.Plugin):
@@ -20,12 +18,8 @@ class Plugin(core.Plugin):
     commands = commands.ALL
     jobs = {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
     migrations = store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.leaderboards import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
+    member_data = members.user_data
+    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -43,10 +37,3 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:
         await store.flush(ctx.db)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if not erase:
-            return await store.export(ctx.db, member)
-        scoring.forget_member(ctx, member)
-        return await store.erase(ctx.db, member)

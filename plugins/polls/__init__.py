@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 import core
 from core import ButtonPressed, Context, Delivery, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, store
-from plugins.polls import members as data
-from plugins.polls.services import render, lifecycle as service, voting
+from plugins.polls import commands, members, store
 from plugins.polls.config import PollsConfig
+from plugins.polls.services import lifecycle, render, voting
 
 
 class Plugin(core.Plugin):
@@ -18,15 +14,11 @@ class Plugin(core.Plugin):
 
     config = PollsConfig
     commands = commands.ALL
-    jobs = {service.CLOSE_JOB: JobKind(service.close_job, grace=None),
-            service.REMIND_JOB: JobKind(service.remind_job)}
+    jobs = {lifecycle.CLOSE_JOB: JobKind(lifecycle.close_job, grace=None),
+            lifecycle.REMIND_JOB: JobKind(lifecycle.remind_job)}
     migrations = store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.polls import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
+    member_data = members.user_data
+    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
@@ -42,8 +34,4 @@ class Plugin(core.Plugin):
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
-        await service.on_delivered(ctx, delivery)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        return await data.user_data(member, ctx, erase)
+        await lifecycle.on_delivered(ctx, delivery)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import core
 from core import Context, JobKind, MessageEvent, hookimpl
-from plugins.resources import commands, store
-from plugins.resources.services import insights, library, search
+from plugins.resources import commands, members, store
 from plugins.resources.config import ResourcesConfig
-from plugins.resources.members import user_data
+from plugins.resources.services import insights, library, search
 
 
 class Plugin(core.Plugin):
@@ -21,12 +19,8 @@ class Plugin(core.Plugin):
     jobs = {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
             insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
     migrations = store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.resources import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
+    member_data = members.user_data
+    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -44,10 +38,6 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_frequent_topics(self, limit: int, ctx: Context) -> Sequence[str] | None:
         return await insights.frequent_topics(ctx, limit)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        return await user_data(member, ctx, erase)
 
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import json
+
 import core
-from core import CommandContext, Context, JobKind, command, hookimpl
+from core import CommandContext, Context, JobKind, UploadFile, command, hookimpl
 
 CALLS: list[str] = []
 
@@ -28,6 +30,13 @@ async def tick(ctx: Context, job: core.Job) -> None:
     CALLS.append(job.kind)
 
 
+async def greeter_data(member: str, ctx: Context, erase: bool):
+    if erase:
+        return {"greetings_deleted": await ctx.db.execute_rowcount("DELETE FROM greeter_log WHERE member = ?", (member,))}
+    count = await ctx.db.fetchval("SELECT COUNT(*) FROM greeter_log WHERE member = ?", (member,), 0)
+    return {"greetings": count} if count else None
+
+
 class Greeter(core.Plugin):
     """Greets (a class-attribute plugin)."""
 
@@ -35,6 +44,7 @@ class Greeter(core.Plugin):
     commands = (greet,)
     jobs = {"tick": JobKind(tick, grace=None)}
     migrations = ("CREATE TABLE greeter_log (id INTEGER PRIMARY KEY, member TEXT NOT NULL);",)
+    member_data = greeter_data
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -74,3 +84,15 @@ async def test_a_setting_the_config_class_lacks_is_refused(make_bot):
     with pytest.raises(ConfigError, match="greetin"):
         await make_bot(plugins=set(), extra_plugins={"greeter": Greeter()},
                        config={"plugins": {"greeter": {"greetin": "typo"}}})
+
+
+async def test_member_data_is_exported_and_erased(make_bot):
+    bot = await make_bot(plugins={"essentials"}, extra_plugins={"greeter": Greeter()})
+    await bot.send("/greet", user="amina")
+    bot.next_reply()
+    await bot.send("/mydata", user="amina")
+    assert json.loads(bot.actions(UploadFile)[-1].content)["greeter"] == {"greetings": 1}
+    await bot.send("/forgetme confirm", user="amina")
+    await bot.send("/forgetme confirm", user="amina")
+    await bot.send("/mydata", user="amina")
+    assert "greeter" not in json.loads(bot.actions(UploadFile)[-1].content)

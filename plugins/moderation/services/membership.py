@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import (AddRole, ApproveJoin, Button, ChatRef, Context, DeclineJoin, Job, Kick, MemberVerified, MessageEvent,
+from core import (AddRole, ApproveJoin, Button, ChatRef, Context, DeclineJoin, Job, Kick, MemberJoined, MemberVerified, MessageEvent,
                  NotFound, Role, UsageError, User)
 from plugins.moderation import logic, store
 from plugins.moderation.services import actions, memory
@@ -273,3 +273,15 @@ async def remind(ctx: Context, member: User, key: str) -> None:
                                  buttons=accept_buttons(ctx))
     else:
         await actions.dm_quietly(ctx, member, ctx.t("reminder.pending"))
+
+
+
+async def on_member_joined(event: MemberJoined, ctx: Context) -> None:
+    """Without join requests (Discord), a new unverified member is gated by the questionnaire."""
+    if event.via_join_request or ctx.capabilities(event.chat.platform).join_requests:
+        return
+    if ctx.community.role_of(event.member) >= Role.TRUSTED:
+        return
+    if await store.is_verified(ctx.db, ctx.community.name, event.member.uid):
+        return
+    await start(ctx, event.member, event.chat)
