@@ -21,11 +21,7 @@ INIT = '''"""{title}: says hello (a starting point; replace with what your plugi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import core
-from core import Context, hookimpl
 from . import commands, members, store
 from .config import {cls}Config
 
@@ -33,14 +29,15 @@ from .config import {cls}Config
 class Plugin(core.Plugin):
     """{title}: greets members and counts greetings."""
 
-    config = {cls}Config            # the [plugins.{name}] table, validated at start
+    config = {cls}Config                # the [plugins.{name}] table, validated at start
     commands = commands.ALL
     migrations = store.MIGRATIONS
-    # jobs = {{"digest": JobKind(jobs.digest)}}  # job kinds, handlers in jobs.py
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        return await members.user_data(ctx, member, erase)
+    member_data = members.user_data     # what /mydata exports and /forgetme erases
+    # jobs = {{"digest": JobKind(jobs.digest)}}   # job kinds (handlers in jobs.py)
+    # dashboard = f"{{__name__}}.dashboard"       # dashboard PAGES (in dashboard.py)
+    # Other hooks are methods marked @hookimpl that call the plugin's modules, e.g.
+    # @hookimpl
+    # async def practica_on_message(self, event, ctx): await service.on_message(event, ctx)
 '''
 
 MEMBERS = '''"""Members' data of the {name} plugin: what /mydata exports and /forgetme erases."""
@@ -55,7 +52,7 @@ from core import Context
 from . import store
 
 
-async def user_data(ctx: Context, member: str, erase: bool) -> Mapping[str, Any] | None:
+async def user_data(member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
     """Export (erase=False) or erase (erase=True) everything this plugin stores about `member`."""
     if erase:
         return {{"greetings_deleted": await store.erase(ctx.db, member)}}
