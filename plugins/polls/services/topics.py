@@ -7,7 +7,7 @@ from typing import Any
 
 from core import ChatRef, CommandContext, Context, UsageError
 from plugins.polls import store
-from plugins.polls.services import lifecycle as service
+from plugins.polls.services import lifecycle
 from plugins.polls.logic import Draft, Poll, fold
 
 TOPIC_WORDS = ("topics", "topic", "sujets", "sujet", "themes", "theme")
@@ -41,7 +41,7 @@ async def request(ctx: CommandContext) -> None:
         return
     duration = cfg.topics_duration_delta
     draft = Draft(question=ctx.t("topics.question"), options=tuple(topics))
-    await service.create_poll(ctx, draft, chat=chat, author=user, close_at=ctx.now() + duration if duration else None)
+    await lifecycle.create_poll(ctx, draft, chat=chat, author=user, close_at=ctx.now() + duration if duration else None)
 
 
 async def open_topics_poll(ctx: Context) -> Poll | None:
@@ -55,7 +55,7 @@ async def _topic_poll(ctx: Context, polls: list[Poll]) -> Poll | None:
     languages = {*ctx.bot.languages, ctx.community.locale}
     questions = {ctx.t_for(lang, "topics.question") for lang in languages}
     now = ctx.now()
-    return next((poll for poll in polls if poll.question in questions and not service.is_closed(poll, now)), None)
+    return next((poll for poll in polls if poll.question in questions and not lifecycle.is_closed(poll, now)), None)
 
 
 async def _already_open(ctx: Context, chat: ChatRef) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import ButtonPressed, CommandError, Context, MessageEvent, PollVote
 from plugins.polls import commands, logic, store
-from plugins.polls.services import render, secret, lifecycle as service
+from plugins.polls.services import lifecycle, render, secret
 
 
 async def on_reply(event: MessageEvent, ctx: Context) -> None:
@@ -45,6 +45,6 @@ async def on_native_vote(event: PollVote, ctx: Context) -> None:
             return
     current = await store.choice_of(ctx.db, poll.id, poll.voter_key(event.user.uid, secret.voter_key(ctx)))
     choice = logic.apply_native(current, event.option_ids, event.mode, options=len(poll.options), multiple=poll.multiple)
-    status = await service.record_vote(ctx, poll, event.user, choice)
+    status = await lifecycle.record_vote(ctx, poll, event.user, choice)
     if status in ("closed", "final"):
         ctx.log.debug("poll %d: native vote ignored (%s)", poll.id, status)
