@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import core
-from core import Context, Event, JobKind, MessageEvent, hookimpl
-from plugins.leaderboards import commands, members, store
+from core import Context, Event, MessageEvent, hookimpl
+from plugins.leaderboards import commands, jobs, members, store
 from plugins.leaderboards.config import LeaderboardsConfig
 from plugins.leaderboards.services import boards, scoring
 
@@ -16,7 +14,7 @@ class Plugin(core.Plugin):
 
     config = LeaderboardsConfig
     commands = commands.ALL
-    jobs = {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
+    jobs = jobs.KINDS
     migrations = store.MIGRATIONS
     member_data = members.user_data
     dashboard = f"{__name__}.dashboard"

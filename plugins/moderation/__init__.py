@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import core
-from core import ButtonPressed, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Verdict, hookimpl
-from plugins.moderation import commands, members, store
+from core import ButtonPressed, Context, Delivery, Event, JoinRequest, MemberJoined, MessageEvent, Verdict, hookimpl
+from plugins.moderation import commands, jobs, members, store
 from plugins.moderation.commands import review
 from plugins.moderation.config import ModerationConfig
-from plugins.moderation.services import actions, announce, filtering, held, membership, memory
+from plugins.moderation.services import actions, announce, filtering, membership, memory
 
 
 class Plugin(core.Plugin):
@@ -15,14 +15,7 @@ class Plugin(core.Plugin):
 
     config = ModerationConfig
     commands = (*commands.ALL, *review.ALL)
-    jobs = {
-        actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
-        actions.REMOVE_JOB: JobKind(actions.run_remove, grace=None),
-        membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
-        membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
-        held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
-        announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
-    }
+    jobs = jobs.KINDS
     migrations = store.MIGRATIONS
     member_data = members.user_data
     dashboard = f"{__name__}.dashboard"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import core
-from core import ButtonPressed, Context, Delivery, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, members, store
+from core import ButtonPressed, Context, Delivery, Event, MessageEvent, PollVote, hookimpl
+from plugins.polls import commands, jobs, members, store
 from plugins.polls.config import PollsConfig
 from plugins.polls.services import lifecycle, render, voting
 
@@ -14,8 +14,7 @@ class Plugin(core.Plugin):
 
     config = PollsConfig
     commands = commands.ALL
-    jobs = {lifecycle.CLOSE_JOB: JobKind(lifecycle.close_job, grace=None),
-            lifecycle.REMIND_JOB: JobKind(lifecycle.remind_job)}
+    jobs = jobs.KINDS
     migrations = store.MIGRATIONS
     member_data = members.user_data
     dashboard = f"{__name__}.dashboard"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import core
-from core import Context, JobKind, MessageEvent, hookimpl
-from plugins.resources import commands, members, store
+from core import Context, MessageEvent, hookimpl
+from plugins.resources import commands, jobs, members, store
 from plugins.resources.config import ResourcesConfig
 from plugins.resources.services import insights, library, search
 
@@ -16,8 +16,7 @@ class Plugin(core.Plugin):
 
     config = ResourcesConfig
     commands = commands.ALL
-    jobs = {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
-            insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
+    jobs = jobs.KINDS
     migrations = store.MIGRATIONS
     member_data = members.user_data
     dashboard = f"{__name__}.dashboard"
