@@ -22,22 +22,19 @@ INIT = '''"""{title}: says hello (a starting point; replace with what your plugi
 from __future__ import annotations
 
 import core
-from . import commands, members, store
 from .config import {cls}Config
 
 
 class Plugin(core.Plugin):
     """{title}: greets members and counts greetings."""
 
-    config = {cls}Config                # the [plugins.{name}] table, validated at start
-    commands = commands.ALL
-    migrations = store.MIGRATIONS
-    member_data = members.user_data     # what /mydata exports and /forgetme erases
-    # jobs = {{"digest": JobKind(jobs.digest)}}   # job kinds (handlers in jobs.py)
-    # dashboard = f"{{__name__}}.dashboard"       # dashboard PAGES (in dashboard.py)
-    # Other hooks are methods marked @hookimpl that call the plugin's modules, e.g.
-    # @hookimpl
-    # async def practica_on_message(self, event, ctx): await service.on_message(event, ctx)
+    config = {cls}Config  # the [plugins.{name}] table, validated at start
+    # core.Plugin finds the rest by the layout's names: commands.ALL, store.MIGRATIONS, members.user_data,
+    # and, once you add them, jobs.KINDS and dashboard.PAGES. Other hooks are methods marked @hookimpl
+    # that call the plugin's modules, e.g.
+    #     @hookimpl
+    #     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+    #         await service.on_message(event, ctx)
 '''
 
 MEMBERS = '''"""Members' data of the {name} plugin: what /mydata exports and /forgetme erases."""

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import core
 from core import ButtonPressed, Context, Event, hookimpl
-from plugins.essentials import commands, members, store
 from plugins.essentials.services import community, mydata
 
 
 class Plugin(core.Plugin):
     """Help, plugin list, identity, language and members' data (export and deletion)."""
-
-    commands = commands.ALL
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
 
     @hookimpl
     async def practica_on_event(self, event: Event, ctx: Context) -> None:

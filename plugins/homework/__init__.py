@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import core
 from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
-from plugins.homework import commands, jobs, members, store
+from plugins.homework import jobs, store
 from plugins.homework.config import HomeworkConfig
 from plugins.homework.services import by_reply
 
@@ -13,11 +13,6 @@ class Plugin(core.Plugin):
     """Homework between sessions: assignments, submissions, gentle reminders and a weekly digest."""
 
     config = HomeworkConfig
-    commands = commands.ALL
-    jobs = jobs.KINDS
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
-    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

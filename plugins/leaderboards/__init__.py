@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import core
 from core import Context, Event, MessageEvent, hookimpl
-from plugins.leaderboards import commands, jobs, members, store
+from plugins.leaderboards import store
 from plugins.leaderboards.config import LeaderboardsConfig
 from plugins.leaderboards.services import boards, scoring
 
@@ -13,11 +13,6 @@ class Plugin(core.Plugin):
     """Leaderboards that reward learning and helping, not chatter."""
 
     config = LeaderboardsConfig
-    commands = commands.ALL
-    jobs = jobs.KINDS
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
-    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

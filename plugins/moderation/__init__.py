@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import core
 from core import ButtonPressed, Context, Delivery, Event, JoinRequest, MemberJoined, MessageEvent, Verdict, hookimpl
-from plugins.moderation import commands, jobs, members, store
+from plugins.moderation import commands
 from plugins.moderation.commands import review
 from plugins.moderation.config import ModerationConfig
 from plugins.moderation.services import actions, announce, filtering, membership, memory
@@ -15,10 +15,6 @@ class Plugin(core.Plugin):
 
     config = ModerationConfig
     commands = (*commands.ALL, *review.ALL)
-    jobs = jobs.KINDS
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
-    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import core
 from core import ButtonPressed, Context, Delivery, Event, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, jobs, members, store
 from plugins.polls.config import PollsConfig
 from plugins.polls.services import lifecycle, render, voting
 
@@ -13,11 +12,6 @@ class Plugin(core.Plugin):
     """Polls and quizzes: native where the platform has them, numbered text everywhere else."""
 
     config = PollsConfig
-    commands = commands.ALL
-    jobs = jobs.KINDS
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
-    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import core
 from core import Context, MessageEvent, hookimpl
-from plugins.resources import commands, jobs, members, store
 from plugins.resources.config import ResourcesConfig
 from plugins.resources.services import insights, library, search
 
@@ -15,11 +14,6 @@ class Plugin(core.Plugin):
     """Resource library: save, search and resend shared files, links and notes; frequent-question insights."""
 
     config = ResourcesConfig
-    commands = commands.ALL
-    jobs = jobs.KINDS
-    migrations = store.MIGRATIONS
-    member_data = members.user_data
-    dashboard = f"{__name__}.dashboard"
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:

@@ -96,3 +96,29 @@ async def test_member_data_is_exported_and_erased(make_bot):
     await bot.send("/forgetme confirm", user="amina")
     await bot.send("/mydata", user="amina")
     assert "greeter" not in json.loads(bot.actions(UploadFile)[-1].content)
+
+
+PACKAGE = {
+    "__init__.py": "import core\n\n\nclass Plugin(core.Plugin):\n    \"\"\"Slots found by name.\"\"\"\n",
+    "commands.py": ("from core import command\n\n\n@command('slotted', help='Answer.')\nasync def slotted(ctx):\n"
+                    "    await ctx.reply('found by its slot')\n\nALL = (slotted,)\n"),
+    "store.py": "MIGRATIONS = ('CREATE TABLE slotted_rows (id INTEGER PRIMARY KEY);',)\n",
+    "members.py": "async def user_data(member, ctx, erase):\n    return None if erase else {'slot': 'members'}\n",
+}
+
+
+async def test_a_package_plugin_finds_its_slots_by_name(make_bot, tmp_path, monkeypatch):
+    folder = tmp_path / "slotted_pkg"
+    folder.mkdir()
+    for name, text in PACKAGE.items():
+        (folder / name).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import slotted_pkg
+
+    plugin = slotted_pkg.Plugin()
+    assert plugin.dashboard is None and len(plugin.migrations) == 1
+    bot = await make_bot(plugins={"essentials"}, extra_plugins={"slotted": plugin})
+    await bot.send("/slotted", user="amina")
+    assert bot.next_reply().text == "found by its slot"
+    await bot.send("/mydata", user="amina")
+    assert json.loads(bot.actions(UploadFile)[-1].content)["slotted"] == {"slot": "members"}
