@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.commands import Command
+from core.errors import PluginLoadError
 from core.hookspecs import hookimpl
 from core.scheduler import JobKind
 
@@ -56,7 +57,11 @@ class Plugin:
             return
         for attribute, (module, name) in SLOTS.items():
             if attribute not in cls.__dict__ and importlib.util.find_spec(f"{package.__name__}.{module}") is not None:
-                setattr(cls, attribute, getattr(importlib.import_module(f"{package.__name__}.{module}"), name))
+                found = importlib.import_module(f"{package.__name__}.{module}")
+                if not hasattr(found, name):
+                    raise PluginLoadError(f"{found.__name__} has no {name}: define it there, or set {attribute} "
+                                          f"on the class {cls.__qualname__} (see README, \"The plugin layout\").")
+                setattr(cls, attribute, getattr(found, name))
         if "dashboard" not in cls.__dict__ and importlib.util.find_spec(f"{package.__name__}.dashboard") is not None:
             cls.dashboard = f"{package.__name__}.dashboard"  # found, not imported: Starlette only when asked
 

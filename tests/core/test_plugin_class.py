@@ -122,3 +122,19 @@ async def test_a_package_plugin_finds_its_slots_by_name(make_bot, tmp_path, monk
     assert bot.next_reply().text == "found by its slot"
     await bot.send("/mydata", user="amina")
     assert json.loads(bot.actions(UploadFile)[-1].content)["slotted"] == {"slot": "members"}
+
+
+def test_a_slot_without_its_name_is_a_clear_load_error(tmp_path, monkeypatch):
+    import importlib
+
+    import pytest
+
+    from core import PluginLoadError
+
+    folder = tmp_path / "halfslot_pkg"
+    folder.mkdir()
+    (folder / "__init__.py").write_text(PACKAGE["__init__.py"])
+    (folder / "commands.py").write_text("HANDLERS = ()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginLoadError, match="halfslot_pkg.commands has no ALL"):
+        importlib.import_module("halfslot_pkg")
