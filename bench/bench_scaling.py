@@ -295,7 +295,8 @@ async def members_axis(result: Result, quick: bool, folder: Path, rows: list[str
 def _item_base(count: int) -> list[tuple[Any, ...]]:
     """`count` distinct synthetic items (bench_search's generator) as resources_items rows."""
     from bench.bench_search import items
-    from plugins.resources import search, store
+    from plugins.resources import store
+    from plugins.resources.services import search
 
     distinct = items(count)
     base = []
@@ -313,7 +314,8 @@ def _item_base(count: int) -> list[tuple[Any, ...]]:
 async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str]) -> None:
     from bench.bench_search import QUERIES
     from core.storage import Storage
-    from plugins.resources import search, store
+    from plugins.resources import store
+    from plugins.resources.services import search
 
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     repeat = 3 if quick else 8

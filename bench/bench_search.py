@@ -69,7 +69,8 @@ def items(count: int, seed: int = 3) -> list[dict[str, Any]]:
 
 
 async def build(db: Any, count: int) -> float:
-    from plugins.resources import search, store
+    from plugins.resources import store
+    from plugins.resources.services import search
 
     await db.migrate("resources", store.MIGRATIONS)
     started = time.perf_counter()
@@ -103,7 +104,7 @@ async def timed(call: Any, repeat: int) -> list[float]:
 
 async def run(quick: bool) -> Result:
     from core.storage import Storage
-    from plugins.resources.search import bare_search, search
+    from plugins.resources.services.search import bare_search, search
 
     result = Result("search", "Search: resources plugin /search path vs bare FTS5 bm25, 10k and 100k items")
     status = builtin_plugins()

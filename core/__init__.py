@@ -15,6 +15,7 @@ from core.errors import (AdapterError, CommandError, ConfigError, CooldownActive
 from core.events import (Attachment, ButtonPressed, ChatRef, DomainEvent, Event, JoinRequest, MemberJoined, MemberLeft,
                          MessageEdited, MessageEvent, PollUpdated, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.hookspecs import Verdict, hookimpl
+from core.plugin import Plugin
 from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
                           SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
@@ -28,7 +29,7 @@ __all__ = [
     "Community", "Config", "ConfigError", "Context", "CooldownActive", "DeclineJoin", "DeleteMessage", "Delivery",
     "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event", "FakeClock", "HomeworkSubmitted",
     "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MemberVerified",
-    "MessageEdited", "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "PluginLoadError",
+    "MessageEdited", "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
     "PollSpec", "PollUpdated", "PollVote", "PracticaError", "Priority", "QuizAnswered", "ReactionAdded", "RemoveRole",
     "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage",
     "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "clean_text", "command", "excerpt",

@@ -21,35 +21,40 @@ INIT = '''"""{title}: says hello (a starting point; replace with what your plugi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from core import Command, Context, hookimpl
-from . import commands, store
+import core
 from .config import {cls}Config
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """{title}: greets members and counts greetings."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return {cls}Config
+    config = {cls}Config  # the [plugins.{name}] table, validated at start
+    # core.Plugin finds the rest by the layout's names: commands.ALL, store.MIGRATIONS, members.user_data,
+    # and, once you add them, jobs.KINDS and dashboard.PAGES. Other hooks are methods marked @hookimpl
+    # that call the plugin's modules, e.g.
+    #     @hookimpl
+    #     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+    #         await service.on_message(event, ctx)
+'''
 
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
+MEMBERS = '''"""Members' data of the {name} plugin: what /mydata exports and /forgetme erases."""
 
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
+from __future__ import annotations
 
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if erase:
-            return {{"greetings_deleted": await store.erase(ctx.db, member)}}
-        count = await store.count(ctx.db, member)
-        return {{"greetings": count}} if count else None
+from collections.abc import Mapping
+from typing import Any
+
+from core import Context
+
+from . import store
+
+
+async def user_data(member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
+    """Export (erase=False) or erase (erase=True) everything this plugin stores about `member`."""
+    if erase:
+        return {{"greetings_deleted": await store.erase(ctx.db, member)}}
+    count = await store.count(ctx.db, member)
+    return {{"greetings": count}} if count else None
 '''
 
 CONFIG = '''"""Settings of the {name} plugin: `[plugins.{name}]` in plugins.toml."""
@@ -208,7 +213,7 @@ def new_plugin(name: str, root: Path | None = None) -> int:
     values = {"name": name, "cls": cls, "title": name.replace("_", " ").capitalize(), "command": name.replace("_", "")[:32]}
     files = {
         target / "__init__.py": INIT, target / "config.py": CONFIG, target / "commands.py": COMMANDS,
-        target / "store.py": STORE, target / "locales" / "en.toml": EN, target / "locales" / "fr.toml": FR,
+        target / "members.py": MEMBERS, target / "store.py": STORE, target / "locales" / "en.toml": EN, target / "locales" / "fr.toml": FR,
     }
     tests_dir = root / "tests" / "plugins" / name
     files[tests_dir / f"test_{name}.py"] = TEST

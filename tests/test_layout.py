@@ -121,3 +121,64 @@ def test_no_import_cycle_inside_core():
         if name not in state:
             visit(name)
     assert [" -> ".join(cycle) for cycle in cycles] == []
+
+
+# --- the standard plugin layout (README, "Writing a plugin") ---------------------------------------------
+
+PLUGIN_MODULES = {"__init__.py", "config.py", "commands.py", "service.py", "jobs.py", "members.py", "store.py",
+                  "logic.py", "dashboard.py", "events.py"}
+PLUGIN_PACKAGES = {"commands", "services", "store", "locales", "templates"}
+
+
+def layout_problems(folder: Path) -> list[str]:
+    """What in a plugin folder breaks the standard layout (empty: none)."""
+    name, problems = folder.name, []
+    for entry in sorted(folder.iterdir()):
+        if entry.name == "__pycache__":
+            continue
+        allowed = PLUGIN_PACKAGES if entry.is_dir() else PLUGIN_MODULES
+        if entry.name not in allowed:
+            problems.append(f"plugins/{name}/{entry.name} is not a slot of the layout")
+    for module, package in (("commands.py", "commands"), ("service.py", "services"), ("store.py", "store")):
+        if (folder / module).exists() and (folder / package).is_dir():
+            problems.append(f"plugins/{name} has both {module} and {package}/")
+    tree = ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
+        if isinstance(node, ast.ClassDef) and node.name == "Plugin":
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and not any(
+                        "hookimpl" in ast.unparse(d) for d in item.decorator_list):
+                    problems.append(f"plugins/{name}/__init__.py: Plugin.{item.name} is not a @hookimpl")
+            continue
+        problems.append(f"plugins/{name}/__init__.py line {node.lineno}: only the Plugin class belongs here")
+    return problems
+
+
+def test_every_built_in_plugin_follows_the_standard_layout():
+    folders = [p for p in sorted((ROOT / "plugins").iterdir()) if (p / "__init__.py").is_file()]
+    assert len(folders) == 6
+    assert [problem for folder in folders for problem in layout_problems(folder)] == []
+
+
+def test_a_new_plugin_follows_the_standard_layout(tmp_path):
+    from core.scaffold import new_plugin
+
+    assert new_plugin("hello", tmp_path) == 0
+    assert layout_problems(tmp_path / "plugins" / "hello") == []
+
+
+def test_the_layout_check_names_what_is_out_of_place(tmp_path):
+    folder = tmp_path / "clumsy"
+    (folder / "services").mkdir(parents=True)
+    (folder / "__init__.py").write_text("import core\n\nclass Plugin(core.Plugin):\n    def helper(self):\n        pass\n\n"
+                                        "def logic():\n    pass\n")
+    (folder / "service.py").write_text("")
+    (folder / "data.py").write_text("")
+    assert layout_problems(folder) == [
+        "plugins/clumsy/data.py is not a slot of the layout",
+        "plugins/clumsy has both service.py and services/",
+        "plugins/clumsy/__init__.py: Plugin.helper is not a @hookimpl",
+        "plugins/clumsy/__init__.py line 7: only the Plugin class belongs here",
+    ]

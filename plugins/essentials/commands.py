@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import Command, CommandContext, Context, NotFound, Role, Text, UsageError, command
-from plugins.essentials import community, dashboard, data, identity
+from plugins.essentials.services import community, dashboard_link, identity, mydata
 
 
 COMPACT_AFTER = 15  # above this many commands, /help lists names per plugin only (essentials alone has 9)
@@ -78,12 +78,12 @@ async def lang_command(ctx: CommandContext, code: str = "") -> None:
 
 @command("mydata", help="Receive, privately, everything the bot stores about you.")
 async def mydata_command(ctx: CommandContext) -> None:
-    await data.send_export(ctx)
+    await mydata.send_export(ctx)
 
 
 @command("forgetme", help="Delete everything the bot stores about you (asks first).")
 async def forgetme_command(ctx: CommandContext, confirm: Text = Text("")) -> None:
-    await data.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
+    await mydata.forget(ctx, confirmed=confirm.strip().lower() in ("confirm", "yes", "oui", "confirmer"))
 
 
 @command("community", help="Choose the community your private chat with me acts in (for example /community cohort7).")
@@ -103,7 +103,7 @@ async def unlink_command(ctx: CommandContext) -> None:
 
 @command("dashboard", help="Moderators and trainers: get a private sign-in link to the dashboard, or /dashboard logout.")
 async def dashboard_command(ctx: CommandContext, word: str = "") -> None:
-    await dashboard.dashboard(ctx, word)
+    await dashboard_link.dashboard(ctx, word)
 
 
 ALL = (dashboard_command, help_command, plugins_command, whoami_command, lang_command, community_command, link_command,

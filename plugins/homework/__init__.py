@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from core import AccountsLinked, Command, Context, Delivery, Event, JobKind, MessageEvent, hookimpl
-from plugins.homework import commands, jobs, replies, store
+import core
+from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
+from plugins.homework import jobs, store
 from plugins.homework.config import HomeworkConfig
+from plugins.homework.services import by_reply
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Homework between sessions: assignments, submissions, gentle reminders and a weekly digest."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return HomeworkConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.homework import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return jobs.KINDS
+    config = HomeworkConfig
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
-        await replies.load_posts(ctx)
+        await by_reply.load_posts(ctx)
         await jobs.schedule_digests(ctx)
 
     @hookimpl
@@ -48,15 +27,8 @@ class Plugin:
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
         if event.reply_to is not None:
-            await replies.on_message(event, ctx)
+            await by_reply.on_message(event, ctx)
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
         await jobs.on_delivered(ctx, delivery)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if erase:
-            return await store.erase_member(ctx.db, member)
-        found = await store.export_member(ctx.db, member)
-        return found if any(found.values()) else None

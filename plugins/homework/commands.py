@@ -9,8 +9,8 @@ from core import Command, CommandContext, Context, NotFound, PermissionDenied, R
 from core.timeparse import TimeInPast, parse_clock_range, parse_duration, parse_moment, parse_recurrence
 from plugins.homework import jobs, store
 from plugins.homework.logic import Assignment, parse_add, series_due_text
-from plugins.homework.notify import POSTED, audience, post_text
-from plugins.homework.submissions import Outcome, record
+from plugins.homework.services.notify import POSTED, audience, post_text
+from plugins.homework.services.submissions import Outcome, record
 
 _SUBCOMMANDS = {
     "add": "add", "ajouter": "add", "new": "add", "nouveau": "add",

@@ -13,8 +13,8 @@ from core import Context, Delivery, Job, JobKind, Priority
 from core.recurrence import next_occurrence
 from plugins.homework import store
 from plugins.homework.logic import Assignment, digest_rule, plan_reminders, superseded
-from plugins.homework.notify import (POSTED, REMINDER_DM, audience, audience_member, chat_of, post_text, remind,
-                                     remind_group, when_text, with_accounts)
+from plugins.homework.services.notify import (POSTED, REMINDER_DM, audience, audience_member, chat_of, post_text, remind,
+                                              remind_group, when_text, with_accounts)
 
 OCCURRENCE = "occurrence"
 REMIND = "remind"

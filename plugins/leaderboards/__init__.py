@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import Any
-
-from core import Command, Context, Event, JobKind, MessageEvent, hookimpl
-from plugins.leaderboards import boards, commands, scoring, store
+import core
+from core import Context, Event, MessageEvent, hookimpl
+from plugins.leaderboards import store
 from plugins.leaderboards.config import LeaderboardsConfig
+from plugins.leaderboards.services import boards, scoring
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Leaderboards that reward learning and helping, not chatter."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return LeaderboardsConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.leaderboards import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {boards.JOB_KIND: JobKind(boards.weekly_job, grace=timedelta(days=1))}
+    config = LeaderboardsConfig
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -53,10 +31,3 @@ class Plugin:
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:
         await store.flush(ctx.db)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if not erase:
-            return await store.export(ctx.db, member)
-        scoring.forget_member(ctx, member)
-        return await store.erase(ctx.db, member)

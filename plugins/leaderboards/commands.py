@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import CommandContext, NotFound, Role, Text, UsageError, command
-from plugins.leaderboards import boards, certificates, ledger, levels, scoring, store
+from plugins.leaderboards import store
+from plugins.leaderboards.services import boards, certificates, ledger, levels, scoring
 from plugins.leaderboards.logic import fold, parse_amount
 
 MAX_TEAM = 40

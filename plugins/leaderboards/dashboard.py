@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from core import Storage, from_utc_text
 from core.dashboard import Page, View, bar_chart
-from plugins.leaderboards import certificates, levels, store
+from plugins.leaderboards import store
+from plugins.leaderboards.services import certificates, levels
 from plugins.leaderboards.logic import LEVELS, is_champion, modules_to_champion
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core import Storage, to_utc_text as iso
-from plugins.leaderboards import ledger, team_totals
+from plugins.leaderboards.services import ledger, team_totals
 
 MIGRATIONS = (
     """

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from core import (ButtonPressed, Command, Context, Delivery, Event, JobKind, JoinRequest, MemberJoined, MessageEvent, Role, Verdict,
-                  hookimpl)
-from plugins.moderation import actions, announce, commands, filtering, held, held_store, membership, memory, review_commands, store
+import core
+from core import ButtonPressed, Context, Delivery, Event, JoinRequest, MemberJoined, MessageEvent, Verdict, hookimpl
+from plugins.moderation import commands
+from plugins.moderation.commands import review
 from plugins.moderation.config import ModerationConfig
+from plugins.moderation.services import actions, announce, filtering, membership, memory
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Verified joining, code of conduct, moderator actions with a case log, and automatic rules."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return ModerationConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return (*commands.ALL, *review_commands.ALL)
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.moderation import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {
-            actions.LIFT_JOB: JobKind(actions.run_lift, grace=None),
-            actions.REMOVE_JOB: JobKind(actions.run_remove, grace=None),
-            membership.REANNOUNCE_JOB: JobKind(membership.run_reannounce, grace=None),
-            membership.EXPIRE_JOB: JobKind(membership.run_expire, grace=None),
-            held.EXPIRE_JOB: JobKind(held.run_expire, grace=None),
-            announce.ANNOUNCE_JOB: JobKind(announce.run_announce, grace=None),
-        }
+    config = ModerationConfig
+    commands = (*commands.ALL, *review.ALL)
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -65,39 +38,12 @@ class Plugin:
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
         if isinstance(event, ButtonPressed):
             if event.data.startswith("mod:"):
-                await review_commands.on_button(event, ctx)
+                await review.on_button(event, ctx)
         elif isinstance(event, JoinRequest):
             await membership.start(ctx, event.member, event.chat)
         elif isinstance(event, MemberJoined):
-            await _member_joined(event, ctx)
+            await membership.on_member_joined(event, ctx)
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
         await actions.on_delivered(ctx, delivery)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        if not erase:
-            found = await store.export_member(ctx.db, member)
-            held_messages = await held_store.export_member(ctx.db, member)
-            if held_messages:
-                found["held_messages"] = held_messages
-            return found or None
-        summary = await store.erase_member(ctx.db, member)
-        summary["held_messages"] = await held_store.erase_member(ctx.db, member)
-        mod = memory.state(ctx)
-        mod.accepted = {k: v for k, v in mod.accepted.items() if k[1] != member}
-        mod.gated = {k for k in mod.gated if k[1] != member}
-        mod.questionnaires.pop(member, None)
-        return summary
-
-
-async def _member_joined(event: MemberJoined, ctx: Context) -> None:
-    """Without join requests (Discord), a new unverified member is gated by the questionnaire."""
-    if event.via_join_request or ctx.capabilities(event.chat.platform).join_requests:
-        return
-    if ctx.community.role_of(event.member) >= Role.TRUSTED:
-        return
-    if await store.is_verified(ctx.db, ctx.community.name, event.member.uid):
-        return
-    await membership.start(ctx, event.member, event.chat)

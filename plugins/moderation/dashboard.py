@@ -16,7 +16,9 @@ from starlette.responses import Response
 
 from core import CommandError
 from core.dashboard import Page, View
-from plugins.moderation import appeals, held, held_store, membership, reports, store
+from plugins.moderation import store
+from plugins.moderation.services import appeals, held, membership, reports
+from plugins.moderation.store import held as held_store
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REASON = 300

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from core import ButtonPressed, Command, Context, Delivery, Event, JobKind, MessageEvent, PollVote, hookimpl
-from plugins.polls import commands, data, render, service, store, voting
+import core
+from core import ButtonPressed, Context, Delivery, Event, MessageEvent, PollVote, hookimpl
 from plugins.polls.config import PollsConfig
+from plugins.polls.services import lifecycle, render, voting
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Polls and quizzes: native where the platform has them, numbered text everywhere else."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return PollsConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.polls import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {service.CLOSE_JOB: JobKind(service.close_job, grace=None),
-                service.REMIND_JOB: JobKind(service.remind_job)}
+    config = PollsConfig
 
     @hookimpl
     async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
@@ -50,8 +27,4 @@ class Plugin:
 
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
-        await service.on_delivered(ctx, delivery)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        return await data.user_data(member, ctx, erase)
+        await lifecycle.on_delivered(ctx, delivery)

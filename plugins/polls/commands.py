@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import CommandContext, Context, DeleteMessage, NotFound, PermissionDenied, Role, Text, UsageError, User, command
-from plugins.polls import logic, render, service, store, topics
+from plugins.polls import logic, store
+from plugins.polls.services import lifecycle, render, topics
 from plugins.polls.logic import Poll, PollInputError
 
 
@@ -31,7 +32,7 @@ async def _create(ctx: CommandContext, text: str, *, quiz: bool) -> None:
             close_at = ctx.now() + default if default else None
     except PollInputError as error:
         raise UsageError(message(ctx, error, max=ctx.format_duration(maximum.total_seconds()))) from None
-    await service.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
+    await lifecycle.create_poll(ctx, draft, chat=chat, author=user, close_at=close_at)
 
 
 @command("poll", help="Start a poll: /poll Question? | A | B", where="group",
@@ -72,7 +73,7 @@ async def _reachable(ctx: Context, poll: Poll) -> bool:
 async def cast(ctx: Context, user: User, poll: Poll, numbers: list[int]) -> None:
     """Record `user`'s text vote (from /vote, a reply with numbers or a picked option) and answer in one line."""
     results = ctx.command_word("results", poll.id)
-    if service.is_closed(poll, ctx.now()):
+    if lifecycle.is_closed(poll, ctx.now()):
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
     if not await ctx.for_community(poll.community, keep_event=True).members.in_good_standing(user):
         raise PermissionDenied(ctx.t("error.not_in_standing", id=poll.id))
@@ -80,7 +81,7 @@ async def cast(ctx: Context, user: User, poll: Poll, numbers: list[int]) -> None
         choice = logic.choice_from_numbers(numbers, options=len(poll.options), multiple=poll.multiple)
     except PollInputError as error:
         raise UsageError(message(ctx, error, id=poll.id, usage=f"{render.vote_command(ctx, poll)} <n>")) from None
-    status = await service.record_vote(ctx, poll, user, choice)
+    status = await lifecycle.record_vote(ctx, poll, user, choice)
     if status == "closed":
         raise UsageError(ctx.t("error.poll_closed", id=poll.id, results=results))
     if status == "final":
@@ -159,7 +160,7 @@ async def closepoll_command(ctx: CommandContext, poll: str = "") -> None:
         raise UsageError(ctx.t("error.already_closed", id=found.id, results=ctx.command_word("results", found.id)))
     if found.author != user.uid and await ctx.for_community(found.community, keep_event=True).role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("error.not_allowed_close", id=found.id))
-    await service.close_poll(ctx, found)
+    await lifecycle.close_poll(ctx, found)
     await ctx.jobs.cancel(f"close:{found.id}")
     chat = ctx.chat
     if chat is None or chat.key != found.chat.key:

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from core import Command, Context, JobKind, MessageEvent, hookimpl
-from plugins.resources import commands, insights, library, search, store
+import core
+from core import Context, MessageEvent, hookimpl
 from plugins.resources.config import ResourcesConfig
-from plugins.resources.privacy import user_data
+from plugins.resources.services import insights, library, search
 
 
-class Plugin:
+class Plugin(core.Plugin):
     """Resource library: save, search and resend shared files, links and notes; frequent-question insights."""
 
-    @hookimpl
-    def practica_config_schema(self) -> type:
-        return ResourcesConfig
-
-    @hookimpl
-    def practica_register_commands(self) -> Iterable[Command]:
-        return commands.ALL
-
-    @hookimpl
-    def practica_register_migrations(self) -> tuple[str, ...]:
-        return store.MIGRATIONS
-
-    @hookimpl
-    def practica_dashboard_pages(self) -> Iterable[Any]:
-        from plugins.resources import dashboard  # Starlette only when the dashboard asks
-
-        return dashboard.PAGES
-
-    @hookimpl
-    def practica_register_jobs(self) -> Mapping[str, JobKind]:
-        return {insights.FLUSH_JOB: JobKind(insights.flush_job, grace=None),
-                insights.PURGE_JOB: JobKind(insights.purge_job, grace=None)}
+    config = ResourcesConfig
 
     @hookimpl
     async def practica_startup(self, ctx: Context) -> None:
@@ -53,10 +31,6 @@ class Plugin:
     @hookimpl
     async def practica_frequent_topics(self, limit: int, ctx: Context) -> Sequence[str] | None:
         return await insights.frequent_topics(ctx, limit)
-
-    @hookimpl
-    async def practica_user_data(self, member: str, ctx: Context, erase: bool) -> Mapping[str, Any] | None:
-        return await user_data(member, ctx, erase)
 
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:

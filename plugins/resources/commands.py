@@ -6,7 +6,8 @@ from typing import Any
 
 from core import (CommandContext, Context, NotFound, PermissionDenied, ResourceVerified, Role, SendFile, Text,
                  UsageError, clean_text, command, excerpt, to_utc_text)
-from plugins.resources import insights, library, logic, search, store
+from plugins.resources import logic, store
+from plugins.resources.services import insights, library, search
 
 MAX_FAQ_DAYS = 3650
 FAQ_UNANSWERED = 10  # topics the library does not answer, shown first

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from core import to_utc_text
 from core.dashboard import Page, View, bar_chart
-from plugins.resources import insights
+from plugins.resources.services import insights
 
 TEMPLATES = Path(__file__).parent / "templates"
 PERIODS = (7, 30, 90)

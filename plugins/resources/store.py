@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Storage
-from plugins.resources import search
-from plugins.resources.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
+from plugins.resources.services import search
+from plugins.resources.services.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
 
 ITEMS_SCHEMA = """
 CREATE TABLE resources_items (

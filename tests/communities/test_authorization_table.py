@@ -119,10 +119,10 @@ def declared_buttons() -> set[str]:
     found = set()
     for info in pkgutil.iter_modules(plugins.__path__):
         package = importlib.import_module(f"plugins.{info.name}")
-        for module_info in pkgutil.iter_modules(package.__path__):
-            if module_info.name == "dashboard":  # Starlette is imported only when the dashboard runs
+        for module_info in pkgutil.walk_packages(package.__path__, f"plugins.{info.name}."):
+            if module_info.name.rpartition(".")[2] == "dashboard":  # Starlette is imported only when the dashboard runs
                 continue
-            module = importlib.import_module(f"plugins.{info.name}.{module_info.name}")
+            module = importlib.import_module(module_info.name)
             for attr, value in vars(module).items():
                 if attr.endswith(("BUTTON", "BUTTON_PREFIX")) and isinstance(value, str):
                     found.add(value)

@@ -8,7 +8,7 @@ import pytest
 
 from core import ButtonPressed, Context, Event, PollVote, ReactionAdded, SendPoll, hookimpl
 from core.testing import Bot
-from plugins.moderation.membership import ACCEPT_BUTTON
+from plugins.moderation.services.membership import ACCEPT_BUTTON
 
 
 def poll_ref(bot: Bot) -> str:

@@ -168,7 +168,7 @@ async def test_progress_kept_between_calls_equals_a_full_count(make_bot):
 
 async def test_progress_counts_again_after_an_hour_and_sees_a_new_chat_administrator(make_bot, monkeypatch):
     from core import Role
-    from plugins.leaderboards import progress
+    from plugins.leaderboards.services import progress
 
     bot = await make_bot(plugins={"leaderboards"}, moderators=["trainer"], config={
         "plugins": {"leaderboards": {"modules": {"pph": "PPH"}}},

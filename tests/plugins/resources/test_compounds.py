@@ -58,7 +58,7 @@ async def test_compounds_inside_synonym_phrases(library_bot):
 
 
 async def test_items_saved_before_the_upgrade_are_found_by_either_spelling(library_bot):
-    from plugins.resources import search
+    from plugins.resources.services import search
 
     bot = await library_bot(platform="console")
     item = await save(bot, "/save https://example.org/old Suivi du post-partum immédiat")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core import ConfigError
-from plugins.resources import logic, search, topics
+from plugins.resources import logic
+from plugins.resources.services import search, topics
 
 
 @pytest.mark.parametrize("text", [

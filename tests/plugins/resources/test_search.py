@@ -178,7 +178,7 @@ async def test_synonym_sets_join_and_phrases_with_small_words_match(library_bot)
 async def test_random_hostile_queries_never_reach_sqlite_as_syntax(library_bot):
     import random
 
-    from plugins.resources import search
+    from plugins.resources.services import search
 
     bot = await library_bot(synonyms=SYNONYMS)
     await _library(bot)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from core import SendPoll
-from plugins.resources import logic, search, topics
+from plugins.resources import logic
+from plugins.resources.services import search, topics
 
 from tests.plugins.resources.conftest import save
 

@@ -1,0 +1,1 @@
+"""Services of the essentials plugin (see README, "Writing a plugin")."""

@@ -1,0 +1,1 @@
+"""Services of the homework plugin (see README, "Writing a plugin")."""

@@ -1,0 +1,1 @@
+"""Services of the leaderboards plugin (see README, "Writing a plugin")."""

@@ -1,0 +1,1 @@
+"""Services of the moderation plugin (see README, "Writing a plugin")."""

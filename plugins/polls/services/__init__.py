@@ -1,0 +1,1 @@
+"""Services of the polls plugin (see README, "Writing a plugin")."""

@@ -1,0 +1,1 @@
+"""Services of the resources plugin (see README, "Writing a plugin")."""
