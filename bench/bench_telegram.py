@@ -1,10 +1,12 @@
-"""Telegram path: Bot API update JSON -> PTB `Update.de_json` -> practica's convert -> dispatcher with
-the five plugins -> reply captured behind the real outbox, against raw python-telegram-bot
-(`Update.de_json` + `Application.process_update` with one MessageHandler that builds the reply text).
+"""Telegram path: Bot API update JSON -> practica's Telegram adapter (PracticaBot's parsing, the adapter's
+hand-over and its wait for storage) -> dispatcher with every built-in plugin -> reply captured behind the
+real durable outbox, against raw python-telegram-bot (`Update.de_json` + `Application.process_update`
+with one MessageHandler that builds the reply text).
 
-Both sides parse the same updates (group messages, replies, commands) in the same process; passes are
-interleaved after a warm-up. No network: PTB's Application is marked initialized instead of calling
-getMe, and its handler appends the reply text to a list.
+Both sides handle the same updates in the same process, round after round (bench.realistic.Rounds);
+passes are interleaved after a warm-up. The main stream is the realistic one of #19 (bench.stream); the
+old stream (/help and /whoami only) is kept as a second figure. No network: PTB's Application is marked
+initialized instead of calling getMe, and its handler appends the reply text to a list.
 """
 
 from __future__ import annotations
@@ -96,12 +98,45 @@ def realistic_updates(lines: list[Line], base: datetime) -> list[dict[str, Any]]
     return out
 
 
+class AdapterPath:
+    """Practica's real inbound path without the network: `PracticaBot` parses each getUpdates item
+    (plain text messages straight from JSON, everything else through PTB's `de_json`), the Telegram
+    adapter hands the events over, and waits until they are stored before the next getUpdates."""
+
+    def __init__(self, bench: Any) -> None:
+        from adapters.telegram.adapter import TelegramAdapter
+        from adapters.telegram.bot import PracticaBot
+        from adapters.telegram.config import TelegramConfig
+        from core.schema import Secret
+
+        rt = bench.runtime
+
+        class Host:
+            prefix = "/"
+            accept = staticmethod(rt.accept)
+            deliver = staticmethod(rt.deliver)
+            configured_role = staticmethod(rt.configured_role)
+
+        token = "123456:BENCH-not-a-real-token"
+        self.adapter = TelegramAdapter(TelegramConfig(token=Secret(token, "TELEGRAM_BOT_TOKEN")), Host())
+        self.bot = PracticaBot(token)  # never initialized: parsing needs no network
+
+    async def feed(self, data: list[dict[str, Any]]) -> None:
+        parse, accept, flush = self.bot._parse, self.adapter._accept, self.adapter._flush  # noqa: SLF001
+        for start in range(0, len(data), GET_UPDATES_LIMIT):
+            await flush()  # before_fetch: the last batch is stored before getUpdates confirms it
+            for update in [parse(item) for item in data[start:start + GET_UPDATES_LIMIT]]:
+                if update is not None:
+                    await accept(update)
+        await flush()
+
+
 async def run(quick: bool) -> Result:
     from telegram import Update
 
     from adapters.telegram.convert import update_to_events
 
-    result = Result("telegram", "Telegram path: PTB parsing -> practica (every built-in plugin) vs raw PTB Application")
+    result = Result("telegram", "Telegram path: Bot API JSON -> practica (every built-in plugin) vs raw PTB Application")
     status = builtin_plugins()
     five = enabled_five(status)
     result.plugins = status
@@ -120,8 +155,9 @@ async def run(quick: bool) -> Result:
         old_counter["next"] += n
         return updates(n, start, base + timedelta(milliseconds=10 * start))
 
-    def real_batch(counter: Counter) -> list[dict[str, Any]]:
-        return realistic_updates(counter.next(), base)
+    def counter_batch() -> Any:
+        counter = Counter(rounds)
+        return lambda: realistic_updates(counter.next(), base)
 
     def raw_pass(batch: Any) -> Any:
         async def one() -> float:
@@ -133,14 +169,26 @@ async def run(quick: bool) -> Result:
         return one
 
     def practica_pass(bench: Any, batch: Any) -> Any:
+        path = AdapterPath(bench)
+
+        async def one() -> float:
+            data = batch()
+            started = time.perf_counter()
+            await path.feed(data)
+            await bench.runtime.idle()
+            return time.perf_counter() - started
+        return one
+
+    def de_json_pass(bench: Any, batch: Any) -> Any:
+        """The path as it was before the JSON conversion: PTB's de_json for every update."""
         rt = bench.runtime
 
         async def one() -> float:
             data = batch()
             accept = rt.accept
             started = time.perf_counter()
-            for start in range(0, len(data), GET_UPDATES_LIMIT):  # as the adapter does: a getUpdates batch is
-                stored = []                                      # stored before the next getUpdates confirms it
+            for start in range(0, len(data), GET_UPDATES_LIMIT):
+                stored = []
                 for item in data[start:start + GET_UPDATES_LIMIT]:
                     for index, event in enumerate(update_to_events(Update.de_json(item, bot))):
                         stored.append(await accept(event, source=f"telegram:{item['update_id']}:{index}"))
@@ -149,63 +197,66 @@ async def run(quick: bool) -> Result:
             return time.perf_counter() - started
         return one
 
-    def parse_only(batch: Any) -> Any:
+    def parse_only(path: AdapterPath, batch: Any) -> Any:
         async def one() -> float:
             data = batch()
+            parse = path.bot._parse  # noqa: SLF001
             started = time.perf_counter()
             for item in data:
-                update_to_events(Update.de_json(item, bot))
+                parse(item)
             return time.perf_counter() - started
         return one
 
-    def counter_batch() -> Any:
-        counter = Counter(rounds)
-        return lambda: real_batch(counter)
-
     real = await start_runtime(["essentials", *five], settings="realistic")
+    real_ptb = await start_runtime(["essentials", *five], settings="realistic")
     real_writes = await start_runtime(["essentials", *five], settings="realistic-writes")
     old = await start_runtime(["essentials", *five], settings="defaults")
+    benches = (real, real_ptb, real_writes, old)
     try:
         setup = await populate(real, "telegram", str(GROUP_BASE), base - timedelta(hours=1))
-        await populate(real_writes, "telegram", str(GROUP_BASE), base - timedelta(hours=1))
-        raw_real, prac_real, writes_real = counter_batch(), counter_batch(), counter_batch()
-        times = await interleaved({"raw": raw_pass(raw_real), "practica": practica_pass(real, prac_real),
-                                   "writes": practica_pass(real_writes, writes_real), "parse": parse_only(counter_batch()),
+        for other in (real_ptb, real_writes):
+            await populate(other, "telegram", str(GROUP_BASE), base - timedelta(hours=1))
+        times = await interleaved({"raw": raw_pass(counter_batch()), "practica": practica_pass(real, counter_batch()),
+                                   "de_json": de_json_pass(real_ptb, counter_batch()),
+                                   "writes": practica_pass(real_writes, counter_batch()),
+                                   "parse": parse_only(AdapterPath(real), counter_batch()),
                                    "raw old": raw_pass(old_batch), "practica old": practica_pass(old, old_batch)},
                                   passes=passes, warmup=1)
         raw = n / median(times["raw"])
         rate = n / median(times["practica"])
-        rate_w = n / median(times["writes"])
         parse = n / median(times["parse"])
         ratio = paired_ratio(times["raw"], times["practica"])
-        ratio_w = paired_ratio(times["raw"], times["writes"])
         result.add("updates/s, realistic stream, practica + every built-in plugin (defaults, flood control on)", rate,
                    "updates/s", baseline=raw, baseline_label="updates/s, raw PTB", ratio=ratio,
                    target=f">= {TARGET}x raw", met=ratio >= TARGET)
-        result.add("updates/s, realistic stream, writes on (blocklist, link review, activity points, insights)", rate_w,
-                   "updates/s", baseline=raw, baseline_label="updates/s, raw PTB", ratio=ratio_w)
-        result.add("realistic stream: PTB de_json + practica convert only", 1e6 / parse, "us/update", baseline=1e6 / raw,
-                   baseline_label="us/update, raw PTB whole path")
+        result.add("updates/s, realistic stream, practica with PTB de_json for every update (as before)",
+                   n / median(times["de_json"]), "updates/s", baseline=raw, baseline_label="updates/s, raw PTB",
+                   ratio=paired_ratio(times["raw"], times["de_json"]))
+        result.add("updates/s, realistic stream, writes on (blocklist, link review, activity points, insights)",
+                   n / median(times["writes"]), "updates/s", baseline=raw, baseline_label="updates/s, raw PTB",
+                   ratio=paired_ratio(times["raw"], times["writes"]))
+        result.add("realistic stream: practica's parsing of the getUpdates JSON", 1e6 / parse, "us/update",
+                   baseline=1e6 / raw, baseline_label="us/update, raw PTB whole path")
         result.add("realistic stream: practica per-update cost beyond parsing (defaults)", 1e6 / rate - 1e6 / parse, "us/update")
+        result.add("updates/s, old stream (/help and /whoami only, flood control off)", n / median(times["practica old"]),
+                   "updates/s", baseline=n / median(times["raw old"]), baseline_label="updates/s, raw PTB",
+                   ratio=paired_ratio(times["raw old"], times["practica old"]))
 
-        raw_o = n / median(times["raw old"])
-        rate_o = n / median(times["practica old"])
-        result.add("updates/s, old stream (/help and /whoami only, flood control off)", rate_o, "updates/s", baseline=raw_o,
-                   baseline_label="updates/s, raw PTB", ratio=paired_ratio(times["raw old"], times["practica old"]))
-
+        path = AdapterPath(real)
         completion = Completion(real, "telegram")
-        raw_lat, prac_lat = [], []
+        raw_lat: list[float] = []
+        prac_lat: list[float | None] = []
         raw_counter, prac_counter = Counter(rounds), Counter(rounds)
         raw_counter.number = prac_counter.number = passes + 1  # after the throughput rounds
         for _ in range(latency_passes):
             raw_lat += await raw_latency(app, bot, raw_counter.next()[:latency_n], base)
-            prac_lat += await practica_latency(real, completion, bot, prac_counter.next()[:latency_n], base)
+            prac_lat += await practica_latency(real, path, completion, prac_counter.next()[:latency_n], base)
         missing = sum(1 for v in prac_lat if v is None)
         measured = [v for v in prac_lat if v is not None]
         p99, raw_p99 = percentile(measured, 99), percentile(raw_lat, 99)
-        result.add("realistic stream at 500 updates/s: latency p50 per update", percentile(measured, 50) * 1e3, "ms",
+        result.add(f"realistic stream at {RATE} updates/s: latency p50 per update", percentile(measured, 50) * 1e3, "ms",
                    baseline=percentile(raw_lat, 50) * 1e3, baseline_label="ms, raw PTB")
-        result.add("realistic stream at 500 updates/s: latency p99 per update", p99 * 1e3, "ms", baseline=raw_p99 * 1e3,
+        result.add(f"realistic stream at {RATE} updates/s: latency p99 per update", p99 * 1e3, "ms", baseline=raw_p99 * 1e3,
                    baseline_label="ms, raw PTB")
         result.add("realistic stream: p99 latency added to raw PTB's", (p99 - raw_p99) * 1e3, "ms",
                    target=f"<= {LATENCY_TARGET_MS:g} ms", met=(p99 - raw_p99) * 1e3 <= LATENCY_TARGET_MS)
@@ -215,22 +266,26 @@ async def run(quick: bool) -> Result:
             f"Realistic stream (bench/stream.py): {n:,} updates per pass, {MEMBERS} members in {GROUPS} groups; 72% plain "
             f"text of 3-40 words, 15% replies, 10% commands (/help, /whoami, /search, /top, /rules, /homework), 3% links; "
             f"one update every {MEAN_GAP} s on the stream's clock (message dates), no member twice within {MEMBER_GAP:g} s. "
-            f"{passes} rounds after a warm-up; in each round every side handles the same updates; the ratio is the median of "
+            f"{passes} rounds after a warm-up; in each round every side handles the same updates; a ratio is the median of "
             f"the rounds' ratios to raw PTB. Before the first round a trainer posted two assignments and the library holds "
             f"{LIBRARY_ITEMS} items ({'; '.join(setup)}). Flood control on at its defaults: {muted} member(s) muted over "
             f"all passes. Replies captured: raw PTB {len(replies):,} (it answers every message), practica {sent['real']:,} "
             f"(defaults) and {sent['writes']:,} (writes on).")
         result.notes.append(
-            f"Latency: {latency_passes} passes of {latency_n:,} updates arriving at 500/s, interleaved with raw PTB; an update's "
-            f"latency runs from its arrival to its handling being done (for a command: its reply reaching the adapter; raw PTB: "
-            f"process_update returned). Practica takes what has arrived as one getUpdates batch, stores it, then takes the "
-            f"next, as its adapter does. {missing} update(s) without a recorded completion.")
+            "Practica's side is its Telegram adapter's own path without the network: PracticaBot parses each getUpdates item "
+            "(a plain text message straight from its JSON into core events, anything else through PTB's de_json), the adapter "
+            "hands the events over and waits until they are stored before the next getUpdates. 'PTB de_json for every update' "
+            "is the path before that conversion (the figure of earlier runs); raw PTB always pays de_json.")
+        result.notes.append(
+            f"Latency: {latency_passes} passes of {latency_n:,} updates arriving at {RATE}/s, interleaved with raw PTB; an "
+            f"update's latency runs from its arrival to its handling being done (for a command: its reply reaching the adapter; "
+            f"raw PTB: process_update returned). Practica takes what has arrived as one getUpdates batch, stores it, then takes "
+            f"the next, as its adapter does. {missing} update(s) without a recorded completion.")
         result.notes.append("Old stream (the first figure of earlier runs): 70% messages, 20% replies, 10% /help or /whoami, "
                             "20 groups, 2,000 members, 10 ms apart, flood control off.")
     finally:
-        await real.close()
-        await real_writes.close()
-        await old.close()
+        for bench in benches:
+            await bench.close()
     return result
 
 
@@ -239,7 +294,8 @@ def paired_ratio(baseline: list[float], ours: list[float]) -> float:
     return median(b / o for b, o in zip(baseline, ours))
 
 
-PACE = 1 / 500  # seconds between two arrivals in the latency passes
+RATE = 500  # updates per second arriving in the latency passes
+PACE = 1 / RATE
 
 
 async def _paced(count: int, arrived: Any) -> None:
@@ -277,12 +333,9 @@ async def raw_latency(app: Any, bot: Any, lines: list[Line], base: datetime) -> 
     return [d - a for a, d in zip(arrivals, done)]
 
 
-async def practica_latency(bench: Any, completion: Any, bot: Any, lines: list[Line], base: datetime) -> list[float | None]:
+async def practica_latency(bench: Any, path: AdapterPath, completion: Any, lines: list[Line],
+                           base: datetime) -> list[float | None]:
     """Seconds from arrival to done (handled; for a command, its reply at the adapter), per update."""
-    from telegram import Update
-
-    from adapters.telegram.convert import update_to_events
-
     rt = bench.runtime
     data = realistic_updates(lines, base)
     arrivals = [0.0] * len(data)
@@ -303,12 +356,7 @@ async def practica_latency(bench: Any, completion: Any, bot: Any, lines: list[Li
             batch = waiting[:]
             del waiting[:]
             taken += len(batch)
-            stored = []
-            for i in batch:
-                item = data[i]
-                for index, event in enumerate(update_to_events(Update.de_json(item, bot))):
-                    stored.append(await rt.accept(event, source=f"telegram:{item['update_id']}:{index}"))
-            await asyncio.gather(*stored)
+            await path.feed([data[i] for i in batch])
 
     completion.reset()
     completion.recording = True

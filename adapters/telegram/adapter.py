@@ -27,7 +27,7 @@ from adapters.base import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
 from adapters.telegram.capabilities import CAPABILITIES
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.convert import plan, sent_of, telegram_id, update_to_events
+from adapters.telegram.convert import LeanUpdate, plan, sent_of, telegram_id, update_to_events
 from adapters.telegram.menu import command_menus, valid_command_name
 from adapters.telegram.errors import delivery_error, is_not_modified
 from adapters.telegram.logs import protect_logs, redact
@@ -209,11 +209,15 @@ class TelegramAdapter(Adapter):
 
     async def _accept(self, update: object) -> None:
         """Translate one fetched update and hand its events to the host (stored before confirmed)."""
-        if not isinstance(update, Update):
-            return
         if self._poll_failures:
             self.log.info("receiving updates from Telegram again")
             self._poll_failures = 0
+        if type(update) is LeanUpdate:  # a plain text message, already converted by PracticaBot
+            for index, event in enumerate(update.events):
+                await self._hand_over(event, f"telegram:{update.update_id}:{index}")
+            return
+        if not isinstance(update, Update):
+            return
         try:
             events = update_to_events(update)
         except Exception as exc:  # noqa: BLE001 - a malformed update must never stop the adapter
