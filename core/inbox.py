@@ -18,7 +18,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from core import codec
@@ -118,8 +118,9 @@ class InboxWriter:
     with 0: the event is then handled from memory only (logged once), so the bot keeps answering.
     """
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, on_stored: Callable[[Event, int | None], None] | None = None) -> None:
         self.inbox = inbox
+        self.on_stored = on_stored  # called with each event and its row id as soon as its batch is stored
         self._buffer: list[tuple[Event, str | None, asyncio.Future[int | None]]] = []
         self._task: asyncio.Task[None] | None = None
         self._warned_at: float | None = None
@@ -158,6 +159,12 @@ class InboxWriter:
                         delay = min(delay * 2, 5.0)
                         continue
                 break
-            for (_, _, future), row_id in zip(batch, ids):
+            on_stored = self.on_stored
+            for (event, _, future), row_id in zip(batch, ids):
+                if on_stored is not None:  # straight to the dispatcher: no callback scheduled per event
+                    try:
+                        on_stored(event, row_id)
+                    except Exception:  # noqa: BLE001 - never leave the other futures unresolved
+                        log.exception("could not queue a stored %s", type(event).__name__)
                 if not future.done():
                     future.set_result(row_id)

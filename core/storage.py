@@ -80,6 +80,7 @@ class Storage:
         self._prefix: list[str] = []  # BEGIN / SAVEPOINT waiting for the next statement's trip
         self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
         self._group_writer: asyncio.Task[None] | None = None
+        self._writing = False  # a group is being written (or waits for the connection)
 
     @classmethod
     async def open(cls, path: str) -> Storage:
@@ -141,21 +142,31 @@ class Storage:
     # Each statement is one trip to aiosqlite's thread (about 60-80 us): the statement and reading its
     # result run together there, instead of one trip to execute and another to close the cursor.
 
+    def _submit(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue `fn()` for the connection's thread; the future resolves with its result. Straight on
+        aiosqlite's queue (what its own `_execute` does, without a coroutine around it)."""
+        conn = self.conn
+        if not conn._running or conn._connection is None:  # noqa: SLF001 - aiosqlite pinned <0.23
+            raise ValueError("Connection closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        conn._tx.put_nowait((future, fn))  # noqa: SLF001
+        return future
+
     def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
         """Run `fn(sqlite3 connection)` in the connection's thread (aiosqlite's queue keeps the order),
-        after the deferred BEGIN / SAVEPOINT statements (taken now: they run in this trip even if the
+        after the deferred BEGIN / SAVEPOINT statements (queued now: they run in this trip even if the
         caller is cancelled while it waits)."""
-        conn = self.conn
+        raw = self.conn._connection  # noqa: SLF001
         prefix = self._prefix
         if prefix:
             self._prefix = []
 
-            def with_prefix(c: sqlite3.Connection) -> T:
+            def with_prefix() -> T:
                 for sql in prefix:
-                    c.execute(sql)
-                return fn(c)
-            return conn._execute(lambda: with_prefix(conn._connection))  # noqa: SLF001
-        return conn._execute(lambda: fn(conn._connection))  # noqa: SLF001 - aiosqlite pinned <0.23
+                    raw.execute(sql)
+                return fn(raw)
+            return self._submit(with_prefix)
+        return self._submit(lambda: fn(raw))
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT, no parameters) at the start of the next trip. Only for the
@@ -206,6 +217,7 @@ class Storage:
         to write its outbox rows, mark its event done and COMMIT at once; the group commit waiting
         meanwhile (see `write_batch`) runs in the same trip, right after."""
         batch, self._grouped = self._grouped, []
+        fns = [fn for fn, _ in batch]
 
         def run(c: sqlite3.Connection) -> list[tuple[bool, Any]]:
             for sql, params, many in steps:
@@ -213,16 +225,26 @@ class Storage:
                     c.executemany(sql, params)
                 else:
                     c.execute(sql, params)
-            return _run_group(c, [fn for fn, _ in batch]) if batch else []
+            return _run_group(c, fns) if fns else []
 
-        try:
-            results = await self._in_thread(run)
-        except BaseException:
-            self._grouped[:0] = batch  # not run: the group writer takes them
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            # settled here, not after an await: a caller cancelled meanwhile must not strand the batch
+            error = trip.exception()
+            if error is None:
+                _settle(batch, trip.result())
+                if not mine.done():
+                    mine.set_result(None)
+                return
+            self._grouped[:0] = batch  # the unit's own steps failed first: the group did not run
             if self._grouped:
                 self._start_group_writer()
-            raise
-        _settle(batch, results)
+            if not mine.done():
+                mine.set_exception(error)
+
+        self._in_thread(run).add_done_callback(done)  # type: ignore[attr-defined]
+        await mine
 
     async def write_batch(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(sqlite3 connection)` atomically, in one transaction shared with the other batches
@@ -231,30 +253,63 @@ class Storage:
         For the core's own writers (inbox, delivery records, done marks, member sightings) and the
         commits of units that ran no statement. Each `fn` runs in its own savepoint: one that raises
         undoes only its own writes and gets its exception back. `fn` must not await anything.
+        When no group is being written, the caller starts one itself (no writer task to wake).
         """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._grouped.append((fn, future))
-        self._start_group_writer()
+        if not self._writing:
+            self._writing = True
+            try:
+                await self._lock.acquire()  # at once when free; else after the unit holding it
+            except BaseException:
+                self._writing = False
+                if self._grouped:
+                    self._start_group_writer()
+                raise
+            self._launch_group()
         return await future
 
     def _start_group_writer(self) -> None:
-        if self._group_writer is None or self._group_writer.done():
+        """Write what is queued from a task of its own (when the caller cannot wait for it)."""
+        if not self._writing:
+            self._writing = True
             self._group_writer = asyncio.create_task(self._write_groups(), name="practica-storage-group-commit")
 
     async def _write_groups(self) -> None:
-        while self._grouped:
-            async with self._lock:
-                batch, self._grouped = self._grouped, []
-                if not batch:  # a unit's commit took them meanwhile
-                    continue
-                try:
-                    results = await self._in_thread(lambda c: _run_group(c, [fn for fn, _ in batch]))
-                except BaseException as exc:  # noqa: BLE001 - the connection itself failed (closed)
-                    results = [(False, exc)] * len(batch)
-                    if not isinstance(exc, Exception):
-                        _settle(batch, results)
-                        raise
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._writing = False
+            raise
+        self._launch_group()
+
+    def _launch_group(self) -> None:
+        """With the connection held: queue one trip for every batch waiting, settle them and release
+        the connection when it is done, then go on with what arrived meanwhile."""
+        batch, self._grouped = self._grouped, []
+        if not batch:  # a unit's commit took them meanwhile
+            self._writing = False
+            self._lock.release()
+            return
+        fns = [fn for fn, _ in batch]
+        try:
+            trip = self._submit(lambda: _run_group(self.conn._connection, fns))  # noqa: SLF001
+        except BaseException as exc:  # the connection is closed
+            self._writing = False
+            self._lock.release()
+            _settle(batch, [(False, exc)] * len(batch))
+            return
+
+        def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            error = trip.exception()
+            results = trip.result() if error is None else [(False, error)] * len(batch)
+            self._lock.release()
+            self._writing = False
             _settle(batch, results)
+            if self._grouped:
+                self._start_group_writer()
+
+        trip.add_done_callback(done)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
         async with self._turn():
@@ -370,8 +425,17 @@ def _run_group(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection
 
 
 def _group_transaction(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
-    results: list[tuple[bool, Any]] = [(False, None)] * len(fns)
     c.execute("BEGIN IMMEDIATE")
+    if len(fns) == 1:  # alone: its own transaction, no savepoint needed
+        try:
+            value = fns[0](c)
+        except Exception as exc:  # noqa: BLE001 - reported to its caller
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            return [(False, exc)]
+        c.execute("COMMIT")
+        return [(True, value)]
+    results: list[tuple[bool, Any]] = [(False, None)] * len(fns)
     done: list[int] = []
     queue = list(range(len(fns)))
     retried: set[int] = set()

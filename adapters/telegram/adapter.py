@@ -257,7 +257,9 @@ class TelegramAdapter(Adapter):
         """Wait until every event handed over is stored (before getUpdates confirms them)."""
         while self._stored:
             stored, self._stored = self._stored, []
-            await asyncio.gather(*stored, return_exceptions=True)
+            for future in reversed(stored):  # the runtime stores events in the order they came, so once
+                if not future.done():        # the last one is stored the others are: one wake-up per batch
+                    await asyncio.wait((future,))
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner right away (the plugin answers with a message, if at all)."""
