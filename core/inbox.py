@@ -81,13 +81,17 @@ class Inbox:
         rows = self.rows(events)
 
         def insert(c: sqlite3.Connection) -> list[int | None]:
-            out: list[int | None] = []
-            for row in rows:
-                fresh = row[1] is None or c.execute(INSERT_NEW_SQL, row).rowcount == 1
-                if row[1] is None:
-                    c.execute(INSERT_SQL, row)
-                out.append(row[0] if fresh else None)
-            return out
+            before = c.total_changes
+            c.executemany(INSERT_NEW_SQL, rows)  # one call for the batch; a source seen before inserts nothing
+            if c.total_changes - before == len(rows):  # the usual case: nothing was delivered twice
+                return [row[0] for row in rows]
+            ids = [row[0] for row in rows]  # some were delivered again: which ones got their row
+            stored: set[int] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                stored.update(r[0] for r in c.execute(
+                    f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            return [row_id if row_id in stored else None for row_id in ids]
 
         return await self.db.write_batch(insert)
 
