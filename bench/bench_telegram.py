@@ -220,7 +220,8 @@ async def run(quick: bool) -> Result:
                                    "de_json": de_json_pass(real_ptb, counter_batch()),
                                    "writes": practica_pass(real_writes, counter_batch()),
                                    "parse": parse_only(AdapterPath(real), counter_batch()),
-                                   "raw old": raw_pass(old_batch), "practica old": practica_pass(old, old_batch)},
+                                   "raw old": raw_pass(old_batch), "practica old": practica_pass(old, old_batch),
+                                   "parse old": parse_only(AdapterPath(old), old_batch)},
                                   passes=passes, warmup=1)
         raw = n / median(times["raw"])
         rate = n / median(times["practica"])
@@ -241,6 +242,8 @@ async def run(quick: bool) -> Result:
         result.add("updates/s, old stream (/help and /whoami only, flood control off)", n / median(times["practica old"]),
                    "updates/s", baseline=n / median(times["raw old"]), baseline_label="updates/s, raw PTB",
                    ratio=paired_ratio(times["raw old"], times["practica old"]))
+        result.add("old stream: practica per-update cost beyond parsing", 1e6 * (median(times["practica old"])
+                   - median(times["parse old"])) / n, "us/update")
 
         path = AdapterPath(real)
         completion = Completion(real, "telegram")
