@@ -203,6 +203,10 @@ PLUGIN_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "resources": {"insights": True},
     },
 }
+# The realistic stream (bench.stream) paces members as in real chat, so flood control stays on there.
+PLUGIN_SETTINGS["realistic"] = {}
+PLUGIN_SETTINGS["realistic-writes"] = {name: {k: v for k, v in table.items() if k != "flood_messages"}
+                                       for name, table in PLUGIN_SETTINGS["writes"].items()}
 
 
 def build_config(plugins: Iterable[str], settings: str = "defaults", *, database: str = "bench.db",

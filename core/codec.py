@@ -12,6 +12,8 @@ import base64
 import dataclasses
 import importlib
 import json
+import json.encoder as json_encoder
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -22,8 +24,8 @@ class UnknownType(ValueError):
 
 
 _CLASSES: dict[str, type] = {}
-_NO_DEFAULT = object()
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _name(cls: type) -> str:
@@ -31,27 +33,44 @@ def _name(cls: type) -> str:
 
 
 def _dataclass_encoder(cls: type) -> Any:
-    """An encoder for one dataclass: its name and the fields that differ from their plain defaults
-    (most events leave half of them at None or (), which then cost nothing to store)."""
-    name = _name(cls)
-    fields = []
-    for f in dataclasses.fields(cls):
-        if f.init:
-            default = f.default if f.default is not dataclasses.MISSING and isinstance(f.default, _PLAIN + (tuple,)) else _NO_DEFAULT
-            fields.append((f.name, default))
+    """An encoder for one dataclass, generated once for its fields: its name and the fields that
+    differ from their plain defaults (most events leave half of them at None or (), which then cost
+    nothing to store). Generated code reads each field once and stores plain values as they are,
+    which makes an inbound message about three times cheaper to encode than a generic walk."""
+    lines = ["def encode(value):", "    out = {}"]
+    namespace: dict[str, Any] = {"_encode": _encode, "_PLAIN_TYPES": _PLAIN_TYPES, "NAME": _name(cls)}
+    for index, f in enumerate(dataclasses.fields(cls)):
+        if not f.init:
+            continue
+        lines.append(f"    item = value.{f.name}")
+        store = f"out[{f.name!r}] = item if type(item) in _PLAIN_TYPES else _encode(item)"
+        default = f.default
+        if default is None:
+            lines += ["    if item is not None:", f"        {store}"]
+        elif default is not dataclasses.MISSING and isinstance(default, _PLAIN + (tuple,)):
+            namespace[f"D{index}"], namespace[f"T{index}"] = default, type(default)
+            lines += [f"    if not (item is D{index} or (type(item) is T{index} and item == D{index})):", f"        {store}"]
+        else:
+            lines.append(f"    {store}")
+    lines.append('    return {"$t": NAME, "f": out}')
+    exec("\n".join(lines), namespace)  # noqa: S102 - code built from the dataclass's own field names
+    return namespace["encode"]
 
-    def encode(value: Any) -> dict[str, Any]:
-        out = {}
-        for field_name, default in fields:
-            item = getattr(value, field_name)
-            if item is default or (default is not _NO_DEFAULT and item == default and type(item) is type(default)):
-                continue
-            out[field_name] = _encode(item)
-        return {"$t": name, "f": out}
-    return encode
+
+def _tuple(value: tuple[Any, ...]) -> dict[str, Any]:
+    return {"$l": [_encode(v) for v in value]}
+
+
+def _list(value: list[Any]) -> list[Any]:
+    return [_encode(v) for v in value]
+
+
+def _datetime(value: datetime) -> dict[str, Any]:
+    return {"$d": value.isoformat()}
 
 
 _ENCODERS: dict[type, Any] = {t: (lambda v: v) for t in _PLAIN}
+_ENCODERS.update({tuple: _tuple, list: _list, datetime: _datetime})
 
 
 def _encode(value: Any) -> Any:
@@ -121,7 +140,24 @@ def _decode(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """`value` (a dataclass tree of plain values) as compact JSON text (ASCII: lone surrogates in a
     member's text, which SQLite cannot store as UTF-8, survive as escapes)."""
-    return json.dumps(_encode(value), separators=(",", ":"))
+    return _DUMPS(_encode(value))
+
+
+def _not_stored(value: Any) -> Any:
+    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+
+
+def _json_writer() -> Callable[[Any], str]:
+    """Compact ASCII JSON of an encoded tree. The C encoder is made once (json.dumps makes one per
+    call, about half the cost of a short event); trees have no cycles, so none is looked for."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+    encode = make(None, _not_stored, json_encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+    return lambda tree: "".join(encode(tree, 0))
+
+
+_DUMPS = _json_writer()
 
 
 def loads(text: str) -> Any:

@@ -21,7 +21,7 @@ import pluggy
 
 from core.budget import TimeBudget
 from core.hookspecs import HOOKS
-from core.unit import active_unit
+from core.unit import Part, UnitOfWork, current_unit
 
 log = logging.getLogger("practica.hooks")
 
@@ -102,13 +102,20 @@ class HookRunner:
 
     async def _fan_out(self, name: str, ctx_for: ContextFactory, skip: Container[str], kwargs: dict[str, Any], *,
                        stop_at_first: bool) -> list[tuple[str, Any]]:
-        out = []
+        out: list[tuple[str, Any]] = []
+        impls = self.impls(name)
+        if not impls:
+            return out
+        task = asyncio.current_task()
+        unit = current_unit.get()  # the unit of this task, looked up once for the whole fan-out
+        if unit is not None and unit.task is not task:
+            unit = None
         slot = self.guard.enter()  # one budget slot for the whole fan-out; restarted before each plugin
         try:
-            for impl in self.impls(name):
+            for impl in impls:
                 if impl.plugin in skip:
                     continue
-                ok, result = await self._call(name, impl, ctx_for, kwargs, slot)
+                ok, result = await self._call(name, impl, ctx_for, kwargs, slot, unit)
                 if ok and result is not None:
                     out.append((impl.plugin, result))
                     if stop_at_first:
@@ -118,10 +125,11 @@ class HookRunner:
         return out
 
     async def _call(self, name: str, impl: Impl, ctx_for: ContextFactory, kwargs: dict[str, Any],
-                    slot: tuple[int, asyncio.Task[Any]]) -> tuple[bool, Any]:
+                    slot: tuple[int, asyncio.Task[Any]], unit: UnitOfWork | None) -> tuple[bool, Any]:
         """Run one implementation under the budget; (True, result), or (False, None) after logging.
 
-        Hot path (six calls per ordinary message): no try/finally, no timer, tracing only when asked.
+        Hot path (six calls per ordinary message): no try/finally, no timer, tracing only when asked;
+        the unit's part is made inline (a savepoint only at the part's first statement).
         """
         if impl.argnames == _EVENT_CTX:  # the common shape, without the general comprehension
             args = [kwargs["event"], ctx_for(impl.plugin)]
@@ -130,9 +138,12 @@ class HookRunner:
         trace = self.trace
         started = time.perf_counter() if trace else 0.0
         guard = self.guard
-        unit = active_unit()
-        part = unit.begin_part() if unit is not None else None
-        guard.restart(slot)
+        if unit is not None:
+            part: Part | None = Part(len(unit.outgoing), len(unit.events), len(unit.undo))
+            unit._pending_part = part  # a savepoint (or the BEGIN) is made at its first statement
+        else:
+            part = None
+        guard._active[slot[0]] = (slot[1], guard._tick)  # restart the budget (guard.restart, inlined)
         try:
             result = await impl.function(*args)
         except asyncio.CancelledError:
@@ -147,9 +158,10 @@ class HookRunner:
             log.exception("plugin %s: hook %s raised%s", impl.plugin, name, _event_note(kwargs))
             outcome = "error"
         else:
-            guard.settle(slot)
-            if part is not None:
-                unit.end_part(part)  # type: ignore[union-attr]
+            if guard._expired:
+                guard.settle(slot)
+            if part is not None and unit._pending_part is part:  # type: ignore[union-attr]
+                unit._pending_part = None  # type: ignore[union-attr]
             if trace:
                 _trace(name, impl.plugin, started, "ok")
             return True, result

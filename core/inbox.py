@@ -18,7 +18,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from core import codec
@@ -81,13 +81,17 @@ class Inbox:
         rows = self.rows(events)
 
         def insert(c: sqlite3.Connection) -> list[int | None]:
-            out: list[int | None] = []
-            for row in rows:
-                fresh = row[1] is None or c.execute(INSERT_NEW_SQL, row).rowcount == 1
-                if row[1] is None:
-                    c.execute(INSERT_SQL, row)
-                out.append(row[0] if fresh else None)
-            return out
+            before = c.total_changes
+            c.executemany(INSERT_NEW_SQL, rows)  # one call for the batch; a source seen before inserts nothing
+            if c.total_changes - before == len(rows):  # the usual case: nothing was delivered twice
+                return [row[0] for row in rows]
+            ids = [row[0] for row in rows]  # some were delivered again: which ones got their row
+            stored: set[int] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                stored.update(r[0] for r in c.execute(
+                    f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+            return [row_id if row_id in stored else None for row_id in ids]
 
         return await self.db.write_batch(insert)
 
@@ -118,8 +122,9 @@ class InboxWriter:
     with 0: the event is then handled from memory only (logged once), so the bot keeps answering.
     """
 
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, on_stored: Callable[[Event, int | None], None] | None = None) -> None:
         self.inbox = inbox
+        self.on_stored = on_stored  # called with each event and its row id as soon as its batch is stored
         self._buffer: list[tuple[Event, str | None, asyncio.Future[int | None]]] = []
         self._task: asyncio.Task[None] | None = None
         self._warned_at: float | None = None
@@ -158,6 +163,12 @@ class InboxWriter:
                         delay = min(delay * 2, 5.0)
                         continue
                 break
-            for (_, _, future), row_id in zip(batch, ids):
+            on_stored = self.on_stored
+            for (event, _, future), row_id in zip(batch, ids):
+                if on_stored is not None:  # straight to the dispatcher: no callback scheduled per event
+                    try:
+                        on_stored(event, row_id)
+                    except Exception:  # noqa: BLE001 - never leave the other futures unresolved
+                        log.exception("could not queue a stored %s", type(event).__name__)
                 if not future.done():
                     future.set_result(row_id)

@@ -175,7 +175,7 @@ class Runtime:
         for table in (self.inbox, self.deliveries):
             await table.load()
             await table.purge()
-        self._inbox_writer = InboxWriter(self.inbox)
+        self._inbox_writer = InboxWriter(self.inbox, on_stored=self._stored)
         self.deliveries.notify_runner = self._run_notify
         self.native_polls = NativePolls(self.storage, self.clock)
         await self.native_polls.load()
@@ -472,14 +472,10 @@ class Runtime:
         it to the platform. `source` (e.g. `telegram:update:812`) recognises a re-delivered event."""
         await self.dispatcher.wait_for_space()
         assert self._inbox_writer is not None, "the runtime is not started"
-        stored = self._inbox_writer.put(event, source)
-        stored.add_done_callback(lambda f: self._stored(event, f))
-        return stored
+        return self._inbox_writer.put(event, source)
 
-    def _stored(self, event: Event, stored: asyncio.Future[int | None]) -> None:
-        if stored.cancelled() or stored.exception() is not None:
-            return
-        row_id = stored.result()
+    def _stored(self, event: Event, row_id: int | None) -> None:
+        """An accepted event is stored (the inbox writer calls this before confirming it)."""
         if row_id is None:
             log.info("ignored a %s the platform delivered again", type(event).__name__)
             return

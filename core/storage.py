@@ -4,6 +4,13 @@ All SQL goes through this class so that plugins stay portable (plain SQL with `?
 Statements outside a transaction autocommit. `async with db.transaction():` groups writes; it is
 re-entrant within one task (an inner block joins the outer one), and other tasks wait for it, so
 concurrent handlers never interleave inside each other's transactions.
+
+Trips to the database thread are the expensive part (tens of microseconds each, more when the loop is
+busy), so the storage saves them: a unit's BEGIN and a part's SAVEPOINT go in the same trip as the
+statement that needs them (`defer`), and `write_batch` is a group commit: what the core's writers
+(inbox, delivery records, done marks, member sightings) and reply-only units hand in meanwhile is
+written in one transaction, each in its own savepoint, in one trip; when a unit commits, what is
+waiting rides in that unit's trip, right after its COMMIT.
 """
 
 from __future__ import annotations
@@ -68,6 +75,10 @@ class Storage:
         self.path = path
         self._lock = asyncio.Lock()
         self._savepoints = 0
+        self._prefix: list[str] = []  # BEGIN / SAVEPOINT waiting for the next statement's trip
+        self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._group_writer: asyncio.Task[None] | None = None
+        self._writing = False  # a group is being written (or waits for the connection)
 
     @classmethod
     async def open(cls, path: str) -> Storage:
@@ -94,6 +105,8 @@ class Storage:
             await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
 
     async def close(self) -> None:
+        if self._group_writer is not None:
+            await asyncio.gather(self._group_writer, return_exceptions=True)
         async with self._lock:
             await self.conn.close()
 
@@ -113,7 +126,7 @@ class Storage:
         if self._owns_transaction():
             unit = current_unit.get()
             if unit is not None and unit._pending_part is not None and unit.storage is self:
-                await unit.before_statement()
+                unit.before_statement()
             yield
             return
         unit = current_unit.get()
@@ -127,11 +140,56 @@ class Storage:
     # Each statement is one trip to aiosqlite's thread (about 60-80 us): the statement and reading its
     # result run together there, instead of one trip to execute and another to close the cursor.
 
-    def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
-        """Run `fn(sqlite3 connection)` in the connection's thread (aiosqlite's queue keeps the order)."""
+    def _submit(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue `fn()` for the connection's thread; the future resolves with its result. Straight on
+        aiosqlite's queue (what its own `_execute` does, without a coroutine around it)."""
         conn = self.conn
-        # aiosqlite's private queue (pinned <0.23), untyped; the connection is open while Storage is.
-        return conn._execute(lambda: fn(conn._connection))  # type: ignore[no-untyped-call,arg-type]  # noqa: SLF001
+        if not conn._running or conn._connection is None:  # noqa: SLF001 - aiosqlite pinned <0.23
+            raise ValueError("Connection closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        conn._tx.put_nowait((future, fn))  # noqa: SLF001
+        return future
+
+    def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+        """Run `fn(sqlite3 connection)` in the connection's thread (aiosqlite's queue keeps the order),
+        after the deferred BEGIN / SAVEPOINT statements (queued now: they run in this trip even if the
+        caller is cancelled while it waits)."""
+        raw: sqlite3.Connection = self.conn._connection  # type: ignore[assignment]  # noqa: SLF001 - open while Storage is
+        prefix = self._prefix
+        if prefix:
+            self._prefix = []
+
+            def with_prefix() -> T:
+                for sql in prefix:
+                    raw.execute(sql)
+                return fn(raw)
+            return self._submit(with_prefix)
+        return self._submit(lambda: fn(raw))
+
+    def defer(self, sql: str) -> None:
+        """Run `sql` (BEGIN or SAVEPOINT, no parameters) at the start of the next trip. Only for the
+        task holding the connection, which runs its next statement on it anyway."""
+        self._prefix.append(sql)
+
+    async def run(self, sql: str) -> None:
+        """One statement without parameters (transaction control), after the deferred ones."""
+        await self._in_thread(lambda c: c.execute(sql))
+
+    def _undefer_savepoint(self, name: str) -> bool:
+        """Drop savepoint `name` (and what follows it) if it was never run; True if it was pending."""
+        marker = f"SAVEPOINT {name}"
+        if marker in self._prefix:
+            del self._prefix[self._prefix.index(marker):]
+            return True
+        return False
+
+    async def rollback_to(self, name: str) -> None:
+        """Undo what ran since savepoint `name` (nothing to do when it never ran)."""
+        if self._undefer_savepoint(name):
+            return
+        undo = asyncio.ensure_future(self.run(f"ROLLBACK TO {name}"))
+        undo.add_done_callback(lambda f: f.cancelled() or f.exception())
+        await asyncio.shield(undo)
 
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns the last inserted row id (or 0)."""
@@ -154,34 +212,102 @@ class Storage:
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None:
         """Several statements in one trip: (sql, parameters, many). The unit of work's commit uses it
-        to write its outbox rows, mark its event done and COMMIT at once."""
-        def run(c: sqlite3.Connection) -> None:
+        to write its outbox rows, mark its event done and COMMIT at once; the group commit waiting
+        meanwhile (see `write_batch`) runs in the same trip, right after."""
+        batch, self._grouped = self._grouped, []
+        fns = [fn for fn, _ in batch]
+
+        def run(c: sqlite3.Connection) -> list[tuple[bool, Any]]:
             for sql, params, many in steps:
                 if many:
                     c.executemany(sql, params)
                 else:
                     c.execute(sql, params)
-        await self._in_thread(run)
+            return _run_group(c, fns) if fns else []
+
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            # settled here, not after an await: a caller cancelled meanwhile must not strand the batch
+            error = trip.exception()
+            if error is None:
+                _settle(batch, trip.result())
+                if not mine.done():
+                    mine.set_result(None)
+                return
+            self._grouped[:0] = batch  # the unit's own steps failed first: the group did not run
+            if self._grouped:
+                self._start_group_writer()
+            if not mine.done():
+                mine.set_exception(error)
+
+        self._in_thread(run).add_done_callback(done)  # type: ignore[attr-defined]
+        await mine
 
     async def write_batch(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(sqlite3 connection)` as one transaction in one trip to the database thread.
+        """Run `fn(sqlite3 connection)` atomically, in one transaction shared with the other batches
+        handed in meanwhile (group commit: one trip to the database thread for all of them).
 
-        For the core's own group commits (inbox, delivery records, member sightings): BEGIN, the
-        statements and COMMIT cost one trip instead of three or more. `fn` must not await anything.
+        For the core's own writers (inbox, delivery records, done marks, member sightings) and the
+        commits of units that ran no statement. Each `fn` runs in its own savepoint: one that raises
+        undoes only its own writes and gets its exception back. `fn` must not await anything.
+        When no group is being written, the caller starts one itself (no writer task to wake).
         """
-        def run(c: sqlite3.Connection) -> T:
-            c.execute("BEGIN IMMEDIATE")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._grouped.append((fn, future))
+        if not self._writing:
+            self._writing = True
             try:
-                result = fn(c)
-                c.execute("COMMIT")
+                await self._lock.acquire()  # at once when free; else after the unit holding it
             except BaseException:
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
+                self._writing = False
+                if self._grouped:
+                    self._start_group_writer()
                 raise
-            return result
+            self._launch_group()
+        return await future
 
-        async with self._lock:
-            return await self._in_thread(run)
+    def _start_group_writer(self) -> None:
+        """Write what is queued from a task of its own (when the caller cannot wait for it)."""
+        if not self._writing:
+            self._writing = True
+            self._group_writer = asyncio.create_task(self._write_groups(), name="practica-storage-group-commit")
+
+    async def _write_groups(self) -> None:
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._writing = False
+            raise
+        self._launch_group()
+
+    def _launch_group(self) -> None:
+        """With the connection held: queue one trip for every batch waiting, settle them and release
+        the connection when it is done, then go on with what arrived meanwhile."""
+        batch, self._grouped = self._grouped, []
+        if not batch:  # a unit's commit took them meanwhile
+            self._writing = False
+            self._lock.release()
+            return
+        fns = [fn for fn, _ in batch]
+        try:
+            trip = self._submit(lambda: _run_group(self.conn._connection, fns))  # type: ignore[arg-type]  # noqa: SLF001
+        except BaseException as exc:  # the connection is closed
+            self._writing = False
+            self._lock.release()
+            _settle(batch, [(False, exc)] * len(batch))
+            return
+
+        def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            error = trip.exception()
+            results = trip.result() if error is None else [(False, error)] * len(batch)
+            self._lock.release()
+            self._writing = False
+            _settle(batch, results)
+            if self._grouped:
+                self._start_group_writer()
+
+        trip.add_done_callback(done)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
         async with self._turn():
@@ -208,16 +334,14 @@ class Storage:
             if unit is not None:
                 await unit.open()
                 if unit._pending_part is not None:
-                    await unit.before_statement()
+                    unit.before_statement()
             self._savepoints += 1
             name = f"practica_tx_{self._savepoints}"
-            await self.conn.execute(f"SAVEPOINT {name}")
+            self.defer(f"SAVEPOINT {name}")  # runs with the block's first statement
             try:
                 yield self
             except BaseException:
-                undo = asyncio.ensure_future(self.conn.execute(f"ROLLBACK TO {name}"))
-                undo.add_done_callback(lambda f: f.cancelled() or f.exception())
-                await asyncio.shield(undo)
+                await self.rollback_to(name)
                 raise
             return
         async with self._lock:
@@ -239,7 +363,11 @@ class Storage:
 
     async def _rollback(self) -> None:
         """Roll back whatever is open; harmless when BEGIN itself never ran."""
-        rollback = asyncio.ensure_future(self.conn.execute("ROLLBACK"))
+        if self._prefix and self._prefix[0].startswith("BEGIN"):  # nothing ran yet: nothing to undo
+            self._prefix = []
+            return
+        self._prefix = []
+        rollback = asyncio.ensure_future(self.run("ROLLBACK"))
         rollback.add_done_callback(lambda f: f.cancelled() or f.exception())  # result consumed: never "never retrieved"
         try:
             await asyncio.shield(rollback)
@@ -277,6 +405,81 @@ class Storage:
         if applied:
             log.info("plugin %s: applied %d migration(s), now at %d", plugin, applied, len(migrations))
         return applied
+
+
+def _run_group(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """Run `fns` in one transaction, each in its own savepoint; (True, result) or (False, exception)
+    per fn. Never raises an Exception: a failed BEGIN or COMMIT fails every fn it concerns.
+
+    SQLite may roll a whole transaction back by itself (a full disk, an I/O error): the fns that had
+    run are then run again in a new transaction, so only the ones that failed report a failure.
+    """
+    try:
+        return _group_transaction(c, fns)
+    except Exception as exc:  # noqa: BLE001 - BEGIN, a SAVEPOINT or ROLLBACK failed: nothing is stored
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        return [(False, exc)] * len(fns)
+
+
+def _group_transaction(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    c.execute("BEGIN IMMEDIATE")
+    if len(fns) == 1:  # alone: its own transaction, no savepoint needed
+        try:
+            value = fns[0](c)
+        except Exception as exc:  # noqa: BLE001 - reported to its caller
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            return [(False, exc)]
+        c.execute("COMMIT")
+        return [(True, value)]
+    results: list[tuple[bool, Any]] = [(False, None)] * len(fns)
+    done: list[int] = []
+    queue = list(range(len(fns)))
+    retried: set[int] = set()
+    while queue:
+        index = queue.pop(0)
+        c.execute("SAVEPOINT practica_group")
+        try:
+            value = fns[index](c)
+        except Exception as exc:  # noqa: BLE001 - reported to that caller only
+            results[index] = (False, exc)
+            if c.in_transaction:
+                c.execute("ROLLBACK TO practica_group")
+                c.execute("RELEASE practica_group")
+                continue
+            redo = [i for i in done if i not in retried]  # lost with the transaction: run them again
+            lost = [i for i in done if i in retried]
+            for i in lost:
+                results[i] = (False, exc)
+            retried.update(redo)
+            done = []
+            queue[:0] = redo
+            c.execute("BEGIN IMMEDIATE")
+            continue
+        c.execute("RELEASE practica_group")
+        results[index] = (True, value)
+        done.append(index)
+    try:
+        c.execute("COMMIT")
+    except Exception as exc:  # noqa: BLE001 - nothing of the group is stored
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        for i in done:
+            results[i] = (False, exc)
+    return results
+
+
+def _settle(batch: Sequence[tuple[Any, asyncio.Future[Any]]], results: Sequence[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, results):
+        if future.done():  # its caller stopped waiting
+            continue
+        if ok:
+            future.set_result(value)
+        elif isinstance(value, Exception):
+            future.set_exception(value)
+        else:  # the writer itself was cancelled (shutdown)
+            future.cancel()
 
 
 def _split_sql(script: str) -> list[str]:

@@ -45,6 +45,12 @@ class UnitStorage(Protocol):
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None: ...
 
+    def defer(self, sql: str) -> None: ...
+
+    async def rollback_to(self, name: str) -> None: ...
+
+    async def write_batch(self, fn: Callable[[Any], Any]) -> Any: ...
+
     async def _rollback(self) -> None: ...
 
 
@@ -81,6 +87,9 @@ class Part:
 
 class UnitOfWork:
     """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
+
+    __slots__ = ("storage", "on_commit", "on_clean", "inbox_id", "eager", "outgoing", "events", "undo", "after_commit",
+                 "task", "opened", "wrote", "unsaved", "_token", "_unit_token", "_pending_part", "_savepoints", "_outer")
 
     def __init__(self, storage: UnitStorage, on_commit: Callable[[UnitOfWork], list[Step]],
                  *, inbox_id: int | None = None, eager: bool = False,
@@ -134,15 +143,12 @@ class UnitOfWork:
     # --- the transaction ------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Take the connection and BEGIN (called by Storage at the unit's first statement)."""
+        """Take the connection and BEGIN (called by Storage at the unit's first statement; the BEGIN
+        itself runs in the same trip as that statement)."""
         if self.opened:
             return
         await self._take_connection()
-        try:
-            await self.storage.conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._release()
-            raise
+        self.storage.defer("BEGIN IMMEDIATE")
         part = self._pending_part
         if part is not None:  # the part that caused the BEGIN rolls back the whole transaction
             part.opened_here = True
@@ -154,14 +160,15 @@ class UnitOfWork:
         self._token = _in_transaction.set((self.storage, self.task))
         self.opened = True
 
-    async def before_statement(self) -> None:
-        """Storage calls this before each statement of the owning task: make a pending savepoint."""
+    def before_statement(self) -> None:
+        """Storage calls this before each statement of the owning task: make a pending savepoint (it
+        runs in the same trip as that statement)."""
         part = self._pending_part
         if part is not None:
             self._pending_part = None
             self._savepoints += 1
             part.savepoint = f"practica_part_{self._savepoints}"
-            await self.storage.conn.execute(f"SAVEPOINT {part.savepoint}")
+            self.storage.defer(f"SAVEPOINT {part.savepoint}")
 
     def _release(self) -> None:
         if self._token is not None:
@@ -180,20 +187,20 @@ class UnitOfWork:
         if not (self.opened or self.outgoing or self.events) and self.inbox_id is not None and self.on_clean is not None:
             self.on_clean(self)
         elif self.opened or self.outgoing or self.events or self.inbox_id is not None:
-            begin: list[Step] = []
-            if not self.opened:  # nothing ran yet (a reply-only command): BEGIN goes in the same trip
-                await self._take_connection()
-                begin = [("BEGIN IMMEDIATE", (), False)]
             handler_wrote = self.wrote  # the rows written next are the unit's own bookkeeping
             try:
-                # the unit's rows and the COMMIT in one trip to the database thread
-                await self.storage.run_script([*begin, *self.on_commit(self), ("COMMIT", (), False)])
+                steps = self.on_commit(self)
+                if self.opened:  # the unit's rows and the COMMIT in one trip to the database thread
+                    await self.storage.run_script([*steps, ("COMMIT", (), False)])
+                else:  # nothing ran yet (a reply-only command): its rows join the next group commit
+                    await self.storage.write_batch(lambda c: _run_steps(c, steps))
             except BaseException:
                 self.wrote = handler_wrote
                 self.unsaved = list(self.outgoing)
                 await self.rollback()
                 raise
-            self._release()
+            if self.opened:
+                self._release()
         for callback in self.after_commit:
             try:
                 callback()
@@ -230,9 +237,7 @@ class UnitOfWork:
         if self._pending_part is part:
             self._pending_part = None
         if part.savepoint is not None and self.opened:
-            rollback = asyncio.ensure_future(self.storage.conn.execute(f"ROLLBACK TO {part.savepoint}"))
-            rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
-            await asyncio.shield(rollback)
+            await self.storage.rollback_to(part.savepoint)
         elif part.opened_here and self.opened:
             try:
                 await self.storage._rollback()
@@ -251,6 +256,14 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+
+def _run_steps(c: Any, steps: list[Step]) -> None:
+    for sql, params, many in steps:
+        if many:
+            c.executemany(sql, params)
+        else:
+            c.execute(sql, params)
 
 
 def active_unit() -> UnitOfWork | None:

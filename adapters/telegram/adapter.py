@@ -27,7 +27,7 @@ from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
 from adapters.telegram.capabilities import BUDGET, CAPABILITIES
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.convert import plan, sent_of, telegram_id, update_to_events
+from adapters.telegram.convert import LeanUpdate, plan, sent_of, telegram_id, update_to_events
 from adapters.telegram.menu import command_menus, valid_command_name
 from adapters.telegram.errors import delivery_error, is_not_modified
 from adapters.telegram.logs import protect_logs, redact
@@ -210,11 +210,15 @@ class TelegramAdapter(Adapter):
 
     async def _accept(self, update: object) -> None:
         """Translate one fetched update and hand its events to the host (stored before confirmed)."""
-        if not isinstance(update, Update):
-            return
         if self._poll_failures:
             self.log.info("receiving updates from Telegram again")
             self._poll_failures = 0
+        if type(update) is LeanUpdate:  # a plain text message, already converted by PracticaBot
+            for index, event in enumerate(update.events):
+                await self._hand_over(event, f"telegram:{update.update_id}:{index}")
+            return
+        if not isinstance(update, Update):
+            return
         try:
             events = update_to_events(update)
         except Exception as exc:  # noqa: BLE001 - a malformed update must never stop the adapter
@@ -254,7 +258,9 @@ class TelegramAdapter(Adapter):
         """Wait until every event handed over is stored (before getUpdates confirms them)."""
         while self._stored:
             stored, self._stored = self._stored, []
-            await asyncio.gather(*stored, return_exceptions=True)
+            for future in reversed(stored):  # the runtime stores events in the order they came, so once
+                if not future.done():        # the last one is stored the others are: one wake-up per batch
+                    await asyncio.wait((future,))
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner right away (the plugin answers with a message, if at all)."""

@@ -17,6 +17,8 @@ from telegram.error import InvalidToken
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 
+from adapters.telegram.convert import LeanUpdate, lean_update
+
 log = logging.getLogger("practica.adapters.telegram")
 
 
@@ -49,8 +51,10 @@ class PracticaBot(Bot):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
         api_kwargs: JSONDict | None = None,
-    ) -> tuple[Update, ...]:
-        """Like `Bot.get_updates`, but an unreadable update becomes an empty Update (logged, no body).
+    ) -> tuple[Update | LeanUpdate, ...]:
+        """Like `Bot.get_updates`, but an unreadable update becomes an empty Update (logged, no body),
+        and a plain text message arrives already converted (`LeanUpdate`: PTB's Updater only reads
+        its `update_id`; the adapter hands its events over).
 
         Before asking (which confirms every update before `offset` to Telegram), waits until the
         updates fetched last time are stored (`before_fetch`).
@@ -73,7 +77,10 @@ class PracticaBot(Bot):
             return ()
         return tuple(u for u in (self._parse(item) for item in result) if u is not None)
 
-    def _parse(self, item: Any) -> Update | None:
+    def _parse(self, item: Any) -> Update | LeanUpdate | None:
+        lean = lean_update(item)  # a plain text message: converted from its JSON, no PTB objects
+        if lean is not None:
+            return lean
         try:
             return Update.de_json(item, self)
         except Exception as exc:  # noqa: BLE001 - any malformed update must be skipped

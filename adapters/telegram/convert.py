@@ -1,6 +1,9 @@
 """Pure translation between python-telegram-bot objects and practica's core types (no I/O).
 
-Inbound: `update_to_events(update)` turns one PTB `Update` into zero or more core events.
+Inbound: `update_to_events(update)` turns one PTB `Update` into zero or more core events;
+`lean_update(data)` turns the Bot API JSON of the commonest update, a plain text message (with
+its reply and mentions), into the same events without building PTB objects (PTB's `de_json`
+costs more than everything else practica does with a message), and declines anything else.
 Outbound: `plan(action)` turns one core action into the Bot API calls that carry it out (PTB `Bot`
 method names and keyword arguments), and `sent_of(action, result)` reads the answer.
 Plain text is escaped with `html.escape` and sent with parse_mode HTML.
@@ -11,6 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from telegram import (
@@ -201,6 +205,124 @@ def update_to_events(update: Update) -> list[Event]:
     if update.message_reaction is not None:
         return _from_reaction(update.message_reaction)
     return []
+
+
+# ------------------------------------------------------------------------- inbound, straight from JSON
+
+
+@dataclass(frozen=True, slots=True)
+class LeanUpdate:
+    """An update converted straight from its JSON: `update_id` (all PTB's Updater reads) and the events."""
+
+    update_id: int
+    events: tuple[Event, ...]
+
+
+# The keys a plain text message may carry for `lean_update` to convert it; any other key (a file, a
+# service message, a forward, a caption, a quote, a sender chat...) leaves the update to PTB.
+_LEAN_MESSAGE = frozenset({"message_id", "date", "chat", "from", "text", "entities", "reply_to_message",
+                           "message_thread_id", "is_topic_message", "link_preview_options", "has_protected_content"})
+_LEAN_REPLIED = _LEAN_MESSAGE | {"forum_topic_created", "edit_date", "author_signature"}
+_LEAN_USER = frozenset({"id", "is_bot", "first_name", "last_name", "username", "language_code", "is_premium",
+                        "added_to_attachment_menu"})
+_LEAN_CHAT = frozenset({"id", "type", "title", "username", "first_name", "last_name", "is_forum"})
+_KINDS = {"private": "direct", "channel": "channel"}
+
+
+class _Declined(Exception):
+    """The JSON holds something `lean_update` does not convert: PTB does it."""
+
+
+def _lean_user(data: Any) -> User:
+    if type(data) is not dict or not data.keys() <= _LEAN_USER:
+        raise _Declined
+    first, last = data["first_name"], data.get("last_name")
+    if type(first) is not str or not first or (last is not None and type(last) is not str):
+        raise _Declined
+    handle = data.get("username")
+    if handle is not None and type(handle) is not str:
+        raise _Declined
+    if type(data["id"]) is not int or type(data["is_bot"]) is not bool:
+        raise _Declined
+    return User(platform=PLATFORM, id=str(data["id"]), name=f"{first} {last}" if last else first, handle=handle,
+                is_bot=data["is_bot"])
+
+
+def _lean_chat(data: Any, thread_id: Any) -> ChatRef:
+    if type(data) is not dict or not data.keys() <= _LEAN_CHAT or type(data["type"]) is not str:
+        raise _Declined
+    kind = _KINDS.get(data["type"], "group")
+    title = data.get("title") if kind != "direct" else None
+    if title is not None and type(title) is not str:
+        raise _Declined
+    if type(data["id"]) is not int:
+        raise _Declined
+    return ChatRef(platform=PLATFORM, id=str(data["id"]), kind=kind,  # type: ignore[arg-type]
+                   title=title, thread_id=str(thread_id) if thread_id is not None else None)
+
+
+def _lean_moment(value: Any) -> datetime:
+    if type(value) is not int:
+        raise _Declined
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
+def _lean_mentions(entities: Any) -> tuple[User, ...]:
+    if entities is None:
+        return ()
+    if type(entities) is not list:
+        raise _Declined
+    out = []
+    for entity in entities:
+        if type(entity) is not dict or type(entity.get("type")) is not str or type(entity.get("offset")) is not int \
+                or type(entity.get("length")) is not int:
+            raise _Declined
+        if entity["type"] == "text_mention":
+            if "user" not in entity:
+                raise _Declined
+            out.append(_lean_user(entity["user"]))
+    return tuple(out)
+
+
+def _lean_reply(message: dict[str, Any], target: Any) -> ReplyTo | None:
+    if target is None:
+        return None
+    if type(target) is not dict or not target.keys() <= _LEAN_REPLIED:
+        raise _Declined
+    if message.get("is_topic_message") and ("forum_topic_created" in target
+                                            or target.get("message_id") == message.get("message_thread_id")):
+        return None  # in a forum topic every message "replies" to the topic's first message
+    _lean_mentions(target.get("entities"))  # checked like PTB would, not kept
+    text = target.get("text") or ""
+    if type(text) is not str:
+        raise _Declined
+    if type(target["message_id"]) is not int or "chat" not in target or type(target.get("date")) is not int:
+        raise _Declined
+    author = _lean_user(target["from"]) if "from" in target else None
+    return ReplyTo(message_id=str(target["message_id"]), author=author, text=text[:EXCERPT_LEN])
+
+
+def lean_update(data: Any) -> LeanUpdate | None:
+    """The events of a Bot API update that is a plain text message, converted from its JSON exactly as
+    `update_to_events(Update.de_json(data))` would; None for every other update (PTB converts those).
+    """
+    if type(data) is not dict or len(data) != 2 or type(data.get("update_id")) is not int:
+        return None
+    message = data.get("message")
+    if type(message) is not dict or not message.keys() <= _LEAN_MESSAGE or "from" not in message:
+        return None
+    try:
+        text = message.get("text")
+        if type(text) is not str or type(message["message_id"]) is not int:
+            return None
+        thread = message.get("message_thread_id") if message.get("is_topic_message") else None
+        event = MessageEvent(id=str(message["message_id"]), chat=_lean_chat(message["chat"], thread),
+                             author=_lean_user(message["from"]), text=text, timestamp=_lean_moment(message["date"]),
+                             reply_to=_lean_reply(message, message.get("reply_to_message")),
+                             mentions=_lean_mentions(message.get("entities")))
+    except (_Declined, KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None
+    return LeanUpdate(update_id=data["update_id"], events=(event,) if text else ())
 
 
 # --------------------------------------------------------------------------------------- outbound

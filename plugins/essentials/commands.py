@@ -32,15 +32,30 @@ async def help_command(ctx: CommandContext, topic: str = "") -> None:
             lines.append(ctx.t("help.role", role=ctx.t(f"role.{cmd.role.name.lower()}")))
         await ctx.reply("\n".join(lines))
         return
+    await ctx.reply(_command_list(ctx, role))
+
+
+def _command_list(ctx: Context, role: Role) -> str:
+    """The /help list for a reader of `role` in this community, in the reader's language. It depends
+    only on those (commands and catalogs are fixed once the bot runs), so it is built once per
+    community, language and role and kept (building it costs more than the rest of a /help)."""
+    cache: dict[tuple[str, str, Role], str] = ctx.state.setdefault("help_lists", {})
+    locale = ctx.locale
+    key = (ctx.community.name, locale, role)
+    text = cache.get(key)
+    if text is not None:
+        return text
+    disabled = ctx.community.disabled_plugins
     visible = [c for c in ctx.bot.commands() if c.role <= role and c.plugin not in disabled]
     if len(visible) <= COMPACT_AFTER:
         body = [_help_line(ctx, c) for c in visible]
     else:  # short replies for slow connections: one line per plugin, details on request
         by_plugin: dict[str, list[str]] = {}
         for cmd in visible:
-            by_plugin.setdefault(cmd.plugin, []).append(ctx.bot.prefix + cmd.word_for(ctx.locale))
+            by_plugin.setdefault(cmd.plugin, []).append(ctx.bot.prefix + cmd.word_for(locale))
         body = [f"• {plugin}: {' '.join(sorted(names))}" for plugin, names in sorted(by_plugin.items())]
-    await ctx.reply("\n".join([ctx.t("help.header"), *body, ctx.t("help.footer", help=ctx.command_word("help"))]))
+    text = cache[key] = "\n".join([ctx.t("help.header"), *body, ctx.t("help.footer", help=ctx.command_word("help"))])
+    return text
 
 
 @command("plugins", help="Show which plugins are enabled here.")

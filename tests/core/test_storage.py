@@ -92,3 +92,53 @@ async def test_a_transaction_cancelled_midway_leaves_the_database_usable(db):
     async with db.transaction():
         await db.execute("INSERT INTO t VALUES (2)")
     assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]
+
+
+async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_loses_nothing_else(db):
+    await db.execute("CREATE TABLE demo_g (v TEXT)")
+
+    def insert(value):
+        return lambda c: c.execute("INSERT INTO demo_g (v) VALUES (?)", (value,)).rowcount
+
+    def fails_after_writing(c):
+        c.execute("INSERT INTO demo_g (v) VALUES ('undone')")
+        raise ValueError("this batch is refused")
+
+    def loses_the_whole_transaction(c):  # as SQLite does by itself on some I/O errors
+        c.execute("INSERT INTO demo_g (v) VALUES ('lost')")
+        c.execute("ROLLBACK")
+        raise OSError("disk I/O error")
+
+    async with db._lock:  # a unit holds the connection: every batch below waits, then goes in one group
+        batches = [insert("a"), fails_after_writing, insert("b"), loses_the_whole_transaction, insert("c")]
+        tasks = [asyncio.create_task(db.write_batch(fn)) for fn in batches]
+        await asyncio.sleep(0)
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[1], ValueError) and isinstance(results[3], OSError)
+    assert [r for i, r in enumerate(results) if i in (0, 2, 4)] == [1, 1, 1]
+    assert sorted(r[0] for r in await db.fetchall("SELECT v FROM demo_g")) == ["a", "b", "c"]
+
+
+async def test_an_event_the_platform_sends_again_is_handled_once(make_bot):
+    from core.events import MessageEvent
+
+    bot = await make_bot(plugins=set())
+    handled = []
+    inner = bot.runtime.dispatcher._handle_stored
+
+    async def counting(event, inbox_id):
+        handled.append(event.id)
+        await inner(event, inbox_id)
+
+    bot.runtime.dispatcher._handle_stored = counting
+
+    def event(n):
+        return MessageEvent(id=f"m{n}", chat=bot.group, author=bot.user("amina"), text=f"message {n}")
+
+    first = [await bot.runtime.accept(event(n), source=f"console:m{n}") for n in range(3)]
+    assert [isinstance(await f, int) for f in first] == [True, True, True]
+    again = [await bot.runtime.accept(event(n), source=f"console:m{n}") for n in (1, 3, 2, 4)]  # 1 and 2 come twice
+    stored = [await f for f in again]
+    assert [s is None for s in stored] == [True, False, True, False]
+    await bot.runtime.idle()
+    assert sorted(handled) == ["m0", "m1", "m2", "m3", "m4"]
