@@ -121,6 +121,7 @@ class Outbox:
         self._changed = asyncio.Event()
         self.receipts = receipts
         self.retry_window = retry_window
+        self.linger = LINGER
         self._paused = True
 
     def resume(self) -> None:
@@ -269,7 +270,7 @@ class Outbox:
         wake: asyncio.Future[bool] = loop.create_future()
         lane.wake = wake
         self._changed.set()
-        timer = loop.call_later(LINGER, _resolve, wake, False)
+        timer = loop.call_later(self.linger, _resolve, wake, False)
         try:
             return await wake
         finally:
