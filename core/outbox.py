@@ -45,7 +45,6 @@ log = logging.getLogger("practica.outbox")
 # is not slowed to one call per second.
 _MESSAGES = (Reply, DirectMessage, SendFile, SendPoll)
 _SWEEP_EVERY = 1024
-LINGER = 1.0  # real seconds a chat's worker waits for its next message before it ends
 
 
 @dataclass(order=True)
@@ -72,7 +71,6 @@ class _Lane:
     last_sent: float = -1e18
     minute: deque[float] = field(default_factory=deque)
     warned_permanent: bool = False
-    wake: asyncio.Future[bool] | None = None  # set while the worker lingers for the chat's next message
 
 
 class Receipts(Protocol):
@@ -128,13 +126,8 @@ class Outbox:
         if record is not None:
             item.sent_parts = record.parts_sent
         heapq.heappush(lane.heap, item)
-        if not self._paused:
-            wake = lane.wake
-            if wake is not None:  # its worker waits for the next message: no new task
-                lane.wake = None
-                _resolve(wake, True)
-            elif lane.worker is None or lane.worker.done():
-                lane.worker = asyncio.create_task(self._work(key, lane), name=f"practica-outbox-{key}")
+        if not self._paused and (lane.worker is None or lane.worker.done()):
+            lane.worker = asyncio.create_task(self._work(key, lane), name=f"practica-outbox-{key}")
         if seq % _SWEEP_EVERY == 0 and len(self._lanes) > _SWEEP_EVERY:
             self._sweep()
         return future
@@ -149,8 +142,7 @@ class Outbox:
             async with asyncio.timeout(timeout):
                 while True:
                     busy = [lane.worker for lane in self._lanes.values()
-                            if lane.worker is not None and not lane.worker.done() and lane.wake is None
-                            and not self._parked(lane)]
+                            if lane.worker is not None and not lane.worker.done() and not self._parked(lane)]
                     if not busy:
                         return True
                     self._changed.clear()
@@ -215,23 +207,20 @@ class Outbox:
         with a higher priority goes first, and same-priority items keep their order.
         """
         try:
-            while True:
-                while lane.heap and not self._paused:
-                    item = heapq.heappop(lane.heap)
-                    if item.future.done():  # cancelled by whoever submitted it
-                        continue
-                    lane.current = item
-                    platform = self._platform(item.action)
-                    wait = self._wait_needed(lane, platform, item.action)
-                    if wait > 0:
-                        lane.current = None
-                        heapq.heappush(lane.heap, item)
-                        await self._sleep(lane, wait)
-                        continue
-                    await self._step(key, lane, item, platform)
+            while lane.heap and not self._paused:
+                item = heapq.heappop(lane.heap)
+                if item.future.done():  # cancelled by whoever submitted it
+                    continue
+                lane.current = item
+                platform = self._platform(item.action)
+                wait = self._wait_needed(lane, platform, item.action)
+                if wait > 0:
                     lane.current = None
-                if self._paused or not await self._linger(lane):
-                    return
+                    heapq.heappush(lane.heap, item)
+                    await self._sleep(lane, wait)
+                    continue
+                await self._step(key, lane, item, platform)
+                lane.current = None
         except asyncio.CancelledError:
             if lane.current is not None:
                 _fail(lane.current.future, DeliveryError("the bot stopped before this was delivered"))
@@ -239,22 +228,6 @@ class Outbox:
             raise
         finally:
             self._changed.set()
-
-    async def _linger(self, lane: _Lane) -> bool:
-        """Wait a moment for the chat's next message: True when one came, False after `LINGER` real
-        seconds without. A chat that answers one command after another keeps its worker (a new task
-        per message costs more than waiting); meanwhile the lane counts as settled for `join()`."""
-        loop = asyncio.get_running_loop()
-        wake: asyncio.Future[bool] = loop.create_future()
-        lane.wake = wake
-        self._changed.set()
-        timer = loop.call_later(LINGER, _resolve, wake, False)
-        try:
-            return await wake
-        finally:
-            timer.cancel()
-            if lane.wake is wake:
-                lane.wake = None
 
     async def _sleep(self, lane: _Lane, seconds: float) -> None:
         lane.waiting_until = self.clock.monotonic() + seconds
@@ -387,11 +360,6 @@ class Outbox:
                 lane.minute.append(now)
         if budget.global_per_second:
             self._global.setdefault(platform, deque()).append(now)
-
-
-def _resolve(future: asyncio.Future[bool], value: bool) -> None:
-    if not future.done():
-        future.set_result(value)
 
 
 def _fail(future: asyncio.Future[Sent | None], error: DeliveryError) -> None:

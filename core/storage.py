@@ -229,7 +229,7 @@ class Storage:
 
         def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
             # settled here, not after an await: a caller cancelled meanwhile must not strand the batch
-            error = trip.exception()
+            error = _failure(trip)
             if error is None:
                 _settle(batch, trip.result())
                 if not mine.done():
@@ -299,7 +299,7 @@ class Storage:
             return
 
         def done(trip: asyncio.Future[list[tuple[bool, Any]]]) -> None:
-            error = trip.exception()
+            error = _failure(trip)
             results = trip.result() if error is None else [(False, error)] * len(batch)
             self._lock.release()
             self._writing = False
@@ -420,6 +420,10 @@ def _run_group(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection
         if c.in_transaction:
             c.execute("ROLLBACK")
         return [(False, exc)] * len(fns)
+    except BaseException:  # never leave the connection inside a transaction
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        raise
 
 
 def _group_transaction(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
@@ -468,6 +472,10 @@ def _group_transaction(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Co
         for i in done:
             results[i] = (False, exc)
     return results
+
+
+def _failure(trip: asyncio.Future[Any]) -> BaseException | None:
+    return asyncio.CancelledError() if trip.cancelled() else trip.exception()
 
 
 def _settle(batch: Sequence[tuple[Any, asyncio.Future[Any]]], results: Sequence[tuple[bool, Any]]) -> None:
