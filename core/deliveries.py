@@ -85,6 +85,8 @@ class Delivery:
         failed: True when the platform refused for good or the retry window ran out, or when it
             reported later that a sent message could not be delivered (a second call, after the one
             with `sent`: WhatsApp's `failed` status).
+        late: True for that second call: the message had gone out (and may have been answered or
+            voted on) before the platform said it did not reach someone; undo nothing it started.
     """
 
     tag: str
@@ -92,6 +94,7 @@ class Delivery:
     sent: Sent | None
     failed: bool = False
     error: str = ""
+    late: bool = False
 
 
 def platform_of(record: Outgoing) -> str:
@@ -211,7 +214,7 @@ class Deliveries:
             await self.db.execute(FAILED_LATER_SQL, params)
             return True
         data = json.loads(row["notify_data"]) if row["notify_data"] else {}
-        delivery = Delivery(row["notify"], data, None, failed=True, error=text)
+        delivery = Delivery(row["notify"], data, None, failed=True, error=text, late=True)
 
         async def mark(db: Storage) -> None:
             await db.execute(FAILED_LATER_SQL, params)

@@ -130,7 +130,7 @@ class PracticaSpecs:
         platform's message id (`delivery.sent.message_id`, `.poll_ref`) is stored exactly once. This is
         how a plugin learns the id of what it posted: handlers never wait for the platform. A platform
         that reports later that an accepted message could not be delivered (WhatsApp's `failed`
-        status) causes a second call, with `failed=True`. Mode: each.
+        status) causes a second call, with `failed=True` and `late=True` (undo nothing the send started: replies and votes may already be in). Mode: each.
         """
 
     # --- members' data ----------------------------------------------------------------------

@@ -48,3 +48,19 @@ async def test_delivered_and_read_are_recorded_and_never_go_back(make_bot):
     await bot.runtime.idle()
     assert bot.new_messages() == []  # nothing for anyone to read
     assert not await bot.runtime.delivery_status("telegram", "m-not-ours", "read")  # sent from elsewhere
+
+
+async def test_a_poll_reported_failed_after_it_was_posted_keeps_its_votes(make_bot):
+    """A platform that says later that a posted poll did not reach someone must not take the poll (and
+    the votes already cast) away from everyone else."""
+    bot = await make_bot(platform="console", plugins={"polls"}, moderators=["trainer"], members=["amina"])
+    await bot.send("/poll Training day? | Tue | Thu", user="trainer")
+    (post,) = [m for m in bot.new_messages() if isinstance(m, Reply) and "Training day?" in m.text]
+    message_id = f"m{bot.adapter.sent.index(post) + 1}"
+    await bot.send("/vote 1 2", user="amina")
+    bot.new_messages()
+    assert await bot.runtime.delivery_status("console", message_id, "failed", error="could not reach one member")
+    await bot.runtime.idle()
+    await bot.send("/results 1", user="amina")
+    results = bot.next_reply().text
+    assert "Training day?" in results and "Thu" in results and "1" in results

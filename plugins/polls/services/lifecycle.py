@@ -93,6 +93,9 @@ async def on_delivered(ctx: Context, delivery: Delivery) -> None:
         return
     native = bool(delivery.data.get("native"))
     sent = delivery.sent
+    if delivery.failed and delivery.late:  # it was posted (votes may be in): the poll stays
+        ctx.log.warning("poll %d: the platform reported after posting it that it did not reach everyone", poll.id)
+        return
     if delivery.failed:
         if native:
             ctx.log.warning("poll %d: the platform refused the native poll; sending it as text", poll.id)
