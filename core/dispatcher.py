@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from core import standing
 from core.commands import split_invocation
 from core.context import Context
-from core.events import Event, MemberJoined, MemberLeft, MessageEvent
+from core.events import ButtonPressed, Event, MemberJoined, MemberLeft, MessageEvent
 from core.invoke import Invoker
 from core.text import clean_text
 
@@ -62,6 +62,7 @@ class Dispatcher:
         self._done = asyncio.Event()
         self._done.set()
         self._closed = False
+        self._tell_refused = standing.RefusalNotices(host.clock)
 
     # --- intake ---------------------------------------------------------------------------
 
@@ -156,6 +157,10 @@ class Dispatcher:
         elif isinstance(event, MemberLeft):
             await host.members.saw(community.name, event.member, event.timestamp, active=False)
         if standing.filtered(event) and not await standing.allowed(host, community, event.user, event.chat, event):  # type: ignore[attr-defined]
+            if isinstance(event, ButtonPressed) and not event.user.is_bot and self._tell_refused.due(community.name, event.user.uid):
+                # a press that does nothing must not look like a broken button: say so, privately, now and then
+                ctx = Context(host, standing.PLUGIN, community, event)
+                await ctx.dm(event.user, ctx.t("standing.button_refused"))
             return
         await self.runner.each("practica_on_event", self._ctx_factory(community, event),
                                skip=community.disabled_plugins, event=event)

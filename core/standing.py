@@ -17,12 +17,14 @@ Buttons in a private chat are not filtered here: they act on the member's own da
 (/forgetme, /community), which even a banned member keeps, or they are moderators' tools whose
 rights are checked at the object; a vote picked there is checked where votes are recorded.
 A drop is logged with the event's type, the community and the reason; never a text, button data
-or a name.
+or a name. A person whose button press in a group is dropped is told so in a private message (at
+most once per NOTICE_EVERY), so that a press that does nothing never looks like a broken button.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from core.communities import counts_members
@@ -30,9 +32,33 @@ from core.events import ButtonPressed, ChatRef, Event, PollVote, ReactionAdded, 
 
 if TYPE_CHECKING:
     from core.config import Community
+    from core.clock import Clock
     from core.host import Host
 
 log = logging.getLogger("practica.standing")
+
+PLUGIN = "core"
+"""The name core's own messages are sent under (their texts are core's catalog: `standing.*`)."""
+NOTICE_EVERY = timedelta(minutes=10)
+
+
+class RefusalNotices:
+    """When to tell a person that their button press did nothing: at most once per NOTICE_EVERY per
+    person and community, so that pressing ten times brings one private message, not ten."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._told: dict[tuple[str, str], datetime] = {}
+
+    def due(self, community: str, uid: str) -> bool:
+        now = self.clock.now()
+        last = self._told.get((community, uid))
+        if last is not None and now - last < NOTICE_EVERY:
+            return False
+        if len(self._told) >= 10_000:  # bounded: forgetting only means one more notice
+            self._told.clear()
+        self._told[(community, uid)] = now
+        return True
 
 
 def filtered(event: Event) -> bool:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from core import ButtonPressed, Context, Event, PollVote, ReactionAdded, SendPoll, hookimpl
+from core import ButtonPressed, Context, DirectMessage, Event, PollVote, ReactionAdded, SendPoll, hookimpl
 from core.testing import Bot
 from plugins.moderation.services.membership import ACCEPT_BUTTON
 
@@ -44,9 +44,27 @@ async def test_buttons_of_a_banned_member_do_nothing(make_bot):
     await bot.send("/ban @spammer spam", user="mod7", chat="cohort7")
     bot.new_messages()
     await bot.press(f"{ACCEPT_BUTTON}cohort7", user="spammer", chat="cohort7")
-    bot.assert_no_replies()
+    (notice,) = bot.new_messages()  # only a private word that the press did nothing, no acceptance
+    assert isinstance(notice, DirectMessage) and notice.user.id == "spammer" and "did nothing" in notice.text
+    await bot.press(f"{ACCEPT_BUTTON}cohort7", user="spammer", chat="cohort7")
+    bot.assert_no_replies()  # pressing again is not answered again (once per 10 minutes)
+    await bot.advance(minutes=11)
+    await bot.press(f"{ACCEPT_BUTTON}cohort7", user="spammer", chat="cohort7")
+    assert [m.user.id for m in bot.new_messages() if isinstance(m, DirectMessage)] == ["spammer"]
     await bot.press(f"{ACCEPT_BUTTON}cohort7", user="amina", chat="cohort7")
     assert bot.new_messages()
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+async def test_a_stranger_pressing_a_groups_button_is_told_privately_in_their_language(make_bot, platform):
+    communities = {"cohort8": {"moderators": ["mod8"], "members": ["amina"], "locale": "fr"}}
+    bot = await make_bot(platform=platform, plugins={"moderation"}, communities=communities,
+                         config={"plugins": {"moderation": {"rules": "Soyez bienveillants."}}})
+    bot.new_messages()
+    await bot.press(f"{ACCEPT_BUTTON}cohort8", user="ghost", chat="cohort8")
+    (notice,) = bot.new_messages()
+    assert isinstance(notice, DirectMessage) and notice.user.id == "ghost"
+    assert notice.text.startswith("Votre appui sur ce bouton n'a rien fait")
 
 
 def cohort7_and_8() -> dict[str, dict[str, object]]:
