@@ -54,6 +54,7 @@ class WhatsAppAdapter(Adapter):
         self._log_filter: Any = None
         self._background: set[asyncio.Task[Any]] = set()
         self._recent: OrderedDict[str, float] = OrderedDict()
+        self._parts: OrderedDict[str, str] = OrderedDict()  # later part of a split message -> its first part
 
     # ------------------------------------------------------------------------------ lifecycle
 
@@ -141,8 +142,10 @@ class WhatsAppAdapter(Adapter):
         record = getattr(self.host, "delivery_status", None)
         if record is None:
             return
-        while not await record(self.name, status.message_id, status.status, error=status.error):
-            sent_at = self._recent.get(status.message_id)
+        # The core records a split message under its first part's id; a later part's report is the message's.
+        message_id = self._parts.get(status.message_id, status.message_id)
+        while not await record(self.name, message_id, status.status, error=status.error):
+            sent_at = self._recent.get(message_id)
             if sent_at is None or time.monotonic() - sent_at > STATUS_GRACE:
                 break
             # Meta may report on a message before the core has stored its id (the answer to our send and
@@ -226,15 +229,17 @@ class WhatsAppAdapter(Adapter):
         first: str | None = None
         for payload in payloads:
             answer = await client.send(payload, what)
-            first = first or convert.message_id_of(answer)
+            part = convert.message_id_of(answer)
+            if first is None:
+                first = part
+            elif part:
+                _bounded_put(self._parts, part, first)
         return Sent(message_id=self._remember(first))
 
     def _remember(self, message_id: str | None) -> str | None:
         """Note when the message whose id the core records was sent (see `_status`); the latest RECENT_IDS."""
         if message_id:
-            self._recent[message_id] = time.monotonic()
-            while len(self._recent) > RECENT_IDS:
-                self._recent.popitem(last=False)
+            _bounded_put(self._recent, message_id, time.monotonic())
         return message_id
 
     async def _outside_window(self, client: GraphClient, action: Action, what: str) -> Sent:
@@ -251,3 +256,10 @@ class WhatsAppAdapter(Adapter):
                                 f"(outside_window = \"drop\")", permanent=True)
         raise DeliveryError(f"{what} to whatsapp:{to} waits until the member writes (24-hour window)",
                             retry_after=WAIT_RECHECK)
+
+
+def _bounded_put(table: OrderedDict[str, Any], key: str, value: Any) -> None:
+    """Remember `key` among the latest RECENT_IDS (statuses come within minutes of a send)."""
+    table[key] = value
+    while len(table) > RECENT_IDS:
+        table.popitem(last=False)

@@ -15,10 +15,10 @@ from adapters.whatsapp.adapter import WhatsAppAdapter
 from adapters.whatsapp.config import WhatsAppConfig
 from core.errors import DeliveryError
 from core.events import ChatRef, Event, Role, User
-from core.replies import DirectMessage, Reply
+from core.replies import Button, DirectMessage, Reply
 from core.schema import validate
 from tests.adapters.whatsapp.fake_graph_api import PHONE_NUMBER_ID, TOKEN, FakeGraphApi
-from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, signed, text
+from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, signed, status, text
 
 ALICE, BOB = "15550002002", "15550003003"
 
@@ -100,6 +100,26 @@ async def test_inside_the_window_free_form_outside_the_template_and_the_window_s
     assert await post(again, old) == 200
     await again.perform(dm(BOB, "third"))
     assert graph.sent(BOB)[-1]["type"] == "template"
+
+
+async def test_a_report_on_any_part_of_a_split_message_reaches_the_message_s_record(make, graph):
+    reports: list[tuple[str, str]] = []
+
+    async def delivery_status(platform: str, message_id: str, status: str, *, error: str = "") -> bool:
+        reports.append((message_id, status))
+        return True
+
+    make.host.delivery_status = delivery_status
+    adapter = await make()
+    assert await post(adapter, text(ALICE, "Alice", "hi")) == 200
+    long_question = DirectMessage(user=User("whatsapp", ALICE, ALICE), text="word " * 400,  # longer than a button body
+                                  buttons=((Button("Yes", "y"), Button("No", "n")),))
+    sent = await adapter.perform(long_question)  # the text, then the buttons: two WhatsApp messages
+    first, second = (graph.wamid_of(body) for body in graph.sent(ALICE))
+    assert sent.message_id == first
+    assert await post(adapter, status(second, ALICE, "failed", 131026)) == 200
+    assert await post(adapter, status(first, ALICE, "read")) == 200
+    assert reports == [(first, "failed"), (first, "read")]  # the member did not get the whole message
 
 
 async def test_outside_the_window_wait_holds_and_drop_refuses_for_good(make, graph):
