@@ -61,6 +61,16 @@ MIGRATIONS = (
     ALTER TABLE practica_outbox ADD COLUMN receipt_at TEXT;
     CREATE INDEX practica_outbox_message ON practica_outbox (platform, message_id);
     """,
+    # 3: the later parts of a text split at the platform's limit, each under its own message id
+    """
+    CREATE TABLE practica_outbox_parts (
+        platform TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        outbox_id INTEGER NOT NULL,
+        PRIMARY KEY (platform, message_id)
+    );
+    CREATE INDEX practica_outbox_parts_row ON practica_outbox_parts (outbox_id);
+    """,
 )
 
 INSERT_SQL = ("INSERT INTO practica_outbox (id, lane, platform, priority, payload, plugin, community, notify, notify_data, "
@@ -68,8 +78,11 @@ INSERT_SQL = ("INSERT INTO practica_outbox (id, lane, platform, priority, payloa
 SENT_SQL = "UPDATE practica_outbox SET status = 'sent', payload = NULL, message_id = ?, done_at = ? WHERE id = ?"
 FAILED_SQL = "UPDATE practica_outbox SET status = 'failed', payload = NULL, error = ?, done_at = ? WHERE id = ?"
 PROGRESS_SQL = "UPDATE practica_outbox SET parts_sent = ? WHERE id = ?"
+PART_SQL = ("INSERT INTO practica_outbox_parts (platform, message_id, outbox_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (platform, message_id) DO NOTHING")
 RECEIPT_SQL = "UPDATE practica_outbox SET receipt = ?, receipt_at = ? WHERE id = ?"
 FAILED_LATER_SQL = "UPDATE practica_outbox SET status = 'failed', error = ?, receipt = 'failed', receipt_at = ? WHERE id = ?"
+STATUS_COLUMNS = "SELECT id, status, receipt, plugin, community, notify, notify_data FROM practica_outbox"
 KEEP_DONE = timedelta(days=1)
 RECEIPTS = ("sent", "delivered", "read")  # in the order a platform reports them
 
@@ -151,14 +164,20 @@ class Deliveries:
 
     async def purge(self) -> int:
         cutoff = to_utc_text(self.clock.now() - KEEP_DONE)
-        return await self.db.execute_rowcount(
+        purged = await self.db.execute_rowcount(
             "DELETE FROM practica_outbox WHERE status != 'pending' AND done_at IS NOT NULL AND done_at < ?", (cutoff,))
+        if purged:
+            await self.db.execute("DELETE FROM practica_outbox_parts WHERE outbox_id NOT IN (SELECT id FROM practica_outbox)")
+        return purged
 
     # --- Receipts: what the sender reports ------------------------------------------------------------
 
     async def progress(self, record: Outgoing, parts_sent: int) -> None:
         record.parts_sent = parts_sent
         await self._mark(PROGRESS_SQL, (parts_sent, record.id))
+
+    async def part(self, record: Outgoing, sent: Sent) -> None:
+        await self._mark(PART_SQL, (platform_of(record), sent.message_id, record.id))
 
     async def sent(self, record: Outgoing, sent: Sent | None) -> None:
         params = ((sent.message_id if sent else None), to_utc_text(self.clock.now()), record.id)
@@ -197,8 +216,11 @@ class Deliveries:
         """
         while self._writer is not None and not self._writer.done():
             await asyncio.wait({self._writer})
-        row = await self.db.fetchone("SELECT id, status, receipt, plugin, community, notify, notify_data FROM practica_outbox "
-                                     "WHERE platform = ? AND message_id = ? ORDER BY id DESC LIMIT 1", (platform, message_id))
+        row = await self.db.fetchone(f"{STATUS_COLUMNS} WHERE platform = ? AND message_id = ? ORDER BY id DESC LIMIT 1",
+                                     (platform, message_id))
+        if row is None:  # a later part of a split text: the report is the whole message's
+            row = await self.db.fetchone(f"{STATUS_COLUMNS} WHERE id = (SELECT outbox_id FROM practica_outbox_parts "
+                                         "WHERE platform = ? AND message_id = ?)", (platform, message_id))
         if row is None:
             return False
         now = to_utc_text(self.clock.now())

@@ -78,6 +78,9 @@ class NotingReceipts:
     async def progress(self, record: Outgoing, parts_sent: int) -> None:
         await self.deliveries.progress(record, parts_sent)
 
+    async def part(self, record: Outgoing, sent: Sent) -> None:
+        await self.deliveries.part(record, sent)
+
     async def sent(self, record: Outgoing, sent: Sent | None) -> None:
         if isinstance(record.action, SendPoll) and sent is not None and sent.poll_ref:
             await self.polls.posted(record.action.chat, sent.poll_ref)

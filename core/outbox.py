@@ -78,6 +78,9 @@ class Receipts(Protocol):
 
     async def progress(self, record: Outgoing, parts_sent: int) -> None: ...
 
+    async def part(self, record: Outgoing, sent: Sent) -> None:
+        """A later part of a split text went out under its own message id (a platform may report on it)."""
+
     async def sent(self, record: Outgoing, sent: Sent | None) -> None: ...
 
     async def failed(self, record: Outgoing, error: DeliveryError) -> None: ...
@@ -286,6 +289,9 @@ class Outbox:
         item.failing_since = None
         item.sent_parts += 1
         item.first = item.first or sent
+        if item.sent_parts > 1 and sent is not None and sent.message_id and item.record is not None \
+                and self.receipts is not None:
+            await self.receipts.part(item.record, sent)
         if item.sent_parts < len(item.parts):
             if item.record is not None and self.receipts is not None:
                 await self.receipts.progress(item.record, item.sent_parts)

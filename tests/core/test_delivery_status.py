@@ -64,3 +64,20 @@ async def test_a_poll_reported_failed_after_it_was_posted_keeps_its_votes(make_b
     await bot.send("/results 1", user="amina")
     results = bot.next_reply().text
     assert "Training day?" in results and "Thu" in results and "1" in results
+
+
+async def test_a_report_on_a_later_part_of_a_long_text_reaches_that_message_s_record(make_bot):
+    """A text longer than the platform allows goes out as several messages, each with its own id: a
+    platform that says the second one never arrived means the member did not read it all."""
+    rules = "\n".join(f"{n}. Never write a patient's name, room or date of birth in the group." for n in range(1, 90))
+    bot = await make_bot(platform="telegram", plugins={"moderation"},
+                         config={"plugins": {"moderation": {"rules": rules}}})
+    await bot.send("/rules", user="amina")
+    await bot.runtime.idle()
+    parts = [m for m in bot.new_messages() if "patient's name" in m.text]
+    assert len(parts) >= 2  # split at Telegram's 4,096 characters
+    first, second = (f"m{bot.adapter.sent.index(part) + 1}" for part in parts[:2])
+    assert await bot.runtime.delivery_status("telegram", second, "read")
+    assert (await _receipt(bot, first))["receipt"] == "read"
+    assert await bot.runtime.delivery_status("telegram", second, "failed", error="could not reach the member")
+    assert (await _receipt(bot, first))["status"] == "failed"
