@@ -30,7 +30,7 @@ from adapters.whatsapp.webhook import WebhookServer
 from adapters.whatsapp.window import WindowStore
 from core.errors import AdapterError, DeliveryError
 from core.events import MessageEvent
-from core.replies import Action, DirectMessage, Reply, SendFile, Sent, UploadFile
+from core.replies import Action, ApproveJoin, DeclineJoin, DirectMessage, Reply, SendFile, Sent, UploadFile
 
 WEBHOOK_ACCEPT_TIMEOUT = 10.0
 WAIT_RECHECK = 300.0  # outside_window = "wait": look again every 5 minutes (the message stays stored)
@@ -221,6 +221,8 @@ class WhatsAppAdapter(Adapter):
             raise
 
     async def _send(self, client: GraphClient, action: Action, what: str) -> Sent:
+        if isinstance(action, (ApproveJoin, DeclineJoin)):
+            return await self._answer_join(client, action, what)
         if isinstance(action, UploadFile):
             media_id = await client.upload(action.name, action.content, action.mime, what)
             payloads = [convert.document(action, media_id=media_id, caption=action.caption, filename=action.name)]
@@ -235,6 +237,17 @@ class WhatsAppAdapter(Adapter):
             elif part:
                 _bounded_put(self._parts, part, first)
         return Sent(message_id=self._remember(first))
+
+    @staticmethod
+    async def _answer_join(client: GraphClient, action: ApproveJoin | DeclineJoin, what: str) -> Sent:
+        """Approve or reject the member's open request to join the group (looked up by their number, so
+        an answer given after a restart still finds it)."""
+        request_id = await client.join_request_of(action.chat.id, action.user.id, what)
+        if request_id is None:
+            raise DeliveryError(f"{what}: whatsapp:{action.user.id} has no open request to join this group "
+                                "(withdrawn, or answered in WhatsApp already)", permanent=True)
+        await client.answer_join_request(action.chat.id, request_id, isinstance(action, ApproveJoin), what)
+        return Sent(message_id=None)
 
     def _remember(self, message_id: str | None) -> str | None:
         """Note when the message whose id the core records was sent (see `_status`); the latest RECENT_IDS."""

@@ -20,5 +20,6 @@ CAPABILITIES = Capabilities(
     pin=False,
     native_polls=False,  # polls are numbered text (vote with /vote, or a list in one-to-one chats)
     direct_messages=True,  # free-form only within 24 h of the member's last message; else a template
-    files=True,  # documents by media id or link; UploadFile uploads the media first
+    files=True,
+    join_requests=True,  # groups created with join_approval_mode "approval_required": approve or reject  # documents by media id or link; UploadFile uploads the media first
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.errors import DeliveryError
 from core.events import (
-    Attachment, ButtonPressed, ChatRef, Event, MemberJoined, MemberLeft, MessageEvent, ReactionAdded, ReplyTo, User,
+    Attachment, ButtonPressed, ChatRef, Event, JoinRequest, MemberJoined, MemberLeft, MessageEvent, ReactionAdded, ReplyTo, User,
 )
 from core.replies import Action, Button, DirectMessage, Reply, SendFile, SendPoll, UploadFile
 
@@ -127,8 +127,16 @@ def _participants(group: dict[str, Any], key: str) -> list[str]:
 
 
 def group_events(group: dict[str, Any], names: dict[str, str]) -> list[Event]:
-    """MemberJoined/MemberLeft of one Groups API participants update."""
+    """MemberJoined/MemberLeft of one Groups API participants update; JoinRequest when someone asks to
+    join a group that needs approval (`group_join_request_created`; a withdrawn request needs nothing:
+    answering it later finds no open request)."""
     chat, when = group_chat(str(group["group_id"])), _when(group.get("timestamp"))
+    kind = str(group.get("type") or "")
+    if kind.startswith("group_join_request"):
+        wa_id = str(group.get("wa_id") or "")
+        if kind != "group_join_request_created" or not wa_id:
+            return []
+        return [JoinRequest(chat=chat, member=user_of(wa_id, names), timestamp=when)]
     out: list[Event] = [MemberJoined(chat=chat, member=user_of(w, names), timestamp=when)
                         for w in _participants(group, "added_participants") if w]
     out += [MemberLeft(chat=chat, member=user_of(w, names), timestamp=when)
@@ -170,7 +178,7 @@ def read_webhook(payload: dict[str, Any]) -> Webhook:
                     events = group_events(group, names)
                 except (KeyError, TypeError):
                     continue
-                marker = group.get("request_id") or group.get("timestamp") or ""
+                marker = group.get("join_request_id") or group.get("request_id") or group.get("timestamp") or ""
                 out.events += [(f"{PLATFORM}:group:{group['group_id']}:{marker}:{i}", e) for i, e in enumerate(events)]
             for status in value.get("statuses") or []:
                 try:

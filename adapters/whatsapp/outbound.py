@@ -1,4 +1,5 @@
-"""A small typed layer over the Graph API with httpx: send a message, upload a media file.
+"""A small typed layer over the Graph API with httpx: send a message, upload a media file, answer a
+group's join requests.
 
 The access token travels only in the Authorization header; the URLs hold the phone number id. A
 log filter on httpx/httpcore replaces the token and app secret with `***` should a library ever
@@ -48,10 +49,12 @@ def unprotect_logs(flt: logging.Filter) -> None:
 
 
 class GraphClient:
-    """The calls practica makes: POST /<phone_number_id>/messages and /<phone_number_id>/media."""
+    """The calls practica makes: POST /<phone_number_id>/messages and /<phone_number_id>/media, and
+    GET/POST/DELETE /<group_id>/join_requests (the Groups API)."""
 
     def __init__(self, base_url: str, phone_number_id: str, token: str) -> None:
-        self._base = f"{base_url.rstrip('/')}/{phone_number_id}"
+        self._root = base_url.rstrip("/")
+        self._base = f"{self._root}/{phone_number_id}"
         self._http = httpx.AsyncClient(timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"})
 
     async def close(self) -> None:
@@ -70,9 +73,31 @@ class GraphClient:
             raise DeliveryError(f"{what}: WhatsApp answered the upload without a media id")
         return str(media_id)
 
-    async def _call(self, what: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    async def join_request_of(self, group_id: str, wa_id: str, what: str) -> str | None:
+        """The id of `wa_id`'s open request to join `group_id`, or None (withdrawn, or answered already)."""
+        url: str | None = f"{self._root}/{group_id}/join_requests"
+        while url:
+            answer = await self._call(what, url, method="GET")
+            for request in answer.get("data") or []:
+                if isinstance(request, dict) and str(request.get("wa_id")) == wa_id and request.get("join_request_id"):
+                    return str(request["join_request_id"])
+            url = ((answer.get("paging") or {}).get("next")) or None
+        return None
+
+    async def answer_join_request(self, group_id: str, request_id: str, approve: bool, what: str) -> None:
+        """Approve (POST) or reject (DELETE) one join request; raises DeliveryError when WhatsApp refuses it."""
+        body = {"messaging_product": "whatsapp", "join_requests": [request_id]}
+        answer = await self._call(what, f"{self._root}/{group_id}/join_requests", method="POST" if approve else "DELETE",
+                                  json=body)
+        failed = answer.get("failed_join_requests") or []
+        if failed:
+            codes = [e.get("code") for f in failed if isinstance(f, dict) for e in f.get("errors") or [] if isinstance(e, dict)]
+            raise DeliveryError(f"{what}: WhatsApp refused the join request answer ({', '.join(map(str, codes)) or 'no code'})",
+                                permanent=True)
+
+    async def _call(self, what: str, url: str, method: str = "POST", **kwargs: Any) -> dict[str, Any]:
         try:
-            response = await self._http.post(url, **kwargs)
+            response = await self._http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"{what}: WhatsApp did not answer in time") from exc
         except httpx.HTTPError as exc:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.adapters.whatsapp.fake_graph_api import TOKEN, FakeGraphApi
-from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, list_reply, status, text
+from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, button_reply, join_request, list_reply, status, text
 from tests.e2e.whatsapp_bot import WhatsAppBot, wait_until
 
 GROUP = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"  # a Groups API id, as Meta documents them
@@ -211,3 +211,29 @@ async def test_mydata_shows_and_forgetme_erases_the_members_row_of_the_window_st
             assert db.execute("SELECT wa_id FROM whatsapp_members").fetchall() == [(BOB,)]
         on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("whatsapp.db*"))
         assert ALICE.encode() not in on_disk and BOB.encode() in on_disk  # overwritten, the log emptied
+
+
+async def test_a_request_to_join_a_mentoring_group_reaches_the_trainer_who_approves_it_with_a_button(graph, tmp_path):
+    async with WhatsAppBot(tmp_path, graph, extra_toml=COHORT) as bot:
+        assert await bot.post(text(TRAINER, "Trainer", "/whoami")) == 200  # the trainer's window is open
+        await wait_until(lambda: graph.sent(TRAINER), 15, "the trainer's /whoami answer")
+        alice_request = graph.request_join(GROUP, ALICE)
+        assert await bot.post(join_request(GROUP, ALICE, alice_request)) == 200
+        assert await bot.post(join_request(GROUP, ALICE, alice_request)) == 200  # Meta sends it again: one request
+        await wait_until(lambda: graph.sent(ALICE), 15, "the questionnaire sent to Alice")
+        assert graph.sent(ALICE)[0]["type"] == "template"  # she has not written to the bot yet: outside the window
+        for answer in ("midwife", "Kisumu district hospital", "RN-20417", "none"):
+            count = len(graph.sent(ALICE))
+            assert await bot.post(text(ALICE, "Alice", answer)) == 200  # her answers open her window
+            await wait_until(lambda: len(graph.sent(ALICE)) > count, 15, "the next question")
+        await wait_until(lambda: len(graph.sent(TRAINER)) >= 2, 15, "the join request shown to the trainer")
+        review = graph.sent(TRAINER)[-1]
+        assert review["type"] == "interactive" and f"+{ALICE}" in review["interactive"]["body"]["text"]
+        approve = next(b["reply"] for b in review["interactive"]["action"]["buttons"] if b["reply"]["id"].startswith("mod:"))
+        assert await bot.post(button_reply(TRAINER, "Trainer", approve["id"], approve["title"],
+                                           graph.wamid_of(review))) == 200
+        await wait_until(lambda: graph.answered_joins(), 15, "the approval sent to WhatsApp")
+        assert graph.answered_joins() == [("POST", GROUP, [alice_request])]
+        assert graph.join_requests[GROUP] == {}
+        await asyncio.sleep(0.5)
+        assert len([b for b in graph.sent(TRAINER) if b["type"] == "interactive"]) == 1

@@ -1,7 +1,8 @@
 """A small fake WhatsApp Cloud (Graph) API for the adapter tests (aiohttp, loopback, random port).
 
 It answers `POST /<version>/<phone_number_id>/messages` and `/media` like the real API (a wamid per
-message, a media id per upload), refuses a wrong bearer token with error 190, records every call,
+message, a media id per upload) and a group's `/<group_id>/join_requests` (GET lists the open ones,
+POST approves, DELETE rejects; `request_join` opens one), refuses a wrong bearer token with error 190, records every call,
 and can be told to fail the next calls with an HTTP status and a Graph error code (429/130429...).
 """
 
@@ -35,6 +36,7 @@ class FakeGraphApi:
     calls: list[Call] = field(default_factory=list)
     _failures: list[tuple[int, int, str]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    join_requests: dict[str, dict[str, str]] = field(default_factory=dict)  # group id -> {request id: wa_id}
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -42,6 +44,7 @@ class FakeGraphApi:
         app = web.Application()
         app.router.add_post(f"/{VERSION}/{{phone}}/messages", self._messages)
         app.router.add_post(f"/{VERSION}/{{phone}}/media", self._media)
+        app.router.add_route("*", f"/{VERSION}/{{group}}/join_requests", self._join_requests)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -80,8 +83,20 @@ class FakeGraphApi:
                 out.append(body["template"]["components"][0]["parameters"][0]["text"])
         return out
 
+    def request_join(self, group_id: str, wa_id: str) -> str:
+        """`wa_id` asks to join `group_id` (approval required): the id WhatsApp gives the request."""
+        request_id = f"jr{next(self._ids):06d}"
+        self.join_requests.setdefault(group_id, {})[request_id] = wa_id
+        return request_id
+
+    def answered_joins(self) -> list[tuple[str, str, list[str]]]:
+        """(method, group id, request ids) of every accepted approve (POST) or reject (DELETE)."""
+        return [(c.body["method"], c.body["group"], c.body["join_requests"]) for c in self.calls
+                if c.kind == "join_requests" and c.ok and c.body["method"] != "GET"]
+
     def _refusal(self, request: web.Request) -> web.Response | None:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or request.match_info["phone"] != PHONE_NUMBER_ID:
+        phone = request.match_info.get("phone", PHONE_NUMBER_ID)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or phone != PHONE_NUMBER_ID:
             return self._error(401, 190, "Error validating access token: Session has expired.")
         if self._failures:
             status, code, title = self._failures.pop(0)
@@ -119,3 +134,26 @@ class FakeGraphApi:
         refusal = self._refusal(request)
         self.calls.append(Call("media", fields, ok=refusal is None))
         return refusal or web.json_response({"id": f"{next(self._ids) + 4490000000000000}"})
+
+    async def _join_requests(self, request: web.Request) -> web.Response:
+        group = request.match_info["group"]
+        body = await request.json() if request.method != "GET" and request.can_read_body else {}
+        refusal = self._refusal(request)
+        self.calls.append(Call("join_requests", {"method": request.method, "group": group,
+                                                 "join_requests": list(body.get("join_requests") or [])},
+                               ok=refusal is None))
+        if refusal is not None:
+            return refusal
+        open_ = self.join_requests.get(group, {})
+        if request.method == "GET":
+            return web.json_response({"data": [{"join_request_id": rid, "wa_id": wa, "creation_timestamp": 1749416383}
+                                               for rid, wa in open_.items()], "paging": {"cursors": {}}})
+        done, failed = [], []
+        for rid in body.get("join_requests") or []:
+            if open_.pop(rid, None) is None:
+                failed.append({"join_request_id": rid, "errors": [{"code": 131009, "title": "Parameter value is not valid",
+                                                                  "message": "Parameter value is not valid"}]})
+            else:
+                done.append(rid)
+        key = "approved_join_requests" if request.method == "POST" else "rejected_join_requests"
+        return web.json_response({"messaging_product": "whatsapp", key: done, "failed_join_requests": failed})

@@ -72,6 +72,14 @@ def status(message_id: str, recipient: str, state: str, code: int | None = None,
     return envelope({"statuses": [entry]})
 
 
+def join_request(group_id: str, wa_id: str, request_id: str, *, revoked: bool = False) -> dict[str, Any]:
+    """A `group_participants_update` webhook: `wa_id` asks to join a group that needs approval (or
+    withdraws the request), as Meta's "Webhooks for Groups API" page shows it (the `groups` array)."""
+    return envelope({"groups": [{"timestamp": str(int(time.time())), "group_id": group_id,
+                                 "type": "group_join_request_revoked" if revoked else "group_join_request_created",
+                                 "join_request_id": request_id, "wa_id": wa_id}]}, field="group_participants_update")
+
+
 def signed(payload: dict[str, Any], secret: str = APP_SECRET) -> tuple[bytes, dict[str, str]]:
     """The body and the headers Meta sends with it (X-Hub-Signature-256)."""
     body = json.dumps(payload).encode()

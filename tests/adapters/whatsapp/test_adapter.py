@@ -15,7 +15,7 @@ from adapters.whatsapp.adapter import WhatsAppAdapter
 from adapters.whatsapp.config import WhatsAppConfig
 from core.errors import DeliveryError
 from core.events import ChatRef, Event, Role, User
-from core.replies import Button, DirectMessage, Reply
+from core.replies import ApproveJoin, Button, DeclineJoin, DirectMessage, Reply
 from core.schema import validate
 from tests.adapters.whatsapp.fake_graph_api import PHONE_NUMBER_ID, TOKEN, FakeGraphApi
 from tests.adapters.whatsapp.payloads import APP_SECRET, VERIFY_TOKEN, signed, status, text
@@ -120,6 +120,19 @@ async def test_a_report_on_any_part_of_a_split_message_reaches_the_message_s_rec
     assert await post(adapter, status(second, ALICE, "failed", 131026)) == 200
     assert await post(adapter, status(first, ALICE, "read")) == 200
     assert reports == [(first, "failed"), (first, "read")]  # the member did not get the whole message
+
+
+async def test_join_requests_are_approved_or_rejected_by_the_member_s_number(make, graph):
+    adapter = await make()  # a fresh process: it finds the request by number, not by what it heard earlier
+    group = ChatRef("whatsapp", "Y2FwaV9ncm91cDoxNzA1", kind="group")
+    alice, bob = (User("whatsapp", w, w) for w in (ALICE, BOB))
+    alice_request, bob_request = graph.request_join(group.id, ALICE), graph.request_join(group.id, BOB)
+    await adapter.perform(ApproveJoin(chat=group, user=alice))
+    await adapter.perform(DeclineJoin(chat=group, user=bob, reason="not in this cohort"))
+    assert graph.answered_joins() == [("POST", group.id, [alice_request]), ("DELETE", group.id, [bob_request])]
+    with pytest.raises(DeliveryError) as caught:  # withdrawn, or answered in WhatsApp already
+        await adapter.perform(ApproveJoin(chat=group, user=alice))
+    assert caught.value.permanent and "no open request" in str(caught.value)
 
 
 async def test_outside_the_window_wait_holds_and_drop_refuses_for_good(make, graph):

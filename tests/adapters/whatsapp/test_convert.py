@@ -6,9 +6,9 @@ import pytest
 
 from adapters.whatsapp.convert import plan, read_webhook, template_message
 from core.errors import DeliveryError
-from core.events import ButtonPressed, ChatRef, MemberJoined, MemberLeft, MessageEvent, ReactionAdded, User
+from core.events import ButtonPressed, ChatRef, JoinRequest, MemberJoined, MemberLeft, MessageEvent, ReactionAdded, User
 from core.replies import Button, DeleteMessage, DirectMessage, EditMessage, Reply, SendFile
-from tests.adapters.whatsapp.payloads import DISPLAY_NUMBER, button_reply, envelope, inbound, list_reply, status, text
+from tests.adapters.whatsapp.payloads import DISPLAY_NUMBER, button_reply, envelope, inbound, join_request, list_reply, status, text
 
 ALICE = "16505551234"
 GROUP = "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD"  # a Groups API id, as Meta documents them
@@ -73,6 +73,10 @@ def test_group_messages_and_participant_updates():
     events = [e for _, e in read_webhook(update).events]
     assert [type(e) for e in events] == [MemberJoined, MemberLeft]
     assert events[0].member.uid == f"whatsapp:{ALICE}" and events[0].chat.id == GROUP
+    (source, asked), = read_webhook(join_request(GROUP, ALICE, "jr1")).events
+    assert isinstance(asked, JoinRequest) and asked.member.uid == f"whatsapp:{ALICE}" and asked.chat.id == GROUP
+    assert ":jr1:" in source  # the same request sent again is stored once
+    assert read_webhook(join_request(GROUP, ALICE, "jr1", revoked=True)).events == []
 
 
 def test_statuses_and_reactions():
