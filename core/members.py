@@ -109,15 +109,21 @@ class MemberDirectory:
         if known is not None and known == (user.name, user.handle, day, active):
             return
         self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
-        if known is None or known[3] != active:
+        membership_changed = known is None or known[3] != active
+        if membership_changed:
             self._changed(community, user.uid)
         self._erased.discard(user.uid)  # seen again after /forgetme: a new sighting
         stamp = when.isoformat()
-        # Written behind, many members per statement, outside the event's own transaction: a plain
-        # message then needs no transaction at all. Lookups flush first; a crash loses at most the
-        # last moment's sightings, which the member's next message records again.
-        self._unsaved[(community, user.uid)] = (community, user.uid, user.platform, user.id, user.name, user.handle,
-                                                int(user.is_bot), stamp, stamp, int(active))
+        row = (community, user.uid, user.platform, user.id, user.name, user.handle, int(user.is_bot), stamp, stamp,
+               int(active))
+        # A new name or a new day is written behind, many members per statement, outside the event's own
+        # transaction: a plain message then needs no transaction at all, and a crash loses at most the
+        # last moment's names, which the member's next message records again. Someone joining or leaving
+        # commits with the event that says so (a member who wrote once and never again must still get
+        # their reminders after a crash); it stays queued too, in case that event's unit rolls back.
+        self._unsaved[(community, user.uid)] = row
+        if membership_changed and active_unit() is not None:
+            await self.db.execute(UPSERT, row)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_behind(), name="practica-members-writer")
 

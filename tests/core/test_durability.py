@@ -110,3 +110,31 @@ async def test_domain_events_are_never_held_back_by_a_full_intake(make_bot):
     await asyncio.gather(*stored)
     await bot.runtime.idle()
     assert sorted(m.text for m in bot.new_messages()) == sorted(f"noted: message {n}" for n in range(20))
+
+
+async def test_someone_joining_or_leaving_commits_with_the_event_that_says_so(make_bot, monkeypatch):
+    """Names and days are written behind the event; membership is not: a member who wrote once, just
+    before a crash, must still be a member (counted, reminded) after it. The writer behind (and the
+    test kit's flush when idle) is held here as if the process had died before it ran."""
+    import sqlite3
+
+    from core.members import MemberDirectory
+
+    held = asyncio.Event()
+
+    async def not_yet(self: MemberDirectory) -> None:
+        await held.wait()
+
+    async def no_flush(self: MemberDirectory, **_: object) -> None:
+        pass
+
+    bot = await make_bot(platform="telegram", plugins=set())
+    monkeypatch.setattr(MemberDirectory, "_write_behind", not_yet)
+    monkeypatch.setattr(MemberDirectory, "flush", no_flush)  # the test kit's idle() writes them all otherwise
+    await bot.send("hello, I am new here", user="zainab")
+    await bot.leave("amina")
+    with sqlite3.connect(bot.runtime.database_path) as db:  # what a restart would read
+        rows = dict(db.execute("SELECT uid, active FROM practica_members WHERE uid IN (?, ?)",
+                               ("telegram:zainab", "telegram:amina")).fetchall())
+    held.set()
+    assert rows == {"telegram:zainab": 1, "telegram:amina": 0}
