@@ -1,4 +1,5 @@
-# The two commands: `make run` and `make test`. Both create .venv and install the project when needed.
+# The two commands: `make run` and `make test`. Both create .venv and install the project when needed;
+# `make test` also installs the Debian packages its tests drive (Chromium, PostgreSQL) when missing (.ci/packages).
 # `make check` validates plugins.toml and type-checks core/ (mypy, strict; see [tool.mypy] in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +23,7 @@ check: $(STAMP)
 	@$(BIN)/mypy
 
 test: $(STAMP)
+	@.ci/packages
 	@$(BIN)/python -m pytest
 
 bench: $(STAMP)
