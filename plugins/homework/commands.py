@@ -196,6 +196,18 @@ async def _add_series(ctx: CommandContext, title: str, instructions: str, module
     ctx.log.info("series %d added in community %s", sid, ctx.community.name)
 
 
+STATUS_NAMES = 25  # names per line of /homework status: a short reply even in a community of thousands
+
+
+def _few(ctx: Context, names: list[str]) -> str:
+    """The first STATUS_NAMES names, then how many more (the counts stay exact)."""
+    if not names:
+        return "-"
+    shown = ", ".join(names[:STATUS_NAMES])
+    more = len(names) - STATUS_NAMES
+    return shown if more <= 0 else f"{shown} {ctx.t('status.more', count=more)}"
+
+
 async def _status(ctx: Context, assignment_id: int) -> None:
     a, cctx = await find_assignment(ctx, assignment_id)
     await _require_trainer(cctx)  # a trainer of the assignment's community, not of the private chat's
@@ -210,11 +222,10 @@ async def _status(ctx: Context, assignment_id: int) -> None:
     on_time = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if r["on_time"]]
     late = [name(r) + (" ✓" if r["status"] == "reviewed" else "") for r in rows if not r["on_time"]]
     waiting = [u.mention for u in await audience(cctx) if ctx.identity.person_of(u) not in by_uid]
-    dash = "-"
     lines = [ctx.t("status.header", id=a.id, title=a.title, due=cctx.format_time(a.due_at)),
-             ctx.t("status.on_time", count=len(on_time), names=", ".join(on_time) or dash),
-             ctx.t("status.late", count=len(late), names=", ".join(late) or dash),
-             ctx.t("status.waiting", count=len(waiting), names=", ".join(waiting) or dash)]
+             ctx.t("status.on_time", count=len(on_time), names=_few(ctx, on_time)),
+             ctx.t("status.late", count=len(late), names=_few(ctx, late)),
+             ctx.t("status.waiting", count=len(waiting), names=_few(ctx, waiting))]
     if private or (chat is not None and chat.is_direct):
         notes = [f"{name(r)}: {r['note']}" for r in rows if r["note"]]
         if notes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from core import Attachment, ChatRef, DirectMessage, hookimpl
 
 from .conftest import post_id
@@ -146,3 +148,19 @@ async def test_user_data_export_and_erase(homework_bot):
     await bot.send("/homework status 1", user="trainer")
     status = next(m.text for m in bot.new_messages() if isinstance(m, DirectMessage))
     assert "On time (0)" in status
+
+
+@pytest.mark.parametrize("locale, waiting, more", [("en", "Not yet (38)", "and 13 more"),
+                                                   ("fr", "Pas encore (38)", "et 13 autres")])
+async def test_status_in_a_large_community_names_a_few_and_counts_everyone(homework_bot, locale, waiting, more):
+    members = [f"m{n:02d}" for n in range(40)]
+    bot = await homework_bot(members=members, community={"locale": locale})
+    await bot.send("/homework add Partograph | due in 3 days", user="trainer")
+    bot.new_messages()
+    for name in members[:2]:
+        await bot.send("/done 1", user=name)
+    bot.new_messages()
+    await bot.send("/homework status 1", user="trainer")
+    status = next(m.text for m in bot.new_messages() if isinstance(m, DirectMessage))
+    line = next(line for line in status.splitlines() if line.startswith(waiting))
+    assert line.count("@m") == 25 and line.endswith(more)  # a short reply: 25 names, then how many more
