@@ -21,8 +21,10 @@ from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.discord import convert
 from adapters.discord.capabilities import BUDGET, CAPABILITIES
 from adapters.discord.config import DiscordConfig, DiscordIntents
+from adapters.discord.errors import delivery_error, login_error, privileged_intents_error
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
+from adapters.discord.transport import DiscordTransport
 from core.errors import AdapterError, DeliveryError
 from core.events import (ButtonPressed, ChatRef, Event, MemberJoined, MemberLeft, MessageEdited, MessageEvent,
                          PollVote, ReactionAdded, Role, User)
@@ -55,10 +57,13 @@ class DiscordAdapter(Adapter):
     capabilities = CAPABILITIES
     budget = BUDGET
 
-    def __init__(self, config: DiscordConfig, host: AdapterHost) -> None:
+    def __init__(self, config: DiscordConfig, host: AdapterHost, *, transport: DiscordTransport | None = None) -> None:
+        """Build the client; `transport` says where it connects (default: Discord itself; a test peer
+        passes its own addresses, see `adapters.discord.transport`)."""
         super().__init__(config, host)
         self.prefix: str = getattr(host, "prefix", None) or "/"
         self.intents = build_intents(config.intents)
+        transport = transport or DiscordTransport()
         self.client = discord.Client(
             intents=self.intents,
             chunk_guilds_at_startup=False,
@@ -66,7 +71,9 @@ class DiscordAdapter(Adapter):
             max_ratelimit_timeout=30.0,  # longer waits come back as DeliveryError(retry_after=...)
             max_messages=500,
             enable_debug_events=False,
+            **transport.client_options(),
         )
+        transport.route(self.client)
         self._pending = PendingInteractions()
         self._members: OrderedDict[tuple[int, int], discord.Member] = OrderedDict()
         self._channel_guild: dict[int, int] = {}
@@ -91,7 +98,7 @@ class DiscordAdapter(Adapter):
             await self.client.login(self.config.token.reveal())
         except discord.LoginFailure as exc:
             await self.client.close()
-            raise convert.login_error(exc, self.config.token.source) from exc
+            raise login_error(exc, self.config.token.source) from exc
         except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             await self.client.close()
             raise AdapterError(f"could not log in to Discord ({type(exc).__name__}); check the network and "
@@ -111,10 +118,10 @@ class DiscordAdapter(Adapter):
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as exc:
-            raise convert.privileged_intents_error(self.intents) from exc
+            raise privileged_intents_error(self.intents) from exc
         except discord.ConnectionClosed as exc:
             if exc.code == 4004:
-                raise convert.login_error(exc, self.config.token.source) from exc
+                raise login_error(exc, self.config.token.source) from exc
             raise AdapterError(f"Discord closed the gateway connection for good (close code {exc.code}: "
                                f"{exc.reason or 'no reason given'}).") from exc
         finally:
@@ -378,7 +385,7 @@ class DiscordAdapter(Adapter):
             try:
                 channel = await self.client.fetch_channel(channel_id)
             except Exception as exc:
-                raise convert.delivery_error(exc, f"looking up the server of {chat.key}") from exc
+                raise delivery_error(exc, f"looking up the server of {chat.key}") from exc
         guild = getattr(channel, "guild", None)
         if guild is None:
             raise DeliveryError(f"{chat.key} is not a channel of a Discord server.", permanent=True)

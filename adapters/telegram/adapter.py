@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
@@ -27,10 +27,12 @@ from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
 from adapters.telegram.capabilities import BUDGET, CAPABILITIES
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.convert import LeanUpdate, plan, sent_of, telegram_id, update_to_events
+from adapters.telegram import outbound
+from adapters.telegram.convert import LeanUpdate, update_to_events
 from adapters.telegram.menu import command_menus, valid_command_name
-from adapters.telegram.errors import delivery_error, is_not_modified
+from adapters.telegram.errors import start_error
 from adapters.telegram.logs import protect_logs, redact
+from adapters.telegram.outbound import telegram_id
 from core.errors import AdapterError, DeliveryError
 from core.events import ChatRef, Event, MemberJoined, MemberLeft, Role, User
 from core.replies import Action, Sent
@@ -122,7 +124,7 @@ class TelegramAdapter(Adapter):
             await bot.initialize()
         except TelegramError as exc:
             await asyncio.gather(*(r.shutdown() for r in requests), return_exceptions=True)
-            raise self._start_error(exc) from exc
+            raise start_error(exc) from exc
         self._bot = bot
         self.bot_handle = bot.username
         self._updater = Updater(bot, self._queue)
@@ -142,14 +144,6 @@ class TelegramAdapter(Adapter):
             detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
             raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
-
-    @staticmethod
-    def _start_error(exc: TelegramError) -> AdapterError:
-        if isinstance(exc, InvalidToken):
-            return AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
-                                "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)")
-        return AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
-                            f"{redact(exc.message)}); check the network or base_url")
 
     async def wait_finished(self) -> None:
         """Return after `stop()`; raise AdapterError when Telegram ended the connection for good."""
@@ -277,25 +271,8 @@ class TelegramAdapter(Adapter):
         return self._bot
 
     async def perform(self, action: Action) -> Sent:
-        """Carry out `action` with the Bot API.
-
-        Raises:
-            DeliveryError: with `retry_after` on rate limits, `permanent` when retrying cannot help.
-        """
-        what = type(action).__name__
-        calls = plan(action)
-        bot = self._require_bot(what)
-        first: Any = None
-        for index, call in enumerate(calls):
-            try:
-                result = await getattr(bot, call.method)(**call.kwargs)
-            except TelegramError as exc:
-                if not is_not_modified(exc):
-                    raise delivery_error(exc, what) from exc
-                result = True  # editing to the same text: nothing to do
-            if index == 0:
-                first = result
-        return sent_of(action, first)
+        """Carry out `action` with the Bot API (see `outbound.perform`)."""
+        return await outbound.perform(self._require_bot(type(action).__name__), action)
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
         """OWNER for the group's creator, ADMIN for its administrators, else MEMBER.
