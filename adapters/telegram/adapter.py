@@ -21,7 +21,7 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Updater
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
@@ -84,9 +84,18 @@ class TelegramAdapter(Adapter):
     capabilities = CAPABILITIES
     budget = BUDGET
 
-    def __init__(self, config: TelegramConfig, host: AdapterHost) -> None:
+    def __init__(self, config: TelegramConfig, host: AdapterHost, *, request: BaseRequest | None = None,
+                 get_updates_request: BaseRequest | None = None) -> None:
+        """Args:
+            request: the transport of every Bot API call but getUpdates (default: PTB's HTTPXRequest,
+                16 connections); a test peer passes its own (a fake Bot API's, a recorder).
+            get_updates_request: the transport of getUpdates alone (default: its own HTTPXRequest, so a
+                long poll never holds a sending connection).
+        """
         super().__init__(config, host)
         self.config: TelegramConfig = config
+        self._request = request
+        self._get_updates_request = get_updates_request
         self.bot_handle: str | None = None
         self._bot: PracticaBot | None = None
         self._updater: Updater | None = None
@@ -114,10 +123,10 @@ class TelegramAdapter(Adapter):
             options["base_url"] = cfg.base_url
         if cfg.base_file_url:
             options["base_file_url"] = cfg.base_file_url
-        requests = (HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
-                                 write_timeout=10.0, pool_timeout=3.0),
-                    HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
-                                 write_timeout=5.0, pool_timeout=1.0))
+        requests = (self._request or HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
+                                                  write_timeout=10.0, pool_timeout=3.0),
+                    self._get_updates_request or HTTPXRequest(connection_pool_size=2, connect_timeout=5.0,
+                                                              read_timeout=5.0, write_timeout=5.0, pool_timeout=1.0))
         bot = PracticaBot(cfg.token.reveal(), request=requests[0], get_updates_request=requests[1],
                           on_token_rejected=self._token_rejected, before_fetch=self._flush, **options)
         try:
