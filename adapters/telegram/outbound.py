@@ -38,7 +38,6 @@ from core.replies import (
 CALLBACK_DATA_MAX = 64
 
 
-
 @dataclass(frozen=True, slots=True)
 class ApiCall:
     """One Bot API call: a python-telegram-bot `Bot` method name and its keyword arguments."""

@@ -32,7 +32,6 @@ class Status:
     error: str = ""  # "WhatsApp error 131026 (Message undeliverable)": code and Meta's title, never details
 
 
-
 @dataclass
 class Webhook:
     """What one webhook POST carries."""

@@ -97,7 +97,6 @@ class GraphClient:
         return body
 
 
-
 def recipient(action: Action) -> tuple[str, str, bool]:
     """(recipient_type, to, is_direct) of an action."""
     chat = getattr(action, "chat", None)
