@@ -14,6 +14,19 @@ CAP = at_least(0, zero="no cap")
 
 
 @dataclass(frozen=True)
+class PointsRule(Settings):
+    """Points for one kind of contribution, and how often they can be earned.
+
+    `[plugins.leaderboards.quiz]` (a correct quiz answer) and `[plugins.leaderboards.resource]` (a
+    resource a moderator verified) are this rule; the defaults of each are in `LeaderboardsConfig`.
+    """
+
+    points: int = setting(0, POINTS)
+    cooldown_minutes: float = setting(0.0, COOLDOWN)
+    daily_cap: int = setting(0, CAP)
+
+
+@dataclass(frozen=True)
 class HomeworkRule(Settings):
     """`[plugins.leaderboards.homework]`: points for a submitted homework."""
 
@@ -24,42 +37,18 @@ class HomeworkRule(Settings):
 
 
 @dataclass(frozen=True)
-class QuizRule(Settings):
-    """`[plugins.leaderboards.quiz]`: points for a correct quiz answer."""
-
-    points: int = setting(2, POINTS)
-    cooldown_minutes: float = setting(0.0, COOLDOWN)
-    daily_cap: int = setting(20, CAP)
-
-
-@dataclass(frozen=True)
-class ThanksRule(Settings):
+class ThanksRule(PointsRule):
     """`[plugins.leaderboards.thanks]`: points for the member who is thanked."""
 
-    points: int = setting(3, POINTS)
-    cooldown_minutes: float = setting(60.0, COOLDOWN)
-    daily_cap: int = setting(15, CAP)
     per_giver_daily: int = setting(3, at_least(0, zero="no limit"))
     words: tuple[str, ...] = setting(("thanks", "thank you", "thx", "merci"), non_empty())
 
 
 @dataclass(frozen=True)
-class ResourceRule(Settings):
-    """`[plugins.leaderboards.resource]`: points for a resource a moderator verified."""
-
-    points: int = setting(5, POINTS)
-    cooldown_minutes: float = setting(0.0, COOLDOWN)
-    daily_cap: int = setting(0, CAP)
-
-
-@dataclass(frozen=True)
-class ActivityRule(Settings):
+class ActivityRule(PointsRule):
     """`[plugins.leaderboards.activity]`: optional points for ordinary messages (off by default)."""
 
     enabled: bool = False
-    points: int = setting(1, POINTS)
-    cooldown_minutes: float = setting(10.0, COOLDOWN)
-    daily_cap: int = setting(5, CAP)
     min_length: int = setting(20, at_least(0))
 
 
@@ -74,10 +63,10 @@ class LeaderboardsConfig(Settings):
     confirm_levels: bool = False
     modules: Mapping[str, str] | tuple[str, ...] = ()
     homework: HomeworkRule = field(default_factory=HomeworkRule)
-    quiz: QuizRule = field(default_factory=QuizRule)
-    thanks: ThanksRule = field(default_factory=ThanksRule)
-    resource: ResourceRule = field(default_factory=ResourceRule)
-    activity: ActivityRule = field(default_factory=ActivityRule)
+    quiz: PointsRule = field(default_factory=lambda: PointsRule(points=2, daily_cap=20))
+    thanks: ThanksRule = field(default_factory=lambda: ThanksRule(points=3, cooldown_minutes=60.0, daily_cap=15))
+    resource: PointsRule = field(default_factory=lambda: PointsRule(points=5))
+    activity: ActivityRule = field(default_factory=lambda: ActivityRule(points=1, cooldown_minutes=10.0, daily_cap=5))
 
     def check(self) -> None:
         parse_reset(self.weekly_reset)  # raises ValueError with the accepted forms

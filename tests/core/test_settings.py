@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 import pytest
@@ -66,3 +66,25 @@ def test_checks_across_keys_still_run_after_the_declared_rules():
     with pytest.raises(ConfigError, match="topics_limit"):
         validate(PollsConfig, {"max_options": 4, "topics_limit": 6}, "plugins.toml [plugins.polls]")
     assert validate(HomeworkConfig, {"social_proof_every": "off"}, "plugins.toml [plugins.homework]").proof_interval is None
+
+
+@dataclass(frozen=True)
+class Limits(Settings):
+    points: int = setting(0, between(0, 1000))
+    daily_cap: int = 0
+
+
+@dataclass(frozen=True)
+class Sections:
+    quiz: Limits = field(default_factory=lambda: Limits(points=2, daily_cap=20))
+
+
+def test_a_partial_nested_table_keeps_the_values_of_its_sections_default():
+    """`[plugins.x.quiz] points = 4` changes the points only: the quiz's own daily cap stays 20."""
+    assert validate(Sections, {"quiz": {"points": 4}}, WHERE).quiz == Limits(points=4, daily_cap=20)
+    assert validate(Sections, {}, WHERE).quiz == Limits(points=2, daily_cap=20)
+    with pytest.raises(ConfigError, match=r"key 'quiz': key 'points' must be between 0 and 1000"):
+        validate(Sections, {"quiz": {"points": 1001}}, WHERE)
+    config = validate(LeaderboardsConfig, {"quiz": {"points": 4}, "thanks": {"words": ["merci"]}}, WHERE)
+    assert (config.quiz.points, config.quiz.daily_cap) == (4, 20)
+    assert (config.thanks.points, config.thanks.cooldown_minutes, config.thanks.words) == (3, 60.0, ("merci",))
