@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
 
 from core import Settings, between, clock_range_text, duration_text, non_empty, setting
 
@@ -26,6 +25,8 @@ class PollsConfig(Settings):
         topics_provider: the plugin that answers `/poll topics` (normally "resources").
         topics_limit: how many frequent questions a topics poll offers at most.
         topics_duration: how long a topics poll stays open ("" = until /closepoll).
+
+    Durations and quiet hours are read with `span("max_duration")` / `hours("quiet_hours")` (core.Settings).
     """
 
     native: bool = True
@@ -43,23 +44,3 @@ class PollsConfig(Settings):
     def check(self) -> None:
         if not 2 <= self.topics_limit <= self.max_options:
             raise ValueError("key 'topics_limit' must be between 2 and max_options")
-
-    @property
-    def max_duration_delta(self) -> timedelta | None:
-        return self.span("max_duration")
-
-    @property
-    def default_duration_delta(self) -> timedelta | None:
-        return self.span("default_duration")
-
-    @property
-    def remind_before_delta(self) -> timedelta | None:
-        return self.span("remind_before")
-
-    @property
-    def topics_duration_delta(self) -> timedelta | None:
-        return self.span("topics_duration")
-
-    @property
-    def quiet_range(self) -> tuple[time, time] | None:
-        return self.hours("quiet_hours")
