@@ -280,8 +280,9 @@ class TelegramAdapter(Adapter):
         return self._bot
 
     async def perform(self, action: Action) -> Sent:
-        """Carry out `action` with the Bot API (see `outbound.perform`)."""
-        return await outbound.perform(self._require_bot(type(action).__name__), action)
+        """Carry out `action` with the Bot API (see `outbound`); a malformed action fails for good, running or not."""
+        calls = outbound.plan(action)
+        return await outbound.perform(self._require_bot(type(action).__name__), action, calls)
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
         """OWNER for the group's creator, ADMIN for its administrators, else MEMBER.

@@ -1,7 +1,7 @@
 """Outbound: practica's core actions -> Bot API calls, carried out with python-telegram-bot's `Bot`.
 
 `plan(action)` turns one core action into the calls that carry it out (PTB `Bot` method names and
-keyword arguments, pure), `perform(bot, action)` makes them and `sent_of(action, result)` reads the
+keyword arguments, pure), `perform(bot, action, calls)` makes them and `sent_of(action, result)` reads the
 answer. Plain text is escaped with `html.escape` and sent with parse_mode HTML.
 """
 
@@ -193,15 +193,15 @@ def sent_of(action: Action, result: Any) -> Sent:
     return Sent(message_id=getattr(action, "message_id", None))
 
 
-async def perform(bot: Bot, action: Action) -> Sent:
-    """Carry out `action` with the Bot API: the calls of `plan(action)` in order.
+async def perform(bot: Bot, action: Action, calls: Sequence[ApiCall]) -> Sent:
+    """Carry out `action` with the Bot API: its `calls` (from `plan(action)`) in order.
 
     Raises:
         DeliveryError: with `retry_after` on rate limits, `permanent` when retrying cannot help.
     """
     what = type(action).__name__
     first: Any = None
-    for index, call in enumerate(plan(action)):
+    for index, call in enumerate(calls):
         try:
             result = await getattr(bot, call.method)(**call.kwargs)
         except TelegramError as exc:
