@@ -20,6 +20,8 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
                           EditMessage, Kick, PinMessage, PollSpec, Priority, RemoveRole, Reply, Restrict, SendFile,
                           SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
 from core.scheduler import Job, JobKind
+from core.settings import (Settings, above, at_least, between, clock_range_text, duration_text, non_empty,
+                           setting)
 from core.text import clean_text, excerpt, fold
 from core.storage import Storage, from_utc_text, to_utc_text
 
@@ -31,7 +33,8 @@ __all__ = [
     "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MemberVerified",
     "MessageEdited", "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
     "PollSpec", "PollUpdated", "PollVote", "PracticaError", "Priority", "QuizAnswered", "ReactionAdded", "RemoveRole",
-    "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage",
-    "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "clean_text", "command", "excerpt",
-    "fold", "from_utc_text", "hookimpl", "load_config", "to_utc_text",
+    "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "Settings", "StopPoll",
+    "Storage", "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "above", "at_least",
+    "between", "clean_text", "clock_range_text", "command", "duration_text", "excerpt", "fold", "from_utc_text",
+    "hookimpl", "load_config", "non_empty", "setting", "to_utc_text",
 ]

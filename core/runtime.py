@@ -23,7 +23,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,7 @@ from core import inbox as inbox_module
 from core import members as members_module
 from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
-from core.adapter import Adapter, CommandInfo, adapter_names, load_adapter_class
+from core.adapter import Adapter, AdapterHost, CommandInfo, adapter_names, load_adapter_class
 from core.capabilities import Capabilities
 from core.clock import Clock
 from core.communities import community_of_event
@@ -81,13 +81,15 @@ class Runtime:
     Args:
         config: the validated plugins.toml.
         clock: the clock (the test kit passes a FakeClock).
-        adapters: ready adapter objects by platform, replacing the ones in config (test kit).
+        adapters: adapters by platform, replacing the ones in config (test kits): ready objects, or
+            factories called with the runtime as their host (an adapter given a test transport).
         extra_plugins: additional plugin objects by name (tests).
         only_plugins: enable only these plugins (tests).
         database: override the database path (':memory:' in tests).
     """
 
-    def __init__(self, config: Config, *, clock: Clock | None = None, adapters: Mapping[str, Adapter] | None = None,
+    def __init__(self, config: Config, *, clock: Clock | None = None,
+                 adapters: Mapping[str, Adapter | Callable[[AdapterHost], Adapter]] | None = None,
                  extra_plugins: Mapping[str, Any] | None = None, only_plugins: set[str] | None = None,
                  database: str | None = None) -> None:
         self.config = config
@@ -99,7 +101,8 @@ class Runtime:
         for name, info in self.loaded.infos.items():
             if info.enabled and info.folder is not None:
                 self.translator.add_plugin(name, info.folder / "locales")
-        self.adapters: dict[str, Adapter] = dict(adapters) if adapters is not None else self._build_adapters()
+        self.adapters: dict[str, Adapter] = self._build_adapters() if adapters is None else {
+            name: given if isinstance(given, Adapter) else given(self) for name, given in adapters.items()}
         self._database = database or config.database_path
         self.storage: Storage = None  # type: ignore[assignment]  # opened in start()
         self.members: MemberDirectory = None  # type: ignore[assignment]

@@ -63,14 +63,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import Settings, non_empty, setting
+
 
 @dataclass(frozen=True)
-class {cls}Config:
-    greeting: str = "Hello"
-
-    def __post_init__(self) -> None:
-        if not self.greeting.strip():
-            raise ValueError("key 'greeting' must not be empty")
+class {cls}Config(Settings):
+    greeting: str = setting("Hello", non_empty())  # each key's rule: between(1, 50), duration_text(), ...
 '''
 
 COMMANDS = '''"""Commands of the {name} plugin."""

@@ -52,8 +52,12 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f' (did you mean "{match[0]}"?)' if match else ""
 
 
-def validate(cls: type[T], table: Mapping[str, Any] | None, where: str) -> T:
-    """Build `cls` (a dataclass) from `table`, or raise ConfigError naming `where` and the key."""
+def validate(cls: type[T], table: Mapping[str, Any] | None, where: str, *, defaults: T | None = None) -> T:
+    """Build `cls` (a dataclass) from `table`, or raise ConfigError naming `where` and the key.
+
+    A key the table leaves out takes its value from `defaults` when given (a nested table keeps the
+    values of its field's default object, e.g. `quiz = PointsRule(points=2)`), else the class default.
+    """
     table = dict(table or {})
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
@@ -64,7 +68,9 @@ def validate(cls: type[T], table: Mapping[str, Any] | None, where: str) -> T:
     values: dict[str, Any] = {}
     for name, f in fields.items():
         if name in table:
-            values[name] = _convert(table[name], hints[name], f"{where} key {name!r}")
+            values[name] = _field(table[name], hints[name], f, f"{where} key {name!r}")
+        elif defaults is not None:
+            values[name] = getattr(defaults, name)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             hint = (f' Write it as {name} = {{ "$env" = "VARIABLE_NAME" }} and set that environment variable.'
                     if hints[name] is Secret else "")
@@ -73,6 +79,14 @@ def validate(cls: type[T], table: Mapping[str, Any] | None, where: str) -> T:
         return cls(**values)
     except (TypeError, ValueError) as exc:  # __post_init__ checks
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _field(value: Any, tp: Any, f: dataclasses.Field[Any], where: str) -> Any:
+    """One key's value; a nested table starts from the field's default object, when it has one."""
+    if (isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(value, Mapping)
+            and f.default_factory is not dataclasses.MISSING):
+        return validate(tp, value, where, defaults=f.default_factory())
+    return _convert(value, tp, where)
 
 
 def _type_name(tp: Any) -> str:

@@ -182,3 +182,46 @@ def test_the_layout_check_names_what_is_out_of_place(tmp_path):
         "plugins/clumsy/__init__.py: Plugin.helper is not a @hookimpl",
         "plugins/clumsy/__init__.py line 7: only the Plugin class belongs here",
     ]
+
+
+# --- the adapter layout (docs/adapter-layout.md) ---------------------------------------------------------
+
+ADAPTER_MODULES = ("adapter.py", "capabilities.py", "config.py", "convert.py", "errors.py", "outbound.py")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+
+
+def adapter_layout_problems(folder: Path) -> list[str]:
+    """What in a platform adapter's folder breaks the adapter layout (empty: none)."""
+    where = f"adapters/{folder.name}"
+    problems = [f"{where} has no {module}" for module in ADAPTER_MODULES if not (folder / module).is_file()]
+    if (folder / "convert.py").is_file() and "core.replies" in _imported_modules(folder / "convert.py"):
+        problems.append(f"{where}/convert.py imports core.replies: turning actions into platform calls is outbound.py's job")
+    if (folder / "errors.py").is_file():
+        own = {m for m in _imported_modules(folder / "errors.py") if m.startswith(f"adapters.{folder.name}.")}
+        if own - {f"adapters.{folder.name}.logs"}:
+            problems.append(f"{where}/errors.py imports {', '.join(sorted(own))}: it only maps exceptions")
+    return problems
+
+
+def test_every_platform_adapter_has_the_same_modules_for_the_same_jobs():
+    folders = [p for p in sorted((ROOT / "adapters").iterdir()) if (p / "__init__.py").is_file()]
+    assert [p.name for p in folders] == ["discord", "telegram", "whatsapp"]
+    assert [problem for folder in folders for problem in adapter_layout_problems(folder)] == []
+
+
+def test_the_adapter_layout_check_names_what_is_missing_or_misplaced(tmp_path):
+    folder = tmp_path / "pigeon"
+    folder.mkdir()
+    for module in ("__init__.py", "adapter.py", "capabilities.py", "config.py", "errors.py"):
+        (folder / module).write_text("")
+    (folder / "convert.py").write_text("from core.replies import Reply\n")
+    (folder / "errors.py").write_text("from adapters.pigeon.adapter import PigeonAdapter\n")
+    assert adapter_layout_problems(folder) == [
+        "adapters/pigeon has no outbound.py",
+        "adapters/pigeon/convert.py imports core.replies: turning actions into platform calls is outbound.py's job",
+        "adapters/pigeon/errors.py imports adapters.pigeon.adapter: it only maps exceptions",
+    ]

@@ -2,15 +2,14 @@
 
 `start()` logs in (a bad token fails here, with an operator message), then runs `client.connect()`
 in the task `practica.discord.gateway` and returns once the gateway is ready. Reconnection is
-discord.py's. Inbound gateway events become core events (`host.deliver`); `perform()` carries out
-actions (see `outbound.py`); slash commands are published per configured guild.
+discord.py's. Gateway events become core events in `inbound.py` (`host.deliver`); `perform()` carries
+out actions (`outbound.py`); slash commands are published per configured guild.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -21,18 +20,19 @@ from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.discord import convert
 from adapters.discord.capabilities import BUDGET, CAPABILITIES
 from adapters.discord.config import DiscordConfig, DiscordIntents
+from adapters.discord.errors import delivery_error, login_error, privileged_intents_error
+from adapters.discord.inbound import HANDLERS, Inbound
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
+from adapters.discord.transport import DiscordTransport
 from core.errors import AdapterError, DeliveryError
-from core.events import (ButtonPressed, ChatRef, Event, MemberJoined, MemberLeft, MessageEdited, MessageEvent,
-                         PollVote, ReactionAdded, Role, User)
+from core.events import ChatRef, Role, User
 from core.replies import Action, Sent
 
 __all__ = ["CAPABILITIES", "DiscordAdapter", "DiscordConfig", "DiscordIntents"]
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0
-_MEMBER_CACHE = 2000
 
 
 def build_intents(config: DiscordIntents) -> discord.Intents:
@@ -55,10 +55,13 @@ class DiscordAdapter(Adapter):
     capabilities = CAPABILITIES
     budget = BUDGET
 
-    def __init__(self, config: DiscordConfig, host: AdapterHost) -> None:
+    def __init__(self, config: DiscordConfig, host: AdapterHost, *, transport: DiscordTransport | None = None) -> None:
+        """Build the client; `transport` says where it connects (default: Discord itself; a test peer
+        passes its own addresses, see `adapters.discord.transport`)."""
         super().__init__(config, host)
         self.prefix: str = getattr(host, "prefix", None) or "/"
         self.intents = build_intents(config.intents)
+        transport = transport or DiscordTransport()
         self.client = discord.Client(
             intents=self.intents,
             chunk_guilds_at_startup=False,
@@ -66,10 +69,11 @@ class DiscordAdapter(Adapter):
             max_ratelimit_timeout=30.0,  # longer waits come back as DeliveryError(retry_after=...)
             max_messages=500,
             enable_debug_events=False,
+            **transport.client_options(),
         )
+        transport.route(self.client)
         self._pending = PendingInteractions()
-        self._members: OrderedDict[tuple[int, int], discord.Member] = OrderedDict()
-        self._channel_guild: dict[int, int] = {}
+        self.inbound = Inbound(self.client, host, self._pending, self.prefix, self.log)
         self._commands: list[dict[str, Any]] | None = None
         self._synced: list[dict[str, Any]] | None = None
         self._ready = asyncio.Event()
@@ -77,9 +81,9 @@ class DiscordAdapter(Adapter):
         self._stopping = False
         self.outbound = Outbound(self.client, config, self._pending, self._guild_id_for, self.log)
         self._guard_parsers()
-        for handler in (self.on_message, self.on_raw_message_edit, self.on_member_join, self.on_raw_member_remove,
-                        self.on_raw_reaction_add, self.on_raw_poll_vote_add, self.on_raw_poll_vote_remove,
-                        self.on_interaction, self.on_ready, self.on_connect, self.on_disconnect, self.on_resumed):
+        for name in HANDLERS:  # gateway events -> core events
+            setattr(self.client, name, getattr(self.inbound, name))
+        for handler in (self.on_ready, self.on_connect, self.on_disconnect, self.on_resumed):  # lifecycle logs
             setattr(self.client, handler.__name__, handler)
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -91,7 +95,7 @@ class DiscordAdapter(Adapter):
             await self.client.login(self.config.token.reveal())
         except discord.LoginFailure as exc:
             await self.client.close()
-            raise convert.login_error(exc, self.config.token.source) from exc
+            raise login_error(exc, self.config.token.source) from exc
         except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             await self.client.close()
             raise AdapterError(f"could not log in to Discord ({type(exc).__name__}); check the network and "
@@ -111,10 +115,10 @@ class DiscordAdapter(Adapter):
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as exc:
-            raise convert.privileged_intents_error(self.intents) from exc
+            raise privileged_intents_error(self.intents) from exc
         except discord.ConnectionClosed as exc:
             if exc.code == 4004:
-                raise convert.login_error(exc, self.config.token.source) from exc
+                raise login_error(exc, self.config.token.source) from exc
             raise AdapterError(f"Discord closed the gateway connection for good (close code {exc.code}: "
                                f"{exc.reason or 'no reason given'}).") from exc
         finally:
@@ -181,151 +185,6 @@ class DiscordAdapter(Adapter):
         for event, parse in list(parsers.items()):
             parsers[event] = guarded(event, parse)
 
-    # ------------------------------------------------------------------------------------- inbound
-
-    async def _deliver(self, make: Callable[[], Any]) -> None:
-        try:
-            event = make()
-            if asyncio.iscoroutine(event):
-                event = await event
-        except Exception:
-            self.log.warning("could not translate a Discord event; ignored", exc_info=True)
-            return
-        if event is not None:
-            await self.host.deliver(event, source=_source(event))
-
-    def _is_me(self, user_id: int) -> bool:
-        me = self.client.user
-        return me is not None and me.id == user_id
-
-    def _remember(self, member: object, guild_id: int | None, channel_id: int | None) -> None:
-        if guild_id is not None and channel_id is not None:
-            self._channel_guild[channel_id] = guild_id
-        if isinstance(member, discord.Member):
-            key = (member.guild.id, member.id)
-            self._members[key] = member
-            self._members.move_to_end(key)
-            while len(self._members) > _MEMBER_CACHE:
-                self._members.popitem(last=False)
-
-    async def on_message(self, message: discord.Message) -> None:
-        if self._is_me(message.author.id) or not convert.is_conversation(message):
-            return
-        self._remember(message.author, message.guild.id if message.guild else None, message.channel.id)
-        await self._deliver(lambda: convert.message_event(message))
-
-    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        message = payload.message
-        if self._is_me(message.author.id) or message.edited_at is None or not convert.is_conversation(message):
-            return  # link previews and embeds also arrive as updates, without edited_at
-        await self._deliver(lambda: MessageEdited(convert.message_event(message)))
-
-    async def on_member_join(self, member: discord.Member) -> None:
-        if self._is_me(member.id):
-            return
-        await self._deliver(lambda: MemberJoined(chat=self._guild_chat(member.guild), member=convert.user(member)))
-
-    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        if self._is_me(payload.user.id):
-            return
-        guild = self.client.get_guild(payload.guild_id)
-        chat = self._guild_chat(guild) if guild is not None else ChatRef("discord", str(payload.guild_id), "group")
-        self._members.pop((payload.guild_id, payload.user.id), None)
-        await self._deliver(lambda: MemberLeft(chat=chat, member=convert.user(payload.user)))
-
-    def _guild_chat(self, guild: discord.Guild) -> ChatRef:
-        """Server-wide events (joins, leaves) belong to the server's system messages channel."""
-        channel = guild.system_channel
-        if channel is not None:
-            return convert.chat_ref(channel)
-        return ChatRef("discord", str(guild.id), "group", title=guild.name)
-
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        if self._is_me(payload.user_id):
-            return
-
-        async def make() -> ReactionAdded:
-            who = convert.user(payload.member) if payload.member is not None else await self._user(payload.user_id)
-            return ReactionAdded(chat=self._chat_for(payload.channel_id, payload.guild_id), user=who,
-                                 message_id=str(payload.message_id), emoji=convert.emoji_text(payload.emoji))
-        await self._deliver(make)
-
-    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self._poll_vote(payload, "add")
-
-    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self._poll_vote(payload, "remove")
-
-    async def _poll_vote(self, payload: discord.RawPollVoteActionEvent, mode: str) -> None:
-        if self._is_me(payload.user_id):
-            return
-
-        async def make() -> PollVote:
-            return PollVote(poll_ref=str(payload.message_id), user=await self._user(payload.user_id, payload.guild_id),
-                            option_ids=(convert.poll_option(payload.answer_id),),
-                            chat=self._chat_for(payload.channel_id, payload.guild_id), mode=mode)  # type: ignore[arg-type]
-        await self._deliver(make)
-
-    def _chat_for(self, channel_id: int, guild_id: int | None) -> ChatRef:
-        channel = self.client.get_channel(channel_id)
-        if channel is not None:
-            return convert.chat_ref(channel)
-        if guild_id is None:
-            return ChatRef("discord", str(channel_id), "direct")
-        return ChatRef("discord", str(channel_id), "group")
-
-    async def _user(self, user_id: int, guild_id: int | None = None) -> User:
-        """A user from the caches, else from the API; a bare id if Discord cannot tell."""
-        cached = self._members.get((guild_id, user_id)) if guild_id else None
-        found: discord.abc.User | None = cached or self.client.get_user(user_id)
-        if found is None:
-            try:
-                found = await self.client.fetch_user(user_id)
-            except (discord.HTTPException, aiohttp.ClientError, OSError):
-                return User("discord", str(user_id), str(user_id))
-        return convert.user(found)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        try:
-            if interaction.type is discord.InteractionType.application_command:
-                await self._on_slash(interaction)
-            elif interaction.type is discord.InteractionType.component:
-                await self._on_button(interaction)
-        except discord.HTTPException as exc:
-            self.log.warning("could not acknowledge a Discord interaction (%s)", exc.status)
-
-    async def _on_slash(self, interaction: discord.Interaction) -> None:
-        data: dict[str, Any] = dict(interaction.data or {})
-        if data.get("type", 1) != 1 or not data.get("name"):
-            return
-        # Acknowledge within Discord's 3 s, privately: the answer decides what others see.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        self._pending.add(interaction, placeholder=True)
-        self._remember(interaction.user, interaction.guild_id, interaction.channel_id)
-        text = convert.slash_text(str(data["name"]), data.get("options"), self.prefix)
-        await self._deliver(lambda: MessageEvent(
-            id=str(interaction.id), chat=self._interaction_chat(interaction), author=convert.user(interaction.user),
-            text=text, timestamp=interaction.created_at))
-
-    async def _on_button(self, interaction: discord.Interaction) -> None:
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = data.get("custom_id")
-        if data.get("component_type") != 2 or not custom_id or interaction.message is None:
-            return
-        await interaction.response.defer()  # acknowledged; the message stays as it is
-        self._pending.add(interaction, placeholder=False)
-        self._remember(interaction.user, interaction.guild_id, interaction.channel_id)
-        await self._deliver(lambda: ButtonPressed(
-            chat=self._interaction_chat(interaction), user=convert.user(interaction.user),
-            message_id=str(interaction.message.id), data=str(custom_id),  # type: ignore[union-attr]
-            timestamp=interaction.created_at, interaction_id=str(interaction.id)))
-
-    def _interaction_chat(self, interaction: discord.Interaction) -> ChatRef:
-        channel = interaction.channel
-        if channel is not None and not isinstance(channel, discord.PartialMessageable):
-            return convert.chat_ref(channel)
-        return self._chat_for(interaction.channel_id or 0, interaction.guild_id)
-
     # ---------------------------------------------------------------------------------- commands
 
     async def publish_commands(self, commands: list[CommandInfo]) -> None:
@@ -371,18 +230,18 @@ class DiscordAdapter(Adapter):
             raise DeliveryError(f"{chat.key} is not a Discord channel id.", permanent=True) from None
         if self.client.get_guild(channel_id) is not None:
             return channel_id
-        if channel_id in self._channel_guild:
-            return self._channel_guild[channel_id]
+        if channel_id in self.inbound.channel_guild:
+            return self.inbound.channel_guild[channel_id]
         channel = self.client.get_channel(channel_id)
         if channel is None:
             try:
                 channel = await self.client.fetch_channel(channel_id)
             except Exception as exc:
-                raise convert.delivery_error(exc, f"looking up the server of {chat.key}") from exc
+                raise delivery_error(exc, f"looking up the server of {chat.key}") from exc
         guild = getattr(channel, "guild", None)
         if guild is None:
             raise DeliveryError(f"{chat.key} is not a channel of a Discord server.", permanent=True)
-        self._channel_guild[channel_id] = guild.id
+        self.inbound.channel_guild[channel_id] = guild.id
         return guild.id
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
@@ -397,22 +256,14 @@ class DiscordAdapter(Adapter):
         guild = self.client.get_guild(guild_id)
         if guild is None:
             return Role.MEMBER
-        member = guild.get_member(user_id) or self._members.get((guild_id, user_id))
+        member = guild.get_member(user_id) or self.inbound.members.get((guild_id, user_id))
         if member is None:
             try:
                 member = await guild.fetch_member(user_id)
             except (discord.HTTPException, aiohttp.ClientError, OSError):
                 return Role.MEMBER
-            self._remember(member, None, None)
+            self.inbound.remember(member, None, None)
         channel = self.client.get_channel(int(chat.thread_id or chat.id))
         return convert.role_of(member, channel=channel, owner_id=guild.owner_id,
                                moderator_roles=self.config.moderator_roles)
 
-
-def _source(event: Event) -> str | None:
-    """What recognises a gateway event replayed after a resume: the kind and the message id."""
-    if isinstance(event, MessageEvent):
-        return f"discord:message:{event.id}"
-    if isinstance(event, ButtonPressed) and event.interaction_id:
-        return f"discord:interaction:{event.interaction_id}"
-    return None

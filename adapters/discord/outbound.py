@@ -1,28 +1,96 @@
 """Performing core actions on Discord: messages, interactions, polls, moderation and roles.
 
 Every message is sent with `AllowedMentions.none()`: text from users can never ping @everyone, a
-role or a person. Library errors become `DeliveryError` (see `convert.delivery_error`).
+role or a person. Library errors become `DeliveryError` (see `errors.delivery_error`).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import discord
 
 from adapters.discord import convert
+from adapters.discord.capabilities import MAX_TEXT, POLL_MAX_OPTIONS, POLL_OPTION_MAX_LEN, POLL_QUESTION_MAX_LEN
 from adapters.discord.config import DiscordConfig
+from adapters.discord.errors import delivery_error
 from adapters.discord.interactions import PendingInteractions
 from core.errors import DeliveryError
 from core.events import ChatRef, User, utcnow
+from core.replies import PollSpec
 from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin, DeleteMessage, DirectMessage,
                           EditMessage, Kick, PinMessage, RemoveRole, Reply, Restrict, SendFile, SendPoll, Sent,
                           StopPoll, Unban, Unrestrict, UploadFile)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+POLL_MIN_HOURS = 1
+POLL_MAX_HOURS = 768  # 32 days
+POLL_DEFAULT_HOURS = 24
+TIMEOUT_MAX = timedelta(days=28)
+
+
+def check_text(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise DeliveryError(f"Discord messages are limited to {MAX_TEXT} characters; this one has {len(text)} "
+                            "(the outbox should have split it).", permanent=True)
+    return text
+
+
+def button_rows(rows: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, object]]]:
+    """Button rows as plain specs (label <= 80, custom_id = Button.data <= 100); at most 5 rows of 5."""
+    if len(rows) > 5 or any(len(row) > 5 for row in rows):
+        raise DeliveryError("Discord allows at most 5 rows of 5 buttons.", permanent=True)
+    out = []
+    for row in rows:
+        specs = []
+        for b in row:
+            if not b.data or len(b.data) > 100:
+                raise DeliveryError(f"button {b.label!r}: data must be 1 to 100 characters on Discord.", permanent=True)
+            specs.append({"label": b.label[:80] or "?", "custom_id": b.data})
+        out.append(specs)
+    return out
+
+
+def poll_hours(close_at: datetime | None, now: datetime) -> int:
+    """Poll duration in whole hours, clamped to Discord's 1..768 h (24 h when no closing time)."""
+    if close_at is None:
+        return POLL_DEFAULT_HOURS
+    hours = math.ceil((close_at - now).total_seconds() / 3600)
+    return max(POLL_MIN_HOURS, min(POLL_MAX_HOURS, hours))
+
+
+def native_poll(spec: PollSpec, now: datetime) -> discord.Poll:
+    """A discord.Poll for `spec`; quizzes and out-of-limit polls raise a permanent DeliveryError
+    (plugins read the capabilities and fall back to a text poll)."""
+    if spec.correct_option is not None:
+        raise DeliveryError("Discord has no quiz polls; send the quiz as a text poll.", permanent=True)
+    if not spec.question or len(spec.question) > POLL_QUESTION_MAX_LEN:
+        raise DeliveryError(f"Discord poll questions must be 1 to {POLL_QUESTION_MAX_LEN} characters.", permanent=True)
+    if not 1 <= len(spec.options) <= POLL_MAX_OPTIONS:
+        raise DeliveryError(f"Discord polls take 1 to {POLL_MAX_OPTIONS} options, not {len(spec.options)}.", permanent=True)
+    for option in spec.options:
+        if not option or len(option) > POLL_OPTION_MAX_LEN:
+            raise DeliveryError(f"Discord poll options must be 1 to {POLL_OPTION_MAX_LEN} characters: {option[:60]!r}.",
+                                permanent=True)
+    result = discord.Poll(spec.question, timedelta(hours=poll_hours(spec.close_at, now)), multiple=spec.multiple)
+    for option in spec.options:
+        result.add_answer(text=option)
+    return result
+
+
+def timeout_until(until: datetime | None, now: datetime) -> datetime:
+    """The end of a timeout: `until`, at most 28 days from now (Discord's limit); None = 28 days."""
+    latest = now + TIMEOUT_MAX - timedelta(seconds=5)
+    if until is None:
+        return latest
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=timezone.utc)
+    return min(until, latest)
 
 
 class _Buttons(discord.ui.View):
@@ -37,7 +105,7 @@ def buttons_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None
     if not rows:
         return None
     view = _Buttons(timeout=None)
-    for index, row in enumerate(convert.button_rows(rows)):
+    for index, row in enumerate(button_rows(rows)):
         for spec in row:
             view.add_item(discord.ui.Button(style=discord.ButtonStyle.secondary, row=index, **spec))  # type: ignore[arg-type]
     return view
@@ -78,7 +146,7 @@ class Outbound:
         except DeliveryError:
             raise
         except Exception as exc:  # discord.py, aiohttp, network: translated, never leaked
-            raise convert.delivery_error(exc, f"{type(action).__name__} in {_where(action)}") from exc
+            raise delivery_error(exc, f"{type(action).__name__} in {_where(action)}") from exc
 
     # ------------------------------------------------------------------------------------ messages
 
@@ -87,7 +155,7 @@ class Outbound:
         return self.client.get_partial_messageable(_snowflake(chat.thread_id or chat.id, "channel"))
 
     async def reply(self, action: Reply) -> Sent:
-        text = convert.check_text(action.text)
+        text = check_text(action.text)
         pending = self.pending.get(action.reply_to)
         if pending is not None:
             return await self._answer_interaction(action, pending)
@@ -127,7 +195,7 @@ class Outbound:
         return Sent(message_id=str(message.id))
 
     async def direct_message(self, action: DirectMessage) -> Sent:
-        text = convert.check_text(action.text)
+        text = check_text(action.text)
         dm = await self.client.create_dm(discord.Object(id=_snowflake(action.user.id, "user")))
         kwargs: dict[str, Any] = {"content": text, "allowed_mentions": NO_MENTIONS}
         view = buttons_view(action.buttons)
@@ -137,7 +205,7 @@ class Outbound:
         return Sent(message_id=str(message.id))
 
     async def edit(self, action: EditMessage) -> Sent:
-        text = convert.check_text(action.text)
+        text = check_text(action.text)
         partial = self.channel(action.chat).get_partial_message(_snowflake(action.message_id, "message"))
         await partial.edit(content=text, view=buttons_view(action.buttons), allowed_mentions=NO_MENTIONS)
         return Sent(message_id=action.message_id)
@@ -153,7 +221,7 @@ class Outbound:
     async def send_file(self, action: SendFile) -> Sent:
         """Resend an attachment. Discord has no resend-by-id: the file is fetched from the original
         message (fresh CDN link) and uploaded again; an http(s) reference is posted as a link."""
-        caption = convert.check_text(action.caption)
+        caption = check_text(action.caption)
         channel = self.channel(action.chat)
         kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
         if action.reply_to and action.reply_to.isdigit():
@@ -168,7 +236,7 @@ class Outbound:
                 raise DeliveryError(f"the file {action.file_ref} is no longer on its message.", permanent=True)
             message = await channel.send(content=caption or None, file=await attachment.to_file(), **kwargs)
         elif action.file_ref.startswith(("https://", "http://")):
-            message = await channel.send(content=convert.check_text(f"{caption}\n{action.file_ref}".strip()), **kwargs)
+            message = await channel.send(content=check_text(f"{caption}\n{action.file_ref}".strip()), **kwargs)
         else:
             raise DeliveryError(f"{action.file_ref!r} is not a Discord file reference.", permanent=True)
         return Sent(message_id=str(message.id))
@@ -180,12 +248,12 @@ class Outbound:
         else:
             target = self.channel(action.chat)  # type: ignore[arg-type]
         upload = discord.File(io.BytesIO(action.content), filename=action.name)
-        message = await target.send(content=convert.check_text(action.caption) or None, file=upload,
+        message = await target.send(content=check_text(action.caption) or None, file=upload,
                                     allowed_mentions=NO_MENTIONS)
         return Sent(message_id=str(message.id))
 
     async def send_poll(self, action: SendPoll) -> Sent:
-        poll = convert.poll(action.poll, utcnow())
+        poll = native_poll(action.poll, utcnow())
         message = await self.channel(action.chat).send(poll=poll, allowed_mentions=NO_MENTIONS)
         return Sent(message_id=str(message.id), poll_ref=str(message.id))
 
@@ -203,7 +271,7 @@ class Outbound:
 
     async def restrict(self, action: Restrict) -> Sent:
         guild_id, user_id = await self._member(action)
-        until = convert.timeout_until(action.until, utcnow())
+        until = timeout_until(action.until, utcnow())
         await self.client.http.edit_member(guild_id, user_id, reason=action.reason or None,
                                            communication_disabled_until=until.isoformat())
         return Sent()

@@ -19,18 +19,20 @@ from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import Updater
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from core.adapter import Adapter, AdapterHost, CommandInfo
 from adapters.telegram.bot import PracticaBot
 from adapters.telegram.capabilities import BUDGET, CAPABILITIES
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.convert import LeanUpdate, plan, sent_of, telegram_id, update_to_events
+from adapters.telegram import outbound
+from adapters.telegram.convert import LeanUpdate, update_to_events
 from adapters.telegram.menu import command_menus, valid_command_name
-from adapters.telegram.errors import delivery_error, is_not_modified
+from adapters.telegram.errors import start_error
 from adapters.telegram.logs import protect_logs, redact
+from adapters.telegram.outbound import telegram_id
 from core.errors import AdapterError, DeliveryError
 from core.events import ChatRef, Event, MemberJoined, MemberLeft, Role, User
 from core.replies import Action, Sent
@@ -82,9 +84,18 @@ class TelegramAdapter(Adapter):
     capabilities = CAPABILITIES
     budget = BUDGET
 
-    def __init__(self, config: TelegramConfig, host: AdapterHost) -> None:
+    def __init__(self, config: TelegramConfig, host: AdapterHost, *, request: BaseRequest | None = None,
+                 get_updates_request: BaseRequest | None = None) -> None:
+        """Args:
+            request: the transport of every Bot API call but getUpdates (default: PTB's HTTPXRequest,
+                16 connections); a test peer passes its own (a fake Bot API's, a recorder).
+            get_updates_request: the transport of getUpdates alone (default: its own HTTPXRequest, so a
+                long poll never holds a sending connection).
+        """
         super().__init__(config, host)
         self.config: TelegramConfig = config
+        self._request = request
+        self._get_updates_request = get_updates_request
         self.bot_handle: str | None = None
         self._bot: PracticaBot | None = None
         self._updater: Updater | None = None
@@ -112,17 +123,17 @@ class TelegramAdapter(Adapter):
             options["base_url"] = cfg.base_url
         if cfg.base_file_url:
             options["base_file_url"] = cfg.base_file_url
-        requests = (HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
-                                 write_timeout=10.0, pool_timeout=3.0),
-                    HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
-                                 write_timeout=5.0, pool_timeout=1.0))
+        requests = (self._request or HTTPXRequest(connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
+                                                  write_timeout=10.0, pool_timeout=3.0),
+                    self._get_updates_request or HTTPXRequest(connection_pool_size=2, connect_timeout=5.0,
+                                                              read_timeout=5.0, write_timeout=5.0, pool_timeout=1.0))
         bot = PracticaBot(cfg.token.reveal(), request=requests[0], get_updates_request=requests[1],
                           on_token_rejected=self._token_rejected, before_fetch=self._flush, **options)
         try:
             await bot.initialize()
         except TelegramError as exc:
             await asyncio.gather(*(r.shutdown() for r in requests), return_exceptions=True)
-            raise self._start_error(exc) from exc
+            raise start_error(exc) from exc
         self._bot = bot
         self.bot_handle = bot.username
         self._updater = Updater(bot, self._queue)
@@ -142,14 +153,6 @@ class TelegramAdapter(Adapter):
             detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
             raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
-
-    @staticmethod
-    def _start_error(exc: TelegramError) -> AdapterError:
-        if isinstance(exc, InvalidToken):
-            return AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
-                                "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)")
-        return AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
-                            f"{redact(exc.message)}); check the network or base_url")
 
     async def wait_finished(self) -> None:
         """Return after `stop()`; raise AdapterError when Telegram ended the connection for good."""
@@ -277,25 +280,9 @@ class TelegramAdapter(Adapter):
         return self._bot
 
     async def perform(self, action: Action) -> Sent:
-        """Carry out `action` with the Bot API.
-
-        Raises:
-            DeliveryError: with `retry_after` on rate limits, `permanent` when retrying cannot help.
-        """
-        what = type(action).__name__
-        calls = plan(action)
-        bot = self._require_bot(what)
-        first: Any = None
-        for index, call in enumerate(calls):
-            try:
-                result = await getattr(bot, call.method)(**call.kwargs)
-            except TelegramError as exc:
-                if not is_not_modified(exc):
-                    raise delivery_error(exc, what) from exc
-                result = True  # editing to the same text: nothing to do
-            if index == 0:
-                first = result
-        return sent_of(action, first)
+        """Carry out `action` with the Bot API (see `outbound`); a malformed action fails for good, running or not."""
+        calls = outbound.plan(action)
+        return await outbound.perform(self._require_bot(type(action).__name__), action, calls)
 
     async def platform_role(self, chat: ChatRef, user: User) -> Role:
         """OWNER for the group's creator, ADMIN for its administrators, else MEMBER.

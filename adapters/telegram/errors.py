@@ -1,4 +1,5 @@
-"""python-telegram-bot exceptions -> practica's DeliveryError (retry_after / permanent)."""
+"""python-telegram-bot exceptions -> practica's errors: DeliveryError (retry-after, transient, permanent,
+re-auth as a permanent refusal of the token) for sends, AdapterError for a start that cannot go on."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from telegram.error import (
     BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut,
 )
 
-from core.errors import DeliveryError
+from core.errors import AdapterError, DeliveryError
 
 from adapters.telegram.logs import redact
 
@@ -52,3 +53,12 @@ def delivery_error(exc: TelegramError, what: str) -> DeliveryError:
     if isinstance(exc, (TimedOut, NetworkError)):
         return DeliveryError(f"{what}: network problem talking to Telegram ({detail})")
     return DeliveryError(f"{what}: Telegram error ({detail})")
+
+
+def start_error(exc: TelegramError) -> AdapterError:
+    """The AdapterError for a start that failed at getMe: a refused token, or no Bot API to reach."""
+    if isinstance(exc, InvalidToken):
+        return AdapterError("[adapters.telegram] Telegram refused the bot token: check the token in "
+                            "TELEGRAM_BOT_TOKEN (ask @BotFather with /token)")
+    return AdapterError(f"[adapters.telegram] cannot reach the Telegram Bot API ({type(exc).__name__}: "
+                        f"{redact(exc.message)}); check the network or base_url")

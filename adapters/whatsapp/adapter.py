@@ -21,7 +21,7 @@ from collections import OrderedDict
 from typing import Any
 
 from core.adapter import Adapter, AdapterHost
-from adapters.whatsapp import convert
+from adapters.whatsapp import convert, outbound
 from adapters.whatsapp.capabilities import CAPABILITIES
 from adapters.whatsapp.config import WhatsAppConfig
 from adapters.whatsapp.errors import OutsideWindow, ReauthRequired
@@ -207,7 +207,7 @@ class WhatsAppAdapter(Adapter):
         what = type(action).__name__
         if client is None or window is None:
             raise DeliveryError(f"{what}: the WhatsApp adapter is not running")
-        _, to, direct = convert.recipient(action)
+        _, to, direct = outbound.recipient(action)
         if direct and isinstance(action, DirectMessage) and window.reminders_off(to):
             raise DeliveryError(f"{what}: member whatsapp:{to} turned reminders off with /stop", permanent=True)
         if direct and not window.is_open(to):
@@ -225,13 +225,13 @@ class WhatsAppAdapter(Adapter):
             return await self._answer_join(client, action, what)
         if isinstance(action, UploadFile):
             media_id = await client.upload(action.name, action.content, action.mime, what)
-            payloads = [convert.document(action, media_id=media_id, caption=action.caption, filename=action.name)]
+            payloads = [outbound.document(action, media_id=media_id, caption=action.caption, filename=action.name)]
         else:
-            payloads = convert.plan(action)
+            payloads = outbound.plan(action)
         first: str | None = None
         for payload in payloads:
             answer = await client.send(payload, what)
-            part = convert.message_id_of(answer)
+            part = outbound.message_id_of(answer)
             if first is None:
                 first = part
             elif part:
@@ -257,13 +257,13 @@ class WhatsAppAdapter(Adapter):
 
     async def _outside_window(self, client: GraphClient, action: Action, what: str) -> Sent:
         cfg = self.config
-        _, to, _ = convert.recipient(action)
+        _, to, _ = outbound.recipient(action)
         mode = cfg.outside_window
         text = getattr(action, "text", None) or getattr(action, "caption", "")
         if mode == "template" and cfg.reminder_template and text and not isinstance(action, (SendFile, UploadFile)):
-            payload = convert.template_message(action, cfg.reminder_template, cfg.template_language, text)
+            payload = outbound.template_message(action, cfg.reminder_template, cfg.template_language, text)
             answer = await client.send(payload, f"{what} (template {cfg.reminder_template})")
-            return Sent(message_id=self._remember(convert.message_id_of(answer)))
+            return Sent(message_id=self._remember(outbound.message_id_of(answer)))
         if mode == "drop":
             raise DeliveryError(f"{what} to whatsapp:{to} dropped: outside the 24-hour window "
                                 f"(outside_window = \"drop\")", permanent=True)

@@ -1,5 +1,6 @@
-"""A small typed layer over the Graph API with httpx: send a message, upload a media file, answer a
-group's join requests.
+"""Outbound: core actions -> Cloud API `/messages` payloads (`plan`, pure; `template_message` builds the
+out-of-window alternative), and a small typed layer over the Graph API with httpx that sends them,
+uploads media files and answers a group's join requests.
 
 The access token travels only in the Authorization header; the URLs hold the phone number id. A
 log filter on httpx/httpcore replaces the token and app secret with `***` should a library ever
@@ -9,15 +10,24 @@ print them, even at DEBUG.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
 
 from adapters.whatsapp.errors import delivery_error
 from core.errors import DeliveryError
+from core.replies import Action, Button, DirectMessage, Reply, SendFile, SendPoll, UploadFile
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 LIBRARY_LOGGERS = ("httpx", "httpcore", "httpcore.http11", "httpcore.connection")
+BODY_MAX = 1024  # interactive body and template parameter
+BUTTON_TITLE_MAX = 20
+ROW_TITLE_MAX = 24
+ROW_DESCRIPTION_MAX = 72
+MAX_REPLY_BUTTONS = 3
+MAX_LIST_ROWS = 10
+LIST_BUTTON = "Options"  # the same word in English and French
 
 
 class _Redact(logging.Filter):
@@ -109,3 +119,116 @@ class GraphClient:
         if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
             raise delivery_error(response.status_code, body, what, response.headers.get("retry-after"))
         return body
+
+
+def recipient(action: Action) -> tuple[str, str, bool]:
+    """(recipient_type, to, is_direct) of an action."""
+    chat = getattr(action, "chat", None)
+    if chat is not None:
+        return ("individual", chat.id, True) if chat.is_direct else ("group", chat.id, False)
+    user = getattr(action, "user", None)
+    if user is None:
+        raise DeliveryError(f"{type(action).__name__} has no recipient", permanent=True)
+    return "individual", user.id, True
+
+
+def _envelope(action: Action, kind: str, body: dict[str, Any], reply_to: str | None = None) -> dict[str, Any]:
+    rtype, to, _ = recipient(action)
+    payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": rtype, "to": to, "type": kind, kind: body}
+    if reply_to:
+        payload["context"] = {"message_id": reply_to}
+    return payload
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def numbered(text: str, buttons: list[Button]) -> str:
+    """Buttons written as numbered lines under the text (groups have no interactive messages)."""
+    lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, 1)]
+    return "\n".join([text, "", *lines]) if text else "\n".join(lines)
+
+
+def interactive(text: str, buttons: list[Button]) -> dict[str, Any]:
+    """Up to 3 short buttons as reply buttons, otherwise a list of up to 10 rows."""
+    body = {"text": _cut(text, BODY_MAX) or "…"}
+    if len(buttons) <= MAX_REPLY_BUTTONS and all(len(b.label) <= BUTTON_TITLE_MAX for b in buttons):
+        return {"type": "button", "body": body, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": b.data, "title": b.label}} for b in buttons]}}
+    rows = []
+    for b in buttons[:MAX_LIST_ROWS]:
+        row: dict[str, Any] = {"id": b.data[:200], "title": _cut(b.label, ROW_TITLE_MAX)}
+        if len(b.label) > ROW_TITLE_MAX:
+            row["description"] = _cut(b.label, ROW_DESCRIPTION_MAX)
+        rows.append(row)
+    return {"type": "list", "body": body, "action": {"button": LIST_BUTTON, "sections": [{"title": LIST_BUTTON, "rows": rows}]}}
+
+
+def text_messages(action: Action, text: str, buttons: list[Button], reply_to: str | None) -> list[dict[str, Any]]:
+    """A text (with buttons as an interactive message in one-to-one chats, as numbered lines in groups)."""
+    _, _, direct = recipient(action)
+    if not buttons or not direct:
+        body = numbered(text, buttons) if buttons else text
+        return [_envelope(action, "text", {"body": body, "preview_url": False}, reply_to)]
+    if len(text) > BODY_MAX:  # the interactive body is shorter than a text: the text first, then the choice
+        return [_envelope(action, "text", {"body": text, "preview_url": False}, reply_to),
+                _envelope(action, "interactive", interactive("…", buttons))]
+    return [_envelope(action, "interactive", interactive(text, buttons), reply_to)]
+
+
+def document(action: Action, *, media_id: str | None = None, link: str | None = None, caption: str = "",
+             filename: str | None = None, reply_to: str | None = None) -> dict[str, Any]:
+    """A document message by uploaded media id or by https link."""
+    body: dict[str, Any] = {"id": media_id} if media_id else {"link": link}
+    if caption:
+        body["caption"] = _cut(caption, BODY_MAX)
+    if filename:
+        body["filename"] = filename
+    return _envelope(action, "document", body, reply_to)
+
+
+def plan(action: Action) -> list[dict[str, Any]]:
+    """The free-form `/messages` payloads of `action` (UploadFile needs an upload first: see the adapter).
+
+    Raises:
+        DeliveryError: permanent, for what WhatsApp cannot do (edits, deletes, pins, moderation).
+    """
+    flat = lambda rows: [b for row in rows for b in row]  # noqa: E731
+    if isinstance(action, Reply):
+        return text_messages(action, action.text, flat(action.buttons), action.reply_to)
+    if isinstance(action, DirectMessage):
+        return text_messages(action, action.text, flat(action.buttons), None)
+    if isinstance(action, SendFile):
+        ref = action.file_ref
+        if ref.startswith(("https://", "http://")):
+            return [document(action, link=ref, caption=action.caption, reply_to=action.reply_to)]
+        return [document(action, media_id=ref, caption=action.caption, reply_to=action.reply_to)]
+    if isinstance(action, SendPoll):  # not claimed (native_polls False); numbered text all the same
+        text = numbered(action.poll.question, [Button(o, str(i)) for i, o in enumerate(action.poll.options)])
+        return [_envelope(action, "text", {"body": text, "preview_url": False})]
+    if isinstance(action, UploadFile):
+        raise DeliveryError("UploadFile needs a media upload first", permanent=True)
+    raise DeliveryError(f"WhatsApp cannot do {type(action).__name__}", permanent=True)
+
+
+_SPACES = re.compile(r"\s*\n\s*|\t| {4,}")
+
+
+def template_parameter(text: str) -> str:
+    """Text usable as a template parameter: WhatsApp refuses newlines, tabs and 4+ spaces in one."""
+    return _cut(_SPACES.sub(" · ", text.strip()), BODY_MAX)
+
+
+def template_message(action: Action, name: str, language: str, text: str) -> dict[str, Any]:
+    """The approved template `name` with `text` as its one body parameter (outside the 24 h window)."""
+    return _envelope(action, "template", {"name": name, "language": {"code": language}, "components": [
+        {"type": "body", "parameters": [{"type": "text", "text": template_parameter(text)}]}]})
+
+
+def message_id_of(answer: Any) -> str | None:
+    """The wamid of a `/messages` answer."""
+    try:
+        return str(answer["messages"][0]["id"])
+    except (KeyError, IndexError, TypeError):
+        return None

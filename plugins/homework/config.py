@@ -5,20 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core import UsageError
-from core.timeparse import parse_duration
+from core import Settings, duration_text, setting
 from plugins.homework.logic import digest_rule
 
 
-def _duration(text: str, key: str, *, maximum: timedelta = timedelta(days=366)) -> timedelta:
-    try:
-        return parse_duration(text, minimum=timedelta(minutes=1), maximum=maximum)
-    except UsageError as exc:
-        raise ValueError(f"key {key!r}: {exc}") from None
-
-
 @dataclass(frozen=True)
-class HomeworkConfig:
+class HomeworkConfig(Settings):
     """Homework reminders settings.
 
     Attributes:
@@ -31,18 +23,13 @@ class HomeworkConfig:
         keep_notes: store the note given with /done (shown to trainers); False keeps only that a note was given.
     """
 
-    remind_before: tuple[str, ...] = ("48h", "2h")
-    social_proof_every: str = "6h"
+    remind_before: tuple[str, ...] = setting(("48h", "2h"), duration_text(maximum=timedelta(days=60)))
+    social_proof_every: str = setting("6h", duration_text(off=("", "off")))
     digest: str = "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0"
-    series_due_after: str = "7d"
+    series_due_after: str = setting("7d", duration_text())
     keep_notes: bool = True
 
-    def __post_init__(self) -> None:
-        for text in self.remind_before:
-            _duration(text, "remind_before", maximum=timedelta(days=60))
-        if self.social_proof_every.strip().lower() not in ("", "off"):
-            _duration(self.social_proof_every, "social_proof_every")
-        _duration(self.series_due_after, "series_due_after")
+    def check(self) -> None:
         try:
             digest_rule(self.digest)
         except ValueError as exc:
@@ -51,15 +38,14 @@ class HomeworkConfig:
     @property
     def offsets(self) -> tuple[timedelta, ...]:
         """The reminder offsets, largest first, without duplicates."""
-        found = {_duration(t, "remind_before", maximum=timedelta(days=60)) for t in self.remind_before}
-        return tuple(sorted(found, reverse=True))
+        return self.spans("remind_before")
 
     @property
     def proof_interval(self) -> timedelta | None:
-        if self.social_proof_every.strip().lower() in ("", "off"):
-            return None
-        return _duration(self.social_proof_every, "social_proof_every")
+        return self.span("social_proof_every")
 
     @property
     def due_after(self) -> timedelta:
-        return _duration(self.series_due_after, "series_due_after")
+        span = self.span("series_due_after")
+        assert span is not None  # its rule has no "off" word
+        return span

@@ -5,113 +5,70 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core import Settings, at_least, between, non_empty, setting
 from plugins.leaderboards.logic import parse_reset
 
-
-def _check_rule(name: str, points: int, cooldown_minutes: float, daily_cap: int) -> None:
-    if not 0 <= points <= 1000:
-        raise ValueError(f"key '{name}.points' must be between 0 and 1000, got {points}")
-    if not 0 <= cooldown_minutes <= 7 * 24 * 60:
-        raise ValueError(f"key '{name}.cooldown_minutes' must be between 0 and 10080 (one week)")
-    if daily_cap < 0:
-        raise ValueError(f"key '{name}.daily_cap' must be 0 (no cap) or more")
+POINTS = between(0, 1000)
+COOLDOWN = between(0, 7 * 24 * 60, why="one week")
+CAP = at_least(0, zero="no cap")
 
 
 @dataclass(frozen=True)
-class HomeworkRule:
+class PointsRule(Settings):
+    """Points for one kind of contribution, and how often they can be earned.
+
+    `[plugins.leaderboards.quiz]` (a correct quiz answer) and `[plugins.leaderboards.resource]` (a
+    resource a moderator verified) are this rule; the defaults of each are in `LeaderboardsConfig`.
+    """
+
+    points: int = setting(0, POINTS)
+    cooldown_minutes: float = setting(0.0, COOLDOWN)
+    daily_cap: int = setting(0, CAP)
+
+
+@dataclass(frozen=True)
+class HomeworkRule(Settings):
     """`[plugins.leaderboards.homework]`: points for a submitted homework."""
 
-    on_time: int = 10
-    late: int = 5
-    cooldown_minutes: float = 0.0
-    daily_cap: int = 0
-
-    def __post_init__(self) -> None:
-        _check_rule("homework", self.on_time, self.cooldown_minutes, self.daily_cap)
-        _check_rule("homework", self.late, self.cooldown_minutes, self.daily_cap)
+    on_time: int = setting(10, POINTS)
+    late: int = setting(5, POINTS)
+    cooldown_minutes: float = setting(0.0, COOLDOWN)
+    daily_cap: int = setting(0, CAP)
 
 
 @dataclass(frozen=True)
-class QuizRule:
-    """`[plugins.leaderboards.quiz]`: points for a correct quiz answer."""
-
-    points: int = 2
-    cooldown_minutes: float = 0.0
-    daily_cap: int = 20
-
-    def __post_init__(self) -> None:
-        _check_rule("quiz", self.points, self.cooldown_minutes, self.daily_cap)
-
-
-@dataclass(frozen=True)
-class ThanksRule:
+class ThanksRule(PointsRule):
     """`[plugins.leaderboards.thanks]`: points for the member who is thanked."""
 
-    points: int = 3
-    cooldown_minutes: float = 60.0
-    daily_cap: int = 15
-    per_giver_daily: int = 3
-    words: tuple[str, ...] = ("thanks", "thank you", "thx", "merci")
-
-    def __post_init__(self) -> None:
-        _check_rule("thanks", self.points, self.cooldown_minutes, self.daily_cap)
-        if self.per_giver_daily < 0:
-            raise ValueError("key 'thanks.per_giver_daily' must be 0 (no limit) or more")
-        if any(not w.strip() for w in self.words):
-            raise ValueError("key 'thanks.words' must not contain empty words")
+    per_giver_daily: int = setting(3, at_least(0, zero="no limit"))
+    words: tuple[str, ...] = setting(("thanks", "thank you", "thx", "merci"), non_empty())
 
 
 @dataclass(frozen=True)
-class ResourceRule:
-    """`[plugins.leaderboards.resource]`: points for a resource a moderator verified."""
-
-    points: int = 5
-    cooldown_minutes: float = 0.0
-    daily_cap: int = 0
-
-    def __post_init__(self) -> None:
-        _check_rule("resource", self.points, self.cooldown_minutes, self.daily_cap)
-
-
-@dataclass(frozen=True)
-class ActivityRule:
+class ActivityRule(PointsRule):
     """`[plugins.leaderboards.activity]`: optional points for ordinary messages (off by default)."""
 
     enabled: bool = False
-    points: int = 1
-    cooldown_minutes: float = 10.0
-    daily_cap: int = 5
-    min_length: int = 20
-
-    def __post_init__(self) -> None:
-        _check_rule("activity", self.points, self.cooldown_minutes, self.daily_cap)
-        if self.min_length < 0:
-            raise ValueError("key 'activity.min_length' must be 0 or more")
+    min_length: int = setting(20, at_least(0))
 
 
 @dataclass(frozen=True)
-class LeaderboardsConfig:
+class LeaderboardsConfig(Settings):
     """Settings of the leaderboards plugin."""
 
-    top: int = 10
+    top: int = setting(10, between(1, 50))
     weekly_reset: str = "monday 08:00"
-    announce_top: int = 3
-    max_adjustment: int = 1000
+    announce_top: int = setting(3, between(0, 20))
+    max_adjustment: int = setting(1000, between(1, 100_000))
     confirm_levels: bool = False
     modules: Mapping[str, str] | tuple[str, ...] = ()
     homework: HomeworkRule = field(default_factory=HomeworkRule)
-    quiz: QuizRule = field(default_factory=QuizRule)
-    thanks: ThanksRule = field(default_factory=ThanksRule)
-    resource: ResourceRule = field(default_factory=ResourceRule)
-    activity: ActivityRule = field(default_factory=ActivityRule)
+    quiz: PointsRule = field(default_factory=lambda: PointsRule(points=2, daily_cap=20))
+    thanks: ThanksRule = field(default_factory=lambda: ThanksRule(points=3, cooldown_minutes=60.0, daily_cap=15))
+    resource: PointsRule = field(default_factory=lambda: PointsRule(points=5))
+    activity: ActivityRule = field(default_factory=lambda: ActivityRule(points=1, cooldown_minutes=10.0, daily_cap=5))
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.top <= 50:
-            raise ValueError("key 'top' must be between 1 and 50")
-        if not 0 <= self.announce_top <= 20:
-            raise ValueError("key 'announce_top' must be between 0 and 20")
-        if not 1 <= self.max_adjustment <= 100_000:
-            raise ValueError("key 'max_adjustment' must be between 1 and 100000")
+    def check(self) -> None:
         parse_reset(self.weekly_reset)  # raises ValueError with the accepted forms
         keys = [k.strip().lower() for k in self.module_labels()]
         if any(not k or " " in k for k in keys):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core import Settings, above, at_least, between, non_empty, setting
 from plugins.moderation import logic
 
 AutoAction = Literal["delete", "warn", "mute"]
@@ -14,16 +15,14 @@ DEFAULT_PRIVACY_PATTERNS = logic.DEFAULT_PRIVACY_PATTERNS
 
 
 @dataclass(frozen=True)
-class BlockRule:
+class BlockRule(Settings):
     """One `[[plugins.moderation.blocklist]]` entry: a word (or regex) and what happens on a match."""
 
-    pattern: str = ""
+    pattern: str = setting("", non_empty())
     action: AutoAction = "delete"
     regex: bool = False
 
-    def __post_init__(self) -> None:
-        if not self.pattern.strip():
-            raise ValueError("blocklist entries need a non-empty 'pattern'")
+    def check(self) -> None:
         if self.regex:
             try:
                 re.compile(self.pattern)
@@ -32,56 +31,42 @@ class BlockRule:
 
 
 @dataclass(frozen=True)
-class ModerationConfig:
+class ModerationConfig(Settings):
     """Every key has a default; see docs/plugins/moderation.md."""
 
     # verified joining
     verify_joins: bool = True
     questions: tuple[str, ...] = ()
-    approvals_required: int = 1
+    approvals_required: int = setting(1, between(1, 2))
     cohort_codes: tuple[str, ...] = ()
-    reannounce_after_hours: float = 24.0
-    expire_after_hours: float = 72.0
+    reannounce_after_hours: float = setting(24.0, above(0))
+    expire_after_hours: float = setting(72.0, above(0))
     verified_role: str = ""
     # code of conduct and welcome
-    rules_version: str = "1"
+    rules_version: str = setting("1", non_empty())
     rules: str = ""
     require_accept: bool = True
     welcome: str = ""
     scope: str = ""
     # warnings
-    warn_expiry_days: int = 30
+    warn_expiry_days: int = setting(30, at_least(1))
     ladder: dict[str, str] = field(default_factory=lambda: {"3": "mute 1d", "5": "ban"})
     # automatic rules
     blocklist: tuple[BlockRule, ...] = ()
     link_policy: Literal["allow", "review", "remove"] = "allow"
     trusted_domains: tuple[str, ...] = ()
-    held_keep_days: int = 7
-    flood_messages: int = 8
-    flood_seconds: float = 10.0
+    held_keep_days: int = setting(7, between(1, 90, why="days a held message waits for a moderator"))
+    flood_messages: int = setting(8, at_least(0, zero="off"))
+    flood_seconds: float = setting(10.0, above(0))
     flood_mute: str = "10m"
-    max_mentions: int = 5
+    max_mentions: int = setting(5, at_least(0, zero="off"))
     mentions_action: AutoAction = "delete"
     privacy_guard: bool = True
     privacy_patterns: tuple[str, ...] = DEFAULT_PRIVACY_PATTERNS
 
-    def __post_init__(self) -> None:
-        if self.approvals_required not in (1, 2):
-            raise ValueError("key 'approvals_required' must be 1 or 2")
-        if self.reannounce_after_hours <= 0 or self.expire_after_hours <= 0:
-            raise ValueError("keys 'reannounce_after_hours' and 'expire_after_hours' must be positive")
+    def check(self) -> None:
         if self.expire_after_hours <= self.reannounce_after_hours:
             raise ValueError("key 'expire_after_hours' must be larger than 'reannounce_after_hours'")
-        if self.warn_expiry_days < 1:
-            raise ValueError("key 'warn_expiry_days' must be at least 1")
-        if self.flood_messages < 0 or self.flood_seconds <= 0:
-            raise ValueError("keys 'flood_messages' (0 = off) and 'flood_seconds' must be positive")
-        if not 1 <= self.held_keep_days <= 90:
-            raise ValueError("key 'held_keep_days' must be between 1 and 90 (days a held message waits for a moderator)")
-        if self.max_mentions < 0:
-            raise ValueError("key 'max_mentions' must be 0 (off) or more")
-        if not self.rules_version.strip():
-            raise ValueError("key 'rules_version' must not be empty")
         logic.parse_ladder(self.ladder)  # raises ValueError naming the bad step
         logic.parse_duration_text(self.flood_mute)
         for pattern in self.privacy_patterns:

@@ -21,14 +21,14 @@ async def _create(ctx: CommandContext, text: str, *, quiz: bool) -> None:
     if not text.strip():
         raise UsageError(ctx.t("error.quiz_usage" if quiz else "error.poll_usage", poll=ctx.command_word("poll"),
                                quiz=ctx.command_word("quiz")))
-    maximum = cfg.max_duration_delta
+    maximum = cfg.span("max_duration")
     try:
         draft = logic.parse_poll(text, quiz=quiz, max_options=cfg.max_options, max_option_length=cfg.max_option_length,
                                  max_question_length=cfg.max_question_length)
         if draft.closes is not None:
             close_at = logic.resolve_close(draft.closes, now=ctx.now(), tz=ctx.tz, maximum=maximum, language=ctx.locale)
         else:
-            default = cfg.default_duration_delta
+            default = cfg.span("default_duration")
             close_at = ctx.now() + default if default else None
     except PollInputError as error:
         raise UsageError(message(ctx, error, max=ctx.format_duration(maximum.total_seconds()))) from None

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
 
-from core import UsageError
-from core.timeparse import parse_clock_range, parse_duration
+from core import Settings, between, clock_range_text, duration_text, non_empty, setting
 
-
-def _duration(name: str, value: str) -> timedelta | None:
-    if not value.strip():
-        return None
-    try:
-        return parse_duration(value, minimum=timedelta(minutes=1), maximum=timedelta(days=366))
-    except UsageError as exc:
-        raise ValueError(f"key {name!r}: {exc}") from None
+_OPTIONAL = duration_text(off=("",))
 
 
 @dataclass(frozen=True)
-class PollsConfig:
+class PollsConfig(Settings):
     """Settings of the polls plugin (every key optional).
 
     Attributes:
@@ -34,57 +25,22 @@ class PollsConfig:
         topics_provider: the plugin that answers `/poll topics` (normally "resources").
         topics_limit: how many frequent questions a topics poll offers at most.
         topics_duration: how long a topics poll stays open ("" = until /closepoll).
+
+    Durations and quiet hours are read with `span("max_duration")` / `hours("quiet_hours")` (core.Settings).
     """
 
     native: bool = True
-    max_options: int = 20
-    max_option_length: int = 100
-    max_question_length: int = 300
-    max_duration: str = "30d"
-    default_duration: str = ""
-    remind_before: str = ""
-    quiet_hours: str = ""
-    topics_provider: str = "resources"
+    max_options: int = setting(20, between(2, 50))
+    max_option_length: int = setting(100, between(10, 300))
+    max_question_length: int = setting(300, between(20, 1000))
+    max_duration: str = setting("30d", duration_text())
+    default_duration: str = setting("", _OPTIONAL)
+    remind_before: str = setting("", _OPTIONAL)
+    quiet_hours: str = setting("", clock_range_text())
+    topics_provider: str = setting("resources", non_empty())
     topics_limit: int = 6
-    topics_duration: str = "3d"
+    topics_duration: str = setting("3d", _OPTIONAL)
 
-    def __post_init__(self) -> None:
-        if not 2 <= self.max_options <= 50:
-            raise ValueError("key 'max_options' must be between 2 and 50")
-        if not 10 <= self.max_option_length <= 300:
-            raise ValueError("key 'max_option_length' must be between 10 and 300")
-        if not 20 <= self.max_question_length <= 1000:
-            raise ValueError("key 'max_question_length' must be between 20 and 1000")
+    def check(self) -> None:
         if not 2 <= self.topics_limit <= self.max_options:
             raise ValueError("key 'topics_limit' must be between 2 and max_options")
-        if not self.topics_provider.strip():
-            raise ValueError("key 'topics_provider' must name a plugin, e.g. \"resources\"")
-        if self.max_duration_delta is None:
-            raise ValueError("key 'max_duration' must be a duration such as \"30d\"")
-        for name in ("default_duration", "remind_before", "topics_duration"):
-            _duration(name, getattr(self, name))
-        if self.quiet_hours.strip():
-            try:
-                parse_clock_range(self.quiet_hours)
-            except UsageError as exc:
-                raise ValueError(f"key 'quiet_hours': {exc}") from None
-
-    @property
-    def max_duration_delta(self) -> timedelta | None:
-        return _duration("max_duration", self.max_duration)
-
-    @property
-    def default_duration_delta(self) -> timedelta | None:
-        return _duration("default_duration", self.default_duration)
-
-    @property
-    def remind_before_delta(self) -> timedelta | None:
-        return _duration("remind_before", self.remind_before)
-
-    @property
-    def topics_duration_delta(self) -> timedelta | None:
-        return _duration("topics_duration", self.topics_duration)
-
-    @property
-    def quiet_range(self) -> tuple[time, time] | None:
-        return parse_clock_range(self.quiet_hours) if self.quiet_hours.strip() else None

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from core import Settings, between, setting
+
 
 @dataclass(frozen=True)
-class ResourcesConfig:
+class ResourcesConfig(Settings):
     """Settings of the library, its search and the question insights.
 
     Attributes:
@@ -27,24 +29,14 @@ class ResourcesConfig:
 
     auto_capture_chats: tuple[str, ...] = ()
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    page_size: int = 10
+    page_size: int = setting(10, between(1, 30))
     insights: bool = False
-    retention_days: int = 90
-    faq_similarity: int = 56
-    faq_days: int = 30
-    flush_batch: int = 100
+    retention_days: int = setting(90, between(1, 3650))
+    faq_similarity: int = setting(56, between(1, 100))
+    faq_days: int = setting(30, between(1, 3650))
+    flush_batch: int = setting(100, between(1, 10_000))
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
         for chat in self.auto_capture_chats:
             if ":" not in chat:
                 raise ValueError(f"auto_capture_chats: {chat!r} should be written platform:id, e.g. \"telegram:-100123\"")
-        if not 1 <= self.page_size <= 30:
-            raise ValueError("page_size must be between 1 and 30")
-        if not 1 <= self.retention_days <= 3650:
-            raise ValueError("retention_days must be between 1 and 3650")
-        if not 1 <= self.faq_similarity <= 100:
-            raise ValueError("faq_similarity must be between 1 and 100")
-        if not 1 <= self.faq_days <= 3650:
-            raise ValueError("faq_days must be between 1 and 3650")
-        if not 1 <= self.flush_batch <= 10_000:
-            raise ValueError("flush_batch must be between 1 and 10000")

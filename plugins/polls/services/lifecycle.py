@@ -62,9 +62,9 @@ async def create_poll(ctx: Context, draft: Draft, *, chat: ChatRef, author: User
     await _post(ctx, poll, ctx.capabilities(chat.platform), now)
     if close_at is not None:
         await ctx.jobs.schedule(CLOSE_JOB, close_at, payload={"poll": poll.id}, key=f"close:{poll.id}")
-        before = ctx.config.remind_before_delta
+        before = ctx.config.span("remind_before")
         if before is not None:
-            when = logic.reminder_time(close_at, before, now=now, tz=ctx.tz, quiet=ctx.config.quiet_range)
+            when = logic.reminder_time(close_at, before, now=now, tz=ctx.tz, quiet=ctx.config.hours("quiet_hours"))
             if when is not None:
                 await ctx.jobs.schedule(REMIND_JOB, when, payload={"poll": poll.id}, key=f"remind:{poll.id}")
     ctx.log.info("poll %d created (%d options)", poll.id, len(poll.options))
@@ -167,7 +167,7 @@ async def remind_job(ctx: Context, job: Job) -> None:
     now = ctx.now()
     if poll is None or is_closed(poll, now) or poll.close_at is None:
         return
-    quiet = ctx.config.quiet_range
+    quiet = ctx.config.hours("quiet_hours")
     if quiet is not None and logic.in_quiet_hours(now, ctx.tz, quiet):
         ctx.log.info("poll %d: reminder fell in quiet hours after a delay; dropped", poll.id)
         return

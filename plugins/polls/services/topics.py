@@ -39,7 +39,7 @@ async def request(ctx: CommandContext) -> None:
     if len(topics) < 2:
         await ctx.send(chat, ctx.t("topics.not_enough"))
         return
-    duration = cfg.topics_duration_delta
+    duration = cfg.span("topics_duration")
     draft = Draft(question=ctx.t("topics.question"), options=tuple(topics))
     await lifecycle.create_poll(ctx, draft, chat=chat, author=user, close_at=ctx.now() + duration if duration else None)
 

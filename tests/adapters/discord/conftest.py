@@ -1,4 +1,5 @@
-"""Fixtures: a fake Discord on 127.0.0.1 and a started DiscordAdapter connected to it."""
+"""Fixtures: a fake Discord on 127.0.0.1 and a started DiscordAdapter connected to it (through the
+adapter's `transport=`: discord.py itself is left as it is)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import discord
-import discord.gateway
-import discord.http
 import pytest
-import yarl
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.config import DiscordConfig
@@ -48,13 +45,9 @@ def make_config(**overrides: Any) -> DiscordConfig:
 async def fake() -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord()
     await server.start()
-    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    discord.http.Route.BASE = f"{server.base}/api/v10"
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{server.port}/gateway")
     try:
         yield server
     finally:
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
         await server.close()
 
 
@@ -63,15 +56,14 @@ def host() -> Host:
     return Host()
 
 
-def new_adapter(host: Host, **overrides: Any) -> DiscordAdapter:
-    adapter = DiscordAdapter(make_config(**overrides), host)
-    adapter.client._connection.guild_ready_timeout = 0.05  # the fake sends every GUILD_CREATE at once
-    return adapter
+def new_adapter(fake: FakeDiscord, host: Host, **overrides: Any) -> DiscordAdapter:
+    """An adapter whose client talks to `fake` through the injected transport."""
+    return DiscordAdapter(make_config(**overrides), host, transport=fake.transport())
 
 
 @pytest.fixture
 async def adapter(fake: FakeDiscord, host: Host) -> AsyncIterator[DiscordAdapter]:
-    running = new_adapter(host)
+    running = new_adapter(fake, host)
     await asyncio.wait_for(running.start(), 10)
     try:
         yield running

@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from adapters.discord.transport import DiscordTransport
+
 APP_ID = 1100000000000000001
 BOT_ID = 1100000000000000002
 GUILD_ID = 1100000000000000010
@@ -168,6 +170,12 @@ class FakeDiscord:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def transport(self) -> DiscordTransport:
+        """What to give `DiscordAdapter(..., transport=)` so its client talks to this fake (every
+        GUILD_CREATE is sent at once, so discord.py need not wait for more)."""
+        return DiscordTransport(api=f"{self.base}/api/v10", gateway=f"ws://127.0.0.1:{self.port}/gateway",
+                                guild_ready_timeout=0.05)
 
     async def start(self) -> None:
         app = web.Application()

@@ -13,7 +13,7 @@ import discord
 import pytest
 
 from core.adapter import CommandInfo
-from adapters.discord import convert
+from adapters.discord.errors import privileged_intents_error
 from core.errors import AdapterError
 from core.events import ChatRef, Role, User
 from tests.adapters.discord.conftest import new_adapter
@@ -53,7 +53,7 @@ async def test_publish_commands_per_guild_with_french_descriptions(adapter, fake
 
 
 async def test_commands_published_before_start_are_synced_when_ready(fake, host):
-    adapter = new_adapter(host)
+    adapter = new_adapter(fake, host)
     await adapter.publish_commands([CommandInfo("homework", {"en": "Submit homework"})])
     assert not fake.find("PUT", r"/commands$")
     await adapter.start()
@@ -65,7 +65,7 @@ async def test_commands_published_before_start_are_synced_when_ready(fake, host)
 
 async def test_refused_privileged_intent_is_an_operator_error(fake, host):
     fake.close_on_identify = 4014
-    adapter = new_adapter(host)
+    adapter = new_adapter(fake, host)
     with pytest.raises(AdapterError) as caught:
         await asyncio.wait_for(adapter.start(), 10)
     await adapter.stop()
@@ -79,14 +79,14 @@ async def test_refused_privileged_intent_is_an_operator_error(fake, host):
 def test_privileged_intent_message_names_only_what_was_asked():
     intents = discord.Intents.none()
     intents.members = True
-    error = convert.privileged_intents_error(intents)
+    error = privileged_intents_error(intents)
     assert "Server Members Intent" in str(error) and "Message Content" not in str(error).split(".")[0]
     assert "members = false" in str(error)
 
 
 async def test_bad_token_is_a_clear_error_that_hides_the_token(fake, host):
     fake.token = "the-real-one"
-    adapter = new_adapter(host)
+    adapter = new_adapter(fake, host)
     with pytest.raises(AdapterError) as caught:
         await adapter.start()
     await adapter.stop()
@@ -103,7 +103,7 @@ async def test_stop_is_quick_and_idempotent(adapter, fake):
 
 async def test_connection_is_logged_without_message_bodies(fake, host, caplog):
     caplog.set_level(logging.INFO, logger="practica.adapters.discord")
-    adapter = new_adapter(host)
+    adapter = new_adapter(fake, host)
     await adapter.start()
     await fake.dispatch("MESSAGE_CREATE", message("private patient details"))
     await host.next()
@@ -153,3 +153,15 @@ async def test_slash_commands_carry_their_french_names(adapter, fake, make_bot):
     vote = by_name["vote"]["options"][0]
     assert vote["description"] == "/vote <poll> <number...>"
     assert vote["description_localizations"] == {"fr": "/voter <sondage> <numéro...>"}
+
+
+async def test_the_injected_transport_routes_only_this_adapters_client(adapter, fake):
+    """A test peer drives the adapter through `transport=`; discord.py's process-wide addresses stay Discord's,
+    so another client in the same process (a second bot) would still reach the real Discord."""
+    import discord.gateway
+    import discord.http
+
+    assert fake.identify is not None  # the gateway connection reached the fake
+    assert fake.find("GET", r"^/users/@me$")  # and so did the REST login
+    assert discord.http.Route.BASE == "https://discord.com/api/v10"
+    assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"

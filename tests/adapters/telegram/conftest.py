@@ -1,4 +1,5 @@
-"""Fixtures: a fake Bot API server, a host collecting events, and adapters pointed at the server."""
+"""Fixtures: a fake Bot API server, a host collecting events, and adapters whose injected transport
+(`request=`, `get_updates_request=`) reaches the server."""
 
 from __future__ import annotations
 
@@ -54,9 +55,8 @@ async def make_adapter(api: FakeBotApi, host: Host) -> AsyncIterator[MakeAdapter
     started: list[TelegramAdapter] = []
 
     async def make(**table: Any) -> TelegramAdapter:
-        config = validate(TelegramConfig, {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1, **table},
-                          "plugins.toml [adapters.telegram]")
-        adapter = TelegramAdapter(config, host)
+        config = validate(TelegramConfig, {"token": TOKEN, "poll_timeout": 1, **table}, "plugins.toml [adapters.telegram]")
+        adapter = TelegramAdapter(config, host, **api.requests())  # no base_url: the fake is the injected transport
         await adapter.start()
         started.append(adapter)
         return adapter

@@ -16,11 +16,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from telegram.request import HTTPXRequest
 
 TOKEN = "123456:TEST-token-do-not-log"
 BOT_ID = 4242
 BOT_USERNAME = "practica_test_bot"
 MAX_LONG_POLL = 0.5
+TELEGRAM = "https://api.telegram.org/"
+
+
+class RoutedRequest(HTTPXRequest):
+    """PTB's own HTTP transport, sending what was meant for api.telegram.org to a local fake instead.
+
+    Given to `TelegramAdapter(..., request=, get_updates_request=)`, it lets a test drive the adapter
+    with the production configuration (no `base_url`): the calls still travel over real HTTP.
+    """
+
+    def __init__(self, root: str, **options: Any) -> None:
+        super().__init__(**options)
+        self._root = root
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if url.startswith(TELEGRAM):
+            url = self._root + url[len(TELEGRAM):]
+        return await super().do_request(url, method, *args, **kwargs)
 
 
 @dataclass
@@ -48,7 +67,8 @@ def _decode(value: str) -> Any:
 
 @dataclass
 class FakeBotApi:
-    """The fake server. Use `async with FakeBotApi() as api:` and `api.base_url`."""
+    """The fake server. Use `async with FakeBotApi() as api:`, then `api.requests()` (injected transports)
+    or `api.base_url` (the `base_url` of plugins.toml, for a `practica run`)."""
 
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
@@ -70,6 +90,15 @@ class FakeBotApi:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def requests(self) -> dict[str, RoutedRequest]:
+        """The transports that connect a `TelegramAdapter` to this fake: `TelegramAdapter(config, host,
+        **api.requests())`."""
+        root = f"http://127.0.0.1:{self.port}/"
+        return {"request": RoutedRequest(root, connection_pool_size=16, connect_timeout=5.0, read_timeout=10.0,
+                                         write_timeout=10.0, pool_timeout=3.0),  # the adapter's own settings
+                "get_updates_request": RoutedRequest(root, connection_pool_size=2, connect_timeout=5.0, read_timeout=5.0,
+                                                     write_timeout=5.0, pool_timeout=1.0)}
 
     def push_update(self, **kinds: Any) -> int:
         """Queue an update (e.g. `message={...}`); returns its update_id."""

@@ -115,7 +115,7 @@ async def test_a_wrong_token_stops_the_start_with_a_clear_message(api: FakeBotAp
     from core.schema import Secret
 
     wrong = "999:WRONG-token"
-    adapter = TelegramAdapter(TelegramConfig(token=Secret(wrong), base_url=api.base_url), host)
+    adapter = TelegramAdapter(TelegramConfig(token=Secret(wrong)), host, **api.requests())
     with pytest.raises(AdapterError, match="TELEGRAM_BOT_TOKEN") as info:
         await adapter.start()
     assert wrong not in str(info.value)
@@ -229,3 +229,13 @@ async def test_the_french_menu_shows_the_french_command_words(api: FakeBotApi, a
     assert french["aide"].startswith("Lister les commandes") and french["regles"] == "Afficher la charte du groupe."
     assert not {"help", "rules", "accept"} & set(french)
     assert {"help", "rules", "accept", "poll", "done", "search"} <= set(english) and "aide" not in english
+
+
+async def test_an_injected_transport_carries_every_call_without_a_base_url(api: FakeBotApi, adapter, host) -> None:
+    """The production configuration (no base_url) driven by a test peer through `request=`/`get_updates_request=`."""
+    assert adapter.config.base_url is None
+    api.push_update(message=message("hello"))
+    assert (await host.next()).text == "hello"  # fetched with get_updates_request
+    assert api.calls_of("getMe") and api.calls_of("getUpdates")
+    await adapter.perform(Reply(chat=ChatRef("telegram", str(GROUP_ID), "group"), text="hi"))
+    assert (await api.wait_for_call("sendMessage"))[0]["text"] == "hi"  # sent with request

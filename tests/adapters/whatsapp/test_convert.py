@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.whatsapp.convert import plan, read_webhook, template_message
+from adapters.whatsapp.convert import read_webhook
+from adapters.whatsapp.outbound import plan, template_message
 from core.errors import DeliveryError
 from core.events import ButtonPressed, ChatRef, JoinRequest, MemberJoined, MemberLeft, MessageEvent, ReactionAdded, User
 from core.replies import Button, DeleteMessage, DirectMessage, EditMessage, Reply, SendFile
