@@ -27,6 +27,7 @@ from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from core.dialects import Migration
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("practica.runtime")
 
-CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
+CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.identities": identities_module.MIGRATIONS,
     "core.native_polls": native_polls_module.MIGRATIONS,

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from core.dialects import Dialect, Migration, migration_sql
 from core.errors import MigrationError
 from core.unit import _in_transaction, current_unit
 
@@ -69,6 +70,9 @@ def _note_write() -> None:
 
 class Storage:
     """The database. Create with `await Storage.open(path)`; close with `await db.close()`."""
+
+    dialect: Dialect = "sqlite"
+    """The SQL engine: "sqlite" here, "postgresql" for core.storage_pg (where plugins' SQL must differ)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
@@ -379,7 +383,7 @@ class Storage:
     async def applied_version(self, plugin: str) -> int:
         return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM practica_schema WHERE plugin = ?", (plugin,), 0))
 
-    async def migrate(self, plugin: str, migrations: Sequence[str]) -> int:
+    async def migrate(self, plugin: str, migrations: Sequence[Migration]) -> int:
         """Apply the plugin's migrations that are not applied yet, each in its own transaction.
 
         Returns the number applied. Raises MigrationError naming the plugin and the migration.
@@ -390,9 +394,10 @@ class Storage:
                                  f"knows {len(migrations)}. Migrations are append-only: was one removed, "
                                  f"or is this database from a newer version?")
         applied = 0
-        for version, sql in enumerate(migrations, start=1):
+        for version, entry in enumerate(migrations, start=1):
             if version <= current:
                 continue
+            sql = migration_sql(entry, self.dialect, plugin, version)
             try:
                 async with self.transaction():
                     for statement in _split_sql(sql):

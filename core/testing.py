@@ -19,7 +19,7 @@ tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,8 +38,9 @@ from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
+from core.testing_pg import PgServer, PgUnavailable
 
-__all__ = ["Bot", "FakeAdapter", "make_bot", "platform_capabilities"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "pg_dsn", "platform_capabilities", "practica_pg"]
 
 
 def platform_capabilities(platform: str) -> Capabilities:
@@ -309,6 +310,28 @@ def _local_plugins(rootdir: Path, config: Mapping[str, Any] | None) -> dict[str,
     settings["plugin_dirs"] = [str(folder)]
     raw["practica"] = settings
     return raw
+
+
+@pytest.fixture(scope="session")
+def practica_pg() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the whole test session (core.testing_pg), started on first use.
+
+    Never skipped: when it cannot start, every test using it fails with the reason and the fix.
+    """
+    try:
+        server = PgServer.start()
+    except PgUnavailable as exc:
+        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture
+async def pg_dsn(practica_pg: PgServer) -> str:
+    """The DSN of a fresh, empty PostgreSQL database for this test (`postgresql://...`)."""
+    return await practica_pg.new_database()
 
 
 @pytest.fixture

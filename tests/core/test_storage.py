@@ -41,6 +41,29 @@ async def test_a_removed_migration_is_refused(db):
     assert "append-only" in str(error.value)
 
 
+async def test_a_migration_can_differ_per_dialect_and_keeps_its_number(db):
+    migrations = ("CREATE TABLE demo_e (x INTEGER);",
+                  {"sqlite": "ALTER TABLE demo_e ADD COLUMN engine TEXT DEFAULT 'sqlite';",
+                   "postgresql": "ALTER TABLE demo_e ADD COLUMN engine TEXT DEFAULT 'postgresql';"},
+                  {"sqlite": "", "postgresql": "CREATE TABLE demo_only_pg (x INTEGER);"},
+                  "ALTER TABLE demo_e ADD COLUMN z TEXT;")
+    assert await db.migrate("demo", migrations) == 4
+    assert await db.applied_version("demo") == 4
+    await db.execute("INSERT INTO demo_e (x, z) VALUES (1, 'z')")
+    assert await db.fetchval("SELECT engine FROM demo_e") == db.dialect
+
+
+async def test_a_migration_without_a_variant_for_this_dialect_is_refused_by_name(db):
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ({"mysql": "CREATE TABLE demo_f (x INTEGER);"},))
+    assert "plugin 'demo': migration 1" in str(error.value) and "'mysql'" in str(error.value)
+    other = "postgresql" if db.dialect == "sqlite" else "sqlite"
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ({other: "CREATE TABLE demo_f (x INTEGER);"},))
+    assert f"no {db.dialect!r} variant" in str(error.value)
+    assert await db.applied_version("demo") == 0
+
+
 async def test_transaction_rolls_back_everything_on_error(db):
     await db.execute("CREATE TABLE t (x INTEGER)")
     with pytest.raises(RuntimeError):
