@@ -104,7 +104,7 @@ def _check(path: Path) -> int:
     from core.runtime import Runtime
 
     from core.errors import ConfigError
-    from core.storage import database_problem
+    from core.engines import database_problem
 
     config = load_config(path)
     runtime = Runtime(config)

@@ -80,20 +80,17 @@ class Inbox:
         one already recorded (same source)."""
         rows = self.rows(events)
 
-        def insert(c: sqlite3.Connection) -> list[int | None]:
-            before = c.total_changes
-            c.executemany(INSERT_NEW_SQL, rows)  # one call for the batch; a source seen before inserts nothing
-            if c.total_changes - before == len(rows):  # the usual case: nothing was delivered twice
-                return [row[0] for row in rows]
-            ids = [row[0] for row in rows]  # some were delivered again: which ones got their row
-            stored: set[int] = set()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                stored.update(r[0] for r in c.execute(
-                    f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-            return [row_id if row_id in stored else None for row_id in ids]
-
-        return await self.db.write_batch(insert)
+        ids: list[int | None] = [row[0] for row in rows]
+        # one call for the batch; a source seen before inserts nothing
+        changed = (await self.db.write_batch([(INSERT_NEW_SQL, rows, True)]))[0]
+        if changed == len(rows):  # the usual case: nothing was delivered twice
+            return ids
+        stored: set[int] = set()  # some were delivered again (or the engine does not count): which got their row
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            stored.update(r[0] for r in await self.db.fetchall(
+                f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return [row_id if row_id in stored else None for row_id in ids]
 
     async def pending(self) -> list[tuple[int, Event]]:
         """Events recorded but not handled (a crash or a stop came first), oldest first."""

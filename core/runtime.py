@@ -57,6 +57,7 @@ from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
+from core.engines import is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 
@@ -149,6 +150,24 @@ class Runtime:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.stop()
 
+    async def _migrate(self) -> None:
+        for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
+            await self.storage.migrate(owner, migrations)
+
+    async def _open_postgresql(self) -> None:
+        """Open the PostgreSQL pool and migrate; an unreachable or refusing server is one plain sentence."""
+        import asyncpg
+
+        problem = url_problem(self._database)
+        if problem is not None:
+            raise PracticaError(f"[practica] database: {problem}")
+        try:
+            self.storage = await open_storage(self._database)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            raise PracticaError(f"cannot use the PostgreSQL database {redacted(self._database)}: {type(exc).__name__}: "
+                                f"{exc}. Check that the server runs and the URL's user, password and database are right") from None
+        await self._migrate()
+
     async def start(self) -> None:
         """Lock and open storage, migrate, queue what a stop left, run startup hooks and overdue jobs,
         connect adapters, start sending and the scheduler.
@@ -163,14 +182,16 @@ class Runtime:
             raise
 
     async def _start(self) -> None:
-        self._lock = DatabaseLock.acquire(self._database)
-        try:
-            self.storage = await Storage.open(self._database)
-            for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
-                await self.storage.migrate(owner, migrations)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise PracticaError(f"cannot use the database {self._database}: {exc}. If it is not a practica database (or "
-                                f"it is damaged), set [practica] database to another file, or restore a backup") from exc
+        if is_postgresql(self._database):  # one worker per PostgreSQL database for now (see README)
+            await self._open_postgresql()
+        else:
+            self._lock = DatabaseLock.acquire(self._database)
+            try:
+                self.storage = await open_storage(self._database)
+                await self._migrate()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise PracticaError(f"cannot use the database {self._database}: {exc}. If it is not a practica database (or "
+                                    f"it is damaged), set [practica] database to another file, or restore a backup") from exc
         self.inbox = Inbox(self.storage, self.clock)
         self.deliveries = Deliveries(self.storage, self.clock)
         for table in (self.inbox, self.deliveries):
@@ -318,7 +339,7 @@ class Runtime:
             now = to_utc_text(self.clock.now())
             rows = [(now, inbox_id) for inbox_id in batch]
             try:
-                await self.storage.write_batch(lambda c: c.executemany(DONE_SQL, rows))
+                await self.storage.write_batch([(DONE_SQL, rows, True)])
             except Exception:  # noqa: BLE001 - those events would only run again, harmlessly
                 log.warning("could not mark %d handled event(s) as done; they may run again after a restart", len(batch),
                             exc_info=True)

@@ -5,7 +5,8 @@
         await bot.send("/hello", user="amina")
         assert "Hello amina" in bot.next_reply().text
 
-`make_bot(...)` builds a fresh runtime per call: a temporary SQLite database with migrations applied,
+`make_bot(...)` builds a fresh runtime per call: a temporary database with migrations applied (SQLite,
+or PostgreSQL for tests in a named community: see the `practica_engine` fixture),
 a fake adapter imitating a platform's capabilities ("console", "telegram" or "discord"), and a fake
 clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
 assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
@@ -40,7 +41,8 @@ from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
 from core.testing_pg import PgServer, PgUnavailable
 
-__all__ = ["Bot", "FakeAdapter", "make_bot", "pg_dsn", "platform_capabilities", "practica_pg"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "pg_dsn", "platform_capabilities", "practica_database", "practica_engine",
+           "practica_pg"]
 
 
 def platform_capabilities(platform: str) -> Capabilities:
@@ -335,6 +337,35 @@ async def pg_dsn(practica_pg: PgServer) -> str:
 
 
 @pytest.fixture
+def practica_engine(practica_community: str) -> str:
+    """The storage engine `make_bot` runs on: "sqlite" or "postgresql".
+
+    Paired with the community so that the plugin tests run on both engines without running twice as
+    long: `default` runs on SQLite and a named community (tests/plugins/conftest.py's `cohort7`) on
+    PostgreSQL (a real throwaway server, see core/testing_pg.py). Override it to choose, e.g.
+
+        @pytest.fixture(params=["sqlite", "postgresql"])
+        def practica_engine(request):
+            return request.param
+    """
+    return "sqlite" if practica_community == DEFAULT_COMMUNITY else "postgresql"
+
+
+@pytest_asyncio.fixture
+async def practica_database(practica_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """`await practica_database("name")`: a new empty database on the test's engine (a SQLite path
+    under tmp_path, or a fresh PostgreSQL database's DSN)."""
+    server: PgServer | None = request.getfixturevalue("practica_pg") if practica_engine == "postgresql" else None
+
+    async def new(name: str) -> str:
+        if server is not None:
+            return await server.new_database()
+        return str(tmp_path / f"{name}.db")
+
+    return new
+
+
+@pytest.fixture
 def practica_community() -> str:
     """The community `make_bot` puts its members, roles and `community=` settings in: `default` (chats not
     listed in plugins.toml). Override it to run a test module's conversations in a named community too:
@@ -347,7 +378,8 @@ def practica_community() -> str:
 
 
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path, practica_community: str, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, practica_community: str, practica_database: Callable[[str], Any],
+                   request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -419,7 +451,8 @@ async def make_bot(tmp_path: Path, practica_community: str, request: pytest.Fixt
                        build=build, home=home)
 
         clock = FakeClock(start or datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
-        bot = await build(clock, str(folder / "practica-test.db"))
+        database = await practica_database(f"{folder.name}/practica-test")
+        bot = await build(clock, database)
         for name, names in seeded.items():
             for member in names:
                 await bot.runtime.members.saw(name, bot.user(member), clock.now())

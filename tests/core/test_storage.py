@@ -7,14 +7,33 @@ import asyncio
 import pytest
 
 from core import MigrationError
+from core.engines import open_storage
 from core.storage import Storage
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def practica_engine(request):
+    return request.param
+
+
 @pytest.fixture
-async def db(tmp_path):
+async def db(practica_database):
+    storage = await open_storage(await practica_database("t"))
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path):
     storage = await Storage.open(str(tmp_path / "t.db"))
     yield storage
     await storage.close()
+
+
+async def tables_named(db, name):
+    if db.dialect == "sqlite":
+        return await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = ?", (name,))
+    return await db.fetchval("SELECT COUNT(*) FROM pg_tables WHERE tablename = ?", (name,))
 
 
 async def test_migrations_apply_once_and_in_order(db):
@@ -30,7 +49,7 @@ async def test_a_failing_migration_applies_nothing_and_says_which(db):
     with pytest.raises(MigrationError) as error:
         await db.migrate("demo", ("CREATE TABLE demo_b (x INTEGER); CREATE TABLE demo_b (x INTEGER);",))
     assert "plugin 'demo': migration 1 failed" in str(error.value)
-    assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'demo_b'") == 0
+    assert await tables_named(db, "demo_b") == 0
     assert await db.applied_version("demo") == 0
 
 
@@ -117,7 +136,8 @@ async def test_a_transaction_cancelled_midway_leaves_the_database_usable(db):
     assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]
 
 
-async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_loses_nothing_else(db):
+async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_loses_nothing_else(sqlite_db):
+    db = sqlite_db  # the SQLite group commit itself: batches as functions of the sqlite3 connection
     await db.execute("CREATE TABLE demo_g (v TEXT)")
 
     def insert(value):
@@ -134,7 +154,7 @@ async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_lose
 
     async with db._lock:  # a unit holds the connection: every batch below waits, then goes in one group
         batches = [insert("a"), fails_after_writing, insert("b"), loses_the_whole_transaction, insert("c")]
-        tasks = [asyncio.create_task(db.write_batch(fn)) for fn in batches]
+        tasks = [asyncio.create_task(db._grouped_call(fn)) for fn in batches]
         await asyncio.sleep(0)
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[1], ValueError) and isinstance(results[3], OSError)
