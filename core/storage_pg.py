@@ -209,10 +209,19 @@ class PgStorage:
 
     # --- statements -----------------------------------------------------------------------------
 
-    def _sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
+    def _translate(self, sql: str) -> Translated:
         translated = self._translated.get(sql)
         if translated is None:
             translated = self._translated[sql] = translate(sql)
+        return translated
+
+    def _rows(self, translated: Translated, rows: Iterable[Any]) -> list[Any]:
+        """Many rows' parameters in `$n` order (rows of a `:name` statement are mappings)."""
+        names = translated.names
+        return [[r[n] for n in names] for r in rows] if names else list(rows)
+
+    def _sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
+        translated = self._translate(sql)
         if translated.names is None:
             return translated.sql, params if isinstance(params, (list, tuple)) else list(params)
         assert isinstance(params, Mapping), "a statement with :name parameters takes a mapping"
@@ -251,9 +260,8 @@ class PgStorage:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows in a single call."""
         _note_write()
-        text, _ = self._sql(sql, ())
-        names = self._translated[sql].names
-        rows = [[r[n] for n in names] for r in rows] if names else list(rows)  # type: ignore[call-overload]
+        translated = self._translate(sql)
+        text, rows = translated.sql, self._rows(translated, rows)
         if not rows:
             return
         async with self._connection() as conn:
@@ -286,14 +294,14 @@ class PgStorage:
                 await conn.execute("COMMIT")
                 counts.append(0)
                 continue
-            text, args = self._sql(sql, () if many else params)
             if many:
-                rows = params() if callable(params) else params
-                rows = list(rows)
+                translated = self._translate(sql)
+                rows = self._rows(translated, params() if callable(params) else params)
                 if rows:
-                    await conn.executemany(text, rows)
+                    await conn.executemany(translated.sql, rows)
                 counts.append(None)  # asyncpg does not count the rows of executemany
             else:
+                text, args = self._sql(sql, params)
                 counts.append(_count(await conn.execute(text, *args)))
         return counts
 
