@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import ConfigError
 from core.events import ChatRef, Role, User
-from core.schema import did_you_mean, validate
+from core.engines import is_postgresql
+from core.schema import Secret, did_you_mean, validate
 
 DEFAULT_COMMUNITY = "default"
 
@@ -27,7 +28,8 @@ DEFAULT_COMMUNITY = "default"
 class PracticaSettings:
     """The `[practica]` table."""
 
-    database: str = "practica.db"
+    database: str | Secret = "practica.db"
+    """A SQLite file (relative to plugins.toml), or a PostgreSQL URL (`{"$env" = "..."}` for one with a password)."""
     prefix: str = "/"
     hook_timeout: float = 5.0
     plugin_dirs: tuple[str, ...] = ()
@@ -123,9 +125,11 @@ class Config:
 
     @property
     def database_path(self) -> str:
-        """The SQLite path: relative paths are next to plugins.toml; ':memory:' stays as is."""
+        """The SQLite path (relative paths are next to plugins.toml; ':memory:' stays as is), or the
+        PostgreSQL URL as written."""
         db = self.practica.database
-        if db == ":memory:" or Path(db).is_absolute():
+        db = db.reveal() if isinstance(db, Secret) else db
+        if db == ":memory:" or Path(db).is_absolute() or is_postgresql(db):
             return db
         return str(self.path.parent / db)
 

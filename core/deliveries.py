@@ -265,7 +265,7 @@ class Deliveries:
                 for sql, params, _ in batch:
                     by_sql.setdefault(sql, []).append(params)
                 try:
-                    await self.db.write_batch(lambda c: [c.executemany(sql, rows) for sql, rows in by_sql.items()])
+                    await self.db.write_batch([(sql, rows, True) for sql, rows in by_sql.items()])
                 except Exception as exc:  # noqa: BLE001 - keep trying: the lane waits for this
                     log.warning("could not record deliveries (%s: %s); retrying in %.1f s", type(exc).__name__, exc, delay)
                     await asyncio.sleep(delay)

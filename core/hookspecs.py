@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pluggy
 
+from core.dialects import Migration
+
 if TYPE_CHECKING:
     from core.commands import Command
     from core.dashboard.pages import Page
@@ -71,8 +73,9 @@ class PracticaSpecs:
         """
 
     @hookspec
-    def practica_register_migrations(self) -> Sequence[str]:
-        """Return the plugin's SQL migrations in order; migration N is the N-th item.
+    def practica_register_migrations(self) -> Sequence[Migration]:
+        """Return the plugin's SQL migrations in order; migration N is the N-th item: SQL text, or a
+        `{"sqlite": ..., "postgresql": ...}` mapping where the engines differ (see core.dialects).
 
         Append-only: never edit or remove an applied migration. Tables are prefixed `<plugin>_`.
         Mode: collect.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -25,6 +24,7 @@ from core import codec
 from core.clock import Clock
 from core.events import Event
 from core.deliveries import finish_or_cancel
+from core.engines import is_transient
 from core.storage import Storage, is_storage_full, to_utc_text
 
 log = logging.getLogger("practica.inbox")
@@ -80,20 +80,17 @@ class Inbox:
         one already recorded (same source)."""
         rows = self.rows(events)
 
-        def insert(c: sqlite3.Connection) -> list[int | None]:
-            before = c.total_changes
-            c.executemany(INSERT_NEW_SQL, rows)  # one call for the batch; a source seen before inserts nothing
-            if c.total_changes - before == len(rows):  # the usual case: nothing was delivered twice
-                return [row[0] for row in rows]
-            ids = [row[0] for row in rows]  # some were delivered again: which ones got their row
-            stored: set[int] = set()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                stored.update(r[0] for r in c.execute(
-                    f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-            return [row_id if row_id in stored else None for row_id in ids]
-
-        return await self.db.write_batch(insert)
+        ids: list[int | None] = [row[0] for row in rows]
+        # one call for the batch; a source seen before inserts nothing
+        changed = (await self.db.write_batch([(INSERT_NEW_SQL, rows, True)]))[0]
+        if changed == len(rows):  # the usual case: nothing was delivered twice
+            return ids
+        stored: set[int] = set()  # some were delivered again (or the engine does not count): which got their row
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            stored.update(r[0] for r in await self.db.fetchall(
+                f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return [row_id if row_id in stored else None for row_id in ids]
 
     async def pending(self) -> list[tuple[int, Event]]:
         """Events recorded but not handled (a crash or a stop came first), oldest first."""
@@ -150,14 +147,14 @@ class InboxWriter:
                 try:
                     ids = await self.inbox.store([(e, s) for e, s, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - storage trouble must never lose an event
-                    if is_storage_full(exc) or not isinstance(exc, sqlite3.OperationalError):
+                    if is_storage_full(exc) or not is_transient(exc):
                         now = time.monotonic()
                         if self._warned_at is None or now - self._warned_at > WARN_EVERY:
                             log.error("could not record inbound events (%s): they are handled from memory until "
                                       "the database accepts writes again (disk full?)", type(exc).__name__)
                             self._warned_at = now
                         ids = [0] * len(batch)
-                    else:  # locked, busy, I/O: wait and try again; the platform is not told meanwhile
+                    else:  # locked, busy, I/O, connection lost: wait and try again; the platform is not told meanwhile
                         log.warning("could not record inbound events (%s); retrying in %.1f s", type(exc).__name__, delay)
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 5.0)

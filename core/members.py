@@ -133,8 +133,7 @@ class MemberDirectory:
             rows = dict(self._unsaved)
             try:
                 # filtered when it runs: a member erased meanwhile (/forgetme) must not be written back
-                await self.db.write_batch(lambda c: c.executemany(
-                    UPSERT, [row for row in rows.values() if row[1] not in self._erased]))
+                await self.db.write_batch([(UPSERT, lambda: [row for row in rows.values() if row[1] not in self._erased], True)])
             except Exception:  # noqa: BLE001 - the directory is rebuilt from members' next messages
                 log.warning("could not record %d member sighting(s); they are recorded at their next message",
                             len(rows), exc_info=True)

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.commands import Command
+from core.dialects import Migration
 from core.errors import PluginLoadError
 from core.hookspecs import hookimpl
 from core.scheduler import JobKind
@@ -42,7 +43,7 @@ class Plugin:
     """The plugin's @command handlers (default: `commands.ALL` of the plugin's package)."""
     jobs: ClassVar[Mapping[str, JobKind[Any]]] = {}
     """The plugin's job kinds by name (default: `jobs.KINDS`), e.g. `{"digest": JobKind(digest)}`."""
-    migrations: ClassVar[Sequence[str]] = ()
+    migrations: ClassVar[Sequence[Migration]] = ()
     """The plugin's SQL migrations in order, append-only (default: `store.MIGRATIONS`)."""
     member_data: ClassVar[MemberData | None] = None
     """What /mydata exports and /forgetme erases (default: `members.user_data`)."""
@@ -78,7 +79,7 @@ class Plugin:
         return dict(self.jobs) or None
 
     @hookimpl
-    def practica_register_migrations(self) -> Sequence[str] | None:
+    def practica_register_migrations(self) -> Sequence[Migration] | None:
         return tuple(self.migrations) or None
 
     @hookimpl

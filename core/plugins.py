@@ -28,6 +28,7 @@ from typing import Any
 import pluggy
 
 from core.commands import CommandRegistry
+from core.dialects import Migration
 from core.config import Config
 from core.errors import ConfigError, PluginLoadError
 from core.hooks import HookRunner, check_colours
@@ -64,7 +65,7 @@ class LoadedPlugins:
     runner: HookRunner
     commands: CommandRegistry
     infos: dict[str, PluginInfo]
-    migrations: dict[str, tuple[str, ...]]
+    migrations: dict[str, tuple[Migration, ...]]
     jobs: list[tuple[str, Mapping[str, Any]]]
 
     @property

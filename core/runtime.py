@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from core.dialects import Migration
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
@@ -56,6 +57,9 @@ from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
+from urllib.parse import urlsplit
+
+from core.engines import is_connection_lost, is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 
@@ -64,7 +68,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("practica.runtime")
 
-CORE_MIGRATIONS: dict[str, tuple[str, ...]] = {
+RECONNECT_WAIT = 300.0  # seconds a unit waits for a lost PostgreSQL connection before it is left for the next start
+
+CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.identities": identities_module.MIGRATIONS,
     "core.native_polls": native_polls_module.MIGRATIONS,
@@ -151,6 +157,24 @@ class Runtime:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.stop()
 
+    async def _migrate(self) -> None:
+        for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
+            await self.storage.migrate(owner, migrations)
+
+    async def _open_postgresql(self) -> None:
+        """Open the PostgreSQL pool and migrate; an unreachable or refusing server is one plain sentence."""
+        import asyncpg
+
+        problem = url_problem(self._database)
+        if problem is not None:
+            raise PracticaError(f"[practica] database: {problem}")
+        try:
+            self.storage = await open_storage(self._database)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            raise PracticaError(f"cannot use the PostgreSQL database {redacted(self._database)}: {type(exc).__name__}: "
+                                f"{exc}. Check that the server runs and the URL's user, password and database are right") from None
+        await self._migrate()
+
     async def start(self) -> None:
         """Lock and open storage, migrate, queue what a stop left, run startup hooks and overdue jobs,
         connect adapters, start sending and the scheduler.
@@ -165,14 +189,16 @@ class Runtime:
             raise
 
     async def _start(self) -> None:
-        self._lock = DatabaseLock.acquire(self._database)
-        try:
-            self.storage = await Storage.open(self._database)
-            for owner, migrations in (*CORE_MIGRATIONS.items(), *self.loaded.migrations.items()):
-                await self.storage.migrate(owner, migrations)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise PracticaError(f"cannot use the database {self._database}: {exc}. If it is not a practica database (or "
-                                f"it is damaged), set [practica] database to another file, or restore a backup") from exc
+        if is_postgresql(self._database):  # one worker per PostgreSQL database for now (see README)
+            await self._open_postgresql()
+        else:
+            self._lock = DatabaseLock.acquire(self._database)
+            try:
+                self.storage = await open_storage(self._database)
+                await self._migrate()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                raise PracticaError(f"cannot use the database {self._database}: {exc}. If it is not a practica database (or "
+                                    f"it is damaged), set [practica] database to another file, or restore a backup") from exc
         self.inbox = Inbox(self.storage, self.clock)
         self.deliveries = Deliveries(self.storage, self.clock)
         for table in (self.inbox, self.deliveries):
@@ -320,7 +346,7 @@ class Runtime:
             now = to_utc_text(self.clock.now())
             rows = [(now, inbox_id) for inbox_id in batch]
             try:
-                await self.storage.write_batch(lambda c: c.executemany(DONE_SQL, rows))
+                await self.storage.write_batch([(DONE_SQL, rows, True)])
             except Exception:  # noqa: BLE001 - those events would only run again, harmlessly
                 log.warning("could not mark %d handled event(s) as done; they may run again after a restart", len(batch),
                             exc_info=True)
@@ -349,16 +375,31 @@ class Runtime:
             self.dispatcher.enqueue(event, inbox_id)
 
     async def handle_event(self, event: Event, inbox_id: int | None) -> None:
-        """Handle one event as one unit of work (dispatcher lanes call this)."""
-        unit = self.unit(inbox_id or None)
-        try:
-            async with unit:
-                await self.dispatcher.handle(event)
-        except Exception as exc:
-            if not is_storage_full(exc):
-                raise
-            self.note_storage_full()
-            await self._answer_without_storage(event, unit)
+        """Handle one event as one unit of work (dispatcher lanes call this).
+
+        When the PostgreSQL connection is lost (a server restart), the unit was rolled back whole: it is
+        handled again once the server answers (waiting up to RECONNECT_WAIT), so nothing is lost.
+        """
+        delay, waited = 0.1, 0.0
+        while True:
+            unit = self.unit(inbox_id or None)
+            try:
+                async with unit:
+                    await self.dispatcher.handle(event)
+                return
+            except Exception as exc:
+                if is_connection_lost(exc) and waited < RECONNECT_WAIT:
+                    log.warning("the database connection was lost (%s); handling the event again in %.1f s",
+                                type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    waited += delay
+                    delay = min(delay * 2, 5.0)
+                    continue
+                if not is_storage_full(exc):
+                    raise
+                self.note_storage_full()
+                await self._answer_without_storage(event, unit)
+                return
 
     async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:
         """The database cannot grow: send what needed no write from memory, else say it cannot save."""
@@ -492,8 +533,11 @@ class Runtime:
 
     @property
     def data_dir(self) -> str:
-        """The folder holding the database: where the console keeps files it was asked to upload."""
-        return os.path.dirname(os.path.abspath(self._database)) if self._database != ":memory:" else os.getcwd()
+        """The folder holding the database (PostgreSQL: plugins.toml's folder): where the console keeps
+        files it was asked to upload."""
+        if self._database == ":memory:":
+            return os.getcwd()
+        return os.path.dirname(os.path.abspath(self.database_path))
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
@@ -515,6 +559,11 @@ class Runtime:
 
     @property
     def database_path(self) -> str:
+        """The SQLite file; for PostgreSQL `<plugins.toml's folder>/<database name>`, a path (no file
+        there) beside which plugins keep their private files, as they do beside a SQLite file."""
+        if is_postgresql(self._database):
+            name = urlsplit(self._database).path.strip("/") or "postgresql"
+            return str(self.config.path.parent.absolute() / name)
         return self._database
 
     def plugin_state(self, plugin: str) -> dict[str, Any]:

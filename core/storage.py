@@ -27,8 +27,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from core.dialects import Dialect, Migration, migration_sql
 from core.errors import MigrationError
-from core.unit import _in_transaction, current_unit
+from core.sqlddl import split_statements
+from core.unit import Step, _in_transaction, current_unit
 
 log = logging.getLogger("practica.storage")
 
@@ -70,6 +72,9 @@ def _note_write() -> None:
 class Storage:
     """The database. Create with `await Storage.open(path)`; close with `await db.close()`."""
 
+    dialect: Dialect = "sqlite"
+    """The SQL engine: "sqlite" here, "postgresql" for core.storage_pg (where plugins' SQL must differ)."""
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
@@ -103,6 +108,13 @@ class Storage:
         """
         async with self._turn():
             await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+
+    async def hold(self) -> None:
+        """Take the one connection for the current task's unit of work (see core.unit)."""
+        await self._lock.acquire()
+
+    def let_go(self) -> None:
+        self._lock.release()
 
     async def close(self) -> None:
         if self._group_writer is not None:
@@ -244,15 +256,20 @@ class Storage:
         self._in_thread(run).add_done_callback(done)  # type: ignore[attr-defined]
         await mine
 
-    async def write_batch(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(sqlite3 connection)` atomically, in one transaction shared with the other batches
-        handed in meanwhile (group commit: one trip to the database thread for all of them).
+    async def write_batch(self, steps: Sequence[Step]) -> list[int | None]:
+        """Run `steps` ((sql, parameters or rows, many), as in `run_script`) atomically, in one
+        transaction shared with the other batches handed in meanwhile (group commit: one trip to the
+        database thread for all of them); returns how many rows each step changed.
 
         For the core's own writers (inbox, delivery records, done marks, member sightings) and the
-        commits of units that ran no statement. Each `fn` runs in its own savepoint: one that raises
-        undoes only its own writes and gets its exception back. `fn` must not await anything.
+        commits of units that ran no statement. Each batch runs in its own savepoint: one that fails
+        undoes only its own writes and gets its exception back. The rows of a `many` step may be a
+        function without arguments, called when the batch is written (rows filtered at that moment).
         When no group is being written, the caller starts one itself (no writer task to wake).
         """
+        return await self._grouped_call(lambda c: _run_steps(c, steps))
+
+    async def _grouped_call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._grouped.append((fn, future))
         if not self._writing:
@@ -379,7 +396,7 @@ class Storage:
     async def applied_version(self, plugin: str) -> int:
         return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM practica_schema WHERE plugin = ?", (plugin,), 0))
 
-    async def migrate(self, plugin: str, migrations: Sequence[str]) -> int:
+    async def migrate(self, plugin: str, migrations: Sequence[Migration]) -> int:
         """Apply the plugin's migrations that are not applied yet, each in its own transaction.
 
         Returns the number applied. Raises MigrationError naming the plugin and the migration.
@@ -390,12 +407,13 @@ class Storage:
                                  f"knows {len(migrations)}. Migrations are append-only: was one removed, "
                                  f"or is this database from a newer version?")
         applied = 0
-        for version, sql in enumerate(migrations, start=1):
+        for version, entry in enumerate(migrations, start=1):
             if version <= current:
                 continue
+            sql = migration_sql(entry, self.dialect, plugin, version)
             try:
                 async with self.transaction():
-                    for statement in _split_sql(sql):
+                    for statement in split_statements(sql):
                         await self.conn.execute(statement)
                     await self.conn.execute("INSERT INTO practica_schema (plugin, version) VALUES (?, ?)", (plugin, version))
             except Exception as exc:
@@ -405,6 +423,16 @@ class Storage:
         if applied:
             log.info("plugin %s: applied %d migration(s), now at %d", plugin, applied, len(migrations))
         return applied
+
+
+def _run_steps(c: sqlite3.Connection, steps: Sequence[Step]) -> list[int | None]:
+    counts: list[int | None] = []
+    for sql, params, many in steps:
+        if many:
+            counts.append(c.executemany(sql, params() if callable(params) else params).rowcount)
+        else:
+            counts.append(c.execute(sql, params).rowcount)
+    return counts
 
 
 def _run_group(c: sqlite3.Connection, fns: Sequence[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
@@ -488,20 +516,6 @@ def _settle(batch: Sequence[tuple[Any, asyncio.Future[Any]]], results: Sequence[
             future.set_exception(value)
         else:  # the writer itself was cancelled (shutdown)
             future.cancel()
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (sqlite3.complete_statement keeps triggers whole)."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip().strip(";").strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 def is_storage_full(error: BaseException) -> bool:

@@ -5,7 +5,8 @@
         await bot.send("/hello", user="amina")
         assert "Hello amina" in bot.next_reply().text
 
-`make_bot(...)` builds a fresh runtime per call: a temporary SQLite database with migrations applied,
+`make_bot(...)` builds a fresh runtime per call: a temporary database with migrations applied (SQLite,
+or PostgreSQL for tests in a named community: see the `practica_engine` fixture),
 a fake adapter imitating a platform's capabilities ("console", "telegram" or "discord"), and a fake
 clock (`await bot.advance(hours=2)` runs what falls due). Every send waits until the bot is idle, so
 assertions see the complete outcome. Builders for every event type are on `bot` (join, leave,
@@ -19,7 +20,7 @@ tests itself (pytest-asyncio's auto mode, unless `--asyncio-mode` says otherwise
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,8 +39,10 @@ from core.events import (Attachment, ButtonPressed, ChatRef, Event, JoinRequest,
                          MessageEvent, PollVote, ReactionAdded, ReplyTo, Role, User)
 from core.replies import Action, DirectMessage, Reply, SendPoll, Sent
 from core.runtime import Runtime
+from core.testing_pg import PgServer, PgUnavailable
 
-__all__ = ["Bot", "FakeAdapter", "make_bot", "platform_capabilities"]
+__all__ = ["Bot", "FakeAdapter", "make_bot", "pg_dsn", "platform_capabilities", "practica_database", "practica_engine",
+           "practica_pg"]
 
 
 def platform_capabilities(platform: str) -> Capabilities:
@@ -311,6 +314,57 @@ def _local_plugins(rootdir: Path, config: Mapping[str, Any] | None) -> dict[str,
     return raw
 
 
+@pytest.fixture(scope="session")
+def practica_pg() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the whole test session (core.testing_pg), started on first use.
+
+    Never skipped: when it cannot start, every test using it fails with the reason and the fix.
+    """
+    try:
+        server = PgServer.start()
+    except PgUnavailable as exc:
+        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture
+async def pg_dsn(practica_pg: PgServer) -> str:
+    """The DSN of a fresh, empty PostgreSQL database for this test (`postgresql://...`)."""
+    return await practica_pg.new_database()
+
+
+@pytest.fixture
+def practica_engine(practica_community: str) -> str:
+    """The storage engine `make_bot` runs on: "sqlite" or "postgresql".
+
+    Paired with the community so that the plugin tests run on both engines without running twice as
+    long: `default` runs on SQLite and a named community (tests/plugins/conftest.py's `cohort7`) on
+    PostgreSQL (a real throwaway server, see core/testing_pg.py). Override it to choose, e.g.
+
+        @pytest.fixture(params=["sqlite", "postgresql"])
+        def practica_engine(request):
+            return request.param
+    """
+    return "sqlite" if practica_community == DEFAULT_COMMUNITY else "postgresql"
+
+
+@pytest_asyncio.fixture
+async def practica_database(practica_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """`await practica_database("name")`: a new empty database on the test's engine (a SQLite path
+    under tmp_path, or a fresh PostgreSQL database's DSN)."""
+    server: PgServer | None = request.getfixturevalue("practica_pg") if practica_engine == "postgresql" else None
+
+    async def new(name: str) -> str:
+        if server is not None:
+            return await server.new_database()
+        return str(tmp_path / f"{name}.db")
+
+    return new
+
+
 @pytest.fixture
 def practica_community() -> str:
     """The community `make_bot` puts its members, roles and `community=` settings in: `default` (chats not
@@ -324,7 +378,8 @@ def practica_community() -> str:
 
 
 @pytest_asyncio.fixture
-async def make_bot(tmp_path: Path, practica_community: str, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+async def make_bot(tmp_path: Path, practica_community: str, practica_database: Callable[[str], Any],
+                   request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Factory fixture: `bot = await make_bot(platform="telegram", plugins={"polls"}, config={...})`.
 
     Args (all optional, keyword-only):
@@ -396,7 +451,8 @@ async def make_bot(tmp_path: Path, practica_community: str, request: pytest.Fixt
                        build=build, home=home)
 
         clock = FakeClock(start or datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
-        bot = await build(clock, str(folder / "practica-test.db"))
+        database = await practica_database(f"{folder.name}/practica-test")
+        bot = await build(clock, database)
         for name, names in seeded.items():
             for member in names:
                 await bot.runtime.members.saw(name, bot.user(member), clock.now())

@@ -25,8 +25,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from core.events import Event
     from core.replies import Action, Priority
 
@@ -37,11 +35,15 @@ Step = tuple[str, Any, bool]  # (sql, parameters or rows, many): see Storage.run
 
 
 class UnitStorage(Protocol):
-    """What a unit needs of core.storage.Storage (a protocol, so that storage, which asks the current
-    unit before each statement, and the unit do not import each other)."""
+    """What a unit needs of a storage, core.storage.Storage (SQLite) or core.storage_pg.PgStorage (a
+    protocol, so that storage, which asks the current unit before each statement, and the unit do not
+    import each other)."""
 
-    conn: aiosqlite.Connection
-    _lock: asyncio.Lock
+    async def hold(self) -> None:
+        """Take the connection for the current task until `let_go` (SQLite: the one connection)."""
+
+    def let_go(self) -> None:
+        """Give back what `hold` took (after COMMIT or ROLLBACK)."""
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None: ...
 
@@ -49,7 +51,7 @@ class UnitStorage(Protocol):
 
     async def rollback_to(self, name: str) -> None: ...
 
-    async def write_batch(self, fn: Callable[[Any], Any]) -> Any: ...
+    async def write_batch(self, steps: Sequence[Step]) -> list[int | None]: ...
 
     async def _rollback(self) -> None: ...
 
@@ -156,7 +158,7 @@ class UnitOfWork:
 
     async def _take_connection(self) -> None:
         """Hold the connection for this unit (marked opened: a failure from here on rolls back)."""
-        await self.storage._lock.acquire()
+        await self.storage.hold()
         self._token = _in_transaction.set((self.storage, self.task))
         self.opened = True
 
@@ -175,7 +177,7 @@ class UnitOfWork:
             _in_transaction.reset(self._token)
             self._token = None
         self.opened = False
-        self.storage._lock.release()
+        self.storage.let_go()
 
     async def commit(self) -> None:
         """Write the buffers, COMMIT, then run the after-commit callbacks.
@@ -193,7 +195,7 @@ class UnitOfWork:
                 if self.opened:  # the unit's rows and the COMMIT in one trip to the database thread
                     await self.storage.run_script([*steps, ("COMMIT", (), False)])
                 else:  # nothing ran yet (a reply-only command): its rows join the next group commit
-                    await self.storage.write_batch(lambda c: _run_steps(c, steps))
+                    await self.storage.write_batch(steps)
             except BaseException:
                 self.wrote = handler_wrote
                 self.unsaved = list(self.outgoing)
@@ -256,14 +258,6 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
-
-
-def _run_steps(c: Any, steps: list[Step]) -> None:
-    for sql, params, many in steps:
-        if many:
-            c.executemany(sql, params)
-        else:
-            c.execute(sql, params)
 
 
 def active_unit() -> UnitOfWork | None:

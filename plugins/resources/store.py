@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core import Storage
+from core import Migration, Storage
 from plugins.resources.services import search
 from plugins.resources.services.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
 
@@ -146,8 +146,20 @@ REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NU
 # partial index instead of the whole library.
 NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT, NO_VARIANTS,
-                                search.COMMUNITY_INDEX)
+# On PostgreSQL the items' table is the same; the search index is another engine's (see
+# services/search.py). PLACEHOLDER (pg-search): the PostgreSQL search schema goes into
+# PG_SEARCH_SCHEMA (migration 2) and PG_SEARCH_VARIANTS (migration 4); until then they create nothing.
+# Migration 3 only rebuilt SQLite's table for AUTOINCREMENT: PostgreSQL identity ids are never reused.
+PG_SEARCH_SCHEMA = ""
+PG_SEARCH_VARIANTS = ""
+PG_VARIANTS_COLUMN = "ALTER TABLE resources_items ADD COLUMN variants TEXT;"
+
+MIGRATIONS: tuple[Migration, ...] = (
+    ITEMS_SCHEMA,
+    {"sqlite": FTS_SCHEMA, "postgresql": PG_SEARCH_SCHEMA},
+    {"sqlite": AUTOINCREMENT_ITEMS, "postgresql": ""},
+    {"sqlite": VARIANTS_SCHEMA, "postgresql": PG_VARIANTS_COLUMN + PG_SEARCH_VARIANTS},
+    REQUESTS_COUNT, NO_VARIANTS, search.COMMUNITY_INDEX)
 
 
 async def count_request(db: Storage, item_id: int) -> None:

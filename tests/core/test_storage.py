@@ -7,14 +7,33 @@ import asyncio
 import pytest
 
 from core import MigrationError
+from core.engines import open_storage
 from core.storage import Storage
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def practica_engine(request):
+    return request.param
+
+
 @pytest.fixture
-async def db(tmp_path):
+async def db(practica_database):
+    storage = await open_storage(await practica_database("t"))
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path):
     storage = await Storage.open(str(tmp_path / "t.db"))
     yield storage
     await storage.close()
+
+
+async def tables_named(db, name):
+    if db.dialect == "sqlite":
+        return await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = ?", (name,))
+    return await db.fetchval("SELECT COUNT(*) FROM pg_tables WHERE tablename = ?", (name,))
 
 
 async def test_migrations_apply_once_and_in_order(db):
@@ -30,7 +49,7 @@ async def test_a_failing_migration_applies_nothing_and_says_which(db):
     with pytest.raises(MigrationError) as error:
         await db.migrate("demo", ("CREATE TABLE demo_b (x INTEGER); CREATE TABLE demo_b (x INTEGER);",))
     assert "plugin 'demo': migration 1 failed" in str(error.value)
-    assert await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'demo_b'") == 0
+    assert await tables_named(db, "demo_b") == 0
     assert await db.applied_version("demo") == 0
 
 
@@ -39,6 +58,50 @@ async def test_a_removed_migration_is_refused(db):
     with pytest.raises(MigrationError) as error:
         await db.migrate("demo", ("CREATE TABLE demo_c (x INTEGER);",))
     assert "append-only" in str(error.value)
+
+
+async def test_a_migration_can_differ_per_dialect_and_keeps_its_number(db):
+    migrations = ("CREATE TABLE demo_e (x INTEGER);",
+                  {"sqlite": "ALTER TABLE demo_e ADD COLUMN engine TEXT DEFAULT 'sqlite';",
+                   "postgresql": "ALTER TABLE demo_e ADD COLUMN engine TEXT DEFAULT 'postgresql';"},
+                  {"sqlite": "", "postgresql": "CREATE TABLE demo_only_pg (x INTEGER);"},
+                  "ALTER TABLE demo_e ADD COLUMN z TEXT;")
+    assert await db.migrate("demo", migrations) == 4
+    assert await db.applied_version("demo") == 4
+    await db.execute("INSERT INTO demo_e (x, z) VALUES (1, 'z')")
+    assert await db.fetchval("SELECT engine FROM demo_e") == db.dialect
+
+
+async def test_a_migration_without_a_variant_for_this_dialect_is_refused_by_name(db):
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ({"mysql": "CREATE TABLE demo_f (x INTEGER);"},))
+    assert "plugin 'demo': migration 1" in str(error.value) and "'mysql'" in str(error.value)
+    other = "postgresql" if db.dialect == "sqlite" else "sqlite"
+    with pytest.raises(MigrationError) as error:
+        await db.migrate("demo", ({other: "CREATE TABLE demo_f (x INTEGER);"},))
+    assert f"no {db.dialect!r} variant" in str(error.value)
+    assert await db.applied_version("demo") == 0
+
+
+async def test_the_same_sql_and_rows_on_both_engines(db):
+    await db.migrate("demo", ("CREATE TABLE demo_h (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, "
+                              "note TEXT, score REAL, seen INTEGER NOT NULL DEFAULT 0)",))
+    first = await db.execute("INSERT INTO demo_h (name, note) VALUES (?, 'what? :not_a_param')", ("amina",))
+    second = await db.execute("INSERT INTO demo_h (name, score) VALUES (:name, :score)", {"name": "bekele", "score": 2.5})
+    assert (first, second) == (1, 2)  # the new row's id, as SQLite's lastrowid
+    await db.executemany("INSERT INTO demo_h (name) VALUES (:name)", [{"name": "chala"}, {"name": "dawit"}])
+    row = await db.fetchone("SELECT id, name, note FROM demo_h WHERE name = :name AND id >= :low", {"name": "amina", "low": 1})
+    assert (row[0], row["name"], row["note"]) == (1, "amina", "what? :not_a_param")  # literals keep ? and :words
+    assert await db.execute_rowcount("UPDATE demo_h SET seen = seen + 1 WHERE id > ?", (1,)) == 3
+    upsert = ("INSERT INTO demo_h (name, seen) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET seen = demo_h.seen + "
+              "excluded.seen RETURNING id, seen")
+    assert tuple(await db.fetchone(upsert, ("dawit",))) == (4, 2)
+    assert await db.fetchval("SELECT SUM(seen) FROM demo_h") == 4
+    assert await db.fetchval("SELECT AVG(score) FROM demo_h") == 2.5  # a float on both, not a Decimal
+    assert [r["name"] for r in await db.fetchall("SELECT name FROM demo_h WHERE lower(name) LIKE lower(?) ORDER BY id",
+                                                 ("%A%",))] == ["amina", "chala", "dawit"]
+    assert await db.execute("INSERT INTO demo_h (name) VALUES (?) ON CONFLICT DO NOTHING", ("amina",)) in (0, 4)
+    assert await db.execute("INSERT INTO demo_h (name) VALUES (?)", ("elias",)) >= 5  # never reused (PostgreSQL may skip one)
 
 
 async def test_transaction_rolls_back_everything_on_error(db):
@@ -94,7 +157,8 @@ async def test_a_transaction_cancelled_midway_leaves_the_database_usable(db):
     assert [r[0] for r in await db.fetchall("SELECT x FROM t")] == [2]
 
 
-async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_loses_nothing_else(db):
+async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_loses_nothing_else(sqlite_db):
+    db = sqlite_db  # the SQLite group commit itself: batches as functions of the sqlite3 connection
     await db.execute("CREATE TABLE demo_g (v TEXT)")
 
     def insert(value):
@@ -111,7 +175,7 @@ async def test_writes_handed_in_together_share_one_commit_and_a_failing_one_lose
 
     async with db._lock:  # a unit holds the connection: every batch below waits, then goes in one group
         batches = [insert("a"), fails_after_writing, insert("b"), loses_the_whole_transaction, insert("c")]
-        tasks = [asyncio.create_task(db.write_batch(fn)) for fn in batches]
+        tasks = [asyncio.create_task(db._grouped_call(fn)) for fn in batches]
         await asyncio.sleep(0)
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[1], ValueError) and isinstance(results[3], OSError)
