@@ -1,17 +1,19 @@
 """SQL of the resources plugin: library items, their tags, and logged questions (plain, portable SQL).
 
-The FTS5 index is the one engine-specific part; its migration comes from `search.FTS_SCHEMA`.
+The full-text index is the one engine-specific part: migrations 2-4 have a variant per engine, from
+`search_sqlite` (FTS5) and `search_pg` (tsvector, words table); the rest is portable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core import Storage
-from plugins.resources.services import search
-from plugins.resources.services.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
+from plugins.resources.services import search_pg
+from plugins.resources.services.query import variants
+from plugins.resources.services.search_sqlite import COMMUNITY_INDEX, FTS_SCHEMA, VARIANTS_SCHEMA
 
 ITEMS_SCHEMA = """
 CREATE TABLE resources_items (
@@ -146,8 +148,17 @@ REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NU
 # partial index instead of the whole library.
 NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
 
-MIGRATIONS: tuple[str, ...] = (ITEMS_SCHEMA, FTS_SCHEMA, AUTOINCREMENT_ITEMS, VARIANTS_SCHEMA, REQUESTS_COUNT, NO_VARIANTS,
-                                search.COMMUNITY_INDEX)
+# On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
+# 2 and 4 build the tsvector index (see search_pg).
+MIGRATIONS: tuple[str | Mapping[str, str], ...] = (
+    ITEMS_SCHEMA,
+    {"sqlite": FTS_SCHEMA, "postgresql": search_pg.FUNCTIONS_SCHEMA},
+    {"sqlite": AUTOINCREMENT_ITEMS, "postgresql": ""},
+    {"sqlite": VARIANTS_SCHEMA, "postgresql": search_pg.DOCUMENT_SCHEMA},
+    REQUESTS_COUNT,
+    NO_VARIANTS,
+    COMMUNITY_INDEX,
+)
 
 
 async def count_request(db: Storage, item_id: int) -> None:
