@@ -14,11 +14,11 @@ same answers (the plugin's search tests run on both engines).
 - Ranking: ts_rank with weights in the ratio of the SQLite bm25 weights (title 5, tags 3, body 1), over a
   bounded window exactly like SQLite: the community's WINDOW most recent matches, their CANDIDATES best,
   then current and verified items first.
-- The vocabulary: `resources_words` (word, items holding it), kept by statement triggers in the same
-  transaction as the items (so every worker sees a new word at once; nothing is held in memory). Prefixes
-  are completed from its btree into at most PREFIX_CAP words, the most common; "did you mean" takes the
-  nearest words by trigram distance (pg_trgm, GiST) and picks among them with the same rapidfuzz scorer
-  as SQLite.
+- The vocabulary: `resources_words` (word, items holding it): a trigger adds an item's new words in the
+  item's own transaction (so every worker sees them at once; nothing is held in memory), the counts are
+  taken at start. Prefixes are completed from its btree into at most PREFIX_CAP words, the most common;
+  "did you mean" takes the nearest words by trigram distance (pg_trgm, GiST) and picks among them with
+  the same rapidfuzz scorer as SQLite.
 
 `unaccent` and `pg_trgm` ship with PostgreSQL (contrib) and are trusted extensions: the database owner
 can create them. Functions pin the search_path they were created with, so a dump restores.
@@ -72,51 +72,44 @@ END
 $$;
 CREATE TABLE resources_words (
     word TEXT COLLATE "C" PRIMARY KEY,
-    items INTEGER NOT NULL
+    items INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX resources_words_trigrams ON resources_words USING gist (word gist_trgm_ops);
 """
 
-# Migration 4 on PostgreSQL: the columns searched, the index, and the words table kept by triggers. Words
-# are upserted in their order, so concurrent transactions lock them in the same order (no deadlock).
+# Migration 4 on PostgreSQL: the columns searched, the index, and new words into the words table (a row
+# trigger: plpgsql keeps its plan). Words are only added here, never counted: counting would update the
+# same rows ("guide", "the") for every item, so members saving at once would queue behind each other's
+# locks and a bulk load would pile up row versions. The counts are taken at start (`prepare`), as SQLite
+# reads its vocabulary at start; a word whose items were all deleted stays until then (harmless: a
+# completion or suggestion that finds nothing is never shown).
 DOCUMENT_SCHEMA = """
 ALTER TABLE resources_items ADD COLUMN variants TEXT;
 ALTER TABLE resources_items ADD COLUMN search tsvector
     GENERATED ALWAYS AS (resources_document(title, tags, body, variants)) STORED;
 CREATE INDEX resources_items_search ON resources_items USING gin (search);
-CREATE FUNCTION resources_words_count() RETURNS trigger
+CREATE FUNCTION resources_words_add() RETURNS trigger
     LANGUAGE plpgsql SET search_path FROM CURRENT
     AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO resources_words AS known (word, items)
-            SELECT w, count(*) FROM added, unnest(tsvector_to_array(added.search)) AS w GROUP BY w ORDER BY w
-            ON CONFLICT (word) DO UPDATE SET items = known.items + excluded.items;
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO resources_words AS known (word, items)
-            SELECT w, -count(*) FROM removed, unnest(tsvector_to_array(removed.search)) AS w GROUP BY w ORDER BY w
-            ON CONFLICT (word) DO UPDATE SET items = known.items + excluded.items;
-    ELSE
-        INSERT INTO resources_words AS known (word, items)
-            SELECT w, sum(n) FROM (SELECT w, 1 AS n FROM added, unnest(tsvector_to_array(added.search)) AS w
-                                   UNION ALL
-                                   SELECT w, -1 FROM removed, unnest(tsvector_to_array(removed.search)) AS w) AS d
-            GROUP BY w HAVING sum(n) <> 0 ORDER BY w
-            ON CONFLICT (word) DO UPDATE SET items = known.items + excluded.items;
-    END IF;
-    DELETE FROM resources_words
-        WHERE items <= 0 AND word IN (SELECT w FROM removed, unnest(tsvector_to_array(removed.search)) AS w);
+    INSERT INTO resources_words (word, items)
+        SELECT w, 1 FROM unnest(tsvector_to_array(NEW.search)) AS w ORDER BY w
+        ON CONFLICT (word) DO NOTHING;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER resources_words_insert AFTER INSERT ON resources_items
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION resources_words_count();
-CREATE TRIGGER resources_words_delete AFTER DELETE ON resources_items
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION resources_words_count();
+    FOR EACH ROW EXECUTE FUNCTION resources_words_add();
 CREATE TRIGGER resources_words_update AFTER UPDATE ON resources_items
-    REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION resources_words_count();
+    FOR EACH ROW WHEN (OLD.search IS DISTINCT FROM NEW.search) EXECUTE FUNCTION resources_words_add();
+"""
+# At start: how many items hold each word, from the index itself; words no item holds any more go.
+_RECOUNT_SQL = """
+WITH counted AS MATERIALIZED (SELECT word, ndoc FROM ts_stat('SELECT search FROM resources_items')),
+     gone AS (DELETE FROM resources_words AS w WHERE NOT EXISTS (SELECT 1 FROM counted AS c WHERE c.word = w.word))
+INSERT INTO resources_words AS known (word, items)
+SELECT word, ndoc FROM counted ORDER BY word
+ON CONFLICT (word) DO UPDATE SET items = excluded.items WHERE known.items <> excluded.items
 """
 
 _RANK = f"ts_rank({RANK_WEIGHTS}, m.search, q.q)"
@@ -191,11 +184,13 @@ def tsquery(groups: Sequence[Group], *, any_group: bool = False) -> tuple[str, l
 
 
 async def prepare(db: Storage) -> None:
-    """Index the compounds of items stored without them (the words table needs no loading)."""
+    """Index the compounds of items stored without them, and count how many items hold each word (the
+    order of prefix completions): once per start, one statement over the index."""
     rows = await db.fetchall("SELECT id, title, tags, body FROM resources_items WHERE variants IS NULL")
     if rows:
         await db.executemany("UPDATE resources_items SET variants = ? WHERE id = ?",
                              [(variants(r[1], r[2], r[3]), r[0]) for r in rows])
+    await db.execute(_RECOUNT_SQL)
 
 
 def remember(db: Storage, *texts: str) -> None:
