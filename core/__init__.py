@@ -21,6 +21,7 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
                           SendPoll, Sent, StopPoll, Unban, Unrestrict, UploadFile)
 from core.scheduler import Job, JobKind
 from core.text import clean_text, excerpt, fold
+from core.dialects import Migration
 from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "Community", "Config", "ConfigError", "Context", "CooldownActive", "DeclineJoin", "DeleteMessage", "Delivery",
     "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event", "FakeClock", "HomeworkSubmitted",
     "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MemberVerified",
-    "MessageEdited", "MessageEvent", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
+    "MessageEdited", "MessageEvent", "Migration", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
     "PollSpec", "PollUpdated", "PollVote", "PracticaError", "Priority", "QuizAnswered", "ReactionAdded", "RemoveRole",
     "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage",
     "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "clean_text", "command", "excerpt",

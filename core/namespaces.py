@@ -256,7 +256,8 @@ class Bot:
 
     @property
     def database_path(self) -> str:
-        """The database file (":memory:" possible), for a private file kept beside it."""
+        """The database file (":memory:" possible), for a private file kept beside it; on PostgreSQL a
+        path in plugins.toml's folder named after the database (no file there)."""
         return self._host.database_path
 
     def commands(self) -> list[Command]:

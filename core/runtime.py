@@ -57,6 +57,8 @@ from core.replies import Reply
 from core.plugins import LoadedPlugins, load_plugins
 from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
+from urllib.parse import urlsplit
+
 from core.engines import is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
@@ -511,8 +513,11 @@ class Runtime:
 
     @property
     def data_dir(self) -> str:
-        """The folder holding the database: where the console keeps files it was asked to upload."""
-        return os.path.dirname(os.path.abspath(self._database)) if self._database != ":memory:" else os.getcwd()
+        """The folder holding the database (PostgreSQL: plugins.toml's folder): where the console keeps
+        files it was asked to upload."""
+        if self._database == ":memory:":
+            return os.getcwd()
+        return os.path.dirname(os.path.abspath(self.database_path))
 
     def configured_role(self, user: User, chat: ChatRef | None) -> Role:
         return self.config.community_for(chat).role_of(user)
@@ -534,6 +539,11 @@ class Runtime:
 
     @property
     def database_path(self) -> str:
+        """The SQLite file; for PostgreSQL `<plugins.toml's folder>/<database name>`, a path (no file
+        there) beside which plugins keep their private files, as they do beside a SQLite file."""
+        if is_postgresql(self._database):
+            name = urlsplit(self._database).path.strip("/") or "postgresql"
+            return str(self.config.path.parent.absolute() / name)
         return self._database
 
     def plugin_state(self, plugin: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from dateutil.rrule import rrulestr
 from core.clock import Clock
 from core.storage import Row, Storage, from_utc_text as from_iso, to_utc_text as iso
 from core.recurrence import next_occurrence
+from core.unit import active_unit
 
 log = logging.getLogger("practica.scheduler")
 
@@ -262,7 +263,13 @@ class Scheduler:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
         if self._sleeping_until is None or run_at < self._sleeping_until:
-            self._wake.set()  # an earlier job than the sleeper waits for (or it is busy): look again
+            # an earlier job than the sleeper waits for (or it is busy): look again, once the job is
+            # committed (on PostgreSQL the sleeper's read does not wait for the unit, it would miss it)
+            unit = active_unit()
+            if unit is not None:
+                unit.after_commit.append(self._wake.set)
+            else:
+                self._wake.set()
         return Job(id=job_id, plugin=plugin, kind=kind, community=community, payload=dict(payload or {}),
                    run_at=run_at, rrule=rrule, tz=tz, key=key, anchor=run_at)
 

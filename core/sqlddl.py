@@ -6,6 +6,10 @@ Only column types and the UTC-timestamp default are translated (outside string l
     INTEGER -> BIGINT (SQLite integers are 64-bit)   BLOB -> BYTEA   REAL -> DOUBLE PRECISION
     strftime('%Y-%m-%dT%H:%M:%fZ', 'now') -> the same text from now() in UTC
 
+A statement about `sqlite_sequence` (SQLite's AUTOINCREMENT counters, moved by table rebuilds so that
+ids are never reused) is dropped: identity columns never reuse ids, and PgStorage re-syncs them after
+migrations that copy rows.
+
 Anything else engine-specific (FTS5 tables, triggers) needs a per-dialect migration (core.dialects).
 """
 
@@ -26,8 +30,14 @@ _RULES = (
 )
 
 
+_SQLITE_SEQUENCE = re.compile(r"\bsqlite_sequence\b", re.IGNORECASE)
+
+
 def to_postgresql(sql: str) -> str:
-    """`sql` (SQLite DDL) with the spellings above translated; string literals are left alone."""
+    """`sql` (one SQLite DDL statement) with the spellings above translated ('' when it has no meaning
+    on PostgreSQL); string literals are left alone."""
+    if _SQLITE_SEQUENCE.search(sql):
+        return ""
     sql = _SQLITE_NOW.sub(PG_NOW.replace("\\", "\\\\"), sql)
     parts = _LITERAL.split(sql)
     for i in range(0, len(parts), 2):  # even parts are outside literals

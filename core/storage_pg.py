@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS practica_schema (
 # String literals, quoted names and comments are copied as they are; `::` is a cast, not a parameter.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|::|\?|:[A-Za-z_][A-Za-z0-9_]*")
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_PRAGMA = re.compile(r"^\s*PRAGMA\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _DEFERRED = {"BEGIN IMMEDIATE": "BEGIN"}  # SQLite's spelling, as core.unit defers it
 
@@ -228,6 +229,8 @@ class PgStorage:
     async def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns the id of the row an INSERT added (or 0)."""
         _note_write()
+        if _PRAGMA.match(sql):  # SQLite's engine settings (secure_delete...): nothing to set here
+            return 0
         text, args = self._sql(sql, params)
         async with self._connection() as conn:
             insert = _INSERT_INTO.match(sql)
@@ -371,6 +374,16 @@ class PgStorage:
             _in_transaction.reset(token)
             self.let_go()
 
+    async def sync_identities(self) -> None:
+        """Move every identity counter past the largest id stored (rows copied with their ids, by a
+        table rebuild or `practica migrate`, do not advance it), so new rows never reuse an id."""
+        async with self.pool.acquire() as conn:
+            for row in await conn.fetch(SYNC_IDENTITIES):
+                table, column = row["tab"], row["col"]
+                await conn.execute(
+                    f'SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE(MAX("{column}"), 0), 1), '
+                    f'MAX("{column}") IS NOT NULL) FROM "{table}"', f'"{table}"', column)
+
     # --- migrations -----------------------------------------------------------------------------
 
     async def applied_version(self, plugin: str) -> int:
@@ -391,7 +404,7 @@ class PgStorage:
             sql = migration_sql(entry, self.dialect, plugin, version)
             # a PostgreSQL variant runs as written, in one go (function bodies may hold semicolons)
             statements = ([sql] if sql.strip() else []) if isinstance(entry, Mapping) else [
-                to_postgresql(s) for s in split_statements(sql)]
+                t for t in (to_postgresql(s) for s in split_statements(sql)) if t]
             try:
                 async with self.pool.acquire() as conn:
                     async with conn.transaction():
@@ -404,8 +417,15 @@ class PgStorage:
             applied += 1
         if applied:
             self._identity.clear()
+            await self.sync_identities()
             log.info("plugin %s: applied %d migration(s), now at %d", plugin, applied, len(migrations))
         return applied
+
+
+SYNC_IDENTITIES = """
+SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> '' AND NOT a.attisdropped
+"""
 
 
 def _count(status: str) -> int:

@@ -6,11 +6,11 @@ The full-text index is the one engine-specific part: migrations 2-4 have a varia
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core import Storage
+from core import Migration, Storage
 from plugins.resources.services import search_pg
 from plugins.resources.services.query import variants
 from plugins.resources.services.search_sqlite import COMMUNITY_INDEX, FTS_SCHEMA, VARIANTS_SCHEMA
@@ -150,7 +150,7 @@ NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) 
 
 # On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
 # 2 and 4 build the tsvector index (see search_pg).
-MIGRATIONS: tuple[str | Mapping[str, str], ...] = (
+MIGRATIONS: tuple[Migration, ...] = (
     ITEMS_SCHEMA,
     {"sqlite": FTS_SCHEMA, "postgresql": search_pg.FUNCTIONS_SCHEMA},
     {"sqlite": AUTOINCREMENT_ITEMS, "postgresql": ""},

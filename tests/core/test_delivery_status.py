@@ -5,6 +5,7 @@ are recorded and never go back."""
 from __future__ import annotations
 
 from core import DirectMessage, Reply
+from tests.engines import practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 
 async def _bot_with_a_reminder(make_bot):  # type: ignore[no-untyped-def]

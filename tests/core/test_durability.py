@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from core import (ChatRef, Context, DeliveryError, DirectMessage, DomainEvent, MessageEvent, Reply, SendPoll,
                   hookimpl)
+from tests.engines import SQLITE_ONLY, practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +58,7 @@ async def _fill_the_disk(bot) -> None:
     await conn.execute(f"PRAGMA max_page_count = {pages}")
 
 
+@SQLITE_ONLY
 async def test_a_full_disk_keeps_answering_what_needs_no_write_and_recovers_by_itself(make_bot, caplog):
     bot = await make_bot(platform="telegram", plugins={"resources"}, community={"locale": "en"})
     await bot.send("/save Oxytocin storage guide https://example.org/oxytocin #pph", user="amina")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from core import Context, MessageEvent, command, hookimpl
+from tests.engines import practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 
 class Echo:

@@ -13,6 +13,7 @@ import pytest
 from core import ChatRef, Context, DeleteMessage, DeliveryError, DirectMessage, Priority, Reply, Restrict, Text, command, hookimpl
 from core.adapter import load_adapter_class
 from core.text import utf16_len
+from tests.engines import practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 
 def texts(bot: Any) -> list[str]:

@@ -23,6 +23,7 @@ from core.runtime import Runtime
 from core.scheduler import BATCH, Scheduler, iso
 from core.storage import Storage
 from core.testing import FakeAdapter
+from tests.engines import SQLITE_ONLY, practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 UTC = timezone.utc
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the kit's fake clock starts here (a Thursday)
@@ -234,6 +235,7 @@ async def test_a_handler_that_reschedules_its_own_key_keeps_the_new_time(make_bo
 
 # --- 4. a large table is never read whole --------------------------------------------------------------
 
+@SQLITE_ONLY
 async def test_ten_thousand_jobs_are_read_in_bounded_batches_and_all_run(make_bot, monkeypatch):
     probe = Probe()
     bot = await make_bot(plugins=set(), extra_plugins={"probe": probe})

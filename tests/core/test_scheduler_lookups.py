@@ -10,6 +10,7 @@ from typing import Any
 from core.scheduler import iso, key_range
 from tests.core.test_scheduler import START, Probe, probe_ctx
 from tests.sqlwork import plan, record_statements, vm_steps
+from tests.engines import SQLITE_ONLY, practica_engine  # noqa: F401 - every test on SQLite and PostgreSQL
 
 
 async def _bot(make_bot: Any, others: int) -> Any:
@@ -43,6 +44,7 @@ async def _lookups(bot: Any, log: Any) -> dict[str, tuple[str, tuple[Any, ...]]]
     return out
 
 
+@SQLITE_ONLY
 async def test_lookups_cost_the_same_with_twenty_times_more_jobs_of_other_plugins(make_bot, monkeypatch):
     log = record_statements(monkeypatch)
     small, large = await _bot(make_bot, 1_000), await _bot(make_bot, 20_000)
