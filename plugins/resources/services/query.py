@@ -40,9 +40,10 @@ class Group:
     alternatives: tuple[tuple[str, ...], ...]  # each alternative is a phrase: a tuple of words
     prefix: bool = False  # the last word also matches longer words (completed by `expand`)
     typed: str = ""  # the folded word as typed (for the fuzzy fallback); "" for synonym groups
-    starred: tuple[bool, ...] = ()  # after `expand`: which phrases FTS5 still completes itself (`*`)
+    starred: tuple[bool, ...] = ()  # after `expand`: which phrases the engine still completes itself (`*`, `:*`)
 
     def expression(self) -> str:
+        """The group as FTS5 MATCH text (SQLite; `search_pg.Template` writes the tsquery)."""
         parts = []
         for index, phrase in enumerate(self.alternatives):
             quoted = '"' + " ".join(phrase) + '"'

@@ -61,13 +61,20 @@ CREATE FUNCTION resources_query(template text, words text[]) RETURNS tsquery
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
     AS $$
 DECLARE
-    i integer;
+    parts text[] := string_to_array(template, '#');
+    written text := '';
+    folded text;
 BEGIN
-    FOR i IN 1 .. coalesce(array_length(words, 1), 0) LOOP
-        template := replace(template, '#' || i || '#',
-                            '''' || replace(replace(resources_fold(words[i]), '\\', '\\\\'), '''', '''''') || '''');
+    -- the template's odd pieces are operators, the even ones word numbers: a word is never read as either
+    FOR i IN 1 .. coalesce(array_length(parts, 1), 0) LOOP
+        IF i % 2 = 1 THEN
+            written := written || parts[i];
+        ELSE
+            folded := coalesce(nullif(resources_fold(words[parts[i]::integer]), ''), '-');
+            written := written || '''' || replace(replace(folded, '\\', '\\\\'), '''', '''''') || '''';
+        END IF;
     END LOOP;
-    RETURN to_tsquery('simple'::regconfig, template);
+    RETURN to_tsquery('simple'::regconfig, written);
 END
 $$;
 CREATE TABLE resources_words (
@@ -152,7 +159,9 @@ CROSS JOIN LATERAL (SELECT word FROM resources_words
 
 
 class Template:
-    """A tsquery being written: the operators here, each word as `#n#` (folded and quoted in SQL)."""
+    """A tsquery being written: the operators here, each word as `#n#` (folded and quoted by
+    `resources_query` in SQL; a word that folds to nothing becomes `'-'`, which matches no lexeme and is
+    dropped by to_tsquery, as FTS5 drops a word without letters)."""
 
     def __init__(self) -> None:
         self.words: list[str] = []

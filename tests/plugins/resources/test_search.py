@@ -203,7 +203,7 @@ async def test_random_hostile_queries_never_reach_sqlite_as_syntax(library_bot):
     await _library(bot)
     pieces = ['"', "'", "(", ")", "*", "^", ":", "-", "+", "{", "}", "AND", "OR", "NOT", "NEAR", "NEAR(", "pph", "du",
               "oxytocin", "ኦክሲቶሲን", "é", "title:", "\\", ";", "%", "_", "a", "postpartum", "haemorrhage", "  ",
-              "ʼ", "ŉ", "˂", "ː", "‖", "&", "|", "!", "<->", "#1#", "?", "$1"]
+              "ʼ", "ŉ", "˂", "ː", "‖", "&", "|", "!", "<->", "#1#", "?", "$1", "\u0301", "x\u0301", "‼"]
     rng = random.Random(10)
     for _ in range(400):
         query = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 12)))
