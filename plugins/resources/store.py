@@ -1,6 +1,7 @@
 """SQL of the resources plugin: library items, their tags, and logged questions (plain, portable SQL).
 
-The FTS5 index is the one engine-specific part; its migration comes from `search.FTS_SCHEMA`.
+The full-text index is the one engine-specific part: migrations 2-4 have a variant per engine, from
+`search_sqlite` (FTS5) and `search_pg` (tsvector, words table); the rest is portable.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Migration, Storage
-from plugins.resources.services import search
-from plugins.resources.services.search import FTS_SCHEMA, VARIANTS_SCHEMA, variants
+from plugins.resources.services import search_pg
+from plugins.resources.services.query import variants
+from plugins.resources.services.search_sqlite import COMMUNITY_INDEX, FTS_SCHEMA, VARIANTS_SCHEMA
 
 ITEMS_SCHEMA = """
 CREATE TABLE resources_items (
@@ -146,20 +148,17 @@ REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NU
 # partial index instead of the whole library.
 NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
 
-# On PostgreSQL the items' table is the same; the search index is another engine's (see
-# services/search.py). PLACEHOLDER (pg-search): the PostgreSQL search schema goes into
-# PG_SEARCH_SCHEMA (migration 2) and PG_SEARCH_VARIANTS (migration 4); until then they create nothing.
-# Migration 3 only rebuilt SQLite's table for AUTOINCREMENT: PostgreSQL identity ids are never reused.
-PG_SEARCH_SCHEMA = ""
-PG_SEARCH_VARIANTS = ""
-PG_VARIANTS_COLUMN = "ALTER TABLE resources_items ADD COLUMN variants TEXT;"
-
+# On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
+# 2 and 4 build the tsvector index (see search_pg).
 MIGRATIONS: tuple[Migration, ...] = (
     ITEMS_SCHEMA,
-    {"sqlite": FTS_SCHEMA, "postgresql": PG_SEARCH_SCHEMA},
+    {"sqlite": FTS_SCHEMA, "postgresql": search_pg.FUNCTIONS_SCHEMA},
     {"sqlite": AUTOINCREMENT_ITEMS, "postgresql": ""},
-    {"sqlite": VARIANTS_SCHEMA, "postgresql": PG_VARIANTS_COLUMN + PG_SEARCH_VARIANTS},
-    REQUESTS_COUNT, NO_VARIANTS, search.COMMUNITY_INDEX)
+    {"sqlite": VARIANTS_SCHEMA, "postgresql": search_pg.DOCUMENT_SCHEMA},
+    REQUESTS_COUNT,
+    NO_VARIANTS,
+    COMMUNITY_INDEX,
+)
 
 
 async def count_request(db: Storage, item_id: int) -> None:

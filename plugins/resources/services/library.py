@@ -74,7 +74,7 @@ async def keep(ctx: Context, item: store.NewItem) -> tuple[int, bool]:
                    file_name=clean_text(item.file_name) if item.file_name else item.file_name)
     item_id, created = await store.add_item(ctx.db, item)
     if created:
-        search.vocabulary_for(ctx.db).add_text(item.title, " ".join(item.tags), item.body)
+        search.remember(ctx.db, item.title, " ".join(item.tags), item.body)
     return item_id, created
 
 

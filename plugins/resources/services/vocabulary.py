@@ -1,5 +1,9 @@
 """The library's indexed words, in memory: "did you mean" suggestions and prefix completions.
 
+On SQLite this holds the whole vocabulary; on PostgreSQL the words table is the vocabulary and
+`search_pg` fills a Vocabulary with only the words a query needs (the same completion and suggestion
+rules then apply to both engines).
+
 Loaded once from the FTS5 vocabulary (`resources_fts_vocab`, with how many items hold each word), then
 kept up to date as items are saved. Completing a prefix here, instead of letting FTS5 expand `word*`,
 bounds the cost of a short prefix: FTS5 merges the postings of every word that starts with it before it

@@ -64,7 +64,8 @@ async def test_items_saved_before_the_upgrade_are_found_by_either_spelling(libra
     item = await save(bot, "/save https://example.org/old Suivi du post-partum immédiat")
     # An item stored by an older version has no joined forms yet: startup computes them.
     await bot.runtime.storage.execute("UPDATE resources_items SET variants = NULL")
-    await bot.runtime.storage.execute("INSERT INTO resources_fts (resources_fts) VALUES ('rebuild')")
+    if bot.runtime.storage.dialect == "sqlite":  # PostgreSQL's generated tsvector follows the update itself
+        await bot.runtime.storage.execute("INSERT INTO resources_fts (resources_fts) VALUES ('rebuild')")
     await bot.send("/search postpartum")
     assert "Nothing found" in bot.next_reply().text
     await bot.restart()
