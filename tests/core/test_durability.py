@@ -118,8 +118,6 @@ async def test_someone_joining_or_leaving_commits_with_the_event_that_says_so(ma
     """Names and days are written behind the event; membership is not: a member who wrote once, just
     before a crash, must still be a member (counted, reminded) after it. The writer behind (and the
     test kit's flush when idle) is held here as if the process had died before it ran."""
-    import sqlite3
-
     from core.members import MemberDirectory
 
     held = asyncio.Event()
@@ -135,8 +133,8 @@ async def test_someone_joining_or_leaving_commits_with_the_event_that_says_so(ma
     monkeypatch.setattr(MemberDirectory, "flush", no_flush)  # the test kit's idle() writes them all otherwise
     await bot.send("hello, I am new here", user="zainab")
     await bot.leave("amina")
-    with sqlite3.connect(bot.runtime.database_path) as db:  # what a restart would read
-        rows = dict(db.execute("SELECT uid, active FROM practica_members WHERE uid IN (?, ?)",
-                               ("telegram:zainab", "telegram:amina")).fetchall())
+    found = await bot.runtime.storage.fetchall("SELECT uid, active FROM practica_members WHERE uid IN (?, ?)",
+                                               ("telegram:zainab", "telegram:amina"))  # what a restart would read
+    rows = {row["uid"]: row["active"] for row in found}
     held.set()
     assert rows == {"telegram:zainab": 1, "telegram:amina": 0}
