@@ -214,15 +214,26 @@ class Storage:
         """Several statements in one trip: (sql, parameters, many). The unit of work's commit uses it
         to write its outbox rows, mark its event done and COMMIT at once; the group commit waiting
         meanwhile (see `write_batch`) runs in the same trip, right after."""
+        await self.queue_script(steps)
+
+    def queue_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> Awaitable[None]:
+        """`run_script`, queued now; await the result. When the steps fail, the trip itself rolls back
+        whatever transaction is open, so the connection is clean for the next trip queued behind it:
+        a unit may hand the connection on as soon as its COMMIT is queued (see UnitOfWork.commit)."""
         batch, self._grouped = self._grouped, []
         fns = [fn for fn, _ in batch]
 
         def run(c: sqlite3.Connection) -> list[tuple[bool, Any]]:
-            for sql, params, many in steps:
-                if many:
-                    c.executemany(sql, params)
-                else:
-                    c.execute(sql, params)
+            try:
+                for sql, params, many in steps:
+                    if many:
+                        c.executemany(sql, params)
+                    else:
+                        c.execute(sql, params)
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
             return _run_group(c, fns) if fns else []
 
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -242,7 +253,7 @@ class Storage:
                 mine.set_exception(error)
 
         self._in_thread(run).add_done_callback(done)  # type: ignore[attr-defined]
-        await mine
+        return mine
 
     async def write_batch(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(sqlite3 connection)` atomically, in one transaction shared with the other batches
