@@ -205,12 +205,13 @@ class Storage:
         async with self._turn():
             return await self._in_thread(lambda c: c.execute(sql, params).rowcount)
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run one statement for many rows in a single call (much cheaper than a call per row)."""
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one statement for many rows in a single call (much cheaper than a call per row); returns
+        how many rows it changed in all."""
         _note_write()
         async with self._turn():
             rows = list(rows)
-            await self._in_thread(lambda c: c.executemany(sql, rows))
+            return await self._in_thread(lambda c: c.executemany(sql, rows).rowcount)
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None:
         """Several statements in one trip: (sql, parameters, many). The unit of work's commit uses it

@@ -91,10 +91,14 @@ async def flush(db: Storage) -> None:
         return
     _pending[db] = []
     async with db.transaction():
-        before = int(await db.fetchval("SELECT COALESCE(MAX(id), 0) FROM leaderboards_ledger", (), 0))
-        await db.executemany(_INSERT, rows)
+        count = await db.executemany(_INSERT, rows)
+        if count == len(rows):  # the usual case: every row is new, no need to read them back
+            await _record(db, [(r[0], r[1], int(r[2]), r[7]) for r in rows])
+            return
+        # Some were stored before (a message scored again after a restart): the rows just inserted are
+        # the last `count` ids (ids grow; this transaction holds the database).
         inserted = await db.fetchall(
-            "SELECT community, member, points, created_at FROM leaderboards_ledger WHERE id > ?", (before,))
+            "SELECT community, member, points, created_at FROM leaderboards_ledger ORDER BY id DESC LIMIT ?", (count,))
         await _record(db, [(r[0], r[1], int(r[2]), r[3]) for r in inserted])
 
 
