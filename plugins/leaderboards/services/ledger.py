@@ -62,7 +62,8 @@ CHUNK = 400  # members per IN (...) list
 
 # Write-behind for points scored from ordinary messages (activity, thank-you replies). Rows wait
 # here (per database) and are written with one executemany when FLUSH_AT accumulate, before any read
-# of the ledger, and at shutdown. A crash can lose at most FLUSH_AT - 1 such rows, never points from
+# of the ledger that they could change (a count of today's thanks or points only when one of them would
+# count), and at shutdown. A crash can lose at most FLUSH_AT - 1 such rows, never points from
 # homework, quizzes, resources or corrections (documented in docs/plugins/leaderboards.md).
 FLUSH_AT = 200
 _pending: weakref.WeakKeyDictionary[Storage, list[tuple[Any, ...]]] = weakref.WeakKeyDictionary()
