@@ -213,7 +213,27 @@ def format_day(when: datetime, tz: ZoneInfo, lang: str) -> str:
     return _babel_datetime(when, "d MMM y", tz, lang)
 
 
+# Babel formats a date in about 40 us; lists (/search, /homework) show the same few days again and again.
+# The patterns above show nothing finer than the minute and no zone, so the local time to the minute
+# decides the text: formatted texts are kept by (pattern, zone, language, local minute).
+_MINUTE_PATTERNS = frozenset({"EEE d MMM HH:mm", "HH:mm", "d MMM y"})
+_formatted: dict[tuple[str, str, str, datetime], str] = {}
+_FORMATTED_KEPT = 4096
+
+
 def _babel_datetime(when: datetime, pattern: str, tz: ZoneInfo, lang: str) -> str:
+    if pattern not in _MINUTE_PATTERNS or when.tzinfo is None:
+        return _babel_format(when, pattern, tz, lang)
+    key = (pattern, str(tz), lang, when.astimezone(tz).replace(second=0, microsecond=0, tzinfo=None))
+    text = _formatted.get(key)
+    if text is None:
+        if len(_formatted) >= _FORMATTED_KEPT:
+            _formatted.clear()
+        text = _formatted[key] = _babel_format(when, pattern, tz, lang)
+    return text
+
+
+def _babel_format(when: datetime, pattern: str, tz: ZoneInfo, lang: str) -> str:
     from babel.dates import format_datetime as babel_format  # imported lazily: ~20 ms
 
     try:

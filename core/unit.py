@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,6 +46,8 @@ class UnitStorage(Protocol):
         """Give back what `hold` took (after COMMIT or ROLLBACK)."""
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None: ...
+
+    def queue_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> Awaitable[None]: ...
 
     def defer(self, sql: str) -> None: ...
 
@@ -193,7 +195,11 @@ class UnitOfWork:
             try:
                 steps = self.on_commit(self)
                 if self.opened:  # the unit's rows and the COMMIT in one trip to the database thread
-                    await self.storage.run_script([*steps, ("COMMIT", (), False)])
+                    trip = self.storage.queue_script([*steps, ("COMMIT", (), False)])
+                    # Hand the connection on now: the next unit's statements queue behind this trip
+                    # (one thread, in order), and a failed trip rolled itself back in the thread.
+                    self._release()
+                    await trip
                 else:  # nothing ran yet (a reply-only command): its rows join the next group commit
                     await self.storage.write_batch(steps)
             except BaseException:

@@ -117,8 +117,11 @@ async def _list(ctx: Context) -> None:
     user = ctx.user
     lines: list[str] = []
     for cctx in await _my_communities(ctx):
-        for a in await store.open_assignments(cctx.db, cctx.community.name, ctx.now()):
-            done = user is not None and await store.get_submission(ctx.db, a.id, ctx.identity.person_of(user)) is not None
+        assignments = await store.open_assignments(cctx.db, cctx.community.name, ctx.now())
+        submitted = (await store.submitted_among(ctx.db, [a.id for a in assignments], ctx.identity.person_of(user))
+                     if user is not None else set())
+        for a in assignments:
+            done = a.id in submitted
             lines.append(ctx.t("list.line_done" if done else "list.line", id=a.id, title=a.title,
                                due=cctx.format_time(a.due_at)))
     if not lines:

@@ -236,6 +236,16 @@ async def get_submission(db: Storage, assignment_id: int, uid: str) -> Row | Non
     return await db.fetchone("SELECT * FROM homework_submissions WHERE assignment_id = ? AND uid = ?", (assignment_id, uid))
 
 
+async def submitted_among(db: Storage, assignment_ids: list[int], uid: str) -> set[int]:
+    """Which of `assignment_ids` `uid` has submitted: one read for a whole list (/homework)."""
+    if not assignment_ids:
+        return set()
+    marks = ", ".join("?" for _ in assignment_ids)
+    rows = await db.fetchall(f"SELECT assignment_id FROM homework_submissions WHERE uid = ? AND assignment_id IN ({marks})",
+                             (uid, *assignment_ids))
+    return {int(r[0]) for r in rows}
+
+
 async def insert_submission(db: Storage, *, assignment_id: int, uid: str, name: str, handle: str | None, now: datetime,
                             on_time: bool, via: str, attachment: str | None, has_note: bool, note: str | None) -> None:
     await db.execute(
