@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,15 +257,25 @@ class PgStorage:
         async with self._connection() as conn:
             return _count(await conn.execute(text, *args))
 
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Run one statement for many rows in a single call."""
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one statement for many rows; returns how many rows it changed in all (as on SQLite).
+
+        asyncpg's own executemany does not count, so each row is one execution of the same prepared
+        statement on one connection; the core's batches that need no count (write_batch) keep the
+        pipelined executemany.
+        """
         _note_write()
         translated = self._translate(sql)
         text, rows = translated.sql, self._rows(translated, rows)
         if not rows:
-            return
+            return 0
         async with self._connection() as conn:
-            await conn.executemany(text, rows)
+            statement = await conn.prepare(text)
+            total = 0
+            for row in rows:
+                await statement.fetch(*row)
+                total += _count(statement.get_statusmsg())
+            return total
 
     async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
         text, args = self._sql(sql, params)
@@ -309,6 +319,34 @@ class PgStorage:
         """Several statements on the unit's connection (its outbox rows, its done mark, COMMIT)."""
         async with self._connection() as conn:
             await self._steps(conn, steps)
+
+    def queue_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> Awaitable[None]:
+        """`run_script`, started now on the unit's connection; await the result. The connection stays
+        this script's until it ends (the unit may let go of it at once, see UnitOfWork.commit): when the
+        steps fail, the script rolls back whatever transaction is open before the connection goes back
+        to the pool."""
+        held = self._held.pop(asyncio.current_task(), None)
+        if held is None:
+            return asyncio.ensure_future(self.run_script(steps))
+
+        async def run() -> None:
+            try:
+                if held.prefix:
+                    prefix, held.prefix = held.prefix, []
+                    await held.conn.execute("; ".join(prefix))
+                await self._steps(held.conn, steps)
+            except BaseException:
+                if not held.conn.is_closed() and held.conn.is_in_transaction():
+                    try:
+                        await held.conn.execute("ROLLBACK")
+                    except Exception:  # noqa: BLE001 - the connection is dropped below all the same
+                        pass
+                raise
+            finally:
+                self._units.release()
+                await self.pool.release(held.conn)
+
+        return asyncio.ensure_future(run())
 
     async def write_batch(self, steps: Sequence[Step]) -> list[int | None]:
         """Run `steps` atomically in a transaction of their own; how many rows each changed (None for
