@@ -31,7 +31,7 @@ async def thanks_command(ctx: CommandContext, who: str = "", words: Text = Text(
     receiver = await ctx.members.find(who)
     if receiver is None:
         raise NotFound(ctx.t("member.unknown", who=who[:40]))
-    result = await scoring.thank(ctx, giver, receiver, f"thanks:{message.chat.key}:{message.id}")
+    result = await scoring.thank(ctx, giver, receiver, f"thanks:{message.chat.key}:{message.id}", answered=True)
     if result.outcome in ("self", "bot"):
         raise UsageError(ctx.t(f"thanks.{result.outcome}", name=receiver.name))
     if result.outcome == "ok":

@@ -18,6 +18,8 @@ from the boards moves the member's tally entries (hidden_changed).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -61,12 +63,18 @@ CHUNK = 400  # members per IN (...) list
 
 
 # Write-behind for points scored from ordinary messages (activity, thank-you replies). Rows wait
-# here (per database) and are written with one executemany when FLUSH_AT accumulate, before any read
-# of the ledger that they could change (a count of today's thanks or points only when one of them would
-# count), and at shutdown. A crash can lose at most FLUSH_AT - 1 such rows, never points from
-# homework, quizzes, resources or corrections (documented in docs/plugins/leaderboards.md).
+# here (per database) and are written with one executemany when FLUSH_AT accumulate, FLUSH_AFTER
+# seconds after the first of them at the latest, before any read of the ledger that they could change
+# (a count of today's thanks or points only when one of them would count), and at shutdown. A crash
+# loses at most the last second's such points, never points from homework, quizzes, resources or
+# corrections (documented in docs/plugins/leaderboards.md).
 FLUSH_AT = 200
+FLUSH_AFTER = 1.0
 _pending: weakref.WeakKeyDictionary[Storage, list[tuple[Any, ...]]] = weakref.WeakKeyDictionary()
+_timers: weakref.WeakKeyDictionary[Storage, asyncio.TimerHandle] = weakref.WeakKeyDictionary()
+_flushing: set[asyncio.Task[None]] = set()
+_failing = False
+log = logging.getLogger("practica.plugins.leaderboards")
 _INSERT = ("INSERT INTO leaderboards_ledger (community, member, points, source, reason, reference, actor, created_at) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community, member, reference) DO NOTHING")
 _UPSERT_TOTAL = ("INSERT INTO leaderboards_totals (window_id, member, points) VALUES (?, ?, ?) "
@@ -82,6 +90,28 @@ async def add_points_later(db: Storage, *, community: str, member: str, points: 
     rows.append((community, member, points, source, reason[:200], reference, actor, iso(when)))
     if len(rows) >= FLUSH_AT:
         await flush(db)
+    elif db not in _timers:
+        _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
+
+
+def _flush_in_background(db: Storage) -> None:
+    _timers.pop(db, None)
+    task = asyncio.get_running_loop().create_task(_flush_quietly(db), name="leaderboards-flush")
+    _flushing.add(task)
+    task.add_done_callback(_flushing.discard)
+
+
+async def _flush_quietly(db: Storage) -> None:
+    global _failing
+    try:
+        await flush(db)
+    except Exception:  # noqa: BLE001 - the rows stay queued for the next flush
+        if not _failing:  # once per streak of failures (a full disk retries every second)
+            log.warning("could not write the queued activity and thank-you points yet; trying again every second",
+                        exc_info=True)
+        _failing = True
+    else:
+        _failing = False
 
 
 async def flush(db: Storage) -> None:
@@ -91,6 +121,19 @@ async def flush(db: Storage) -> None:
     if not rows:
         return
     _pending[db] = []
+    timer = _timers.pop(db, None)
+    if timer is not None:
+        timer.cancel()
+    try:
+        await _write(db, rows)
+    except BaseException:
+        _pending[db][:0] = rows  # nothing was stored: they go with the next flush
+        if db not in _timers:
+            _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
+        raise
+
+
+async def _write(db: Storage, rows: list[tuple[Any, ...]]) -> None:
     async with db.transaction():
         count = await db.executemany(_INSERT, rows)
         if count == len(rows):  # the usual case: every row is new, no need to read them back

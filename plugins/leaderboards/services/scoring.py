@@ -64,12 +64,14 @@ async def _given_today(ctx: Context, giver: str, today: datetime) -> int:
 
 async def award(ctx: Context, member: str, source: str, points: int, *, reason: str, reference: str,
                 cooldown_minutes: float = 0.0, daily_cap: int = 0, actor: str | None = None,
-                cooldown_key: str | None = None) -> Award:
+                cooldown_key: str | None = None, answered: bool = False) -> Award:
     """Give `member` up to `points` from `source`, within its cooldown and daily cap.
 
     Args:
         reference: the thing scored ("homework:12"); the same reference never scores twice for a member.
         cooldown_key: who the cooldown applies to (default the member; thanks use the giver/receiver pair).
+        answered: the bot tells someone about these points (the /thanks command): they are written in
+            the command's own transaction, with that answer, never behind it.
     """
     if points <= 0:
         return Award("off")
@@ -88,7 +90,7 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
         if so_far >= daily_cap:
             return Award("cap")
         points = min(points, daily_cap - so_far)
-    if source in WRITTEN_BEHIND:  # may score on any message: written in batches (see store.flush)
+    if source in WRITTEN_BEHIND and not answered:  # may score on any message: written in batches (store.flush)
         await store.add_points_later(ctx.db, community=community, member=member, points=points, source=source,
                                      reason=reason, reference=reference, actor=actor, when=now)
     elif not await store.add_points(ctx.db, community=community, member=member, points=points, source=source,
@@ -107,8 +109,9 @@ async def award(ctx: Context, member: str, source: str, points: int, *, reason: 
     return Award("ok", points)
 
 
-async def thank(ctx: Context, giver: User, receiver: User, reference: str) -> Award:
-    """`giver` thanks `receiver`: points for the receiver, never for oneself or a bot, limited per giver."""
+async def thank(ctx: Context, giver: User, receiver: User, reference: str, *, answered: bool = False) -> Award:
+    """`giver` thanks `receiver`: points for the receiver, never for oneself or a bot, limited per giver
+    (`answered`: the command says so, see `award`)."""
     if ctx.identity.person_of(receiver) == ctx.identity.person_of(giver):
         return Award("self")
     if receiver.is_bot:
@@ -120,7 +123,7 @@ async def thank(ctx: Context, giver: User, receiver: User, reference: str) -> Aw
         return Award("giver_limit")
     return await award(ctx, receiver.uid, "thanks", rule.points, reason="thanks", reference=reference,
                        cooldown_minutes=rule.cooldown_minutes, daily_cap=rule.daily_cap, actor=giver.uid,
-                       cooldown_key=f"{giver.uid}>{receiver.uid}")
+                       cooldown_key=f"{giver.uid}>{receiver.uid}", answered=answered)
 
 
 def _thanks_regex(ctx: Context, words: tuple[str, ...]) -> re.Pattern[str]:
