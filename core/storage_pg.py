@@ -386,11 +386,7 @@ class PgStorage:
         """Move every identity counter past the largest id stored (rows copied with their ids, by a
         table rebuild or `practica migrate`, do not advance it), so new rows never reuse an id."""
         async with self.pool.acquire() as conn:
-            for row in await conn.fetch(SYNC_IDENTITIES):
-                table, column = row["tab"], row["col"]
-                await conn.execute(
-                    f'SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE(MAX("{column}"), 0), 1), '
-                    f'MAX("{column}") IS NOT NULL) FROM "{table}"', f'"{table}"', column)
+            await conn.execute(SYNC_IDENTITIES)
 
     # --- migrations -----------------------------------------------------------------------------
 
@@ -416,8 +412,8 @@ class PgStorage:
             try:
                 async with self.pool.acquire() as conn:
                     async with conn.transaction():
-                        for statement in statements:
-                            await conn.execute(statement)
+                        if statements:  # one trip: the simple query protocol runs them in order
+                            await conn.execute(";\n".join(statements))
                         await conn.execute("INSERT INTO practica_schema (plugin, version) VALUES ($1, $2)", plugin, version)
             except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 raise MigrationError(f"plugin {plugin!r}: migration {version} failed: {exc}. "
@@ -431,8 +427,16 @@ class PgStorage:
 
 
 SYNC_IDENTITIES = """
-SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> '' AND NOT a.attisdropped
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> ''
+             AND NOT a.attisdropped LOOP
+        EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), GREATEST(COALESCE(MAX(%I), 0), 1), '
+                       'MAX(%I) IS NOT NULL) FROM %I', quote_ident(r.tab), r.col, r.col, r.col, r.tab);
+    END LOOP;
+END $$
 """
 
 
