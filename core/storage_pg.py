@@ -376,8 +376,10 @@ class PgStorage:
             except BaseException:
                 await self._rollback()
                 raise
-            if not self._held[task].prefix:  # BEGIN ran: something to commit
-                await self._held[task].conn.execute("COMMIT")
+            held = self._held[task]
+            if not (held.prefix and held.prefix[0] == "BEGIN"):  # BEGIN ran: something to commit
+                held.prefix = []  # savepoints of empty inner blocks: nothing to make
+                await held.conn.execute("COMMIT")
         finally:
             _in_transaction.reset(token)
             self.let_go()
