@@ -89,6 +89,8 @@ def translate(sql: str) -> Translated:
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` passes by itself: the connection was lost, the server restarts or is busy."""
+    if isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error):
+        return True  # the pool let go of a connection the server had ended
     return isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
                               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
                               asyncpg.exceptions.OperatorInterventionError,
@@ -198,10 +200,15 @@ class PgStorage:
             async with self.pool.acquire() as conn:
                 yield conn
             return
-        if held.prefix:
-            prefix, held.prefix = held.prefix, []
-            await held.conn.execute("; ".join(prefix))
-        yield held.conn
+        try:
+            if held.prefix:
+                prefix, held.prefix = held.prefix, []
+                await held.conn.execute("; ".join(prefix))
+            yield held.conn
+        except BaseException as exc:
+            if unit is not None and unit.storage is self and unit.task is task and is_transient(exc):
+                unit.lost = exc  # even if the plugin's part is undone alone, the unit must run again whole
+            raise
 
     def _owns_transaction(self) -> bool:
         held = _in_transaction.get()
@@ -326,9 +333,15 @@ class PgStorage:
         if marker in held.prefix:
             del held.prefix[held.prefix.index(marker):]
             return
-        undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
-        undo.add_done_callback(lambda f: f.cancelled() or f.exception())
-        await asyncio.shield(undo)
+        try:
+            undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
+            undo.add_done_callback(lambda f: f.cancelled() or f.exception())
+            await asyncio.shield(undo)
+        except BaseException as exc:
+            unit = current_unit.get()
+            if unit is not None and unit.storage is self and is_transient(exc):
+                unit.lost = exc
+            raise
 
     async def _rollback(self) -> None:
         """Roll back whatever the task's connection has open; harmless when BEGIN never ran."""
@@ -339,9 +352,9 @@ class PgStorage:
             held.prefix = []
             return
         held.prefix = []
-        rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
-        rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
-        try:
+        try:  # the pool detaches a lost connection: then even calling it raises
+            rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
+            rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
             await asyncio.shield(rollback)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # no transaction, or the connection is gone
             pass
