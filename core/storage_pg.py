@@ -89,6 +89,8 @@ def translate(sql: str) -> Translated:
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` passes by itself: the connection was lost, the server restarts or is busy."""
+    if isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error):
+        return True  # the pool let go of a connection the server had ended
     return isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
                               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
                               asyncpg.exceptions.OperatorInterventionError,
@@ -198,10 +200,15 @@ class PgStorage:
             async with self.pool.acquire() as conn:
                 yield conn
             return
-        if held.prefix:
-            prefix, held.prefix = held.prefix, []
-            await held.conn.execute("; ".join(prefix))
-        yield held.conn
+        try:
+            if held.prefix:
+                prefix, held.prefix = held.prefix, []
+                await held.conn.execute("; ".join(prefix))
+            yield held.conn
+        except BaseException as exc:
+            if unit is not None and unit.storage is self and unit.task is task and is_transient(exc):
+                unit.lost = exc  # even if the plugin's part is undone alone, the unit must run again whole
+            raise
 
     def _owns_transaction(self) -> bool:
         held = _in_transaction.get()
@@ -364,9 +371,15 @@ class PgStorage:
         if marker in held.prefix:
             del held.prefix[held.prefix.index(marker):]
             return
-        undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
-        undo.add_done_callback(lambda f: f.cancelled() or f.exception())
-        await asyncio.shield(undo)
+        try:
+            undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
+            undo.add_done_callback(lambda f: f.cancelled() or f.exception())
+            await asyncio.shield(undo)
+        except BaseException as exc:
+            unit = current_unit.get()
+            if unit is not None and unit.storage is self and is_transient(exc):
+                unit.lost = exc
+            raise
 
     async def _rollback(self) -> None:
         """Roll back whatever the task's connection has open; harmless when BEGIN never ran."""
@@ -377,9 +390,9 @@ class PgStorage:
             held.prefix = []
             return
         held.prefix = []
-        rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
-        rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
-        try:
+        try:  # the pool detaches a lost connection: then even calling it raises
+            rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
+            rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
             await asyncio.shield(rollback)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # no transaction, or the connection is gone
             pass
@@ -414,8 +427,10 @@ class PgStorage:
             except BaseException:
                 await self._rollback()
                 raise
-            if not self._held[task].prefix:  # BEGIN ran: something to commit
-                await self._held[task].conn.execute("COMMIT")
+            held = self._held[task]
+            if not (held.prefix and held.prefix[0] == "BEGIN"):  # BEGIN ran: something to commit
+                held.prefix = []  # savepoints of empty inner blocks: nothing to make
+                await held.conn.execute("COMMIT")
         finally:
             _in_transaction.reset(token)
             self.let_go()
@@ -424,11 +439,7 @@ class PgStorage:
         """Move every identity counter past the largest id stored (rows copied with their ids, by a
         table rebuild or `practica migrate`, do not advance it), so new rows never reuse an id."""
         async with self.pool.acquire() as conn:
-            for row in await conn.fetch(SYNC_IDENTITIES):
-                table, column = row["tab"], row["col"]
-                await conn.execute(
-                    f'SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE(MAX("{column}"), 0), 1), '
-                    f'MAX("{column}") IS NOT NULL) FROM "{table}"', f'"{table}"', column)
+            await conn.execute(SYNC_IDENTITIES)
 
     # --- migrations -----------------------------------------------------------------------------
 
@@ -454,8 +465,8 @@ class PgStorage:
             try:
                 async with self.pool.acquire() as conn:
                     async with conn.transaction():
-                        for statement in statements:
-                            await conn.execute(statement)
+                        if statements:  # one trip: the simple query protocol runs them in order
+                            await conn.execute(";\n".join(statements))
                         await conn.execute("INSERT INTO practica_schema (plugin, version) VALUES ($1, $2)", plugin, version)
             except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 raise MigrationError(f"plugin {plugin!r}: migration {version} failed: {exc}. "
@@ -469,8 +480,16 @@ class PgStorage:
 
 
 SYNC_IDENTITIES = """
-SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> '' AND NOT a.attisdropped
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> ''
+             AND NOT a.attisdropped LOOP
+        EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), GREATEST(COALESCE(MAX(%I), 0), 1), '
+                       'MAX(%I) IS NOT NULL) FROM %I', quote_ident(r.tab), r.col, r.col, r.col, r.tab);
+    END LOOP;
+END $$
 """
 
 

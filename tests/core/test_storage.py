@@ -104,6 +104,15 @@ async def test_the_same_sql_and_rows_on_both_engines(db):
     assert await db.execute("INSERT INTO demo_h (name) VALUES (?)", ("elias",)) >= 5  # never reused (PostgreSQL may skip one)
 
 
+async def test_a_transaction_ending_with_an_empty_inner_block_keeps_its_writes(db):
+    await db.execute("CREATE TABLE demo_i (x INTEGER)")
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_i VALUES (1)")
+        async with db.transaction():  # nothing written inside
+            pass
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_i") == 1
+
+
 async def test_transaction_rolls_back_everything_on_error(db):
     await db.execute("CREATE TABLE t (x INTEGER)")
     with pytest.raises(RuntimeError):
