@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPERUSER = "practica"
+OWNER_FILE = "owner.pid"  # the test process that started the server
 INSTALL_HINT = "install PostgreSQL (Debian: apt-get install -y postgresql; .ci/run does it)"
 
 
@@ -88,7 +89,9 @@ class PgServer:
                 raise PgUnavailable("running as root and there is no 'postgres' user to run the server as; "
                                     f"{INSTALL_HINT} (the package creates that user)") from None
             run_as = "postgres"
+        _stop_orphans(bindir, prefix, run_as)
         folder = Path(tempfile.mkdtemp(prefix=prefix))
+        (folder / OWNER_FILE).write_text(str(os.getpid()))
         server = cls(bindir=bindir, folder=folder, port=0, run_as=run_as)
         try:
             if run_as is not None:
@@ -154,3 +157,25 @@ class PgServer:
 
     def _remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _stop_orphans(bindir: Path, prefix: str, run_as: str | None) -> None:
+    """Stop the servers of earlier test processes that died without stopping theirs (a killed pytest):
+    each folder names its owner's pid, and a server whose owner is gone is stopped and removed."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(owner, 0)
+            continue  # still running: its server is in use
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        orphan = PgServer(bindir=bindir, folder=folder, port=0, run_as=run_as)
+        try:
+            orphan.stop()
+        except PgUnavailable:
+            orphan._remove()
