@@ -31,6 +31,7 @@ from core.dialects import Migration
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
+from core import leases as leases_module
 from core import members as members_module
 from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
@@ -76,6 +77,7 @@ CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
     "core.dashboard": dashboard_auth.MIGRATIONS,
+    "core.leases": leases_module.MIGRATIONS,
 }
 
 
