@@ -272,10 +272,16 @@ class Scheduler:
                     (kind, community, body, iso(run_at), rrule, tz, iso(run_at), existing["id"]))
                 job_id = existing["id"]
             else:
+                insert = ("INSERT INTO practica_jobs (plugin, kind, community, payload, run_at, rrule, tz, anchor, key, created_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                if self.claimer is not None and key:  # another worker may schedule the same key right now
+                    insert += " ON CONFLICT (plugin, key) WHERE key IS NOT NULL DO NOTHING"
                 job_id = await self.db.execute(
-                    "INSERT INTO practica_jobs (plugin, kind, community, payload, run_at, rrule, tz, anchor, key, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
+                    insert, (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
+                if not job_id and self.claimer is not None and key:  # it did: one job per key, theirs
+                    theirs = await self.db.fetchone("SELECT * FROM practica_jobs WHERE plugin = ? AND key = ?", (plugin, key))
+                    if theirs is not None:
+                        return Job.from_row(theirs)
         if self._sleeping_until is None or run_at < self._sleeping_until:
             # an earlier job than the sleeper waits for (or it is busy): look again, once the job is
             # committed (on PostgreSQL the sleeper's read does not wait for the unit, it would miss it)

@@ -89,3 +89,17 @@ async def test_jobs_claimed_by_a_worker_that_died_fire_once_its_claim_lapses(pg_
     finally:
         await survivor.stop()
         await db.close()
+
+
+async def test_workers_starting_together_schedule_a_keyed_job_once(pg_dsn):
+    one, two = await _open(pg_dsn), await _open(pg_dsn)
+    fired: Counter[str] = Counter()
+    a, b = _scheduler(one, fired, Counter(), "a"), _scheduler(two, fired, Counter(), "b")
+    try:  # every worker's startup hook schedules the weekly reset with the same key, at the same moment
+        when = Clock().now() + timedelta(days=1)
+        jobs = await asyncio.gather(*(s.schedule("p", "k", "default", when, key="weekly-reset") for s in (a, b) * 3))
+        assert len({job.id for job in jobs}) == 1
+        assert await one.fetchval("SELECT COUNT(*) FROM practica_jobs WHERE key = 'weekly-reset'") == 1
+    finally:
+        await one.close()
+        await two.close()
