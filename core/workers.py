@@ -255,15 +255,19 @@ class Workers:
             await self._claim(lanes)
 
     async def _claim(self, lanes: Iterable[str]) -> set[str]:
-        """Take the leases of `lanes` that are free; load the pending rows of the ones taken."""
+        """Take the leases of `lanes` that are free; load the pending rows of the ones taken.
+
+        Under the lock from the acquire to the load: a claim that finds its lanes already taken by a
+        claim in progress returns once that one has queued their rows (so `Runtime.idle()`, which
+        waits for the claim it spawned, sees the work in the dispatcher and the outbox)."""
         async with self._lock:
             names = {f"chat:{lane}" for lane in lanes if not self.holds(lane)}
             got = await self.leases.acquire(names) if names else set()
             self.renewer.note(got)
-        taken = {name[len("chat:"):] for name in got}
-        if taken:
-            await self.outbox_ids.renew()  # new rows of these chats sort after their previous holder's
-            await self._load(taken)
+            taken = {name[len("chat:"):] for name in got}
+            if taken:
+                await self.outbox_ids.renew()  # new rows of these chats sort after their previous holder's
+                await self._load(taken)
         return taken
 
     async def _load(self, lanes: Iterable[str]) -> None:
