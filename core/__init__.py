@@ -22,6 +22,7 @@ from core.replies import (Action, AddRole, ApproveJoin, Ban, Button, DeclineJoin
 from core.scheduler import Job, JobKind
 from core.text import clean_text, excerpt, fold
 from core.dialects import Migration
+from core.sqlmerge import move_rows
 from core.storage import Storage, from_utc_text, to_utc_text
 
 __all__ = [
@@ -30,7 +31,7 @@ __all__ = [
     "Community", "Config", "ConfigError", "Context", "CooldownActive", "DeclineJoin", "DeleteMessage", "Delivery",
     "DeliveryError", "DirectMessage", "DomainEvent", "EditMessage", "Event", "FakeClock", "HomeworkSubmitted",
     "INT_RANGE", "Job", "JobKind", "JoinRequest", "Kick", "MemberJoined", "MemberLeft", "MemberVerified",
-    "MessageEdited", "MessageEvent", "Migration", "MigrationError", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
+    "MessageEdited", "MessageEvent", "Migration", "MigrationError", "move_rows", "NotFound", "PermissionDenied", "PinMessage", "Plugin", "PluginLoadError",
     "PollSpec", "PollUpdated", "PollVote", "PracticaError", "Priority", "QuizAnswered", "ReactionAdded", "RemoveRole",
     "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "StopPoll", "Storage",
     "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "clean_text", "command", "excerpt",

@@ -51,6 +51,28 @@ async def open_storage(database: str) -> Storage:
     return await Storage.open(database)
 
 
+def is_transient(error: BaseException) -> bool:
+    """Whether a storage error passes by itself, so the work is retried rather than given up: SQLite
+    locked or busy (an OperationalError that is not a full disk), a PostgreSQL connection lost or a
+    server restarting."""
+    import sqlite3
+    import sys
+
+    from core.storage import is_storage_full
+
+    if isinstance(error, sqlite3.OperationalError):
+        return not is_storage_full(error)
+    return is_connection_lost(error) if "core.storage_pg" in sys.modules else False
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Whether `error` is PostgreSQL's server gone or restarting (False when PostgreSQL is not in use)."""
+    import sys
+
+    module = sys.modules.get("core.storage_pg")
+    return bool(module is not None and module.is_transient(error))
+
+
 def url_problem(database: str) -> str | None:
     """Why a PostgreSQL URL is malformed (None when its form is fine)."""
     try:

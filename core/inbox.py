@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -25,6 +24,7 @@ from core import codec
 from core.clock import Clock
 from core.events import Event
 from core.deliveries import IdSource, finish_or_cancel
+from core.engines import is_transient
 from core.storage import Storage, is_storage_full, to_utc_text
 
 log = logging.getLogger("practica.inbox")
@@ -157,14 +157,14 @@ class InboxWriter:
                 try:
                     ids = await self.inbox.store([(e, s) for e, s, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - storage trouble must never lose an event
-                    if is_storage_full(exc) or not isinstance(exc, sqlite3.OperationalError):
+                    if is_storage_full(exc) or not is_transient(exc):
                         now = time.monotonic()
                         if self._warned_at is None or now - self._warned_at > WARN_EVERY:
                             log.error("could not record inbound events (%s): they are handled from memory until "
                                       "the database accepts writes again (disk full?)", type(exc).__name__)
                             self._warned_at = now
                         ids = [0] * len(batch)
-                    else:  # locked, busy, I/O: wait and try again; the platform is not told meanwhile
+                    else:  # locked, busy, I/O, connection lost: wait and try again; the platform is not told meanwhile
                         log.warning("could not record inbound events (%s); retrying in %.1f s", type(exc).__name__, delay)
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 5.0)

@@ -60,7 +60,7 @@ from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
 from urllib.parse import urlsplit
 
-from core.engines import is_postgresql, open_storage, redacted, url_problem
+from core.engines import is_connection_lost, is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 from core.workers import Workers, migration_lock
@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from core.dashboard.server import DashboardServer
 
 log = logging.getLogger("practica.runtime")
+
+RECONNECT_WAIT = 300.0  # seconds a unit waits for a lost PostgreSQL connection before it is left for the next start
 
 CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.members": members_module.MIGRATIONS,
@@ -424,18 +426,34 @@ class Runtime:
             self.dispatcher.enqueue(event, inbox_id)
 
     async def handle_event(self, event: Event, inbox_id: int | None) -> None:
-        """Handle one event as one unit of work (dispatcher lanes call this)."""
-        unit = self.unit(inbox_id or None)
+        """Handle one event as one unit of work (dispatcher lanes call this).
+
+        When the PostgreSQL connection is lost (a server restart), the unit was rolled back whole: it is
+        handled again once the server answers (waiting up to RECONNECT_WAIT), so nothing is lost.
+        """
+        delay, waited = 0.1, 0.0
         try:
-            async with unit:
-                await self.dispatcher.handle(event)
-        except Exception as exc:
-            if not is_storage_full(exc):
-                raise
-            self.note_storage_full()
-            await self._answer_without_storage(event, unit)
+            while True:
+                unit = self.unit(inbox_id or None)
+                try:
+                    async with unit:
+                        await self.dispatcher.handle(event)
+                    return
+                except Exception as exc:
+                    if is_connection_lost(exc) and waited < RECONNECT_WAIT:
+                        log.warning("the database connection was lost (%s); handling the event again in %.1f s",
+                                    type(exc).__name__, delay)
+                        await asyncio.sleep(delay)
+                        waited += delay
+                        delay = min(delay * 2, 5.0)
+                        continue
+                    if not is_storage_full(exc):
+                        raise
+                    self.note_storage_full()
+                    await self._answer_without_storage(event, unit)
+                    return
         finally:
-            if self.workers is not None:
+            if self.workers is not None:  # several workers: the event's row may be claimed again once done
                 self.workers.finished(inbox_id)
 
     async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:

@@ -14,7 +14,7 @@ name). What differs is handled here:
 
 A dropped connection (a server restart) is a transient error (`is_transient`): the pool opens new
 connections by itself, and the runtime retries the unit that failed; what was committed stays.
-One worker process per database is supported for now.
+Several worker processes may share one database: core.workers claims work per chat with leases.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 Row = Any  # a database row (mapping by column name)
 
-from core import INT_RANGE, Storage, from_utc_text as from_iso, to_utc_text as iso
+from core import INT_RANGE, Storage, move_rows, from_utc_text as from_iso, to_utc_text as iso
 from plugins.homework.logic import Assignment
 
 MIGRATIONS = (
@@ -346,5 +346,5 @@ async def merge_accounts(db: Storage, person: str, accounts: tuple[str, ...]) ->
     if not person or not others:
         return
     marks = ", ".join("?" for _ in others)
-    await db.execute(f"UPDATE OR IGNORE homework_submissions SET uid = ? WHERE uid IN ({marks})", (person, *others))
+    await move_rows(db, "homework_submissions", "uid", person, others, keys=("assignment_id",))
     await db.execute(f"DELETE FROM homework_submissions WHERE uid IN ({marks})", tuple(others))

@@ -7,7 +7,7 @@ from collections import deque
 from datetime import datetime
 from typing import Any
 
-from core import Storage, to_utc_text as iso
+from core import Storage, move_rows, to_utc_text as iso
 from plugins.leaderboards.services import ledger, team_totals
 
 MIGRATIONS = (
@@ -259,9 +259,10 @@ async def merge_accounts(db: Storage, community: str, person: str, accounts: tup
     marks = ", ".join("?" for _ in others)
     async with db.transaction():
         await ledger.forget(db, [person, *others], community)
-        for table in ("leaderboards_ledger", "leaderboards_levels", "leaderboards_profiles", "leaderboards_certificates"):
-            await db.execute(f"UPDATE OR IGNORE {table} SET member = ? WHERE community = ? AND member IN ({marks})",
-                             (person, community, *others))
+        for table, keys in (("leaderboards_ledger", ("reference",)), ("leaderboards_levels", ("module",)),
+                            ("leaderboards_profiles", ()), ("leaderboards_certificates", ("code",))):
+            await move_rows(db, table, "member", person, others, keys=keys, where=f"{table}.community = ?",
+                            params=(community,))
             await db.execute(f"DELETE FROM {table} WHERE community = ? AND member IN ({marks})", (community, *others))
         await ledger.recount(db, community, [person])
     _levels_changed(db, community, person, *others)

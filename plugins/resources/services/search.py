@@ -302,6 +302,9 @@ async def prepare(db: Storage) -> Vocabulary:
     if rows:
         await db.executemany("UPDATE resources_items SET variants = ? WHERE id = ?",
                              [(variants(r[1], r[2], r[3]), r[0]) for r in rows])
+    if db.dialect != "sqlite":  # DIALECT SWITCH (pg-search): PostgreSQL's vocabulary comes from its own index
+        vocabulary.loaded = True
+        return vocabulary
     await vocabulary.load(db)
     return vocabulary
 

@@ -9,6 +9,7 @@ import pytest
 from core import Reply
 
 from .conftest import group_texts
+from tests.engines import SQLITE_ONLY
 
 
 def proofs(bot) -> list[str]:  # type: ignore[no-untyped-def]
@@ -111,6 +112,7 @@ async def _submission_job_work(homework_bot, monkeypatch, others: int) -> tuple[
             [plan(bot.database, sql, params) for sql, params in statements])
 
 
+@SQLITE_ONLY  # counts SQLite VM instructions (tests/sqlwork.py)
 async def test_a_submission_never_walks_other_plugins_pending_jobs(homework_bot, monkeypatch):
     small, _ = await _submission_job_work(homework_bot, monkeypatch, 500)
     large, plans = await _submission_job_work(homework_bot, monkeypatch, 20_000)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from core.storage import to_utc_text as iso
 from tests.plugins.leaderboards.conftest import greet
 from tests.sqlwork import record_statements, total_steps
+from tests.engines import SQLITE_ONLY
 
 MODULES = {"pph": "PPH", "sepsis": "Sepsis"}
 COMMANDS = (("/top all", "trainer"), ("/top", "m7"), ("/rank", "m7"), ("/rank @m3", "trainer"),
@@ -58,6 +59,7 @@ async def _work(bot, log) -> dict[str, int]:
     return out
 
 
+@SQLITE_ONLY  # counts SQLite VM instructions (tests/sqlwork.py)
 async def test_board_commands_cost_the_same_at_5000_members_as_at_500(lb, monkeypatch):
     log = record_statements(monkeypatch)
     small = await _work(await _community(lb, 500), log)

@@ -8,6 +8,7 @@ import random
 from plugins.polls import store
 from plugins.polls.logic import tally
 from tests.sqlwork import record_statements, total_steps
+from tests.engines import SQLITE_ONLY
 
 
 async def _poll_with_voters(make_bot, voters: int):
@@ -29,6 +30,7 @@ async def _work(bot, log, text: str) -> int:
     return total_steps(bot.database, log.matching("polls_"))
 
 
+@SQLITE_ONLY  # counts SQLite VM instructions (tests/sqlwork.py)
 async def test_results_and_listing_cost_the_same_with_ten_times_more_voters(make_bot, monkeypatch):
     log = record_statements(monkeypatch)
     small, large = await _poll_with_voters(make_bot, 500), await _poll_with_voters(make_bot, 5_000)

@@ -8,6 +8,7 @@ import re
 
 from plugins.resources import search, store
 from tests.sqlwork import record_statements, total_steps
+from tests.engines import SQLITE_ONLY
 
 TOPICS = ["partograph", "oxytocin dose", "neonatal resuscitation", "kangaroo care", "sepsis signs"]
 # 60 words starting with "par": a broad prefix
@@ -34,6 +35,7 @@ async def _search(bot, log, query: str) -> tuple[int, list[str]]:
     return total_steps(bot.database, statements), [str(params[0]) for _, params in statements]
 
 
+@SQLITE_ONLY  # counts SQLite VM instructions (tests/sqlwork.py)
 async def test_search_costs_the_same_with_ten_times_more_items(library_bot, monkeypatch):
     log = record_statements(monkeypatch)
     small, large = await _library(library_bot, 2_000), await _library(library_bot, 20_000)
