@@ -36,6 +36,8 @@ from core.unit import Step, _in_transaction, current_unit
 
 log = logging.getLogger("practica.storage")
 
+MIGRATION_LOCK = 7_274_201  # pg_advisory_lock key: workers started together create and migrate tables one at a time
+
 Row = Any  # asyncpg.Record: index and column-name access, like sqlite3.Row
 
 SCHEMA_TABLE = """
@@ -132,7 +134,8 @@ class PgStorage:
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_setup_connection,
                                          statement_cache_size=1024, command_timeout=60)
         try:
-            async with pool.acquire() as conn:
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)  # workers starting together
                 await conn.execute(SCHEMA_TABLE)
         except BaseException:
             await pool.close()

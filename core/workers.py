@@ -25,6 +25,7 @@ One worker on PostgreSQL works the same way (it holds every chat it sees); SQLit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 from collections import deque
@@ -33,6 +34,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from core.leases import Leases, Renewer, worker_id
+from core.storage_pg import MIGRATION_LOCK
 
 if TYPE_CHECKING:
     from core.adapter import Adapter
@@ -46,7 +48,6 @@ log = logging.getLogger("practica.workers")
 
 TICK = 0.25  # seconds between two looks at the tables for work nobody holds
 BLOCK = 1000  # ids fetched from a sequence at once
-MIGRATION_LOCK = 7_274_201  # pg_advisory_lock key: one worker migrates at a time
 
 LANES_SQL = """
 SELECT w.lane, l.owner FROM (
@@ -77,16 +78,19 @@ class IdBlocks:
         self.db = db
         self.table = table
         self._ids: deque[int] = deque()
+        self._floor = 0  # ids at or below it are never handed out (already given, or older than a renewal)
         self._filling: asyncio.Task[None] | None = None
 
     async def renew(self) -> None:
-        """Replace the block by a fresh one (the old ids stay usable until the new ones arrive)."""
+        """Replace the block by a fresh one: every id handed out from now on is larger than any id any
+        worker had fetched before this call."""
         fresh = await self._fetch(BLOCK)
-        self._ids = deque(fresh)
+        self._floor = max(self._floor, fresh[0] - 1)
+        self._add(fresh)
 
     async def reserve(self, count: int) -> None:
         """Make sure `count` ids can be handed out without waiting (a unit about to write its rows)."""
-        if len(self._ids) < count:
+        while len(self._ids) < count:
             self._add(await self._fetch(max(BLOCK, count - len(self._ids) + BLOCK // 2)))
 
     async def _fetch(self, count: int) -> list[int]:
@@ -95,10 +99,10 @@ class IdBlocks:
         return sorted(int(row[0]) for row in rows)
 
     def _add(self, fresh: list[int]) -> None:
-        if not self._ids or fresh[0] > self._ids[-1]:
-            self._ids.extend(fresh)
-        else:  # fetched meanwhile by another caller: keep ascending order
-            self._ids = deque(sorted({*self._ids, *fresh}))
+        """Merge fetched ids, in ascending order; fetches that finish out of order (a refill and a
+        reservation at once) never hand out an id below one already given."""
+        floor = self._floor
+        self._ids = deque(sorted({i for i in self._ids if i > floor} | {i for i in fresh if i > floor}))
 
     async def _refill(self) -> None:
         self._add(await self._fetch(BLOCK))
@@ -108,7 +112,9 @@ class IdBlocks:
             self._filling = asyncio.create_task(self._refill(), name=f"practica-ids-{self.table}")
         if not self._ids:
             raise RuntimeError(f"no {self.table} id reserved in this worker (call reserve() first)")
-        return self._ids.popleft()
+        value = self._ids.popleft()
+        self._floor = value
+        return value
 
 
 class Workers:
@@ -143,6 +149,8 @@ class Workers:
         self._finished: dict[int, str] = {}  # handled here; their row may still say pending for a moment
         self._sending: dict[int, asyncio.Future[Any]] = {}  # outbox ids in the outbox, and their deliveries
         self._wanted: set[str] = set()    # lanes with new work here that this worker does not hold yet
+        self._loading: dict[str, int] = {}  # held lanes with stored rows to read first (a mark per lane): new work waits
+        self._marks = itertools.count(1)
         self._claiming: asyncio.Task[Any] | None = None
         self._lock = asyncio.Lock()        # lease changes one at a time (an acquire never races a release)
         self._idle: set[str] = set()       # held lanes found idle at the last tick
@@ -188,7 +196,10 @@ class Workers:
     # --- what the runtime offers ------------------------------------------------------------------
 
     def holds(self, lane: str) -> bool:
-        return f"chat:{lane}" in self.renewer.held
+        """Whether new work of `lane` may go straight to this worker's dispatcher or outbox: its lease is
+        ours and no load of its stored rows is running (work arriving meanwhile is loaded after those
+        rows, in id order, by the next claim)."""
+        return lane not in self._loading and f"chat:{lane}" in self.renewer.held
 
     def offer_event(self, event: Event, row_id: int) -> None:
         """A stored inbound event: handled here if this worker holds (or can take) its chat."""
@@ -243,8 +254,10 @@ class Workers:
         return future
 
     def _want(self, lane: str) -> None:
-        if len(self.renewer.held) > self._cap:  # enough chats here: leave it to a worker with fewer
-            return
+        if f"chat:{lane}" in self.renewer.held:  # ours, rows being read: this one is read by the next load,
+            self._loading[lane] = next(self._marks)  # and later work waits until then (order by id)
+        elif len(self.renewer.held) > self._cap:
+            return  # enough chats here: leave it to a worker with fewer
         self._wanted.add(lane)
         if self._claiming is None or self._claiming.done():
             self._claiming = self._spawn(self._claim_wanted(), "practica-workers-claim")
@@ -261,26 +274,39 @@ class Workers:
         claim in progress returns once that one has queued their rows (so `Runtime.idle()`, which
         waits for the claim it spawned, sees the work in the dispatcher and the outbox)."""
         async with self._lock:
-            names = {f"chat:{lane}" for lane in lanes if not self.holds(lane)}
+            lanes = set(lanes)
+            ours = {lane for lane in lanes if f"chat:{lane}" in self.renewer.held}  # work arrived while loading
+            names = {f"chat:{lane}" for lane in lanes - ours}
             got = await self.leases.acquire(names) if names else set()
             self.renewer.note(got)
             taken = {name[len("chat:"):] for name in got}
             if taken:
                 await self.outbox_ids.renew()  # new rows of these chats sort after their previous holder's
-                await self._load(taken)
-        return taken
+            await self._load(taken | ours)
+        return taken | ours
 
     async def _load(self, lanes: Iterable[str]) -> None:
-        """Queue the pending rows of held `lanes` that are not in memory yet, oldest first."""
+        """Queue the pending rows of held `lanes` that are not in memory yet, oldest first (called
+        under the lock; the lanes count as not held meanwhile, see `holds`)."""
         wanted = sorted(lanes)
         if not wanted:
             return
+        marks = {lane: next(self._marks) for lane in wanted}
+        self._loading.update(marks)
+        try:
+            await self._load_rows(wanted)
+        finally:
+            for lane, mark in marks.items():
+                if self._loading.get(lane) == mark:  # not marked again meanwhile
+                    del self._loading[lane]
+
+    async def _load_rows(self, wanted: list[str]) -> None:
         outbox = [r[0] for r in await self.db.fetchall(
             "SELECT id FROM practica_outbox WHERE status = 'pending' AND lane = ANY(?::text[]) ORDER BY id", (wanted,))]
         new = [i for i in outbox if i not in self._sending]
         if new:
             for record in await self.deliveries.pending(ids=new):
-                if self.holds(record.action.queue_key):
+                if f"chat:{record.action.queue_key}" in self.renewer.held:
                     self._submit_once(record)
         inbox = [r[0] for r in await self.db.fetchall(
             "SELECT id FROM practica_inbox WHERE status = 'pending' AND lane = ANY(?::text[]) ORDER BY id", (wanted,))]
@@ -290,7 +316,7 @@ class Workers:
         new = [i for i in inbox if i not in self._queued and i not in self._finished]
         if new:
             for row_id, event in await self.inbox.pending(ids=new):
-                if self.holds(event.order_key):
+                if f"chat:{event.order_key}" in self.renewer.held:
                     self._enqueue_once(event, row_id)
 
     async def _loop(self) -> None:
@@ -318,7 +344,8 @@ class Workers:
         release = idle & self._idle  # idle for two ticks in a row
         self._idle = idle - release
         if release:
-            async with self._lock:
+            async with self._lock:  # a claim may have queued work of these chats while the lock was waited for
+                release = {lane for lane in release if not self._busy(lane)}
                 names = {f"chat:{lane}" for lane in release}
                 self.renewer.forget(names)
                 await self.leases.release(names)
@@ -328,7 +355,8 @@ class Workers:
         if free and room > 0:
             free.sort(key=hash)  # workers start at different chats
             await self._claim(free[:room])
-        await self._load(mine)
+        async with self._lock:  # rows other workers wrote for chats held here (a job's replies)
+            await self._load(mine & {name[len("chat:"):] for name in self.renewer.held})
 
     def _lost(self, names: set[str]) -> None:
         """Leases that expired before renewal: another worker may hold those chats now."""

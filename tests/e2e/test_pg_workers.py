@@ -4,7 +4,8 @@ A real PostgreSQL server, three real processes with the python-telegram-bot adap
 Bot API. One worker polls getUpdates at a time (the intake lease); every worker handles and sends for
 the chats whose lease it holds. The worker that polls is killed mid-way: another takes the intake and
 its chats over once their leases lapse, and every member is answered, in each chat's order, with
-duplicates only for what was in flight at the kill (at most one per chat).
+duplicates only for what was in flight at the kill (at most one per chat); the homework reminder that
+falls due mid-burst fires once, on one worker, and reminds every member once.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from collections import Counter
 import asyncpg
 
 from tests.adapters.telegram.payloads import message
-from tests.e2e.harness import BotProcess, replies_by_message, user, wait_until
+from tests.e2e.harness import BotProcess, group, replies_by_message, user, wait_until
 
 WORKERS = 3
 CHATS = 50
 PER_CHAT = 40
 WAVES = 4
 LEASE = 2.0
+TRAINER = {"id": 9_999, "is_bot": False, "first_name": "Trainer", "username": "trainer"}
+HOMEWORK = ('[plugins.homework]\nremind_before = ["2h"]\nsocial_proof_every = "off"\ndigest = ""\n\n'
+            f'[communities.cohort7]\nchats = ["telegram:{group(0)["id"]}"]\nmoderators = ["telegram:{TRAINER["id"]}"]\n')
 
 
 def private(n: int) -> dict[str, object]:
@@ -78,7 +82,7 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
     for n in range(WORKERS):
         folder = tmp_path / f"worker{n}"
         folder.mkdir()
-        bots.append(BotProcess(folder, api, database=pg_dsn, practica_toml=f"worker_lease = {LEASE}"))
+        bots.append(BotProcess(folder, api, database=pg_dsn, practica_toml=f"worker_lease = {LEASE}", extra_toml=HOMEWORK))
     try:
         await asyncio.gather(*(bot.start(wait_polling=False) for bot in bots))
         leases = await _until_leases(pg_dsn, lambda found: sum(k.startswith("worker:") for k in found) == WORKERS
@@ -87,6 +91,12 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
         leader_pid = int(leases["intake:telegram"].split(":")[1])
         leader = next(bot for bot in bots if bot.process is not None and bot.process.pid == leader_pid)
 
+        for c in range(CHATS):  # the members are seen in the cohort's group; the trainer sets homework
+            api.push_update(message=message("hello from the ward", chat=group(0), sender=user(c)))
+        add = message("/homework add Read the PPH chapter | due in 3 hours", chat=group(0), sender=TRAINER)
+        api.push_update(message=add)
+        await wait_until(lambda: replies_by_message(api)[(group(0)["id"], add["message_id"])] >= 1, 30, "the assignment post")
+
         sent: list[tuple[int, int]] = []
         for wave in range(WAVES):
             for round_ in range(PER_CHAT // WAVES):
@@ -94,6 +104,14 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
                     body = message("/whoami" if (round_ + c) % 2 else "/help", chat=private(c), sender=user(c))
                     sent.append((body["chat"]["id"], body["message_id"]))
                     api.push_update(message=body)
+            if wave == 0:  # the reminder falls due now, on whichever worker looks first: 50 private messages
+                conn = await asyncpg.connect(pg_dsn)
+                try:
+                    moved = await conn.execute("UPDATE practica_jobs SET run_at = '2000-01-01T00:00:00.000000Z' "
+                                               "WHERE plugin = 'homework' AND kind = 'remind' AND status = 'pending'")
+                finally:
+                    await conn.close()
+                assert moved == "UPDATE 1"
             if wave == 1:  # mid-way: the worker that polls (and holds its share of the chats) dies
                 await wait_until(lambda: _answered(api, sent) >= len(sent) // 4, 60, "a quarter of the replies")
                 owned = await _leases(pg_dsn)
@@ -130,11 +148,30 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
             quoted = call.params.get("reply_parameters") if call.method == "sendMessage" else None
             if isinstance(quoted, dict) and int(call.params["chat_id"]) == chat_id and quoted["message_id"] not in first_answers:
                 first_answers.append(quoted["message_id"])
-        assert first_answers == expected, c
+        if first_answers != expected:
+            conn = await asyncpg.connect(pg_dsn)
+            try:
+                rows = await conn.fetch("SELECT id, source, done_at FROM practica_inbox WHERE lane = $1 ORDER BY id",
+                                        f"telegram:{chat_id}")
+                out = await conn.fetch("SELECT id, created_at, done_at FROM practica_outbox WHERE lane = $1 ORDER BY id",
+                                       f"telegram:{chat_id}")
+            finally:
+                await conn.close()
+            raise AssertionError(f"chat {c}: {first_answers} != {expected}\ninbox {[tuple(r) for r in rows]}\n"
+                                 f"outbox {[tuple(r) for r in out]}")
+    reminders = Counter(int(call.params["chat_id"]) for call in api.answered if call.method == "sendMessage"
+                        and int(call.params["chat_id"]) > 0 and not isinstance(call.params.get("reply_parameters"), dict))
+    members = [user(c)["id"] for c in range(CHATS)]
+    assert all(1 <= reminders[m] <= 2 for m in members), reminders  # the job fired once: everyone reminded once,
+    assert sum(reminders[m] - 1 for m in members) <= held_by_leader  # twice only if in flight at the kill
+    assert TRAINER["id"] not in reminders
     conn = await asyncpg.connect(pg_dsn)
     try:  # the shared tables agree: nothing left to do, no lease left behind by the clean stops
         assert await conn.fetchval("SELECT COUNT(*) FROM practica_outbox WHERE status = 'pending'") == 0
         assert await conn.fetchval("SELECT COUNT(*) FROM practica_inbox WHERE status = 'pending'") == 0
+        assert await conn.fetchval("SELECT status FROM practica_jobs WHERE kind = 'remind'") == "done"
+        reminded = {r[0] for r in await conn.fetch("SELECT uid FROM homework_nudges WHERE last_reminded IS NOT NULL")}
+        assert reminded == {f"telegram:{m}" for m in members}
         owners = {r[0] for r in await conn.fetch("SELECT owner FROM practica_leases WHERE expires_at >= now()")}
         assert owners <= {leases["intake:telegram"]}
     finally:
