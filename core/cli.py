@@ -1,4 +1,4 @@
-"""`practica run | check | plugins | new-plugin`: the operator's command line."""
+"""`practica run | check | plugins | migrate | new-plugin`: the operator's command line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--config", default=DEFAULT_CONFIG)
     plugins = sub.add_parser("plugins", help="list the installed plugins")
     plugins.add_argument("--config", default=DEFAULT_CONFIG)
+    migrate = sub.add_parser("migrate", help="copy a SQLite database into an empty PostgreSQL database")
+    migrate.add_argument("--from", dest="source", required=True, help="the SQLite file (the bot must be stopped)")
+    migrate.add_argument("--to", dest="target", required=True, help="postgresql://user:password@host/db")
+    migrate.add_argument("--config", default=DEFAULT_CONFIG, help="plugins.toml naming the plugins whose tables to copy")
+    migrate.add_argument("--force", action="store_true", help="replace the rows a non-empty target holds")
     new = sub.add_parser("new-plugin", help="create a plugin folder with a passing test")
     new.add_argument("name")
     args = parser.parse_args(argv)
@@ -35,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(Path(args.config))
         if args.command == "plugins":
             return _plugins(Path(args.config))
+        if args.command == "migrate":
+            return _migrate(Path(args.config), args.source, args.target, args.force)
         from core.scaffold import new_plugin
 
         return new_plugin(args.name)
@@ -55,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Libraries that log statement parameters (message bodies, names) at debug level. Their debug records
 # never reach the log, whatever `log_level` says: only their info and above do.
-QUIET_LIBRARIES = ("aiosqlite", "python_multipart", "multipart", "uvicorn", "uvicorn.access", "uvicorn.error")
+QUIET_LIBRARIES = ("aiosqlite", "asyncpg", "python_multipart", "multipart", "uvicorn", "uvicorn.access", "uvicorn.error")
 
 
 def setup_logging(level: str, stream: TextIO | None = None) -> logging.Handler:
@@ -146,6 +153,33 @@ def _duplicate_keys(config: object) -> list[str]:
                     out.append(f"key '{key}' is set in [{first}] and in [{second}] with different values; "
                                f"[{second}] wins where both apply: keep one (see README.md)")
     return out
+
+
+def _migrate(path: Path, source: str, target: str, force: bool) -> int:
+    from core.config import load_config
+    from core.copydb import copy_to_postgresql, migrated_line
+    from core.engines import is_postgresql, redacted, url_problem
+    from core.errors import ConfigError
+    from core.plugins import load_plugins
+    from core.runtime import CORE_MIGRATIONS
+
+    if not is_postgresql(target):
+        raise ConfigError(f"--to {target}: expected a PostgreSQL URL, postgresql://user:password@host:5432/dbname")
+    problem = url_problem(target)
+    if problem is not None:
+        raise ConfigError(f"--to: {problem}")
+    loaded = load_plugins(load_config(path))
+    migrations = [*CORE_MIGRATIONS.items(), *loaded.migrations.items()]
+    copied = asyncio.run(copy_to_postgresql(source, target, migrations, force=force))
+    width = max((len(c.table) for c in copied), default=5)
+    for c in copied:
+        print(f"  {c.table:<{width}}  {c.source:>8} -> {c.target:>8}{'' if c.source == c.target else '  MISMATCH'}")
+    wrong = [c.table for c in copied if c.source != c.target]
+    if wrong:
+        print(f"practica: the counts differ in {', '.join(wrong)}: do not switch to {redacted(target)} yet", file=sys.stderr)
+        return 1
+    print(f"{source} -> {redacted(target)}: {migrated_line(copied)}; the counts match. Set [practica] database to the URL.")
+    return 0
 
 
 def _plugins(path: Path) -> int:

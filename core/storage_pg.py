@@ -91,6 +91,8 @@ def translate(sql: str) -> Translated:
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` passes by itself: the connection was lost, the server restarts or is busy."""
+    if isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error):
+        return True  # the pool let go of a connection the server had ended
     return isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
                               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
                               asyncpg.exceptions.OperatorInterventionError,
@@ -201,10 +203,15 @@ class PgStorage:
             async with self.pool.acquire() as conn:
                 yield conn
             return
-        if held.prefix:
-            prefix, held.prefix = held.prefix, []
-            await held.conn.execute("; ".join(prefix))
-        yield held.conn
+        try:
+            if held.prefix:
+                prefix, held.prefix = held.prefix, []
+                await held.conn.execute("; ".join(prefix))
+            yield held.conn
+        except BaseException as exc:
+            if unit is not None and unit.storage is self and unit.task is task and is_transient(exc):
+                unit.lost = exc  # even if the plugin's part is undone alone, the unit must run again whole
+            raise
 
     def _owns_transaction(self) -> bool:
         held = _in_transaction.get()
@@ -212,10 +219,19 @@ class PgStorage:
 
     # --- statements -----------------------------------------------------------------------------
 
-    def _sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
+    def _translate(self, sql: str) -> Translated:
         translated = self._translated.get(sql)
         if translated is None:
             translated = self._translated[sql] = translate(sql)
+        return translated
+
+    def _rows(self, translated: Translated, rows: Iterable[Any]) -> list[Any]:
+        """Many rows' parameters in `$n` order (rows of a `:name` statement are mappings)."""
+        names = translated.names
+        return [[r[n] for n in names] for r in rows] if names else list(rows)
+
+    def _sql(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
+        translated = self._translate(sql)
         if translated.names is None:
             return translated.sql, params if isinstance(params, (list, tuple)) else list(params)
         assert isinstance(params, Mapping), "a statement with :name parameters takes a mapping"
@@ -254,9 +270,8 @@ class PgStorage:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for many rows in a single call."""
         _note_write()
-        text, _ = self._sql(sql, ())
-        names = self._translated[sql].names
-        rows = [[r[n] for n in names] for r in rows] if names else list(rows)  # type: ignore[call-overload]
+        translated = self._translate(sql)
+        text, rows = translated.sql, self._rows(translated, rows)
         if not rows:
             return
         async with self._connection() as conn:
@@ -289,14 +304,14 @@ class PgStorage:
                 await conn.execute("COMMIT")
                 counts.append(0)
                 continue
-            text, args = self._sql(sql, () if many else params)
             if many:
-                rows = params() if callable(params) else params
-                rows = list(rows)
+                translated = self._translate(sql)
+                rows = self._rows(translated, params() if callable(params) else params)
                 if rows:
-                    await conn.executemany(text, rows)
+                    await conn.executemany(translated.sql, rows)
                 counts.append(None)  # asyncpg does not count the rows of executemany
             else:
+                text, args = self._sql(sql, params)
                 counts.append(_count(await conn.execute(text, *args)))
         return counts
 
@@ -321,9 +336,15 @@ class PgStorage:
         if marker in held.prefix:
             del held.prefix[held.prefix.index(marker):]
             return
-        undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
-        undo.add_done_callback(lambda f: f.cancelled() or f.exception())
-        await asyncio.shield(undo)
+        try:
+            undo = asyncio.ensure_future(held.conn.execute(f"ROLLBACK TO SAVEPOINT {name}"))
+            undo.add_done_callback(lambda f: f.cancelled() or f.exception())
+            await asyncio.shield(undo)
+        except BaseException as exc:
+            unit = current_unit.get()
+            if unit is not None and unit.storage is self and is_transient(exc):
+                unit.lost = exc
+            raise
 
     async def _rollback(self) -> None:
         """Roll back whatever the task's connection has open; harmless when BEGIN never ran."""
@@ -334,9 +355,9 @@ class PgStorage:
             held.prefix = []
             return
         held.prefix = []
-        rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
-        rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
-        try:
+        try:  # the pool detaches a lost connection: then even calling it raises
+            rollback = asyncio.ensure_future(held.conn.execute("ROLLBACK"))
+            rollback.add_done_callback(lambda f: f.cancelled() or f.exception())
             await asyncio.shield(rollback)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # no transaction, or the connection is gone
             pass
@@ -371,8 +392,10 @@ class PgStorage:
             except BaseException:
                 await self._rollback()
                 raise
-            if not self._held[task].prefix:  # BEGIN ran: something to commit
-                await self._held[task].conn.execute("COMMIT")
+            held = self._held[task]
+            if not (held.prefix and held.prefix[0] == "BEGIN"):  # BEGIN ran: something to commit
+                held.prefix = []  # savepoints of empty inner blocks: nothing to make
+                await held.conn.execute("COMMIT")
         finally:
             _in_transaction.reset(token)
             self.let_go()
@@ -381,11 +404,7 @@ class PgStorage:
         """Move every identity counter past the largest id stored (rows copied with their ids, by a
         table rebuild or `practica migrate`, do not advance it), so new rows never reuse an id."""
         async with self.pool.acquire() as conn:
-            for row in await conn.fetch(SYNC_IDENTITIES):
-                table, column = row["tab"], row["col"]
-                await conn.execute(
-                    f'SELECT setval(pg_get_serial_sequence($1, $2), GREATEST(COALESCE(MAX("{column}"), 0), 1), '
-                    f'MAX("{column}") IS NOT NULL) FROM "{table}"', f'"{table}"', column)
+            await conn.execute(SYNC_IDENTITIES)
 
     # --- migrations -----------------------------------------------------------------------------
 
@@ -411,8 +430,8 @@ class PgStorage:
             try:
                 async with self.pool.acquire() as conn:
                     async with conn.transaction():
-                        for statement in statements:
-                            await conn.execute(statement)
+                        if statements:  # one trip: the simple query protocol runs them in order
+                            await conn.execute(";\n".join(statements))
                         await conn.execute("INSERT INTO practica_schema (plugin, version) VALUES ($1, $2)", plugin, version)
             except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 raise MigrationError(f"plugin {plugin!r}: migration {version} failed: {exc}. "
@@ -426,8 +445,16 @@ class PgStorage:
 
 
 SYNC_IDENTITIES = """
-SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> '' AND NOT a.attisdropped
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT c.relname AS tab, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relnamespace = ANY (current_schemas(false)::regnamespace[]) AND a.attidentity <> ''
+             AND NOT a.attisdropped LOOP
+        EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), GREATEST(COALESCE(MAX(%I), 0), 1), '
+                       'MAX(%I) IS NOT NULL) FROM %I', quote_ident(r.tab), r.col, r.col, r.col, r.tab);
+    END LOOP;
+END $$
 """
 
 

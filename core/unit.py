@@ -91,7 +91,8 @@ class UnitOfWork:
     """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
 
     __slots__ = ("storage", "on_commit", "on_clean", "inbox_id", "eager", "outgoing", "events", "undo", "after_commit",
-                 "task", "opened", "wrote", "unsaved", "before_commit", "_token", "_unit_token", "_pending_part", "_savepoints", "_outer")
+                 "task", "opened", "wrote", "unsaved", "lost", "before_commit", "_token", "_unit_token", "_pending_part",
+                 "_savepoints", "_outer")
 
     def __init__(self, storage: UnitStorage, on_commit: Callable[[UnitOfWork], list[Step]],
                  *, inbox_id: int | None = None, eager: bool = False,
@@ -111,6 +112,7 @@ class UnitOfWork:
         self.opened = False
         self.wrote = False  # a plugin statement that changes data ran (set by Storage)
         self.unsaved: list[Outgoing] = []  # what a failed COMMIT could not store (see Runtime.handle_event)
+        self.lost: BaseException | None = None  # the connection was lost under a part: the unit must run again
         self._token: contextvars.Token[Any] | None = None
         self._unit_token: contextvars.Token[UnitOfWork | None] | None = None
         self._pending_part: Part | None = None
@@ -188,6 +190,9 @@ class UnitOfWork:
         takes no transaction at all: `on_clean` records its inbox row as done later, in a batch. A
         crash before that batch only means the event runs again, which changes nothing.
         """
+        if self.lost is not None:  # a part's failure was the database going away: nothing of the unit may stand
+            await self.rollback()
+            raise self.lost
         if not (self.opened or self.outgoing or self.events) and self.inbox_id is not None and self.on_clean is not None:
             self.on_clean(self)
         elif self.opened or self.outgoing or self.events or self.inbox_id is not None:

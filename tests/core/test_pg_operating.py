@@ -51,3 +51,36 @@ def test_run_on_postgresql_answers_and_keeps_what_it_stored(tmp_path, pg_dsn):
     assert again.returncode == 0, again.stderr
     assert "Best day?" in again.stdout  # stored in PostgreSQL, found by the next start
     assert not list(tmp_path.glob("*.db"))  # no SQLite file was made
+
+
+def test_migrate_copies_a_sqlite_community_to_postgresql_and_refuses_a_filled_target(tmp_path, pg_dsn):
+    lite = write(tmp_path, """
+        [practica]
+        database = "practica.db"
+        [adapters.console]
+        [dashboard]
+        enabled = false
+    """)
+    made = run_cli("run", "--config", str(lite), stdin="/poll Best day? | Monday | Friday\n/poll Which module? | PPH | HBB\n")
+    assert made.returncode == 0 and "Which module?" in made.stdout, made.stderr
+    moved = run_cli("migrate", "--from", str(tmp_path / "practica.db"), "--to", pg_dsn, "--config", str(lite))
+    assert moved.returncode == 0, moved.stderr
+    assert "polls_polls" in moved.stdout and "the counts match" in moved.stdout and "MISMATCH" not in moved.stdout
+    again = run_cli("migrate", "--from", str(tmp_path / "practica.db"), "--to", pg_dsn, "--config", str(lite))
+    assert again.returncode == 1 and "already holds rows" in again.stderr and "--force" in again.stderr
+    forced = run_cli("migrate", "--from", str(tmp_path / "practica.db"), "--to", pg_dsn, "--config", str(lite), "--force")
+    assert forced.returncode == 0, forced.stderr
+
+    pg = tmp_path / "pg"
+    pg.mkdir()
+    on_pg = write(pg, f"""
+        [practica]
+        database = "{pg_dsn}"
+        [adapters.console]
+        [dashboard]
+        enabled = false
+    """)
+    after = run_cli("run", "--config", str(on_pg), stdin="/polls\n/poll Third one? | A | B\n")
+    assert after.returncode == 0, after.stderr
+    assert "Best day?" in after.stdout and "Which module?" in after.stdout  # the copied polls
+    assert "#3" in after.stdout  # a new poll continues the numbering: no id is handed out twice

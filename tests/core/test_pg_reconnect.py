@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core import Context, MessageEvent, hookimpl
+
 from tests.engines import practica_engine  # noqa: F401
 
 
@@ -19,3 +21,33 @@ async def test_a_database_restart_loses_nothing_and_the_next_command_is_answered
     await bot.send("/polls", user="amina")
     listing = bot.next_reply().text
     assert "Best day?" in listing and "Which module?" in listing  # what was committed before is still there
+
+
+class CutOnce:
+    """Writes a row, then loses its connection the first time (the server ends it), as in a restart."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @hookimpl
+    def practica_register_migrations(self):
+        return ("CREATE TABLE cutonce_notes (body TEXT NOT NULL)",)
+
+    @hookimpl
+    async def practica_on_message(self, event: MessageEvent, ctx: Context) -> None:
+        self.calls += 1
+        await ctx.db.execute("INSERT INTO cutonce_notes (body) VALUES (?)", (event.text,))
+        if self.calls == 1:
+            await ctx.db.fetchval("SELECT pg_terminate_backend(pg_backend_pid())")
+        await ctx.reply(f"noted {event.text}")
+
+
+@pytest.mark.parametrize("practica_engine", ["postgresql"])
+async def test_a_unit_cut_by_a_lost_connection_is_handled_again_whole(make_bot):
+    plugin = CutOnce()
+    bot = await make_bot(plugins=set(), extra_plugins={"cutonce": plugin})
+    await bot.send("hello", user="amina")
+    assert bot.next_reply().text == "noted hello"  # answered once, by the second try
+    bot.assert_no_replies()
+    assert plugin.calls == 2
+    assert await bot.runtime.storage.fetchval("SELECT COUNT(*) FROM cutonce_notes") == 1  # the cut try left nothing

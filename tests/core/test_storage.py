@@ -83,6 +83,36 @@ async def test_a_migration_without_a_variant_for_this_dialect_is_refused_by_name
     assert await db.applied_version("demo") == 0
 
 
+async def test_the_same_sql_and_rows_on_both_engines(db):
+    await db.migrate("demo", ("CREATE TABLE demo_h (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, "
+                              "note TEXT, score REAL, seen INTEGER NOT NULL DEFAULT 0)",))
+    first = await db.execute("INSERT INTO demo_h (name, note) VALUES (?, 'what? :not_a_param')", ("amina",))
+    second = await db.execute("INSERT INTO demo_h (name, score) VALUES (:name, :score)", {"name": "bekele", "score": 2.5})
+    assert (first, second) == (1, 2)  # the new row's id, as SQLite's lastrowid
+    await db.executemany("INSERT INTO demo_h (name) VALUES (:name)", [{"name": "chala"}, {"name": "dawit"}])
+    row = await db.fetchone("SELECT id, name, note FROM demo_h WHERE name = :name AND id >= :low", {"name": "amina", "low": 1})
+    assert (row[0], row["name"], row["note"]) == (1, "amina", "what? :not_a_param")  # literals keep ? and :words
+    assert await db.execute_rowcount("UPDATE demo_h SET seen = seen + 1 WHERE id > ?", (1,)) == 3
+    upsert = ("INSERT INTO demo_h (name, seen) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET seen = demo_h.seen + "
+              "excluded.seen RETURNING id, seen")
+    assert tuple(await db.fetchone(upsert, ("dawit",))) == (4, 2)
+    assert await db.fetchval("SELECT SUM(seen) FROM demo_h") == 4
+    assert await db.fetchval("SELECT AVG(score) FROM demo_h") == 2.5  # a float on both, not a Decimal
+    assert [r["name"] for r in await db.fetchall("SELECT name FROM demo_h WHERE lower(name) LIKE lower(?) ORDER BY id",
+                                                 ("%A%",))] == ["amina", "chala", "dawit"]
+    assert await db.execute("INSERT INTO demo_h (name) VALUES (?) ON CONFLICT DO NOTHING", ("amina",)) in (0, 4)
+    assert await db.execute("INSERT INTO demo_h (name) VALUES (?)", ("elias",)) >= 5  # never reused (PostgreSQL may skip one)
+
+
+async def test_a_transaction_ending_with_an_empty_inner_block_keeps_its_writes(db):
+    await db.execute("CREATE TABLE demo_i (x INTEGER)")
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_i VALUES (1)")
+        async with db.transaction():  # nothing written inside
+            pass
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_i") == 1
+
+
 async def test_transaction_rolls_back_everything_on_error(db):
     await db.execute("CREATE TABLE t (x INTEGER)")
     with pytest.raises(RuntimeError):
