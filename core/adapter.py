@@ -106,6 +106,19 @@ class Adapter(ABC):
     async def start(self) -> None:
         """Connect and begin delivering events. Returns once the adapter is running."""
 
+    defer_intake: bool = False
+    """Set before `start()` by a runtime sharing the database with other workers when
+    `exclusive_intake`: connect for sending only; receiving begins with `start_intake()`."""
+
+    @property
+    def exclusive_intake(self) -> bool:
+        """Whether only one process may receive at a time (Telegram's getUpdates): with several workers
+        the holder of the intake lease receives (core.workers). Default: every worker may receive."""
+        return False
+
+    async def start_intake(self) -> None:
+        """Begin receiving after a `start()` with `defer_intake` (again after a `stop_intake()`)."""
+
     async def stop_intake(self) -> None:
         """Stop fetching new events; sending still works (the outbox is flushed before `stop`).
 

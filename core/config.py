@@ -37,6 +37,8 @@ class PracticaSettings:
     shutdown_grace: float = 10.0
     delivery_retry_window: float = 6 * 3600.0
     log_level: str = "WARNING"
+    worker_lease: float = 10.0
+    """PostgreSQL, several workers: seconds after which a dead worker's chats, jobs and intake pass to another."""
 
     def __post_init__(self) -> None:
         if not self.prefix or len(self.prefix) > 3 or self.prefix.isspace():
@@ -45,6 +47,8 @@ class PracticaSettings:
             raise ValueError("key 'hook_timeout' must be between 0.05 and 600 seconds")
         if self.inbound_queue < 1:
             raise ValueError("key 'inbound_queue' must be at least 1")
+        if not 0.5 <= self.worker_lease <= 600:
+            raise ValueError("key 'worker_lease' must be between 0.5 and 600 seconds (default 10)")
         if self.delivery_retry_window < 1:
             raise ValueError("key 'delivery_retry_window' must be at least 1 second (default 21600: six hours)")
 

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from core import codec
 from core.clock import Clock
@@ -115,6 +115,14 @@ def platform_of(record: Outgoing) -> str:
     return str(chat.platform if chat is not None else record.action.user.platform)  # type: ignore[attr-defined]
 
 
+class IdSource(Protocol):
+    """Row ids handed out synchronously, reserved ahead (several workers: core.workers.IdBlocks)."""
+
+    def __call__(self) -> int: ...
+
+    async def reserve(self, count: int) -> None: ...
+
+
 NotifyRunner = Callable[[str, str, Delivery, Callable[[Storage], Awaitable[None]]], Awaitable[None]]
 """(plugin, community, delivery, mark): the plugin's callback and the record `mark` in one transaction."""
 
@@ -129,6 +137,7 @@ class Deliveries:
         self._marks: list[tuple[str, tuple[object, ...], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.notify_runner: NotifyRunner | None = None
+        self.allocate: IdSource | None = None  # several workers (core.workers): ids from the sequence
 
     async def load(self) -> None:
         self._next_id = int(await self.db.fetchval("SELECT COALESCE(MAX(id), 0) FROM practica_outbox", (), 0)) + 1
@@ -140,17 +149,25 @@ class Deliveries:
         now = to_utc_text(self.clock.now())
         rows: list[tuple[object, ...]] = []
         for record in records:
-            record.id = self._next_id
-            self._next_id += 1
+            if self.allocate is not None:
+                record.id = self.allocate()
+            else:
+                record.id = self._next_id
+                self._next_id += 1
             rows.append((record.id, record.action.queue_key, platform_of(record), record.priority, codec.dumps(record.action),
                          record.plugin, record.community, record.notify,
                          json.dumps(record.data, ensure_ascii=False) if record.data is not None else None, now))
         return rows
 
-    async def pending(self) -> list[Outgoing]:
-        """Rows not confirmed yet, oldest first (a stop or a crash came before their delivery)."""
+    async def pending(self, ids: Sequence[int] | None = None) -> list[Outgoing]:
+        """Rows not confirmed yet, oldest first (a stop or a crash came before their delivery); only the
+        rows `ids` when given (PostgreSQL: a worker loading a chat it just claimed)."""
         out = []
-        for row in await self.db.fetchall("SELECT * FROM practica_outbox WHERE status = 'pending' ORDER BY id"):
+        params: tuple[object, ...] = ()
+        sql = "SELECT * FROM practica_outbox WHERE status = 'pending'"
+        if ids is not None:
+            sql, params = sql + " AND id = ANY(?::bigint[])", (list(ids),)
+        for row in await self.db.fetchall(sql + " ORDER BY id", params):
             try:
                 action = codec.loads(row["payload"])
             except (ValueError, TypeError) as exc:

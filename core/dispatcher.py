@@ -75,6 +75,10 @@ class Dispatcher:
     def closed(self) -> bool:
         return self._closed
 
+    def busy(self, key: str) -> bool:
+        """Whether events of lane `key` are queued or running here."""
+        return key in self._lanes
+
     async def wait_for_space(self) -> None:
         """Wait while `capacity` events are pending (back-pressure for adapters)."""
         if self._pending >= self.capacity and not self._closed:

@@ -23,7 +23,7 @@ from datetime import timedelta
 from core import codec
 from core.clock import Clock
 from core.events import Event
-from core.deliveries import finish_or_cancel
+from core.deliveries import IdSource, finish_or_cancel
 from core.engines import is_transient
 from core.storage import Storage, is_storage_full, to_utc_text
 
@@ -61,11 +61,14 @@ class Inbox:
         self.db = db
         self.clock = clock
         self._next_id = 1
+        self.allocate: IdSource | None = None  # several workers (core.workers): ids from the sequence
 
     async def load(self) -> None:
         self._next_id = int(await self.db.fetchval("SELECT COALESCE(MAX(id), 0) FROM practica_inbox", (), 0)) + 1
 
     def new_id(self) -> int:
+        if self.allocate is not None:
+            return self.allocate()
         value = self._next_id
         self._next_id += 1
         return value
@@ -78,6 +81,8 @@ class Inbox:
     async def store(self, events: Sequence[tuple[Event, str | None]]) -> list[int | None]:
         """Record events in one transaction (one trip to the database thread); an id per event, None for
         one already recorded (same source)."""
+        if self.allocate is not None:
+            await self.allocate.reserve(len(events))
         rows = self.rows(events)
 
         ids: list[int | None] = [row[0] for row in rows]
@@ -92,10 +97,15 @@ class Inbox:
                 f"SELECT id FROM practica_inbox WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         return [row_id if row_id in stored else None for row_id in ids]
 
-    async def pending(self) -> list[tuple[int, Event]]:
-        """Events recorded but not handled (a crash or a stop came first), oldest first."""
+    async def pending(self, ids: Sequence[int] | None = None) -> list[tuple[int, Event]]:
+        """Events recorded but not handled (a crash or a stop came first), oldest first; only the rows
+        `ids` when given (PostgreSQL: a worker loading a chat it just claimed)."""
         out = []
-        for row in await self.db.fetchall("SELECT id, payload FROM practica_inbox WHERE status = 'pending' ORDER BY id"):
+        params: tuple[object, ...] = ()
+        sql = "SELECT id, payload FROM practica_inbox WHERE status = 'pending'"
+        if ids is not None:
+            sql, params = sql + " AND id = ANY(?::bigint[])", (list(ids),)
+        for row in await self.db.fetchall(sql + " ORDER BY id", params):
             try:
                 out.append((row["id"], codec.loads(row["payload"])))
             except (ValueError, TypeError) as exc:

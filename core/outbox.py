@@ -135,6 +135,14 @@ class Outbox:
             self._sweep()
         return future
 
+    def busy(self, queue_key: str) -> bool:
+        """Whether actions for `queue_key` (a chat, a member's private chat) wait or are being sent here."""
+        for platform in self.adapters:
+            lane = self._lanes.get(f"{platform}|{queue_key}")
+            if lane is not None and (lane.heap or lane.current is not None):
+                return True
+        return False
+
     async def join(self, timeout: float | None = None) -> bool:
         """Wait until every queue is empty; False when `timeout` passed first.
 

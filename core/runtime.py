@@ -31,6 +31,7 @@ from core.dialects import Migration
 from core import deliveries as deliveries_module
 from core import identities as identities_module
 from core import inbox as inbox_module
+from core import leases as leases_module
 from core import members as members_module
 from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
@@ -62,6 +63,7 @@ from urllib.parse import urlsplit
 from core.engines import is_connection_lost, is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
+from core.workers import Workers, migration_lock
 
 if TYPE_CHECKING:
     from core.dashboard.server import DashboardServer
@@ -78,6 +80,7 @@ CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.inbox": inbox_module.MIGRATIONS,
     "core.outbox": deliveries_module.MIGRATIONS,
     "core.dashboard": dashboard_auth.MIGRATIONS,
+    "core.leases": leases_module.MIGRATIONS,
 }
 
 
@@ -120,6 +123,7 @@ class Runtime:
         self.inbox: Inbox = None  # type: ignore[assignment]
         self.deliveries: Deliveries = None  # type: ignore[assignment]
         self._inbox_writer: InboxWriter | None = None
+        self.workers: Workers | None = None  # PostgreSQL: this worker's share of a database other workers may use
         self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
         self._state: dict[str, dict[str, Any]] = {}
@@ -173,7 +177,8 @@ class Runtime:
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             raise PracticaError(f"cannot use the PostgreSQL database {redacted(self._database)}: {type(exc).__name__}: "
                                 f"{exc}. Check that the server runs and the URL's user, password and database are right") from None
-        await self._migrate()
+        async with migration_lock(self.storage):  # workers started together migrate one after another
+            await self._migrate()
 
     async def start(self) -> None:
         """Lock and open storage, migrate, queue what a stop left, run startup hooks and overdue jobs,
@@ -189,7 +194,7 @@ class Runtime:
             raise
 
     async def _start(self) -> None:
-        if is_postgresql(self._database):  # one worker per PostgreSQL database for now (see README)
+        if is_postgresql(self._database):  # any number of workers may share it (core.workers)
             await self._open_postgresql()
         else:
             self._lock = DatabaseLock.acquire(self._database)
@@ -205,6 +210,13 @@ class Runtime:
             await table.load()
             await table.purge()
         self._inbox_writer = InboxWriter(self.inbox, on_stored=self._stored)
+        if is_postgresql(self._database):
+            self.workers = Workers(self.storage, self.inbox, self.deliveries, self.config.practica.worker_lease,
+                                   enqueue=self.dispatcher.enqueue, submit=self._submit_stored, busy=self._lane_busy,
+                                   spawn=self.spawn)
+            self.inbox.allocate = self.workers.inbox_ids
+            self.deliveries.allocate = self.workers.outbox_ids
+            await self.workers.start()
         self.deliveries.notify_runner = self._run_notify
         self.native_polls = NativePolls(self.storage, self.clock)
         await self.native_polls.load()
@@ -215,22 +227,33 @@ class Runtime:
         await self.identities.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
-                                   frozenset(self.loaded.enabled), paused, unit=self.unit)
-        await self._queue_stored_replies()
+                                   frozenset(self.loaded.enabled), paused, unit=self.unit,
+                                   claimer=self.workers.id if self.workers else None,
+                                   claim_seconds=self.config.practica.worker_lease)
+        if self.workers is None:  # several workers: each claims the stored rows of the chats it takes
+            await self._queue_stored_replies()
         default = self.config.community_for(None)
         async with self.unit():
             await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
         await self.scheduler.catch_up()
-        for inbox_id, event in await self.inbox.pending():
-            self.dispatcher.enqueue(event, inbox_id)
+        if self.workers is None:
+            for inbox_id, event in await self.inbox.pending():
+                self.dispatcher.enqueue(event, inbox_id)
+        else:
+            await self.workers.look()  # this worker's share of what is stored, before adapters connect
         if self.config.dashboard.enabled:
             from core.dashboard.server import DashboardServer  # Starlette and uvicorn only when enabled
 
             self.dashboard = DashboardServer(self, self.runner.collect("practica_dashboard_pages"))
             await self.dashboard.start()
         for adapter in self.adapters.values():
+            shared = self.workers is not None and adapter.exclusive_intake
+            adapter.defer_intake = shared  # one worker at a time receives (the intake lease's holder)
             await adapter.start()
             self._started_adapters.append(adapter)
+            if shared:
+                assert self.workers is not None
+                self.workers.lead(adapter)
             try:
                 await adapter.publish_commands(self.command_infos())
             except Exception:
@@ -251,9 +274,17 @@ class Runtime:
         for platform, count in waiting.items():
             log.warning("%d stored message(s) for %s wait until its adapter is enabled again", count, platform)
 
+    def _submit_stored(self, record: Outgoing) -> asyncio.Future[Any]:
+        return self.outbox.submit(record.action, record.priority, record=record)
+
+    def _lane_busy(self, lane: str) -> bool:
+        return self.dispatcher.busy(lane) or self.outbox.busy(lane)
+
     async def _abort_start(self) -> None:
         """Undo a start that failed midway, so the process can exit at once."""
         await self._stop_dashboard()
+        if self.workers is not None:
+            await self.workers.stop_looking()
         for adapter in self._started_adapters:
             try:
                 await asyncio.wait_for(adapter.stop(), timeout=5)
@@ -266,6 +297,9 @@ class Runtime:
         await self.outbox.close()
         await self.runner.guard.close()
         if self.storage is not None:
+            if self.workers is not None:
+                await self.workers.stop()
+                self.workers = None
             try:
                 await self.storage.close()
             except BaseException:  # noqa: BLE001
@@ -283,6 +317,8 @@ class Runtime:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         await self._stop_dashboard()
+        if self.workers is not None:  # claim nothing more; the intake stops with the adapters'
+            await self.workers.stop_looking()
         for adapter in self.adapters.values():
             try:
                 await asyncio.wait_for(adapter.stop_intake(), timeout=grace)
@@ -315,6 +351,9 @@ class Runtime:
         self._started_adapters.clear()
         await self.runner.guard.close()
         await self.members.flush()
+        if self.workers is not None:  # what is left here is the other workers' at once
+            await self.workers.stop()
+            self.workers = None
         await self.storage.close()
         self.storage = None  # type: ignore[assignment]
         if self._lock is not None:
@@ -330,7 +369,15 @@ class Runtime:
 
     def unit(self, inbox_id: int | None = None, *, eager: bool = False) -> UnitOfWork:
         """A unit of work on this runtime's storage (see core.unit): writes, replies, domain events."""
-        return UnitOfWork(self.storage, self._write_unit, inbox_id=inbox_id, eager=eager, on_clean=self._done_later)
+        return UnitOfWork(self.storage, self._write_unit, inbox_id=inbox_id, eager=eager, on_clean=self._done_later,
+                          before_commit=self._reserve_ids if self.workers is not None else None)
+
+    async def _reserve_ids(self, unit: UnitOfWork) -> None:
+        """Several workers: the ids of the unit's rows come from the tables' sequences (core.workers)."""
+        if unit.outgoing and self.deliveries.allocate is not None:
+            await self.deliveries.allocate.reserve(len(unit.outgoing))
+        if unit.events and self.inbox.allocate is not None:
+            await self.inbox.allocate.reserve(len(unit.events))
 
     def _done_later(self, unit: UnitOfWork) -> None:
         """Mark an event that changed nothing as done in the next batch (one transaction for many)."""
@@ -369,6 +416,13 @@ class Runtime:
         return steps
 
     def _release(self, outgoing: list[Outgoing], emitted: list[tuple[int, Event]]) -> None:
+        workers = self.workers
+        if workers is not None:  # sent and handled where their chats' leases are
+            for record in outgoing:
+                workers.offer_record(record)
+            for inbox_id, event in emitted:
+                workers.offer_event(event, inbox_id)
+            return
         for record in outgoing:
             self.outbox.submit(record.action, record.priority, record=record)
         for inbox_id, event in emitted:
@@ -381,25 +435,29 @@ class Runtime:
         handled again once the server answers (waiting up to RECONNECT_WAIT), so nothing is lost.
         """
         delay, waited = 0.1, 0.0
-        while True:
-            unit = self.unit(inbox_id or None)
-            try:
-                async with unit:
-                    await self.dispatcher.handle(event)
-                return
-            except Exception as exc:
-                if is_connection_lost(exc) and waited < RECONNECT_WAIT:
-                    log.warning("the database connection was lost (%s); handling the event again in %.1f s",
-                                type(exc).__name__, delay)
-                    await asyncio.sleep(delay)
-                    waited += delay
-                    delay = min(delay * 2, 5.0)
-                    continue
-                if not is_storage_full(exc):
-                    raise
-                self.note_storage_full()
-                await self._answer_without_storage(event, unit)
-                return
+        try:
+            while True:
+                unit = self.unit(inbox_id or None)
+                try:
+                    async with unit:
+                        await self.dispatcher.handle(event)
+                    return
+                except Exception as exc:
+                    if is_connection_lost(exc) and waited < RECONNECT_WAIT:
+                        log.warning("the database connection was lost (%s); handling the event again in %.1f s",
+                                    type(exc).__name__, delay)
+                        await asyncio.sleep(delay)
+                        waited += delay
+                        delay = min(delay * 2, 5.0)
+                        continue
+                    if not is_storage_full(exc):
+                        raise
+                    self.note_storage_full()
+                    await self._answer_without_storage(event, unit)
+                    return
+        finally:
+            if self.workers is not None:  # several workers: the event's row may be claimed again once done
+                self.workers.finished(inbox_id)
 
     async def _answer_without_storage(self, event: Event, unit: UnitOfWork) -> None:
         """The database cannot grow: send what needed no write from memory, else say it cannot save."""
@@ -424,6 +482,8 @@ class Runtime:
     async def send_now(self, record: Outgoing) -> asyncio.Future[Any]:
         """Store and queue an action asked for outside any unit of work (background code)."""
         try:
+            if self.deliveries.allocate is not None:
+                await self.deliveries.allocate.reserve(1)
             async with self.storage.transaction():
                 await self.storage.executemany(OUTBOX_INSERT, self.deliveries.rows([record]))
         except Exception as exc:
@@ -431,6 +491,8 @@ class Runtime:
                 raise
             self.note_storage_full()
             return self.outbox.submit(record.action, record.priority)
+        if self.workers is not None:
+            return await self.workers.send(record)
         return self.outbox.submit(record.action, record.priority, record=record)
 
     async def emit_now(self, event: Event) -> None:
@@ -524,6 +586,9 @@ class Runtime:
             log.info("ignored a %s the platform delivered again", type(event).__name__)
             return
         if self.dispatcher.closed:  # stopping: it stays stored and runs at the next start
+            return
+        if self.workers is not None and row_id:
+            self.workers.offer_event(event, row_id)
             return
         self.dispatcher.enqueue(event, row_id)
 

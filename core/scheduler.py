@@ -62,7 +62,18 @@ MIGRATIONS = (
     """
     CREATE INDEX practica_jobs_plugin ON practica_jobs (plugin, status, run_at);
     """,
+    # 3: several workers on PostgreSQL claim due jobs (core.leases' rule: a claim lapses unless done)
+    {"sqlite": "",
+     "postgresql": "ALTER TABLE practica_jobs ADD COLUMN claimed_by TEXT; "
+                   "ALTER TABLE practica_jobs ADD COLUMN claimed_until TIMESTAMPTZ"},
 )
+
+# Several workers (PostgreSQL): each claims a batch of due jobs nobody else holds; the claim lapses
+# after `claim_seconds`, so the jobs of a worker that died are taken by another.
+_FREE = "(claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)"
+CLAIM_SQL = ("UPDATE practica_jobs SET claimed_by = ?, claimed_until = now() + (?::float8) * interval '1 second' "
+             "WHERE id IN (SELECT id FROM practica_jobs WHERE status = 'pending' AND run_at <= ? AND {where} "
+             f"AND {_FREE} ORDER BY run_at, id LIMIT {{limit}} FOR UPDATE SKIP LOCKED) RETURNING *")
 
 BATCH = 100
 
@@ -157,6 +168,9 @@ class Scheduler:
     enabled: frozenset[str] = frozenset()
     paused: frozenset[tuple[str, str]] = frozenset()
     unit: Callable[..., Any] | None = None  # the runtime's unit-of-work factory (replies commit with the job)
+    claimer: str | None = None  # several workers (PostgreSQL): this worker's id; due jobs are claimed first
+    claim_seconds: float = 30.0  # how long a claim keeps other workers off a job
+    poll: float = 0.5  # with a claimer: look again at least this often (other workers schedule jobs too)
     _task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -258,10 +272,16 @@ class Scheduler:
                     (kind, community, body, iso(run_at), rrule, tz, iso(run_at), existing["id"]))
                 job_id = existing["id"]
             else:
+                insert = ("INSERT INTO practica_jobs (plugin, kind, community, payload, run_at, rrule, tz, anchor, key, created_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                if self.claimer is not None and key:  # another worker may schedule the same key right now
+                    insert += " ON CONFLICT (plugin, key) WHERE key IS NOT NULL DO NOTHING"
                 job_id = await self.db.execute(
-                    "INSERT INTO practica_jobs (plugin, kind, community, payload, run_at, rrule, tz, anchor, key, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
+                    insert, (plugin, kind, community, body, iso(run_at), rrule, tz, iso(run_at), key, iso(now)))
+                if not job_id and self.claimer is not None and key:  # it did: one job per key, theirs
+                    theirs = await self.db.fetchone("SELECT * FROM practica_jobs WHERE plugin = ? AND key = ?", (plugin, key))
+                    if theirs is not None:
+                        return Job.from_row(theirs)
         if self._sleeping_until is None or run_at < self._sleeping_until:
             # an earlier job than the sleeper waits for (or it is busy): look again, once the job is
             # committed (on PostgreSQL the sleeper's read does not wait for the unit, it would miss it)
@@ -349,11 +369,14 @@ class Scheduler:
             self._idle.set()
             sleeper = asyncio.ensure_future(self.clock.sleep_until(until) if until is not None else asyncio.Event().wait())
             waker = asyncio.ensure_future(self._wake.wait())
+            waits = {sleeper, waker}
+            if self.claimer is not None:  # jobs scheduled or freed by other workers wake nobody here
+                waits.add(asyncio.ensure_future(asyncio.sleep(self.poll)))
             try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                sleeper.cancel()
-                waker.cancel()
+                for waiting in waits:
+                    waiting.cancel()
                 self._idle.clear()
                 self._sleeping_until = None
 
@@ -368,16 +391,29 @@ class Scheduler:
         where, params = self._runnable_clause()
         while True:
             now = self.clock.now()
-            rows = await self.db.fetchall(
-                f"SELECT * FROM practica_jobs WHERE status = 'pending' AND run_at <= ? AND {where} "
-                f"ORDER BY run_at, id LIMIT {BATCH}", (iso(now), *params))
+            if self.claimer is None:
+                rows = await self.db.fetchall(
+                    f"SELECT * FROM practica_jobs WHERE status = 'pending' AND run_at <= ? AND {where} "
+                    f"ORDER BY run_at, id LIMIT {BATCH}", (iso(now), *params))
+            else:
+                rows = await self._claim(now, where, params)
             for row in rows:
                 await self._fire_safely(row, now)
             if len(rows) < BATCH:
                 break
+        if self.claimer is not None:  # jobs other workers hold are theirs until their claim lapses
+            where, params = f"{where} AND {_FREE}", [*params, self.claimer]
         earliest: str | None = await self.db.fetchval(
             f"SELECT run_at FROM practica_jobs WHERE status = 'pending' AND {where} ORDER BY run_at LIMIT 1", params)
         return earliest
+
+    async def _claim(self, now: datetime, where: str, params: list[str]) -> list[Row]:
+        """Claim up to BATCH due jobs no other live worker holds (skipping rows another worker is
+        claiming right now), earliest first. A job fires once whatever the claims say: its completion
+        is the first statement of its transaction and only matches the row as it was read."""
+        rows = await self.db.fetchall(CLAIM_SQL.format(where=where, limit=BATCH),
+                                      (self.claimer, self.claim_seconds, iso(now), *params, self.claimer))
+        return sorted(rows, key=lambda row: (row["run_at"], row["id"]))
 
     async def _fire_safely(self, row: Row, now: datetime) -> None:
         """Fire one job; a job whose bookkeeping itself fails (a corrupt row) is marked failed, never retried in a loop."""
@@ -423,6 +459,8 @@ class Scheduler:
 
     async def _set(self, job: Job, **values: Any) -> bool:
         """Update a job that is still exactly as it was read (pending, same due time); True if it was."""
+        if self.claimer is not None:  # settled: a later occurrence is free for any worker
+            values = {**values, "claimed_by": None, "claimed_until": None}
         columns = ", ".join(f"{name} = ?" for name in values)
         return await self.db.execute_rowcount(
             f"UPDATE practica_jobs SET {columns} WHERE id = ? AND status = 'pending' AND run_at = ?",

@@ -14,7 +14,7 @@ name). What differs is handled here:
 
 A dropped connection (a server restart) is a transient error (`is_transient`): the pool opens new
 connections by itself, and the runtime retries the unit that failed; what was committed stays.
-One worker process per database is supported for now.
+Several worker processes may share one database: core.workers claims work per chat with leases.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from core.sqlddl import split_statements, to_postgresql
 from core.unit import Step, _in_transaction, current_unit
 
 log = logging.getLogger("practica.storage")
+
+MIGRATION_LOCK = 7_274_201  # pg_advisory_lock key: workers started together create and migrate tables one at a time
 
 Row = Any  # asyncpg.Record: index and column-name access, like sqlite3.Row
 
@@ -134,7 +136,8 @@ class PgStorage:
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_setup_connection,
                                          statement_cache_size=1024, command_timeout=60)
         try:
-            async with pool.acquire() as conn:
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)  # workers starting together
                 await conn.execute(SCHEMA_TABLE)
         except BaseException:
             await pool.close()

@@ -93,12 +93,15 @@ class UnitOfWork:
     """See the module docstring. Not re-entrant: a unit inside a unit joins the outer one."""
 
     __slots__ = ("storage", "on_commit", "on_clean", "inbox_id", "eager", "outgoing", "events", "undo", "after_commit",
-                 "task", "opened", "wrote", "unsaved", "lost", "_token", "_unit_token", "_pending_part", "_savepoints", "_outer")
+                 "task", "opened", "wrote", "unsaved", "lost", "before_commit", "_token", "_unit_token", "_pending_part",
+                 "_savepoints", "_outer")
 
     def __init__(self, storage: UnitStorage, on_commit: Callable[[UnitOfWork], list[Step]],
                  *, inbox_id: int | None = None, eager: bool = False,
-                 on_clean: Callable[[UnitOfWork], None] | None = None) -> None:
+                 on_clean: Callable[[UnitOfWork], None] | None = None,
+                 before_commit: Callable[[UnitOfWork], Awaitable[None]] | None = None) -> None:
         self.storage = storage
+        self.before_commit = before_commit  # awaited before on_commit (several workers: reserve row ids)
         self.on_commit = on_commit
         self.on_clean = on_clean
         self.inbox_id = inbox_id
@@ -197,6 +200,8 @@ class UnitOfWork:
         elif self.opened or self.outgoing or self.events or self.inbox_id is not None:
             handler_wrote = self.wrote  # the rows written next are the unit's own bookkeeping
             try:
+                if self.before_commit is not None:
+                    await self.before_commit(self)
                 steps = self.on_commit(self)
                 if self.opened:  # the unit's rows and the COMMIT in one trip to the database thread
                     trip = self.storage.queue_script([*steps, ("COMMIT", (), False)])

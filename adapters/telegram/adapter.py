@@ -144,15 +144,33 @@ class TelegramAdapter(Adapter):
                     listen=cfg.listen, port=cfg.port, url_path=cfg.url_path, webhook_url=cfg.webhook_url,
                     secret_token=cfg.secret_token.reveal() if cfg.secret_token else None,
                     allowed_updates=list(cfg.allowed_updates), bootstrap_retries=3)
-            else:  # start_polling calls deleteWebhook first: a stale webhook would block getUpdates
-                await self._updater.start_polling(
-                    timeout=cfg.poll_timeout, allowed_updates=list(cfg.allowed_updates),
-                    bootstrap_retries=3, error_callback=self._on_polling_error)
+            elif not self.defer_intake:  # start_polling calls deleteWebhook first: a stale webhook would block getUpdates
+                await self._start_polling()
         except (TelegramError, OSError) as exc:
             await self._close()
             detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
             raise AdapterError(f"[adapters.telegram] could not start {cfg.mode} mode: {detail}") from exc
         self.log.info("connected to Telegram as @%s (%s)", self.bot_handle, cfg.mode)
+
+    async def _start_polling(self) -> None:
+        assert self._updater is not None
+        cfg = self.config
+        await self._updater.start_polling(timeout=cfg.poll_timeout, allowed_updates=list(cfg.allowed_updates),
+                                          bootstrap_retries=3, error_callback=self._on_polling_error)
+
+    @property
+    def exclusive_intake(self) -> bool:
+        """getUpdates serves one consumer at a time (a second one gets 409 Conflict); webhooks reach any worker."""
+        return self.config.mode != "webhook"
+
+    async def start_intake(self) -> None:
+        """Start polling (this worker now holds the intake lease)."""
+        if self._updater is not None and not self._updater.running and self.config.mode != "webhook":
+            try:
+                await self._start_polling()
+            except (TelegramError, OSError) as exc:
+                detail = redact(exc.message if isinstance(exc, TelegramError) else str(exc))
+                raise AdapterError(f"[adapters.telegram] could not start polling: {detail}") from exc
 
     async def wait_finished(self) -> None:
         """Return after `stop()`; raise AdapterError when Telegram ended the connection for good."""

@@ -32,27 +32,31 @@ def group(n: int) -> dict[str, Any]:
 class BotProcess:
     """One bot: its folder (plugins.toml, database, log) and its current process."""
 
-    def __init__(self, folder: Path, api: FakeBotApi, *, extra_toml: str = "", grace: float = 10.0) -> None:
+    def __init__(self, folder: Path, api: FakeBotApi, *, extra_toml: str = "", grace: float = 10.0,
+                 database: str = "practica.db", practica_toml: str = "") -> None:
         self.folder = folder
         self.api = api
         self.config = folder / "plugins.toml"
         self.database = folder / "practica.db"
         self.log = folder / "practica.log"
         self.config.write_text(
-            f'[practica]\ndatabase = "practica.db"\nlog_level = "WARNING"\nshutdown_grace = {grace}\n\n'
+            f'[practica]\ndatabase = "{database}"\nlog_level = "WARNING"\nshutdown_grace = {grace}\n{practica_toml}\n'
             f'[adapters.telegram]\ntoken = {{ "$env" = "{TOKEN_VARIABLE}" }}\nbase_url = "{api.base_url}"\n'
             f'poll_timeout = 1\n\n{extra_toml}\n', encoding="utf-8")
         self.process: asyncio.subprocess.Process | None = None
         self.kills = 0
 
-    async def start(self, *, ready_timeout: float = 20.0) -> None:
-        """Start `practica run` and wait until it fetches updates."""
+    async def start(self, *, ready_timeout: float = 20.0, wait_polling: bool = True) -> None:
+        """Start `practica run` and wait until it fetches updates (`wait_polling=False`: only spawn it;
+        a worker sharing a PostgreSQL database may wait for another to stop polling)."""
         polls_before = len(self.api.calls_of("getUpdates"))
         env = {**os.environ, TOKEN_VARIABLE: TOKEN}
         with open(self.log, "ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "core.cli", "run", "--config", str(self.config), cwd=ROOT, env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        if not wait_polling:
+            return
         deadline = time.monotonic() + ready_timeout
         while len(self.api.calls_of("getUpdates")) <= polls_before:
             if self.process.returncode is not None:
