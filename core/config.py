@@ -37,6 +37,9 @@ class PracticaSettings:
     shutdown_grace: float = 10.0
     delivery_retry_window: float = 6 * 3600.0
     log_level: str = "WARNING"
+    several_workers: bool = False
+    """PostgreSQL: let several `practica run` share the database (chat leases, claimed jobs, one poller).
+    Off by default: a database restart can still leave such a worker stuck (README, Operating on PostgreSQL)."""
     worker_lease: float = 10.0
     """PostgreSQL, several workers: seconds after which a dead worker's chats, jobs and intake pass to another."""
 

@@ -210,7 +210,7 @@ class Runtime:
             await table.load()
             await table.purge()
         self._inbox_writer = InboxWriter(self.inbox, on_stored=self._stored)
-        if is_postgresql(self._database):
+        if is_postgresql(self._database) and self.config.practica.several_workers:
             self.workers = Workers(self.storage, self.inbox, self.deliveries, self.config.practica.worker_lease,
                                    enqueue=self.dispatcher.enqueue, submit=self._submit_stored, busy=self._lane_busy,
                                    spawn=self.spawn)

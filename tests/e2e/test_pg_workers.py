@@ -82,7 +82,7 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
     for n in range(WORKERS):
         folder = tmp_path / f"worker{n}"
         folder.mkdir()
-        bots.append(BotProcess(folder, api, database=pg_dsn, practica_toml=f"worker_lease = {LEASE}", extra_toml=HOMEWORK))
+        bots.append(BotProcess(folder, api, database=pg_dsn, practica_toml=f"several_workers = true\nworker_lease = {LEASE}", extra_toml=HOMEWORK))
     try:
         await asyncio.gather(*(bot.start(wait_polling=False) for bot in bots))
         leases = await _until_leases(pg_dsn, lambda found: sum(k.startswith("worker:") for k in found) == WORKERS
