@@ -49,3 +49,11 @@ def migration_sql(entry: Migration, dialect: Dialect, plugin: str, version: int)
         raise MigrationError(f"plugin {plugin!r}: migration {version} has no {dialect!r} variant; add one "
                              f"(an empty string if nothing needs doing on {dialect})")
     return entry[dialect]
+
+
+def refuse_unknown_version(plugin: str, current: int, known: int) -> None:
+    """Raise MigrationError when the database is at a migration the plugin does not know (both engines)."""
+    if current > known:
+        raise MigrationError(f"plugin {plugin!r}: the database is at migration {current} but the plugin only "
+                             f"knows {known}. Migrations are append-only: was one removed, "
+                             f"or is this database from a newer version?")

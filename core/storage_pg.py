@@ -29,7 +29,7 @@ from typing import Any
 
 import asyncpg
 
-from core.dialects import Dialect, Migration, migration_sql
+from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements, to_postgresql
 from core.unit import Step, _in_transaction, current_unit
@@ -453,10 +453,7 @@ class PgStorage:
         """Apply the plugin's migrations not applied yet, each in its own transaction; SQLite DDL is
         translated (core.sqlddl), a `{"postgresql": ...}` variant is run as written."""
         current = await self.applied_version(plugin)
-        if current > len(migrations):
-            raise MigrationError(f"plugin {plugin!r}: the database is at migration {current} but the plugin only "
-                                 f"knows {len(migrations)}. Migrations are append-only: was one removed, "
-                                 f"or is this database from a newer version?")
+        refuse_unknown_version(plugin, current, len(migrations))
         applied = 0
         for version, entry in enumerate(migrations, start=1):
             if version <= current:
