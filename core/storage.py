@@ -32,7 +32,7 @@ import aiosqlite
 from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements
-from core.unit import Step, _in_transaction, current_unit
+from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
 log = logging.getLogger("practica.storage")
 
@@ -83,7 +83,6 @@ class Storage:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        self._savepoints = 0
         self._prefix: list[str] = []  # BEGIN / SAVEPOINT waiting for the next statement's trip
         self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
         self._group_writer: asyncio.Task[None] | None = None
@@ -367,24 +366,10 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Storage]:
         """Group statements atomically: all commit together, or none on an exception."""
-        unit = current_unit.get()
-        if unit is not None and (unit.storage is not self or unit.task is not asyncio.current_task()):
-            unit = None
+        unit = unit_of(self)
         if unit is not None or self._owns_transaction():
-            # Nested (or inside a unit of work): a savepoint, so that an exception leaving this block
-            # undoes the block's writes and nothing else, even when the caller catches it.
-            if unit is not None:
-                await unit.open()
-                if unit._pending_part is not None:
-                    unit.before_statement()
-            self._savepoints += 1
-            name = f"practica_tx_{self._savepoints}"
-            self.defer(f"SAVEPOINT {name}")  # runs with the block's first statement
-            try:
+            async with nested_block(self, unit):
                 yield self
-            except BaseException:
-                await self.rollback_to(name)
-                raise
             return
         async with self._lock:
             token = _in_transaction.set((self, asyncio.current_task()))

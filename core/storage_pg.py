@@ -32,7 +32,7 @@ import asyncpg
 from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements, to_postgresql
-from core.unit import Step, _in_transaction, current_unit
+from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
 log = logging.getLogger("practica.storage")
 
@@ -127,7 +127,6 @@ class PgStorage:
         self._translated: dict[str, Translated] = {}
         self._identity: dict[str, str | None] = {}  # table -> its identity column (for lastrowid)
         self._releases: set[asyncio.Task[None]] = set()
-        self._savepoints = 0
         self._units = asyncio.Lock()
 
     @classmethod
@@ -404,22 +403,10 @@ class PgStorage:
     async def transaction(self) -> AsyncIterator[PgStorage]:
         """Group statements atomically: all commit together, or none on an exception."""
         task = asyncio.current_task()
-        unit = current_unit.get()
-        if unit is not None and (unit.storage is not self or unit.task is not task):
-            unit = None
+        unit = unit_of(self)
         if unit is not None or self._owns_transaction():
-            if unit is not None:
-                await unit.open()
-                if unit._pending_part is not None:
-                    unit.before_statement()
-            self._savepoints += 1
-            name = f"practica_tx_{self._savepoints}"
-            self.defer(f"SAVEPOINT {name}")
-            try:
+            async with nested_block(self, unit):
                 yield self
-            except BaseException:
-                await self.rollback_to(name)
-                raise
             return
         await self.hold()
         token = _in_transaction.set((self, task))

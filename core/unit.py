@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -273,6 +275,35 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+
+_savepoint_numbers = itertools.count(1)
+
+
+def unit_of(storage: UnitStorage) -> UnitOfWork | None:
+    """The current task's unit of work when it runs on `storage` (a `transaction()` inside it nests)."""
+    unit = current_unit.get()
+    if unit is None or unit.storage is not storage or unit.task is not asyncio.current_task():
+        return None
+    return unit
+
+
+@asynccontextmanager
+async def nested_block(storage: UnitStorage, unit: UnitOfWork | None) -> AsyncIterator[None]:
+    """A `transaction()` inside a unit or another transaction, on either engine: a savepoint, so that an
+    exception leaving the block undoes the block's writes and nothing else, even when the caller
+    catches it. The savepoint runs with the block's first statement (nothing when it writes nothing)."""
+    if unit is not None:
+        await unit.open()
+        if unit._pending_part is not None:
+            unit.before_statement()
+    name = f"practica_tx_{next(_savepoint_numbers)}"
+    storage.defer(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        await storage.rollback_to(name)
+        raise
 
 
 def active_unit() -> UnitOfWork | None:
