@@ -7,6 +7,8 @@ go through it. A PostgreSQL URL may hold a password, so it is only ever shown th
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
     from core.storage import Storage
 
 PG_SCHEMES = ("postgresql", "postgres")
+RECONNECT_WAIT = 300.0  # seconds work waits for a lost PostgreSQL connection before it gives up
+
+log = logging.getLogger("practica.storage")
 
 
 def is_postgresql(database: str) -> bool:
@@ -71,6 +76,25 @@ def is_connection_lost(error: BaseException) -> bool:
 
     module = sys.modules.get("core.storage_pg")
     return bool(module is not None and module.is_transient(error))
+
+
+async def again_on_lost_connection(attempt: Callable[[], Awaitable[None]], what: str, *,
+                                   wait: float = RECONNECT_WAIT) -> None:
+    """Run `attempt` (one whole unit of work, or one write) again while its failure is a lost PostgreSQL
+    connection (a server restart), with a growing pause, for up to `wait` seconds; then, or on any
+    other error, raise. On SQLite nothing is retried here."""
+    delay, waited = 0.1, 0.0
+    while True:
+        try:
+            await attempt()
+            return
+        except Exception as exc:
+            if not is_connection_lost(exc) or waited >= wait:
+                raise
+            log.warning("the database connection was lost (%s); %s again in %.1f s", type(exc).__name__, what, delay)
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 5.0)
 
 
 def url_problem(database: str) -> str | None:

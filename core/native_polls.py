@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.deliveries import Deliveries
+from core.engines import again_on_lost_connection
 from core.errors import DeliveryError
 from core.events import ChatRef
 from core.replies import SendPoll, Sent
@@ -59,10 +60,13 @@ class NativePolls:
     async def posted(self, chat: ChatRef, poll_ref: str) -> None:
         """Remember where a poll went (kept in memory at once; a failed write only loses it at a restart)."""
         self._chats[(chat.platform, poll_ref)] = ChatRef(platform=chat.platform, id=chat.id, kind=chat.kind)
-        try:
+        async def record() -> None:
             await self.db.execute("INSERT INTO practica_native_polls (platform, poll_ref, chat_id, chat_kind, posted_at) "
                                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, poll_ref) DO NOTHING",
                                   (chat.platform, poll_ref, chat.id, chat.kind, to_utc_text(self.clock.now())))
+
+        try:  # a database restart only delays it
+            await again_on_lost_connection(record, "recording where a native poll was posted")
         except Exception:  # noqa: BLE001 - the delivery itself must still be recorded
             log.warning("could not record where a native poll was posted; its votes act in the voters' communities "
                         "after a restart", exc_info=True)

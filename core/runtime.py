@@ -23,7 +23,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,7 @@ from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
 from urllib.parse import urlsplit
 
-from core.engines import is_connection_lost, is_postgresql, open_storage, redacted, url_problem
+from core.engines import again_on_lost_connection, is_postgresql, open_storage, redacted, url_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 from core.workers import Workers, migration_lock
@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("practica.runtime")
 
-RECONNECT_WAIT = 300.0  # seconds a unit waits for a lost PostgreSQL connection before it is left for the next start
 
 CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.members": members_module.MIGRATIONS,
@@ -432,29 +431,23 @@ class Runtime:
         """Handle one event as one unit of work (dispatcher lanes call this).
 
         When the PostgreSQL connection is lost (a server restart), the unit was rolled back whole: it is
-        handled again once the server answers (waiting up to RECONNECT_WAIT), so nothing is lost.
+        handled again once the server answers (core.engines.again_on_lost_connection), so nothing is lost.
         """
-        delay, waited = 0.1, 0.0
+        unit = self.unit(inbox_id or None)
+
+        async def attempt() -> None:
+            nonlocal unit
+            unit = self.unit(inbox_id or None)
+            async with unit:
+                await self.dispatcher.handle(event)
+
         try:
-            while True:
-                unit = self.unit(inbox_id or None)
-                try:
-                    async with unit:
-                        await self.dispatcher.handle(event)
-                    return
-                except Exception as exc:
-                    if is_connection_lost(exc) and waited < RECONNECT_WAIT:
-                        log.warning("the database connection was lost (%s); handling the event again in %.1f s",
-                                    type(exc).__name__, delay)
-                        await asyncio.sleep(delay)
-                        waited += delay
-                        delay = min(delay * 2, 5.0)
-                        continue
-                    if not is_storage_full(exc):
-                        raise
-                    self.note_storage_full()
-                    await self._answer_without_storage(event, unit)
-                    return
+            await again_on_lost_connection(attempt, "handling the event")
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            self.note_storage_full()
+            await self._answer_without_storage(event, unit)
         finally:
             if self.workers is not None:  # several workers: the event's row may be claimed again once done
                 self.workers.finished(inbox_id)
@@ -503,10 +496,14 @@ class Runtime:
     async def _run_notify(self, plugin: str, community_name: str, delivery: Delivery, mark: Any) -> None:
         """A delivery callback: the plugin's practica_on_delivered and the delivery record, one transaction."""
         community = self.config.communities.get(community_name) or self.config.community_for(None)
-        async with self.unit(eager=True):
-            await mark(self.storage)
-            await self.runner.each("practica_on_delivered", lambda name: Context(self, name, community),
-                                   only=plugin, delivery=delivery)
+
+        async def attempt() -> None:
+            async with self.unit(eager=True):
+                await mark(self.storage)
+                await self.runner.each("practica_on_delivered", lambda name: Context(self, name, community),
+                                       only=plugin, delivery=delivery)
+
+        await again_on_lost_connection(attempt, f"recording a delivery for {plugin}")
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `coro` in the background, owned by the runtime: errors are logged, the task is awaited by

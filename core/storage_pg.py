@@ -93,12 +93,22 @@ def is_transient(error: BaseException) -> bool:
     """Whether `error` passes by itself: the connection was lost, the server restarts or is busy."""
     if isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error):
         return True  # the pool let go of a connection the server had ended
+    if is_desynced(error):
+        return True  # the connection is dropped (see is_desynced); the work runs again on another one
     return isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
                               asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
                               asyncpg.exceptions.OperatorInterventionError,
                               asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError,
                               ConnectionError, TimeoutError)) or (
         isinstance(error, OSError) and not isinstance(error, FileNotFoundError))
+
+
+def is_desynced(error: BaseException) -> bool:
+    """Whether `error` says a connection's protocol state is lost: a server that ends its connections
+    (a restart) sends a last error and then closes; a statement started in between finds the connection
+    neither usable nor closed ("cannot switch to state ...; another operation is in progress"). Such a
+    connection is terminated, never used again."""
+    return isinstance(error, asyncpg.InternalClientError) and "cannot switch to state" in str(error)
 
 
 @dataclass(slots=True)
@@ -127,6 +137,7 @@ class PgStorage:
         self._translated: dict[str, Translated] = {}
         self._identity: dict[str, str | None] = {}  # table -> its identity column (for lastrowid)
         self._releases: set[asyncio.Task[None]] = set()
+        self._scripts: set[asyncio.Future[None]] = set()  # commits under way (see queue_script)
         self._units = asyncio.Lock()
 
     @classmethod
@@ -144,6 +155,8 @@ class PgStorage:
         return cls(pool, dsn)
 
     async def close(self) -> None:
+        if self._scripts:
+            await asyncio.gather(*self._scripts, return_exceptions=True)
         if self._releases:
             await asyncio.gather(*self._releases, return_exceptions=True)
         await self.pool.close()
@@ -173,9 +186,35 @@ class PgStorage:
         if held is None:
             return
         self._units.release()
-        task = asyncio.ensure_future(self.pool.release(held.conn))
+        task = asyncio.ensure_future(self._give_back(held.conn))
         self._releases.add(task)
         task.add_done_callback(self._released)
+
+    async def _give_back(self, conn: asyncpg.Connection) -> None:
+        """Return `conn` to the pool, or free its slot when the connection is closed or desynced:
+        asyncpg's pool can keep a slot taken by a connection the server ended while it was checked out
+        (seen on server restarts), and `Pool.close()` would then wait for it forever."""
+        try:
+            if conn.is_closed():
+                conn.terminate()  # frees the pool slot (the pool connects anew when the slot is next used)
+                return
+        except asyncpg.InterfaceError:  # already detached: the pool has the slot back
+            return
+        await self.pool.release(conn)
+
+    @asynccontextmanager
+    async def _pooled(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pool connection for a few statements outside units; a connection that an error left
+        desynced is terminated rather than handed out again."""
+        conn = await self.pool.acquire()
+        try:
+            yield conn
+        except BaseException as exc:
+            if is_desynced(exc):
+                conn.terminate()
+            raise
+        finally:
+            await self._give_back(conn)
 
     def _released(self, task: asyncio.Task[None]) -> None:
         self._releases.discard(task)
@@ -199,7 +238,7 @@ class PgStorage:
         elif held is not None and unit is not None and unit._pending_part is not None and unit.storage is self:
             unit.before_statement()
         if held is None:
-            async with self.pool.acquire() as conn:
+            async with self._pooled() as conn:
                 yield conn
             return
         try:
@@ -208,6 +247,8 @@ class PgStorage:
                 await held.conn.execute("; ".join(prefix))
             yield held.conn
         except BaseException as exc:
+            if is_desynced(exc):
+                held.conn.terminate()  # the unit's rollback then finds it closed; let_go frees its slot
             if unit is not None and unit.storage is self and unit.task is task and is_transient(exc):
                 unit.lost = exc  # even if the plugin's part is undone alone, the unit must run again whole
             raise
@@ -344,8 +385,10 @@ class PgStorage:
                     prefix, held.prefix = held.prefix, []
                     await held.conn.execute("; ".join(prefix))
                 await self._steps(held.conn, steps)
-            except BaseException:
-                if not held.conn.is_closed() and held.conn.is_in_transaction():
+            except BaseException as exc:
+                if is_desynced(exc):
+                    held.conn.terminate()
+                elif not held.conn.is_closed() and held.conn.is_in_transaction():
                     try:
                         await held.conn.execute("ROLLBACK")
                     except Exception:  # noqa: BLE001 - the connection is dropped below all the same
@@ -353,14 +396,20 @@ class PgStorage:
                 raise
             finally:
                 self._units.release()
-                await self.pool.release(held.conn)
+                await self._give_back(held.conn)
 
-        return asyncio.ensure_future(run())
+        # Shielded: a unit cancelled while it awaits its commit (a plugin over its time budget) must not
+        # cancel the script, above all not before it starts: its `finally` would never run, and the
+        # units' turn and the connection would stay taken for good (every later unit waiting).
+        script = asyncio.ensure_future(run())
+        self._scripts.add(script)
+        script.add_done_callback(self._scripts.discard)
+        return asyncio.shield(script)
 
     async def write_batch(self, steps: Sequence[Step]) -> list[int | None]:
         """Run `steps` atomically in a transaction of their own; how many rows each changed (None for
         a `many` step: not counted). See core.storage.Storage.write_batch."""
-        async with self.pool.acquire() as conn:
+        async with self._pooled() as conn:
             async with conn.transaction():
                 return await self._steps(conn, steps)
 

@@ -133,7 +133,14 @@ class UnitOfWork:
         self.task = asyncio.current_task()
         self._unit_token = current_unit.set(self)
         if self.eager:
-            await self.open()
+            try:
+                await self.open()
+            except BaseException:  # no __aexit__ follows: leave nothing behind, or the task's next unit
+                if self.opened:    # would join this dead one (and never commit nor let go)
+                    self._release()
+                current_unit.reset(self._unit_token)
+                self._unit_token = None
+                raise
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

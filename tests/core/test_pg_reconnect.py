@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from core import Context, MessageEvent, hookimpl
@@ -21,6 +23,24 @@ async def test_a_database_restart_loses_nothing_and_the_next_command_is_answered
     await bot.send("/polls", user="amina")
     listing = bot.next_reply().text
     assert "Best day?" in listing and "Which module?" in listing  # what was committed before is still there
+
+
+@pytest.mark.parametrize("practica_engine", ["postgresql"])
+@pytest.mark.parametrize("several_workers", [False, True], ids=["one worker", "several workers"])
+async def test_a_restart_between_a_reply_and_its_delivery_record_loses_nothing(make_bot, practica_pg, several_workers):
+    bot = await make_bot(plugins={"polls"}, config={"practica": {"several_workers": several_workers}})
+    assert (bot.runtime.workers is not None) == several_workers
+    await bot.send("/poll Best day? | Monday | Friday", user="amina")
+    assert "Best day?" in bot.next_reply().text
+    practica_pg.restart()  # the poll's "posted" record (its message id) is written after the send
+    await bot.send("/poll Which module? | PPH | HBB", user="amina")
+    assert "Which module?" in bot.next_reply().text
+    bot.assert_no_replies()
+    await bot.runtime.idle()
+    rows = await bot.runtime.storage.fetchall("SELECT question, message_id FROM polls_polls ORDER BY id")
+    assert [r[0] for r in rows] == ["Best day?", "Which module?"]
+    assert all(r[1] is not None for r in rows)  # both polls know their message: votes and closing edit it
+    await asyncio.wait_for(bot.runtime.stop(), 30)  # no pool connection is left taken (stop used to hang)
 
 
 class CutOnce:

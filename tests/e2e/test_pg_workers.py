@@ -176,3 +176,64 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
         assert owners <= {leases["intake:telegram"]}
     finally:
         await conn.close()
+
+
+async def test_two_workers_ride_out_a_database_restart_mid_burst(api, tmp_path, pg_dsn, practica_pg):
+    """The operator restarts PostgreSQL while two workers are busy: both wait, reconnect and go on; every
+    member is answered in order, at most one duplicate per chat (a reply sent whose record the restart
+    cut), and both stop cleanly afterwards (no connection left taken)."""
+    chats, per_chat = 20, 20
+    bots = []
+    for n in range(2):
+        folder = tmp_path / f"worker{n}"
+        folder.mkdir()
+        bots.append(BotProcess(folder, api, database=pg_dsn, practica_toml=f"several_workers = true\nworker_lease = {LEASE}"))
+    try:
+        await asyncio.gather(*(bot.start(wait_polling=False) for bot in bots))
+        await _until_leases(pg_dsn, lambda found: sum(k.startswith("worker:") for k in found) == 2
+                            and "intake:telegram" in found, "two workers, one of them polling")
+        sent: list[tuple[int, int]] = []
+        for round_ in range(per_chat):
+            for c in range(chats):
+                body = message("/whoami" if (round_ + c) % 2 else "/help", chat=private(c), sender=user(c))
+                sent.append((body["chat"]["id"], body["message_id"]))
+                api.push_update(message=body)
+                if round_ % 4 == 0:  # a poll's message id is recorded after its send (a delivery callback)
+                    api.push_update(message=message(f"/poll Round {round_}? | yes | no", chat=group(c), sender=user(c)))
+            if round_ == per_chat // 2:
+                await wait_until(lambda: _answered(api, sent) >= len(sent) // 4, 60, "a quarter of the replies")
+                await asyncio.to_thread(practica_pg.restart)  # every connection of both workers is cut
+            await asyncio.sleep(0.05)
+        try:
+            await wait_until(lambda: _answered(api, sent) == len(sent), 120, "every member answered")
+        except AssertionError:
+            raise AssertionError(await _what_is_left(pg_dsn, sent, api)) from None
+        polls = chats * len(range(0, per_chat, 4))
+        await wait_until(lambda: len(api.calls_of("sendPoll")) >= polls, 60, "every poll posted")
+        for bot in bots:
+            assert await bot.terminate() == 0
+    finally:
+        for bot in bots:
+            if bot.process is not None and bot.process.returncode is None:
+                await bot.kill()
+    answered = replies_by_message(api)
+    duplicates: Counter[int] = Counter()
+    for (chat, _), count in answered.items():
+        duplicates[chat] += count - 1
+    assert all(d <= 1 for d in duplicates.values()), duplicates
+    for c in range(chats):
+        chat_id = private(c)["id"]
+        expected = [m for ch, m in sent if ch == chat_id]
+        first_answers: list[int] = []
+        for call in api.answered:
+            quoted = call.params.get("reply_parameters") if call.method == "sendMessage" else None
+            if isinstance(quoted, dict) and int(call.params["chat_id"]) == chat_id and quoted["message_id"] not in first_answers:
+                first_answers.append(quoted["message_id"])
+        assert first_answers == expected, f"chat {c}"
+    conn = await asyncpg.connect(pg_dsn)
+    try:  # every poll knows its message (recorded after the send, across the restart too): votes edit it
+        rows = await conn.fetch("SELECT id, message_id FROM polls_polls")
+    finally:
+        await conn.close()
+    assert len(rows) == polls == len(api.calls_of("sendPoll"))
+    assert all(p["message_id"] for p in rows), rows
