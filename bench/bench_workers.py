@@ -86,7 +86,8 @@ class CpuMeter:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         server = {pid: cpu_seconds(pid) for pid in server_processes(self.postmaster)} if self.postmaster else {}
         busy, idle = machine_seconds()
-        return {"workers": sum(cpu_seconds(pid) for pid in self.workers), "server": server,
+        each = [cpu_seconds(pid) for pid in self.workers]
+        return {"workers": sum(each), "each": each, "server": server,
                 "bench": usage.ru_utime + usage.ru_stime, "busy": busy, "idle": idle}
 
     def start(self) -> None:
@@ -97,6 +98,8 @@ class CpuMeter:
         server = sum(cpu - before["server"].get(pid, 0.0) for pid, cpu in after["server"].items())
         out = {part: after[part] - before[part] for part in ("workers", "bench", "busy", "idle")}
         out["server"] = server
+        for n, (a, b) in enumerate(zip(after["each"], before["each"])):
+            out[f"worker {n}"] = a - b
         out["others"] = max(0.0, out["busy"] - out["workers"] - out["bench"] - server)  # programs outside the pass
         return out
 
@@ -310,7 +313,7 @@ def describe(result: Result, sides: list[Side], times: dict[str, list[float]],
     first_pg = next(side.name for side in sides if side.on_pg)
     rows = ["| side | updates/s | vs SQLite | vs PG x1 | CPU s per 1,000 updates: workers / PostgreSQL / benchmark "
             "(fake Bot API) | cores used by the pass / by other programs / idle (of " + str(os.cpu_count()) + ") | "
-            "last update fetched at |", "|---|---:|---:|---:|---|---|---:|"]
+            "last update fetched at | split of the workers' CPU |", "|---|---:|---:|---:|---|---|---:|---|"]
     for side in sides:
         rate = updates / median(times[side.name])
         vs_sqlite = median(a / b for a, b in zip(times["sqlite"], times[side.name]))
@@ -326,8 +329,9 @@ def describe(result: Result, sides: list[Side], times: dict[str, list[float]],
         others = median(c["cpu others"] / c["seconds"] for c in timed)
         idle = median(c["cpu idle"] / c["seconds"] for c in timed)
         fetched = median(c["intake"] / c["seconds"] for c in timed)
+        split = [median(c[f"cpu worker {n}"] / c["cpu workers"] for c in timed) for n in range(side.count)]
         rows.append(f"| {side.label} | {rate:,.0f} | {vs_sqlite:.2f}x | {f'{vs_pg1:.2f}x' if side.on_pg else ''} | "
-                    f"{per['workers']:.2f} / {per['server']:.2f} / {per['bench']:.2f} | {ours:.2f} / {others:.2f} / {idle:.2f} | {fetched:.0%} of the pass |")
+                    f"{per['workers']:.2f} / {per['server']:.2f} / {per['bench']:.2f} | {ours:.2f} / {others:.2f} / {idle:.2f} | {fetched:.0%} of the pass | {' / '.join(f'{share:.0%}' for share in sorted(split, reverse=True))} |")
     result.sections["Per side: throughput and where the CPU went (medians of the timed passes)"] = "\n".join(rows)
 
 
