@@ -27,6 +27,7 @@ from bench.report import merge_report, write_report
 BENCHMARKS = ("telegram", "discord", "core", "commands", "search", "scheduler", "startup", "pipeline", "dashboard", "scaling",
               "workers")
 PER_BENCH_TIMEOUT = 300
+STOP_GRACE = 30  # seconds a timed-out benchmark has to stop its processes and servers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,11 +53,18 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(out.name)
         command = [sys.executable, "-m", "bench.run_one", name, str(path)] + (["--quick"] if args.quick else [])
         t0 = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT)
         try:
-            proc = subprocess.run(command, cwd=ROOT, timeout=PER_BENCH_TIMEOUT)
+            proc.wait(timeout=PER_BENCH_TIMEOUT)
             ok = proc.returncode == 0
             error = "" if ok else f"exit status {proc.returncode}"
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # SIGTERM first: a benchmark's own cleanup stops what it started
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             ok, error = False, f"timed out after {PER_BENCH_TIMEOUT} s"
         data = None
         if ok:
