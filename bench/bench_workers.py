@@ -42,6 +42,12 @@ SENTINEL_BASE = 10_000_000  # stream indices of the commands that close each gro
 SETUP_BASE = 20_000_000
 PASS_TIMEOUT = 90.0  # seconds for one burst to be answered before the pass fails
 READY_TIMEOUT = 30.0
+NOTE = ("A pass's time runs from queuing the burst to the last of its replies; each group's part ends with a "
+        "/whoami, whose reply leaves only after all of that group's messages were handled (per-chat order). The processes "
+        "are bench/practica_run.py: `practica run` with Telegram's sending budgets off (the fake never "
+        "rate-limits; with them on, a pass would measure the 30 messages a second), log level ERROR. "
+        "PostgreSQL is a throwaway server on this machine (core/testing_pg.py: fsync and synchronous_commit "
+        "off), one database per side, `several_workers = true` on all three PostgreSQL sides.")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -391,6 +397,7 @@ async def run(quick: bool) -> Result:
             f"({sum(int(c['left']) for c in all_checks)} left queued). Processes are started before and stopped after "
             f"each pass (neither is timed); the fake Bot API runs in the benchmark's own process, on the same "
             f"{os.cpu_count()} CPU(s) as the workers and the PostgreSQL server.")
+        result.notes.append(NOTE)
     finally:
         for side in sides:
             await side.kill()
