@@ -4,6 +4,7 @@
     python -m bench --quick         # a fast smoke run (small sizes, few passes)
     python -m bench telegram core   # only these
     python -m bench --no-write      # do not rewrite bench/RESULTS.md
+    python -m bench workers --merge # put only these figures into bench/RESULTS.md (the rest stays)
 
 Each benchmark runs in a fresh interpreter (`python -m bench.run_one NAME`), so imports, memory and
 caches of one never affect another; it prints its figures and hands back JSON.
@@ -21,10 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.common import ROOT, machine
-from bench.report import write_report
+from bench.report import merge_report, write_report
 
-BENCHMARKS = ("telegram", "discord", "core", "commands", "search", "scheduler", "startup", "pipeline", "dashboard", "scaling")
+BENCHMARKS = ("telegram", "discord", "core", "commands", "search", "scheduler", "startup", "pipeline", "dashboard", "scaling",
+              "workers")
 PER_BENCH_TIMEOUT = 300
+STOP_GRACE = 30  # seconds a timed-out benchmark has to stop its processes and servers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="small sizes and few passes (smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/RESULTS.md")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only the named benchmarks' figures and sections in the existing RESULTS.md")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args(argv)
+    if args.merge and (args.quick or args.no_write or not args.names or not Path(args.output).exists()):
+        parser.error("--merge needs benchmark names, an existing output file, and neither --quick nor --no-write")
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
@@ -46,11 +53,18 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(out.name)
         command = [sys.executable, "-m", "bench.run_one", name, str(path)] + (["--quick"] if args.quick else [])
         t0 = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT)
         try:
-            proc = subprocess.run(command, cwd=ROOT, timeout=PER_BENCH_TIMEOUT)
+            proc.wait(timeout=PER_BENCH_TIMEOUT)
             ok = proc.returncode == 0
             error = "" if ok else f"exit status {proc.returncode}"
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # SIGTERM first: a benchmark's own cleanup stops what it started
+            proc.terminate()
+            try:
+                proc.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             ok, error = False, f"timed out after {PER_BENCH_TIMEOUT} s"
         data = None
         if ok:
@@ -67,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   ({data['seconds']:.1f} s)", flush=True)
     total = time.perf_counter() - started
     print(f"total {total:.1f} s", flush=True)
-    if not args.no_write:
+    if args.merge:
+        good = [r for r in results if not (r["notes"] and str(r["notes"][0]).startswith("FAILED"))]
+        for r in results:
+            if r not in good:
+                print(f"not merged (failed): {r['benchmark']}")
+        if good:
+            merge_report(Path(args.output), good, when=datetime.now(timezone.utc))
+            print(f"merged {', '.join(r['benchmark'] for r in good)} into {args.output}")
+    elif not args.no_write:
         write_report(Path(args.output), results, machine(), quick=args.quick, total=total,
                      when=datetime.now(timezone.utc), partial=bool(args.names))
         print(f"wrote {args.output}")

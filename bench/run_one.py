@@ -6,11 +6,15 @@ import asyncio
 import importlib
 import json
 import logging
+import signal
 import sys
 import time
 
 
 def main() -> int:
+    # SIGTERM (the runner's timeout) raises KeyboardInterrupt: the benchmark's `finally` blocks then stop
+    # the processes and servers it started, which a SIGKILL would leave behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     name, out = sys.argv[1], sys.argv[2]
     quick = "--quick" in sys.argv[3:]
     logging.basicConfig(level=logging.CRITICAL)  # plugin warnings would only add I/O to the timings
