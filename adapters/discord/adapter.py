@@ -24,6 +24,7 @@ from adapters.discord import convert
 from adapters.discord.capabilities import BUDGET, CAPABILITIES
 from adapters.discord.config import DiscordConfig, DiscordIntents
 from adapters.discord.errors import delivery_error, login_error, privileged_intents_error
+from adapters.discord.guilds import RestGuilds
 from adapters.discord.inbound import HANDLERS, Inbound
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
@@ -86,6 +87,7 @@ class DiscordAdapter(Adapter):
         self._opening: dict[int, asyncio.Task[None]] = {}  # shards connecting (discord.py retries meanwhile)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.guilds = RestGuilds(self.client)
         self.outbound = Outbound(self.client, config, self._pending, self._guild_id_for, self.log)
         self._guard_parsers()
         for name in HANDLERS:  # gateway events -> core events
@@ -326,7 +328,7 @@ class DiscordAdapter(Adapter):
             user_id = int(user.id)
         except (DeliveryError, ValueError):
             return Role.MEMBER
-        guild = self.client.get_guild(guild_id)
+        guild = await self.guilds.get(guild_id)  # REST when another worker receives its shard
         if guild is None:
             return Role.MEMBER
         member = guild.get_member(user_id) or self.inbound.members.get((guild_id, user_id))

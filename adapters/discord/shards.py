@@ -78,7 +78,8 @@ class ShardedClient(discord.AutoShardedClient):
             raise
 
     async def close_shard(self, shard_id: int) -> None:
-        """Close shard `shard_id`'s connection for good (code 1000: Discord ends its session)."""
+        """Close shard `shard_id`'s connection for good (code 1000: Discord ends its session) and forget
+        its servers: nothing updates them any more (adapters.discord.guilds looks them up by REST)."""
         ids: list[int] = self.shard_ids  # type: ignore[assignment]
         if shard_id in ids:
             ids.remove(shard_id)
@@ -86,6 +87,8 @@ class ShardedClient(discord.AutoShardedClient):
         if shard is not None:
             await shard.close()
             self.dispatch("shard_disconnect", shard_id)
+        for guild in [g for g in self.guilds if shard_of(g.id, self.shard_count or 1) == shard_id]:
+            self._connection._remove_guild(guild)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Keep `identify_gap` seconds between two IDENTIFYs of this client (discord.py's own hook waits

@@ -183,6 +183,7 @@ class FakeDiscord:
         self.token = "fake-token"
         self.guilds = [guild()]
         self.recommended_shards = 1  # what GET /gateway/bot answers
+        self.member_roles = {MOD_ID: (MOD_ROLE_ID,), ADMIN_ID: (ADMIN_ROLE_ID,), HELPER_ID: (HELPER_ROLE_ID,)}
         self.most_open: Counter[int] = Counter()  # shard -> the most connections open at once
         self.shard_changed = asyncio.Event()
         self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
@@ -378,12 +379,18 @@ class FakeDiscord:
             return 204, None
         if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p):
             if m == "GET" or m == "PATCH":
-                return 200, member(user(int(match[2]), "someone"))
+                return 200, member(user(int(match[2]), "someone"), self.member_roles.get(int(match[2]), ()))
             return 204, None
         if match := re.fullmatch(r"/users/(\d+)", p):
             return 200, user(int(match[1]), f"user{match[1][-3:]}")
+        if match := re.fullmatch(r"/guilds/(\d+)", p):
+            found = [g for g in self.guilds if g["id"] == match[1]]
+            if found:
+                return 200, {k: v for k, v in found[0].items() if k not in ("channels", "threads", "members")}
+            return 404, {"message": "Unknown Guild", "code": 10004}
         if match := re.fullmatch(r"/channels/(\d+)", p):
-            return 200, channel(int(match[1]), "elsewhere")
+            known = [c for g in self.guilds for c in g["channels"] if c["id"] == match[1]]
+            return 200, known[0] if known else channel(int(match[1]), "elsewhere")
         if m in ("PUT", "DELETE"):
             return 204, None
         return 404, {"message": "404: Not Found", "code": 0}

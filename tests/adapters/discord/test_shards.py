@@ -22,10 +22,13 @@ from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.config import DiscordConfig
 from core.config import parse_config
 from core.errors import ConfigError
+from core.events import ChatRef, Role, User
 from core.runtime import Runtime
 from core.schema import validate
+from tests.adapters.discord.conftest import Host, new_adapter
 from tests.adapters.discord.fakediscord import (
-    GENERAL_ID, GUILD_ID, SECOND_GENERAL_ID, SECOND_GUILD_ID, FakeDiscord, guild, message, second_guild, user)
+    ADMIN_ID, ALICE_ID, GENERAL_ID, GUILD_ID, MOD_ID, OWNER_ID, SECOND_GENERAL_ID, SECOND_GUILD_ID, FakeDiscord, guild,
+    message, second_guild, user)
 
 LEASE = 1.0  # seconds: a dead worker's shard moves within about this
 CHANNELS = {GUILD_ID: GENERAL_ID, SECOND_GUILD_ID: SECOND_GENERAL_ID}  # GUILD_ID on shard 1 of 2, the other on 0
@@ -158,6 +161,22 @@ def test_a_wrong_shard_count_stops_the_start_naming_the_key(value, says, tmp_pat
     with pytest.raises(ConfigError) as caught:
         validate(DiscordConfig, config.adapters["discord"], "plugins.toml [adapters.discord]")
     assert "'shards'" in str(caught.value) and says in str(caught.value)
+
+
+async def test_a_worker_without_the_servers_shard_still_knows_its_moderators(fake: FakeDiscord, host: Host):
+    adapter = new_adapter(fake, host, shards=2, guilds=tuple(CHANNELS))
+    adapter.defer_intake = True  # several workers: this one holds no shard lease yet
+    await adapter.start()
+    try:
+        assert fake.open_shards() == {}  # no gateway connection: these servers are not in its cache
+        general, other = (ChatRef("discord", str(c), "group") for c in (GENERAL_ID, SECOND_GENERAL_ID))
+        assert await adapter.platform_role(general, User("discord", str(MOD_ID), "moses")) == Role.MODERATOR
+        assert await adapter.platform_role(general, User("discord", str(OWNER_ID), "olga")) == Role.OWNER
+        assert await adapter.platform_role(general, User("discord", str(ALICE_ID), "alice")) == Role.MEMBER
+        assert await adapter.platform_role(other, User("discord", str(ADMIN_ID), "ada")) == Role.ADMIN
+        assert len(fake.find("GET", rf"^/guilds/{GUILD_ID}$")) == 1  # kept a while, not fetched per message
+    finally:
+        await adapter.stop()
 
 
 async def test_two_workers_share_the_shards_and_a_dead_workers_shard_moves(fake: FakeDiscord, tmp_path, pg_dsn):
