@@ -21,7 +21,7 @@ import pytest
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.config import DiscordConfig
 from core.config import parse_config
-from core.errors import ConfigError
+from core.errors import AdapterError, ConfigError
 from core.events import ChatRef, Role, User
 from core.runtime import Runtime
 from core.schema import validate
@@ -161,6 +161,15 @@ def test_a_wrong_shard_count_stops_the_start_naming_the_key(value, says, tmp_pat
     with pytest.raises(ConfigError) as caught:
         validate(DiscordConfig, config.adapters["discord"], "plugins.toml [adapters.discord]")
     assert "'shards'" in str(caught.value) and says in str(caught.value)
+
+
+async def test_discord_asking_for_more_shards_stops_the_start_saying_what_to_set(fake: FakeDiscord, host: Host):
+    fake.close_on_identify = 4011  # Discord: "Sharding required"
+    adapter = new_adapter(fake, host)
+    with pytest.raises(AdapterError) as caught:
+        await asyncio.wait_for(adapter.start(), 10)
+    await adapter.stop()
+    assert "[adapters.discord] shards" in str(caught.value) and '"auto"' in str(caught.value)
 
 
 async def test_a_worker_without_the_servers_shard_still_knows_its_moderators(fake: FakeDiscord, host: Host):
