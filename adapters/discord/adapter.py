@@ -235,8 +235,8 @@ class DiscordAdapter(Adapter):
 
     async def on_shard_ready(self, shard: int) -> None:
         self._ready_shards.add(shard)
-        self.log.info("Discord ready as %s: shard %d of %d, %d server(s) here", self.client.user, shard,
-                      self.intake_parts, len(self.client.guilds))
+        self.log.info("Discord ready as %s: shard %d of %d (%d server(s) on this worker's shards)", self.client.user,
+                      shard, self.intake_parts, len(self.client.guilds))
         try:
             await self._sync_commands()
         finally:
