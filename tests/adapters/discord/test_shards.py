@@ -4,7 +4,8 @@ several workers on one PostgreSQL database sharing the shards as leases (`intake
 Real Runtimes with the real discord.py client against the fake Discord, which routes each guild's
 events to the connection of the guild's shard as Discord does. Each shard must be connected exactly
 once at any time (two connections of a shard would both receive its events), every guild's members
-answered exactly once, and a worker that dies loses its shards to another once its leases lapse.
+answered exactly once; a worker that dies loses its shards to another once its leases lapse, one that
+joins gets its share, one that stops lets its shards go.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ async def test_a_worker_without_the_servers_shard_still_knows_its_moderators(fak
         await adapter.stop()
 
 
-async def test_two_workers_share_the_shards_and_a_dead_workers_shard_moves(fake: FakeDiscord, tmp_path, pg_dsn):
+async def test_workers_share_the_shards_and_a_dead_or_stopped_workers_shard_moves(fake: FakeDiscord, tmp_path, pg_dsn):
     first = _runtime(tmp_path / "first", fake, pg_dsn, workers=True)
     second = _runtime(tmp_path / "second", fake, pg_dsn, workers=True)
     await first.start()
@@ -211,8 +212,24 @@ async def test_two_workers_share_the_shards_and_a_dead_workers_shard_moves(fake:
             await _until_owners(pg_dsn, lambda found: set(found.values()) == {survivor.workers.id} and len(found) == 2,
                                 f"the {ids[survivor.workers.id]} worker to hold both shards", timeout=LEASE * 10)
             await fake.wait_shards({0: 1, 1: 1})
-            later = await _ask_both_guilds(fake, dsn=pg_dsn)
-            assert all(_answers(fake)[m] == 1 for m in sent + later)
+            sent += await _ask_both_guilds(fake, dsn=pg_dsn)
+
+            third = _runtime(tmp_path / "third", fake, pg_dsn, workers=True)
+            await third.start()  # a worker joins: the survivor hands it one shard
+            try:
+                assert third.workers is not None
+                joined = third.workers.id
+                await _until_owners(pg_dsn, lambda found: len(found) == 2 and set(found.values()) == {
+                    survivor.workers.id, joined}, "the survivor to hand a shard to the worker that joined")
+                await fake.wait_shards({0: 1, 1: 1})
+                sent += await _ask_both_guilds(fake, dsn=pg_dsn)
+            finally:
+                await third.stop()  # a clean stop: its shard is let go, and the survivor connects it again
+            await _until_owners(pg_dsn, lambda found: set(found.values()) == {survivor.workers.id} and len(found) == 2,
+                                "the survivor to take the stopped worker's shard back")
+            await fake.wait_shards({0: 1, 1: 1})
+            sent += await _ask_both_guilds(fake, dsn=pg_dsn)
+            assert all(_answers(fake)[m] == 1 for m in sent)  # every member answered once, whoever received it
             assert fake.most_open == {0: 1, 1: 1}  # never two connections of one shard at once
         finally:
             await second.stop()
