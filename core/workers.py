@@ -16,11 +16,8 @@ order holds across workers exactly as it does across lanes in one process (DESIG
   and the other workers claim them. A clean stop releases everything at once.
 - Row ids come from the tables' sequences in blocks (`IdBlocks`), so workers never collide; a block is
   renewed when a chat or the intake is taken over, so its new rows sort after the previous holder's.
-- A single intake (`Adapter.exclusive_intake`: Telegram's getUpdates) runs on one worker at a time,
-  the holder of `intake:<platform>`; the others wait and take over within a lease time. An intake in
-  parts (`Adapter.intake_parts`: Discord's gateway shards) is a lease per part, `intake:<platform>:<n>`:
-  a worker holds at most its share (parts / live workers, rounded up), hands the others over when a
-  worker joins, and takes free ones (a dead worker's, after a lease time) at its next look.
+- An intake that one worker at a time may run (Telegram's getUpdates, each Discord gateway shard) is a
+  lease too (`intake:<platform>`, `intake:<platform>:<part>`): see core.intakes.
 
 One worker on PostgreSQL works the same way (it holds every chat it sees); SQLite never runs this.
 """
@@ -36,6 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from core.intakes import IntakeLeader
 from core.leases import Leases, Renewer, worker_id
 from core.storage_pg import MIGRATION_LOCK
 
@@ -161,6 +159,7 @@ class Workers:
         self._cap = math.inf               # chats this worker may take without waiting for a tick
         self._task: asyncio.Task[None] | None = None
         self._intakes: dict[str, asyncio.Task[None]] = {}
+        self._intake = IntakeLeader(self.leases, self.renewer, self._lock, self.inbox_ids)
 
     # --- life cycle ------------------------------------------------------------------------------
 
@@ -176,7 +175,7 @@ class Workers:
     def lead(self, adapter: Adapter) -> None:
         """Run `adapter`'s intake while this worker holds `intake:<platform>`, wait for it otherwise; an
         intake in parts: run the parts whose leases (`intake:<platform>:<part>`) this worker holds."""
-        lead = self._lead_parts(adapter) if adapter.intake_parts > 0 else self._lead(adapter)
+        lead = self._intake.lead_parts(adapter) if adapter.intake_parts > 0 else self._intake.lead(adapter)
         self._intakes[adapter.name] = asyncio.create_task(lead, name=f"practica-intake-{adapter.name}")
 
     async def stop_looking(self) -> None:
@@ -369,83 +368,3 @@ class Workers:
         if chats:
             log.warning("this worker lost %d chat(s) it could not renew in time; their queued work is another "
                         "worker's now", len(chats))
-
-    # --- a single intake ------------------------------------------------------------------------------
-
-    async def _lead(self, adapter: Adapter) -> None:
-        name = f"intake:{adapter.name}"
-        running = False
-        while True:
-            try:
-                held = name in self.renewer.held
-                if not held:
-                    async with self._lock:
-                        got = await self.leases.acquire([name])
-                        self.renewer.note(got)
-                    held = bool(got)
-                if held and not running:
-                    await self.inbox_ids.renew()  # its rows sort after the previous intake's
-                    await adapter.start_intake()
-                    running = True
-                    log.info("this worker now receives %s's updates", adapter.name)
-                elif running and not held:
-                    log.warning("this worker lost the %s intake lease; another worker receives now", adapter.name)
-                    await adapter.stop_intake()
-                    running = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the database or the platform failed: try again
-                log.warning("could not take or run the %s intake (%s); retrying", adapter.name, type(exc).__name__)
-            await asyncio.sleep(self.leases.ttl / 3)
-
-    # --- an intake in parts (Discord's shards) ----------------------------------------------------------
-
-    async def _lead_parts(self, adapter: Adapter) -> None:
-        running: set[int] = set()
-        while True:
-            try:
-                await self._share_parts(adapter, running)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the database or the platform failed: try again
-                log.warning("could not take or run %s's intake parts (%s); retrying", adapter.name, type(exc).__name__)
-            await asyncio.sleep(self.leases.ttl / 3)
-
-    async def _share_parts(self, adapter: Adapter, running: set[int]) -> None:
-        """One look: stop the parts whose lease was lost, hand over what exceeds this worker's share,
-        take free parts up to it, and start receiving the parts newly held (`running` is updated)."""
-        prefix = f"intake:{adapter.name}:"
-        names = {f"{prefix}{part}": part for part in range(adapter.intake_parts)}
-        live = len(await self.leases.live("worker:")) or 1
-        share = math.ceil(len(names) / live)
-        held = {part for name, part in names.items() if name in self.renewer.held}
-        for part in sorted(running - held):
-            log.warning("this worker lost the %s intake lease of part %d; another worker receives it now",
-                        adapter.name, part)
-            running.discard(part)
-            await adapter.stop_intake_part(part)
-        for part in sorted(held, reverse=True)[:max(0, len(held) - share)]:  # a worker joined: hand over
-            running.discard(part)
-            await adapter.stop_intake_part(part)  # closed before the lease goes: never two receivers
-            name = f"{prefix}{part}"
-            async with self._lock:
-                self.renewer.forget({name})
-                await self.leases.release({name})
-            held.discard(part)
-            log.info("this worker hands %s part %d over (its share is %d of %d)", adapter.name, part, share, len(names))
-        room = share - len(held)
-        if room > 0:
-            taken = await self.leases.live(prefix)
-            free = [name for name in names if name not in taken]
-            if free:
-                async with self._lock:
-                    got = await self.leases.acquire(free[:room])
-                    self.renewer.note(got)
-                held |= {names[name] for name in got if name in names}
-        new = sorted(held - running)
-        if new:
-            await self.inbox_ids.renew()  # their rows sort after the previous receiver's
-        for part in new:
-            await adapter.start_intake_part(part)
-            running.add(part)
-            log.info("this worker now receives %s part %d of %d", adapter.name, part, len(names))

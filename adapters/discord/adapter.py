@@ -5,8 +5,9 @@
 `practica.discord.gateway` and, alone, connects every shard and returns once they are ready. With
 several workers (`defer_intake`) it connects none: each worker opens the shards whose lease it holds
 (`start_intake_part`, core.workers), and sends through REST from any worker. Reconnection is
-discord.py's (adapters.discord.shards). Gateway events become core events in `inbound.py` (`host.deliver`); `perform()` carries
-out actions (`outbound.py`); slash commands are published per configured guild.
+discord.py's (adapters.discord.shards). Gateway events become core events in `inbound.py`
+(`host.deliver`); `perform()` carries out actions (`outbound.py`); slash commands are published per
+configured guild.
 """
 
 from __future__ import annotations
