@@ -122,11 +122,13 @@ class ShardedClient(discord.AutoShardedClient):
                     if item.error.code != 1000:
                         raise item.error
                 return
+            if item.type == EventType.terminate:
+                await self.close()
+                assert item.error is not None
+                raise item.error
             if item.type in (EventType.identify, EventType.resume):
                 await shard.reidentify(item.error)  # type: ignore[arg-type]
             elif item.type == EventType.reconnect:
                 await shard.reconnect()
-            elif item.type == EventType.terminate:
-                await self.close()
-                assert item.error is not None
-                raise item.error
+            if self._shard_table.get(shard.id) is not shard:  # closed while it reconnected: close the new socket
+                await shard.close()
