@@ -46,6 +46,7 @@ class IntakeLeader:
         self.renewer = renewer
         self.lock = lock
         self.ids = ids
+        self._warned: set[str] = set()  # platforms whose parts disagree between workers (said once)
 
     # --- a single intake ------------------------------------------------------------------------------
 
@@ -112,9 +113,14 @@ class IntakeLeader:
                 await self.leases.release({name})
             held.discard(part)
             log.info("this worker hands %s part %d over (its share is %d of %d)", adapter.name, part, share, len(names))
+        taken = await self.leases.live(prefix)
+        if set(taken) - set(names) and adapter.name not in self._warned:
+            self._warned.add(adapter.name)
+            log.warning("another worker splits %s's intake into more than %d parts: give every worker the same "
+                        "setting (for Discord, [adapters.discord] shards) and restart them together",
+                        adapter.name, len(names))
         room = share - len(held)
         if room > 0:
-            taken = await self.leases.live(prefix)
             free = [name for name in names if name not in taken]
             if free:
                 async with self.lock:
