@@ -15,7 +15,6 @@ This module knows discord.py's private names for the shard table and its event q
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
@@ -23,7 +22,6 @@ import discord
 from discord.gateway import DiscordWebSocket
 from discord.shard import EventItem, EventType, Shard
 
-log = logging.getLogger("practica.adapters.discord")
 
 IDENTIFY_GAP = 5.0  # Discord: one IDENTIFY per 5 s per bucket (max_concurrency 1, the common case)
 
