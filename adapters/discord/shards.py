@@ -22,7 +22,6 @@ import discord
 from discord.gateway import DiscordWebSocket
 from discord.shard import EventItem, EventType, Shard
 
-
 IDENTIFY_GAP = 5.0  # Discord: one IDENTIFY per 5 s per bucket (max_concurrency 1, the common case)
 
 
