@@ -119,6 +119,20 @@ class Adapter(ABC):
     async def start_intake(self) -> None:
         """Begin receiving after a `start()` with `defer_intake` (again after a `stop_intake()`)."""
 
+    @property
+    def intake_parts(self) -> int:
+        """How many parts an `exclusive_intake` is split into, each received by one worker at a time
+        (Discord's gateway shards; known once `start()` returned). With several workers each part is a
+        lease, `intake:<platform>:<part>`, and a worker holds at most its fair share of them
+        (core.workers). 0 (the default): the intake is one piece (`start_intake`)."""
+        return 0
+
+    async def start_intake_part(self, part: int) -> None:
+        """Begin receiving part `part` (0 <= part < intake_parts) after a `start()` with `defer_intake`."""
+
+    async def stop_intake_part(self, part: int) -> None:
+        """Stop receiving part `part` (another worker receives it now); sending still works."""
+
     async def stop_intake(self) -> None:
         """Stop fetching new events; sending still works (the outbox is flushed before `stop`).
 

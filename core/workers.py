@@ -16,8 +16,8 @@ order holds across workers exactly as it does across lanes in one process (DESIG
   and the other workers claim them. A clean stop releases everything at once.
 - Row ids come from the tables' sequences in blocks (`IdBlocks`), so workers never collide; a block is
   renewed when a chat or the intake is taken over, so its new rows sort after the previous holder's.
-- A single intake (`Adapter.exclusive_intake`: Telegram's getUpdates) runs on one worker at a time,
-  the holder of `intake:<platform>`; the others wait and take over within a lease time.
+- An intake that one worker at a time may run (Telegram's getUpdates, each Discord gateway shard) is a
+  lease too (`intake:<platform>`, `intake:<platform>:<part>`): see core.intakes.
 
 One worker on PostgreSQL works the same way (it holds every chat it sees); SQLite never runs this.
 """
@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from core.intakes import IntakeLeader
 from core.leases import Leases, Renewer, worker_id
 from core.storage_pg import MIGRATION_LOCK
 
@@ -158,6 +159,7 @@ class Workers:
         self._cap = math.inf               # chats this worker may take without waiting for a tick
         self._task: asyncio.Task[None] | None = None
         self._intakes: dict[str, asyncio.Task[None]] = {}
+        self._intake = IntakeLeader(self.leases, self.renewer, self._lock, self.inbox_ids)
 
     # --- life cycle ------------------------------------------------------------------------------
 
@@ -171,8 +173,10 @@ class Workers:
         self._task = asyncio.create_task(self._loop(), name="practica-workers")
 
     def lead(self, adapter: Adapter) -> None:
-        """Run `adapter`'s intake while this worker holds `intake:<platform>`, wait for it otherwise."""
-        self._intakes[adapter.name] = asyncio.create_task(self._lead(adapter), name=f"practica-intake-{adapter.name}")
+        """Run `adapter`'s intake while this worker holds `intake:<platform>`, wait for it otherwise; an
+        intake in parts: run the parts whose leases (`intake:<platform>:<part>`) this worker holds."""
+        lead = self._intake.lead_parts(adapter) if adapter.intake_parts > 0 else self._intake.lead(adapter)
+        self._intakes[adapter.name] = asyncio.create_task(lead, name=f"practica-intake-{adapter.name}")
 
     async def stop_looking(self) -> None:
         """Stop claiming new work (a stop: what is in memory finishes; intakes stop)."""
@@ -364,31 +368,3 @@ class Workers:
         if chats:
             log.warning("this worker lost %d chat(s) it could not renew in time; their queued work is another "
                         "worker's now", len(chats))
-
-    # --- a single intake ------------------------------------------------------------------------------
-
-    async def _lead(self, adapter: Adapter) -> None:
-        name = f"intake:{adapter.name}"
-        running = False
-        while True:
-            try:
-                held = name in self.renewer.held
-                if not held:
-                    async with self._lock:
-                        got = await self.leases.acquire([name])
-                        self.renewer.note(got)
-                    held = bool(got)
-                if held and not running:
-                    await self.inbox_ids.renew()  # its rows sort after the previous intake's
-                    await adapter.start_intake()
-                    running = True
-                    log.info("this worker now receives %s's updates", adapter.name)
-                elif running and not held:
-                    log.warning("this worker lost the %s intake lease; another worker receives now", adapter.name)
-                    await adapter.stop_intake()
-                    running = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the database or the platform failed: try again
-                log.warning("could not take or run the %s intake (%s); retrying", adapter.name, type(exc).__name__)
-            await asyncio.sleep(self.leases.ttl / 3)

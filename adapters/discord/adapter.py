@@ -1,9 +1,13 @@
 """The Discord adapter: a discord.py client run as a named task under practica's loop.
 
-`start()` logs in (a bad token fails here, with an operator message), then runs `client.connect()`
-in the task `practica.discord.gateway` and returns once the gateway is ready. Reconnection is
-discord.py's. Gateway events become core events in `inbound.py` (`host.deliver`); `perform()` carries
-out actions (`outbound.py`); slash commands are published per configured guild.
+`start()` logs in (a bad token fails here, with an operator message), settles the shard count
+(`shards`, or Discord's recommendation for "auto"), then runs the client's shard loop in the task
+`practica.discord.gateway` and, alone, connects every shard and returns once they are ready. With
+several workers (`defer_intake`) it connects none: each worker opens the shards whose lease it holds
+(`start_intake_part`, core.workers), and sends through REST from any worker. Reconnection is
+discord.py's (adapters.discord.shards). Gateway events become core events in `inbound.py`
+(`host.deliver`); `perform()` carries out actions (`outbound.py`); slash commands are published per
+configured guild.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from adapters.discord import convert
 from adapters.discord.capabilities import BUDGET, CAPABILITIES
 from adapters.discord.config import DiscordConfig, DiscordIntents
 from adapters.discord.errors import delivery_error, login_error, privileged_intents_error
+from adapters.discord.guilds import RestGuilds
 from adapters.discord.inbound import HANDLERS, Inbound
 from adapters.discord.interactions import PendingInteractions, command_payloads
 from adapters.discord.outbound import Outbound
+from adapters.discord.shards import ShardedClient
 from adapters.discord.transport import DiscordTransport
 from core.errors import AdapterError, DeliveryError
 from core.events import ChatRef, Role, User
@@ -62,7 +68,8 @@ class DiscordAdapter(Adapter):
         self.prefix: str = getattr(host, "prefix", None) or "/"
         self.intents = build_intents(config.intents)
         transport = transport or DiscordTransport()
-        self.client = discord.Client(
+        self.client = ShardedClient(
+            shard_count=config.shards if isinstance(config.shards, int) else 1,  # "auto": settled at start
             intents=self.intents,
             chunk_guilds_at_startup=False,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -76,14 +83,18 @@ class DiscordAdapter(Adapter):
         self.inbound = Inbound(self.client, host, self._pending, self.prefix, self.log)
         self._commands: list[dict[str, Any]] | None = None
         self._synced: list[dict[str, Any]] | None = None
-        self._ready = asyncio.Event()
+        self._ready = asyncio.Event()  # every shard connected at start is ready (or, deferred, one shard)
+        self._ready_shards: set[int] = set()
+        self._opening: dict[int, asyncio.Task[None]] = {}  # shards connecting (discord.py retries meanwhile)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.guilds = RestGuilds(self.client)
         self.outbound = Outbound(self.client, config, self._pending, self._guild_id_for, self.log)
         self._guard_parsers()
         for name in HANDLERS:  # gateway events -> core events
             setattr(self.client, name, getattr(self.inbound, name))
-        for handler in (self.on_ready, self.on_connect, self.on_disconnect, self.on_resumed):  # lifecycle logs
+        for handler in (self.on_shard_ready, self.on_shard_connect, self.on_shard_disconnect,
+                        self.on_shard_resumed):  # lifecycle logs
             setattr(self.client, handler.__name__, handler)
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -100,7 +111,12 @@ class DiscordAdapter(Adapter):
             await self.client.close()
             raise AdapterError(f"could not log in to Discord ({type(exc).__name__}); check the network and "
                                f"https://discordstatus.com, then start again.") from exc
+        await self._settle_shard_count()
         self._task = asyncio.create_task(self._run(), name="practica.discord.gateway")
+        if self.defer_intake:
+            return  # the workers open the shards whose leases they hold
+        for shard in range(self.intake_parts):
+            self._open(shard)
         ready = asyncio.create_task(self._ready.wait(), name="practica.discord.wait-ready")
         try:
             await asyncio.wait({self._task, ready}, timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
@@ -111,6 +127,55 @@ class DiscordAdapter(Adapter):
         elif not self._ready.is_set():
             self.log.warning("Discord gateway not ready after %.0f s; still trying to connect", START_TIMEOUT)
 
+    async def _settle_shard_count(self) -> None:
+        """`shards = "auto"`: ask Discord how many shards it recommends (GET /gateway/bot)."""
+        if self.config.shards != "auto":
+            return
+        try:
+            count, _, _ = await self.client.http.get_bot_gateway()
+        except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            await self.client.close()
+            raise AdapterError(f"[adapters.discord] shards = \"auto\": could not ask Discord how many shards to use "
+                               f"({type(exc).__name__}); check the network, or write a number") from exc
+        self.client.shard_count = max(1, int(count))
+        self.log.info("Discord recommends %d shard(s)", self.client.shard_count)
+
+    # ------------------------------------------------------------------------------------- shards
+
+    @property
+    def exclusive_intake(self) -> bool:
+        """A shard's gateway session serves one connection: with several workers each shard is
+        connected by the holder of its lease (`intake:discord:<shard>`)."""
+        return True
+
+    @property
+    def intake_parts(self) -> int:
+        """The shard count (settled by `start()`)."""
+        return self.client.shard_count or 1
+
+    async def start_intake_part(self, part: int) -> None:
+        """Connect shard `part` (this worker now holds its lease); returns at once, it connects meanwhile."""
+        if self._task is None or not 0 <= part < self.intake_parts:
+            return
+        self._open(part)
+
+    async def stop_intake_part(self, part: int) -> None:
+        """Close shard `part` (its lease goes to another worker); sending keeps working."""
+        opening = self._opening.pop(part, None)
+        if opening is not None:
+            opening.cancel()
+            await asyncio.gather(opening, return_exceptions=True)
+        self._ready_shards.discard(part)
+        await self.client.close_shard(part)
+        self.log.info("closed Discord shard %d of %d", part, self.intake_parts)
+
+    def _open(self, shard: int) -> None:
+        if shard in self._opening or shard in self.client.open_shards:
+            return
+        task = asyncio.create_task(self.client.open_shard(shard), name=f"practica.discord.shard-{shard}")
+        self._opening[shard] = task
+        task.add_done_callback(lambda done: self._opening.pop(shard, None) if self._opening.get(shard) is done else None)
+
     async def _run(self) -> None:
         try:
             await self.client.connect(reconnect=True)
@@ -119,6 +184,10 @@ class DiscordAdapter(Adapter):
         except discord.ConnectionClosed as exc:
             if exc.code == 4004:
                 raise login_error(exc, self.config.token.source) from exc
+            if exc.code == 4011:
+                raise AdapterError(f"Discord wants this bot on more gateway shards (close code 4011): set "
+                                   f"[adapters.discord] shards = \"auto\" or a larger number than "
+                                   f"{self.intake_parts}, then start again.") from exc
             raise AdapterError(f"Discord closed the gateway connection for good (close code {exc.code}: "
                                f"{exc.reason or 'no reason given'}).") from exc
         finally:
@@ -128,6 +197,9 @@ class DiscordAdapter(Adapter):
 
     async def stop(self) -> None:
         self._stopping = True
+        for opening in list(self._opening.values()):
+            opening.cancel()
+        self._opening.clear()
         try:
             await asyncio.wait_for(self.client.close(), STOP_TIMEOUT)
         except (asyncio.TimeoutError, Exception) as exc:  # closing must not fail the shutdown
@@ -152,21 +224,25 @@ class DiscordAdapter(Adapter):
 
     # ---------------------------------------------------------------------------------- gateway logs
 
-    async def on_connect(self) -> None:
-        self.log.info("connected to the Discord gateway")
+    async def on_shard_connect(self, shard: int) -> None:
+        self.log.info("connected to the Discord gateway (shard %d of %d)", shard, self.intake_parts)
 
-    async def on_disconnect(self) -> None:
-        self.log.info("disconnected from the Discord gateway; discord.py reconnects")
+    async def on_shard_disconnect(self, shard: int) -> None:
+        if shard in self.client.open_shards:
+            self.log.info("disconnected from the Discord gateway (shard %d); discord.py reconnects", shard)
 
-    async def on_resumed(self) -> None:
-        self.log.info("Discord gateway session resumed")
+    async def on_shard_resumed(self, shard: int) -> None:
+        self.log.info("Discord gateway session resumed (shard %d)", shard)
 
-    async def on_ready(self) -> None:
-        self.log.info("Discord ready as %s in %d server(s)", self.client.user, len(self.client.guilds))
+    async def on_shard_ready(self, shard: int) -> None:
+        self._ready_shards.add(shard)
+        self.log.info("Discord ready as %s: shard %d of %d (%d server(s) on this worker's shards)", self.client.user,
+                      shard, self.intake_parts, len(self.client.guilds))
         try:
             await self._sync_commands()
         finally:
-            self._ready.set()
+            if self.defer_intake or self._ready_shards >= set(range(self.intake_parts)):
+                self._ready.set()
 
     def _guard_parsers(self) -> None:
         """A malformed gateway payload makes discord.py's parser raise inside its read loop, which would
@@ -253,7 +329,7 @@ class DiscordAdapter(Adapter):
             user_id = int(user.id)
         except (DeliveryError, ValueError):
             return Role.MEMBER
-        guild = self.client.get_guild(guild_id)
+        guild = await self.guilds.get(guild_id)  # REST when another worker receives its shard
         if guild is None:
             return Role.MEMBER
         member = guild.get_member(user_id) or self.inbound.members.get((guild_id, user_id))

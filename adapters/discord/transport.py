@@ -32,15 +32,18 @@ class DiscordTransport:
             adds (version, encoding, compression) is kept.
         guild_ready_timeout: how long discord.py waits for more GUILD_CREATEs after READY before it
             reports ready (a peer that sends every server at once can say 0.05).
+        identify_gap: seconds between two shard IDENTIFYs of one client (Discord allows one per 5 s;
+            a test peer can say 0.05).
     """
 
     api: str = DISCORD_API
     gateway: str = DISCORD_GATEWAY
     guild_ready_timeout: float = 2.0
+    identify_gap: float = 5.0
 
     def client_options(self) -> dict[str, Any]:
-        """The `discord.Client` options this transport sets."""
-        return {"guild_ready_timeout": self.guild_ready_timeout}
+        """The client options this transport sets (`ShardedClient`'s)."""
+        return {"guild_ready_timeout": self.guild_ready_timeout, "identify_gap": self.identify_gap}
 
     def route(self, client: discord.Client) -> None:
         """Send `client`'s REST calls and gateway connection to this transport's addresses."""

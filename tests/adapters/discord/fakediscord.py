@@ -3,6 +3,11 @@
 The real discord.py client logs in against it (`/users/@me`, `/oauth2/applications/@me`), connects
 to its gateway (HELLO, IDENTIFY, READY, GUILD_CREATE), receives the dispatches tests send, and every
 REST call it makes is recorded in `calls` and answered with real-shaped JSON.
+
+Sharding is Discord's: each IDENTIFY names its shard `[s, n]`; that connection gets READY and
+GUILD_CREATE for the guilds with `(guild_id >> 22) % n == s` only, and `dispatch()` sends a guild's
+events to the connection of its shard, direct messages to shard 0's. `most_open` records, per shard, the
+most connections that were ever open at once (Discord lets a second one steal the session).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import asyncio
 import itertools
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -27,7 +33,9 @@ ALICE_ID = 1100000000000000021  # a plain member
 MOD_ID = 1100000000000000022  # holds the "Moderators" role (Manage Messages)
 ADMIN_ID = 1100000000000000023  # holds the "Admins" role (Administrator)
 HELPER_ID = 1100000000000000024  # holds the "Helpers" role (no permission; configured moderator role)
+SECOND_GUILD_ID = GUILD_ID + (1 << 22)  # another server, on the other shard of two (GUILD_ID is on shard 1)
 GENERAL_ID = 1100000000000000100  # text channel (also the system channel)
+SECOND_GENERAL_ID = 1100000000000000110  # SECOND_GUILD_ID's text channel
 FORUM_ID = 1100000000000000101  # forum channel
 THREAD_ID = 1100000000000000102  # a forum post (thread) in FORUM_ID
 DM_ID = 1100000000000000200
@@ -70,8 +78,13 @@ def role(rid: int, name: str, permissions: int, position: int) -> dict[str, Any]
             "hoist": False, "managed": False, "mentionable": False, "flags": 0}
 
 
-def channel(cid: int, name: str, ctype: int = 0, **extra: Any) -> dict[str, Any]:
-    return {"id": str(cid), "type": ctype, "guild_id": str(GUILD_ID), "name": name, "position": 0,
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to (direct messages: shard 0)."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def channel(cid: int, name: str, ctype: int = 0, *, guild_id: int = GUILD_ID, **extra: Any) -> dict[str, Any]:
+    return {"id": str(cid), "type": ctype, "guild_id": str(guild_id), "name": name, "position": 0,
             "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "rate_limit_per_user": 0,
             "last_message_id": None, **extra}
 
@@ -100,6 +113,15 @@ def guild() -> dict[str, Any]:
         "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
         "soundboard_sounds": [],
     }
+
+
+def second_guild() -> dict[str, Any]:
+    """SECOND_GUILD_ID: one text channel, the same roles and owner (on the other shard of two)."""
+    data = guild()
+    data.update({"id": str(SECOND_GUILD_ID), "name": "Nurses cohort 4", "system_channel_id": str(SECOND_GENERAL_ID),
+                 "channels": [channel(SECOND_GENERAL_ID, "general", guild_id=SECOND_GUILD_ID)], "threads": []})
+    data["roles"] = [{**r, "id": str(SECOND_GUILD_ID)} if r["id"] == str(GUILD_ID) else r for r in data["roles"]]
+    return data
 
 
 def message(content: str, *, author: dict[str, Any] = ALICE, channel_id: int = GENERAL_ID, guild_id: int | None = GUILD_ID,
@@ -155,12 +177,18 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.identify: dict[str, Any] | None = None
+        self.identify: dict[str, Any] | None = None  # the last IDENTIFY
+        self.identifies: list[dict[str, Any]] = []
         self.close_on_identify: int | None = None
         self.token = "fake-token"
         self.guilds = [guild()]
+        self.recommended_shards = 1  # what GET /gateway/bot answers
+        self.member_roles = {MOD_ID: (MOD_ROLE_ID,), ADMIN_ID: (ADMIN_ROLE_ID,), HELPER_ID: (HELPER_ROLE_ID,)}
+        self.most_open: Counter[int] = Counter()  # shard -> the most connections open at once
+        self.shard_changed = asyncio.Event()
         self._failures: list[tuple[str, re.Pattern[str], int, Any, dict[str, str]]] = []
-        self._ws: web.WebSocketResponse | None = None
+        self._sockets: dict[int, list[web.WebSocketResponse]] = {}  # shard -> its open (identified) connections
+        self._shard_count = 1
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -175,7 +203,7 @@ class FakeDiscord:
         """What to give `DiscordAdapter(..., transport=)` so its client talks to this fake (every
         GUILD_CREATE is sent at once, so discord.py need not wait for more)."""
         return DiscordTransport(api=f"{self.base}/api/v10", gateway=f"ws://127.0.0.1:{self.port}/gateway",
-                                guild_ready_timeout=0.05)
+                                guild_ready_timeout=0.05, identify_gap=0.05)
 
     async def start(self) -> None:
         app = web.Application()
@@ -188,9 +216,14 @@ class FakeDiscord:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
+    def open_shards(self) -> dict[int, int]:
+        """{shard: connections open now}, for the shards with at least one (identified)."""
+        return {shard: len(sockets) for shard, sockets in self._sockets.items() if sockets}
+
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for sockets in list(self._sockets.values()):
+            for ws in list(sockets):
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -199,30 +232,66 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
+        shard: int | None = None
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
-        async for msg in ws:
-            data = json.loads(msg.data)
-            if data["op"] == 1:
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif data["op"] == 2:
-                self.identify = data["d"]
-                if self.close_on_identify is not None:
-                    await ws.close(code=self.close_on_identify, message=b"Disallowed intent(s).")
-                    break
-                await self.dispatch("READY", {
-                    "v": 10, "user": BOT, "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
-                    "session_id": "session-1", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-                    "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": [],
-                    "user_settings": {}, "presences": [], "guild_join_requests": [], "geo_ordered_rtc_regions": []})
-                for g in self.guilds:
-                    await self.dispatch("GUILD_CREATE", g)
+        try:
+            async for msg in ws:
+                data = json.loads(msg.data)
+                if data["op"] == 1:
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif data["op"] == 2:
+                    self.identify = data["d"]
+                    self.identifies.append(data["d"])
+                    if self.close_on_identify is not None:
+                        await ws.close(code=self.close_on_identify, message=b"Disallowed intent(s).")
+                        break
+                    shard, count = data["d"].get("shard") or (0, 1)
+                    self._shard_count = count
+                    sockets = self._sockets.setdefault(shard, [])
+                    sockets.append(ws)
+                    self.most_open[shard] = max(self.most_open[shard], len(sockets))
+                    here = [g for g in self.guilds if shard_of(int(g["id"]), count) == shard]
+                    ready: dict[str, Any] = {
+                        "v": 10, "user": BOT, "guilds": [{"id": g["id"], "unavailable": True} for g in here],
+                        "session_id": f"session-{shard}-{new_id()}", "application": {"id": str(APP_ID), "flags": 0},
+                        "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway", "private_channels": [],
+                        "relationships": [], "user_settings": {}, "presences": [], "guild_join_requests": [],
+                        "geo_ordered_rtc_regions": []}
+                    if data["d"].get("shard") is not None:
+                        ready["shard"] = [shard, count]
+                    await self._send(ws, "READY", ready)
+                    for g in here:
+                        await self._send(ws, "GUILD_CREATE", g)
+                    self.shard_changed.set()  # its servers are sent: events of theirs may follow
+        finally:
+            if shard is not None and ws in self._sockets.get(shard, []):
+                self._sockets[shard].remove(ws)
+                self.shard_changed.set()
         return ws
 
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def wait_shards(self, wanted: dict[int, int], timeout: float = 10.0) -> None:
+        """Wait until the open connections per shard are `wanted` ({shard: count})."""
+        async def poll() -> None:
+            while self.open_shards() != wanted:
+                self.shard_changed.clear()
+                await self.shard_changed.wait()
+        try:
+            await asyncio.wait_for(poll(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"open shards {self.open_shards()}, wanted {wanted}") from None
+
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send one gateway dispatch (op 0) to the connected client."""
-        assert self._ws is not None, "the client is not connected"
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        """Send one gateway dispatch (op 0) to the connection of the shard it belongs to (its guild's;
+        direct messages: shard 0)."""
+        guild_id = data.get("id") if event.startswith("GUILD_") and "guild_id" not in data else data.get("guild_id")
+        shard = shard_of(int(guild_id) if guild_id else None, self._shard_count)
+        sockets = self._sockets.get(shard)
+        assert sockets, f"no client is connected to shard {shard}"
+        for ws in sockets:
+            await self._send(ws, event, data)
 
     # --------------------------------------------------------------------------------------- REST
 
@@ -276,6 +345,9 @@ class FakeDiscord:
         m, p, body = call.method, call.path, call.json or {}
         if (m, p) == ("GET", "/users/@me"):
             return 200, BOT
+        if (m, p) == ("GET", "/gateway/bot"):
+            return 200, {"url": "wss://gateway.discord.gg", "shards": self.recommended_shards,
+                         "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
         if (m, p) == ("GET", "/oauth2/applications/@me"):
             return 200, {"id": str(APP_ID), "name": "practica", "icon": None, "description": "", "rpc_origins": [],
                          "bot_public": True, "bot_require_code_grant": False, "owner": OWNER, "summary": "",
@@ -307,12 +379,18 @@ class FakeDiscord:
             return 204, None
         if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p):
             if m == "GET" or m == "PATCH":
-                return 200, member(user(int(match[2]), "someone"))
+                return 200, member(user(int(match[2]), "someone"), self.member_roles.get(int(match[2]), ()))
             return 204, None
         if match := re.fullmatch(r"/users/(\d+)", p):
             return 200, user(int(match[1]), f"user{match[1][-3:]}")
+        if match := re.fullmatch(r"/guilds/(\d+)", p):
+            found = [g for g in self.guilds if g["id"] == match[1]]
+            if found:
+                return 200, {k: v for k, v in found[0].items() if k not in ("channels", "threads", "members")}
+            return 404, {"message": "Unknown Guild", "code": 10004}
         if match := re.fullmatch(r"/channels/(\d+)", p):
-            return 200, channel(int(match[1]), "elsewhere")
+            known = [c for g in self.guilds for c in g["channels"] if c["id"] == match[1]]
+            return 200, known[0] if known else channel(int(match[1]), "elsewhere")
         if m in ("PUT", "DELETE"):
             return 204, None
         return 404, {"message": "404: Not Found", "code": 0}
