@@ -43,6 +43,7 @@ from core.dashboard import auth as dashboard_auth
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
+from core.directories import Listener, Notices
 from core.dispatcher import Dispatcher
 from core.hookspecs import QUESTIONS
 from core.errors import ConfigError, PracticaError
@@ -124,6 +125,7 @@ class Runtime:
         self.deliveries: Deliveries = None  # type: ignore[assignment]
         self._inbox_writer: InboxWriter | None = None
         self.workers: Workers | None = None  # PostgreSQL: this worker's share of a database other workers may use
+        self.directories: Listener | None = None  # several workers: other workers' changes to members and links
         self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
         self._state: dict[str, dict[str, Any]] = {}
@@ -221,10 +223,16 @@ class Runtime:
         self.native_polls = NativePolls(self.storage, self.clock)
         await self.native_polls.load()
         self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
-        self.members = MemberDirectory(self.storage)
+        notices = Notices(self.storage) if self.workers is not None else None
+        self.members = MemberDirectory(self.storage, notices)
+        self.identities = Identities(self.storage, notices)
+        if notices is not None:  # listening before loading: no change committed in between is missed
+            self.directories = Listener(self._database, notices, [self.members, self.identities])
+            await self.directories.start()
         await self.members.load()
-        self.identities = Identities(self.storage)
         await self.identities.load()
+        if self.directories is not None:
+            self.directories.run()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
                                    frozenset(self.loaded.enabled), paused, unit=self.unit,
@@ -296,6 +304,7 @@ class Runtime:
         self.dispatcher.close()
         await self.outbox.close()
         await self.runner.guard.close()
+        await self._stop_directories()
         if self.storage is not None:
             if self.workers is not None:
                 await self.workers.stop()
@@ -351,6 +360,7 @@ class Runtime:
         self._started_adapters.clear()
         await self.runner.guard.close()
         await self.members.flush()
+        await self._stop_directories()
         if self.workers is not None:  # what is left here is the other workers' at once
             await self.workers.stop()
             self.workers = None
@@ -359,6 +369,11 @@ class Runtime:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    async def _stop_directories(self) -> None:
+        if self.directories is not None:
+            await self.directories.stop()
+            self.directories = None
 
     async def _stop_dashboard(self) -> None:
         if self.dashboard is not None:
@@ -561,6 +576,8 @@ class Runtime:
                 await asyncio.gather(self._done_writer, return_exceptions=True)
             if self.members is not None:
                 await self.members.flush()
+            if self.directories is not None:  # what other workers committed so far is applied here
+                await self.directories.caught_up()
             await asyncio.sleep(0)
             if self.dispatcher.pending == 0 and not self._background:
                 return
