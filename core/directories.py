@@ -13,6 +13,9 @@ must reach the others before the member's next message:
 - when the listening connection is lost (a server restart), notices may have been missed meanwhile:
   once it listens again, every directory reloads everything, once.
 
+Plugins keeping state in memory do the same through `ctx.announce(kind, keys)` and the hook
+`practica_directory_changed` (kinds `<plugin>.<kind>`, handed to that plugin only: `PluginDirectories`).
+
 SQLite and a single worker never create these objects: `notices` stays None and costs nothing.
 """
 
@@ -22,7 +25,7 @@ import asyncio
 import itertools
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -49,6 +52,23 @@ class Directory(Protocol):
 
     async def reload(self) -> None:
         """Reload everything from the database (notices may have been missed)."""
+
+
+class PluginDirectories:
+    """The plugins' kinds (`<plugin>.<kind>`): a notice goes to `changed(plugin, kind, keys)`; a reload of
+    everything to `changed(None, None, ())` (every plugin's hook, with kind None)."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, changed: Callable[[str | None, str | None, Sequence[str]], Awaitable[None]]) -> None:
+        self._changed = changed
+
+    async def refresh(self, kind: str, keys: Sequence[str]) -> None:
+        plugin, _, name = kind.partition(".")
+        await self._changed(plugin, name, keys)
+
+    async def reload(self) -> None:
+        await self._changed(None, None, ())
 
 
 class Notices:
@@ -81,13 +101,16 @@ class Listener:
         dsn: the database URL (a connection of its own, outside the pool: LISTEN holds it).
         notices: this worker's announcer (its origin is how its own notices are recognised).
         directories: the directories, each owning its `kinds`.
+        plugins: where the plugins' kinds (`<plugin>.<kind>`) go.
     """
 
-    def __init__(self, dsn: str, notices: Notices, directories: Iterable[Directory]) -> None:
+    def __init__(self, dsn: str, notices: Notices, directories: Iterable[Directory],
+                 plugins: PluginDirectories | None = None) -> None:
         self.dsn = dsn
         self.notices = notices
         self._owners: dict[str, Directory] = {kind: d for d in directories for kind in d.kinds}
-        self._directories = list(dict.fromkeys(self._owners.values()))
+        self._plugins = plugins
+        self._directories: list[Directory] = [*dict.fromkeys(self._owners.values()), *([plugins] if plugins else [])]
         self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self._conn: Any = None
         self._lost = asyncio.Event()
@@ -239,6 +262,6 @@ class Listener:
                     if heard is not None and not heard.done():
                         heard.set_result(None)
                 continue
-            owner = self._owners.get(kind)
+            owner = self._owners.get(kind) or (self._plugins if "." in kind else None)
             if owner is not None:
                 await owner.refresh(kind, list(dict.fromkeys(keys)))

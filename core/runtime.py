@@ -23,7 +23,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ from core.dashboard import auth as dashboard_auth
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
-from core.directories import Listener, Notices
+from core.directories import Listener, Notices, PluginDirectories
 from core.dispatcher import Dispatcher
 from core.hookspecs import QUESTIONS
 from core.errors import ConfigError, PracticaError
@@ -126,6 +126,7 @@ class Runtime:
         self._inbox_writer: InboxWriter | None = None
         self.workers: Workers | None = None  # PostgreSQL: this worker's share of a database other workers may use
         self.directories: Listener | None = None  # several workers: other workers' changes to members and links
+        self._notices: Notices | None = None
         self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
         self._state: dict[str, dict[str, Any]] = {}
@@ -223,16 +224,15 @@ class Runtime:
         self.native_polls = NativePolls(self.storage, self.clock)
         await self.native_polls.load()
         self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
-        notices = Notices(self.storage) if self.workers is not None else None
+        notices = self._notices = Notices(self.storage) if self.workers is not None else None
         self.members = MemberDirectory(self.storage, notices)
         self.identities = Identities(self.storage, notices)
-        if notices is not None:  # listening before loading: no change committed in between is missed
-            self.directories = Listener(self._database, notices, [self.members, self.identities])
+        if notices is not None:  # listening before loading (core's and plugins'): no change in between is missed
+            self.directories = Listener(self._database, notices, [self.members, self.identities],
+                                        PluginDirectories(self._plugin_directory_changed))
             await self.directories.start()
         await self.members.load()
         await self.identities.load()
-        if self.directories is not None:
-            self.directories.run()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
                                    frozenset(self.loaded.enabled), paused, unit=self.unit,
@@ -244,6 +244,8 @@ class Runtime:
         async with self.unit():
             await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
         await self.scheduler.catch_up()
+        if self.directories is not None:  # plugins loaded their state at startup: apply what came since
+            self.directories.run()
         if self.workers is None:
             for inbox_id, event in await self.inbox.pending():
                 self.dispatcher.enqueue(event, inbox_id)
@@ -530,6 +532,20 @@ class Runtime:
         self._background.add(task)
         task.add_done_callback(self._background_done)
         return task
+
+    async def announce(self, plugin: str, kind: str, keys: Iterable[str]) -> None:
+        """Tell the other workers that `plugin`'s entries `keys` of `kind` changed (core.directories);
+        nothing to do on SQLite or with a single worker."""
+        if self._notices is not None:
+            await self._notices.announce(f"{plugin}.{kind}", keys)
+
+    async def _plugin_directory_changed(self, plugin: str | None, kind: str | None, keys: Sequence[str]) -> None:
+        """Another worker's change to a plugin's state (or, plugin None: reload everything)."""
+        default = self.config.community_for(None)
+        if plugin is not None and plugin not in self.loaded.enabled:
+            return
+        await self.runner.each("practica_directory_changed", lambda name: Context(self, name, default), only=plugin,
+                               kind=kind, keys=list(keys))
 
     def _background_done(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
