@@ -221,16 +221,16 @@ class Runtime:
             self.deliveries.allocate = self.workers.outbox_ids
             await self.workers.start()
         self.deliveries.notify_runner = self._run_notify
-        self.native_polls = NativePolls(self.storage, self.clock)
-        await self.native_polls.load()
-        self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
         notices = self._notices = Notices(self.storage) if self.workers is not None else None
+        self.native_polls = NativePolls(self.storage, self.clock, notices)
+        self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
         self.members = MemberDirectory(self.storage, notices)
         self.identities = Identities(self.storage, notices)
         if notices is not None:  # listening before loading (core's and plugins'): no change in between is missed
-            self.directories = Listener(self._database, notices, [self.members, self.identities],
+            self.directories = Listener(self._database, notices, [self.members, self.identities, self.native_polls],
                                         PluginDirectories(self._plugin_directory_changed))
             await self.directories.start()
+        await self.native_polls.load()
         await self.members.load()
         await self.identities.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)

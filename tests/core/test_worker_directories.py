@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import directories
+from core import SendPoll, directories
 from tests.workers import two_workers
 
 pytestmark = pytest.mark.parametrize("practica_engine", ["postgresql"])
@@ -104,5 +104,23 @@ async def test_a_database_restart_leaves_no_stale_entry_on_the_other_worker(make
         await b.runtime.idle()
         await b.send("/whoami", user="amina", chat="dm")
         assert b.next_reply().text.startswith("Vous êtes")  # B read everything again once back
+    finally:
+        await b.runtime.stop()
+
+
+async def test_a_native_poll_posted_by_one_worker_takes_votes_in_its_community_on_the_other(make_bot):
+    communities = {"cohort7": {"moderators": ["mod7"], "members": ["amina", "dawit"]},
+                   "cohort8": {"members": ["dawit"], "disabled_plugins": ["polls"]}}
+    a, b = await two_workers(make_bot, plugins={"polls"}, communities=communities)
+    try:
+        await a.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")  # posted by A
+        ref = next(f"poll{i + 1}" for i, action in enumerate(a.actions()) if isinstance(action, SendPoll))
+        await b.runtime.idle()
+        for voter in ("amina", "dawit"):  # Telegram's votes name no chat; B handles them
+            await b.vote(ref, [0], user=voter)
+        await a.send("/results 1", user="amina", chat="cohort7")
+        text = a.new_messages()[-1].text
+        # dawit's vote acts in the poll's community, not in cohort8 (his private chat's, without polls)
+        assert "2 votes" in text, text
     finally:
         await b.runtime.stop()
