@@ -165,6 +165,7 @@ class MemberDirectory:
         gone = set(uids)
         for key in [k for k in self._unsaved if k[1] in gone]:
             del self._unsaved[key]
+        self._announce = {k for k in self._announce if k[1] not in gone}
         self._erased.update(gone)
         for key in [k for k in self._seen if k[1] in gone]:
             del self._seen[key]
@@ -349,6 +350,7 @@ class MemberDirectory:
     async def erase(self, uid: str) -> int:
         for key in [k for k in self._unsaved if k[1] == uid]:
             del self._unsaved[key]
+        self._announce = {k for k in self._announce if k[1] != uid}
         self._erased.add(uid)
         async with self.db.transaction():
             count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))

@@ -27,8 +27,7 @@ async def load_posts(ctx: Context) -> None:
 async def posted_elsewhere(ctx: Context, kind: str | None, assignment_ids: Sequence[str]) -> None:
     """Several workers: another worker posted these assignments (kind None: anything may have changed),
     so that a reply to the post is a submission whichever worker handles it."""
-    if kind is None:
-        ctx.state["posts"] = {}
+    if kind is None:  # posts are only ever added (a reply to a closed assignment is checked): read them all again
         await load_posts(ctx)
         return
     posts: dict[tuple[str, str], int] = ctx.state.setdefault("posts", {})

@@ -37,17 +37,26 @@ def state(ctx: Context) -> ModState:
     return mod
 
 
-async def load(ctx: Context, uids: Sequence[str] | None = None) -> None:
-    """Fill the in-memory state from the database (at startup; for `uids` only: another worker's change)."""
+async def load(ctx: Context, uids: Sequence[str] | None = None, *, replace: bool = False) -> None:
+    """Fill the in-memory state from the database: at startup; after another worker's change, for `uids`
+    (their entries are replaced), or everyone's (`replace`). Read first, then applied at once: the hot
+    path never sees half of it."""
+    acceptances = await store.load_acceptances(ctx.db, uids)
+    requests = await store.open_requests(ctx.db, uids)
+    mutes = await store.active_mutes(ctx.db, ctx.now(), uids)
     mod = state(ctx)
-    for community, uid, version in await store.load_acceptances(ctx.db, uids):
+    if replace:
+        mod.accepted, mod.questionnaires, mod.gated, mod.muted = {}, {}, set(), {}
+    elif uids is not None:
+        forget(ctx, uids)
+    for community, uid, version in acceptances:
         mod.accepted[(community, uid)] = version
-    for request in await store.open_requests(ctx.db, uids):
+    for request in requests:
         if request.status == "questionnaire":
             mod.questionnaires[request.member_uid] = request.id
         if not ctx.capabilities(request.member.platform).join_requests:
             mod.gated.add((request.community, request.member_uid))
-    for case in await store.active_mutes(ctx.db, ctx.now(), uids):
+    for case in mutes:
         mod.muted[(case.community, case.member_uid)] = case.expires_at
 
 
@@ -77,11 +86,9 @@ async def told(ctx: Context, uid: str) -> None:
 
 async def changed(ctx: Context, kind: str | None, uids: Sequence[str]) -> None:
     """Another worker changed these members' entries (kind None: anything may have changed)."""
-    if kind is None:
-        ctx.state["mod"] = ModState()
-        await load(ctx)
+    if kind is None:  # what `load` reads is read again; the caches (flood windows, reminders...) stay
+        await load(ctx, replace=True)
     elif kind == "member":
-        forget(ctx, uids)
         await load(ctx, uids)
     elif kind == "erased":
         forget(ctx, uids, mutes=False)
