@@ -125,7 +125,7 @@ class Runtime:
         self.deliveries: Deliveries = None  # type: ignore[assignment]
         self._inbox_writer: InboxWriter | None = None
         self.workers: Workers | None = None  # PostgreSQL: this worker's share of a database other workers may use
-        self.directories: Listener | None = None  # several workers: other workers' changes to members and links
+        self.directories: Listener | None = None  # several workers: hears the others' changes to what is kept in memory
         self._notices: Notices | None = None
         self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
