@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -252,6 +252,15 @@ class Context:
             unit.emit(event)
             return
         await self._host.emit_now(event)
+
+    async def announce(self, kind: str, keys: Iterable[str]) -> None:
+        """Several workers: tell the others that entries `keys` (ids, never text or names) of what this
+        plugin keeps in memory under `kind` changed; each other worker's `practica_directory_changed`
+        then reloads them. Call it in the transaction of the change (a handler's or job's: it is sent
+        on commit, never for a rollback). Costs nothing on SQLite or with a single worker."""
+        if not kind or any(c in kind for c in ".:|"):
+            raise ValueError(f"a kind is a word without '.', ':' or '|', not {kind!r}")
+        await self._host.announce(self.plugin, kind, keys)
 
     async def ask(self, question: str, /, **arguments: Any) -> Any:
         """Ask the other plugins a question (a first-answer hook of core.hookspecs.QUESTIONS, e.g.

@@ -136,6 +136,16 @@ class PracticaSpecs:
         status) causes a second call, with `failed=True` and `late=True` (undo nothing the send started: replies and votes may already be in). Mode: each.
         """
 
+    @hookspec
+    async def practica_directory_changed(self, kind: str | None, keys: Sequence[str], ctx: Context) -> None:
+        """Several workers on one database: another worker committed a change this plugin announced with
+        `await ctx.announce(kind, keys)`; reload those entries of what the plugin keeps in memory.
+
+        `kind` None: changes may have been missed (the connection to the database was lost), reload
+        everything. Never called on SQLite, with a single worker, nor on the worker that made the
+        change. `ctx.community` is `default`. Mode: each.
+        """
+
     # --- members' data ----------------------------------------------------------------------
 
     @hookspec

@@ -7,7 +7,7 @@ builds them: core/runtime.py implements it, and no module below the runtime impo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ class Host(Protocol):
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `coro` in the background, owned by the runtime."""
+
+    async def announce(self, plugin: str, kind: str, keys: Iterable[str]) -> None:
+        """Tell the other workers that `plugin`'s entries `keys` of `kind` changed (core.directories)."""
 
     async def collect_user_data(self, member: str, *, erase: bool, community: Community,
                                 event: Event | None) -> list[tuple[str, Any]]:

@@ -10,9 +10,14 @@ gives from the other. A person is named by the uid of the account that asked for
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from core.storage import Storage, to_utc_text
+
+if TYPE_CHECKING:
+    from core.directories import Notices
 
 MIGRATIONS = (
     """
@@ -35,16 +40,46 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typ
 
 
 class Identities:
-    """uid -> person, in memory (read on every scoring event), written through to the database."""
+    """uid -> person, in memory (read on every scoring event), written through to the database.
 
-    def __init__(self, db: Storage) -> None:
+    With several workers (core.directories), the accounts whose link changed are announced (`link`)
+    in the transaction of the change, and other workers' announcements reload those accounts.
+    """
+
+    kinds: tuple[str, ...] = ("link",)
+
+    def __init__(self, db: Storage, notices: Notices | None = None) -> None:
         self.db = db
+        self.notices = notices
         self._person: dict[str, str] = {}
         self.version = 0  # grows whenever what person_of answers may have changed (link, unlink, erase)
 
     async def load(self) -> None:
         for row in await self.db.fetchall("SELECT uid, person FROM practica_links"):
             self._person[row["uid"]] = row["person"]
+
+    async def reload(self) -> None:
+        """Read every link again (another worker's changes may have been missed)."""
+        rows = await self.db.fetchall("SELECT uid, person FROM practica_links")
+        self._person = {row["uid"]: row["person"] for row in rows}
+        self.version += 1
+
+    async def refresh(self, kind: str, uids: Sequence[str]) -> None:
+        """Reload the links of `uids`, which another worker changed."""
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start:start + 500])
+            found = {row[0]: row[1] for row in await self.db.fetchall(
+                f"SELECT uid, person FROM practica_links WHERE uid IN ({','.join('?' * len(chunk))})", chunk)}
+            for uid in chunk:
+                if uid in found:
+                    self._person[uid] = found[uid]
+                else:
+                    self._person.pop(uid, None)
+        self.version += 1
+
+    async def _tell(self, uids: Sequence[str]) -> None:
+        if self.notices is not None:
+            await self.notices.announce("link", uids)
 
     def person_of(self, uid: str) -> str:
         """The person id of `uid` (the uid itself when not linked)."""
@@ -77,9 +112,11 @@ class Identities:
         if self.person_of(uid) == person:
             return None
         stamp = to_utc_text(now)
-        for account in self.accounts_of(uid):  # a person already linked elsewhere moves as a whole
+        moved = [*self.accounts_of(uid), owner]
+        for account in moved[:-1]:  # a person already linked elsewhere moves as a whole
             await self._set(account, person, stamp)
         await self._set(owner, person, stamp)
+        await self._tell(moved)
         return owner
 
     async def _set(self, uid: str, person: str, stamp: str) -> None:
@@ -98,6 +135,7 @@ class Identities:
         for account in accounts:
             self._person.pop(account, None)
             await self.db.execute("DELETE FROM practica_links WHERE uid = ?", (account,))
+        await self._tell(accounts)
         return accounts
 
     async def export(self, uid: str) -> dict[str, object] | None:
@@ -106,7 +144,9 @@ class Identities:
 
     async def erase(self, uid: str) -> None:
         self.version += 1
-        for account in self.accounts_of(uid):
+        accounts = self.accounts_of(uid)
+        for account in accounts:
             self._person.pop(account, None)
             await self.db.execute("DELETE FROM practica_links WHERE uid = ?", (account,))
         await self.db.execute("DELETE FROM practica_link_codes WHERE uid = ?", (uid,))
+        await self._tell(accounts)

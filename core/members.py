@@ -11,13 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.events import User
 from core.storage import Storage
-from core.unit import active_unit
+from core.unit import Step, active_unit
+
+if TYPE_CHECKING:
+    from core.directories import Notices
 
 log = logging.getLogger("practica.members")
 
@@ -79,10 +83,19 @@ class Member:
 
 
 class MemberDirectory:
-    """Remembers members per community; lookups by handle, name or uid."""
+    """Remembers members per community; lookups by handle, name or uid.
 
-    def __init__(self, db: Storage) -> None:
+    With several workers (core.directories), what changes here is announced to the other workers
+    (`notices`): a member seen in a community for the first time, or leaving (`seen`), a `/lang` choice
+    (`lang`), a `/community` choice (`home`), an erasure (`forget`); notices of theirs reload the entry.
+    """
+
+    kinds: tuple[str, ...] = ("seen", "lang", "home", "forget")
+
+    def __init__(self, db: Storage, notices: Notices | None = None) -> None:
         self.db = db
+        self.notices = notices
+        self._announce: set[tuple[str, str]] = set()  # membership changes to announce with their write
         self._seen: dict[tuple[str, str], tuple[str, str | None, str, bool]] = {}
         self.locales: dict[str, str] = {}
         self._unsaved: dict[tuple[str, str], tuple[object, ...]] = {}
@@ -102,6 +115,69 @@ class MemberDirectory:
         for row in await self.db.fetchall("SELECT uid, community FROM practica_member_community"):
             self.chosen[row["uid"]] = row["community"]
 
+    # --- other workers' changes (core.directories) ------------------------------------------------
+
+    async def reload(self) -> None:
+        """Read everything again (another worker's changes may have been missed): sightings not written
+        yet stay, and membership changes found are numbered as if seen here (`changes_since`)."""
+        old = self._seen
+        fresh = MemberDirectory(self.db)
+        await fresh.load()
+        seen = fresh._seen
+        for (community, uid), row in self._unsaved.items():
+            seen[(community, uid)] = (str(row[4]), row[5] if row[5] is None else str(row[5]), str(row[7])[:10], bool(row[9]))
+        self._seen, self.locales, self.chosen = seen, fresh.locales, fresh.chosen
+        for key in old.keys() | seen.keys():
+            before, now = old.get(key), seen.get(key)
+            if (before is None) != (now is None) or (before is not None and now is not None and before[3] != now[3]):
+                self._changed(*key)
+
+    async def refresh(self, kind: str, uids: Sequence[str]) -> None:
+        """Reload what another worker changed about `uids` (`kind` is one of `kinds`)."""
+        for start in range(0, len(uids), _BY_IDS):
+            chunk = list(uids[start:start + _BY_IDS])
+            marks = ",".join("?" * len(chunk))
+            if kind == "forget":
+                self._forget(chunk)
+            elif kind == "seen":
+                for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM "
+                                                  f"practica_members WHERE uid IN ({marks})", chunk):
+                    key = (row["community"], row["uid"])
+                    if key in self._unsaved:  # seen here a moment ago: this worker's row is the newer one
+                        continue
+                    known = self._seen.get(key)
+                    self._seen[key] = (row["name"], row["handle"], row["last_seen"][:10], bool(row["active"]))
+                    if known is None or known[3] != bool(row["active"]):
+                        self._changed(*key)
+            else:
+                table, column, into = (("practica_member_prefs", "locale", self.locales) if kind == "lang"
+                                       else ("practica_member_community", "community", self.chosen))
+                found = {row[0]: row[1] for row in await self.db.fetchall(
+                    f"SELECT uid, {column} FROM {table} WHERE uid IN ({marks}) AND {column} IS NOT NULL", chunk)}
+                for uid in chunk:
+                    if uid in found:
+                        into[uid] = found[uid]
+                    else:
+                        into.pop(uid, None)
+
+    def _forget(self, uids: Iterable[str]) -> None:
+        """Drop every entry of `uids` from memory (they were erased), and their sightings not written."""
+        gone = set(uids)
+        for key in [k for k in self._unsaved if k[1] in gone]:
+            del self._unsaved[key]
+        self._announce = {k for k in self._announce if k[1] not in gone}
+        self._erased.update(gone)
+        for key in [k for k in self._seen if k[1] in gone]:
+            del self._seen[key]
+            self._changed(*key)
+        for uid in gone:
+            self.locales.pop(uid, None)
+            self.chosen.pop(uid, None)
+
+    async def _tell(self, kind: str, uids: Iterable[str]) -> None:
+        if self.notices is not None:
+            await self.notices.announce(kind, uids)
+
     async def saw(self, community: str, user: User, when: datetime, *, active: bool = True) -> None:
         """Record that `user` was seen in `community` (cheap when nothing changed)."""
         day = when.date().isoformat()
@@ -112,6 +188,8 @@ class MemberDirectory:
         membership_changed = known is None or known[3] != active
         if membership_changed:
             self._changed(community, user.uid)
+            if self.notices is not None:
+                self._announce.add((community, user.uid))
         self._erased.discard(user.uid)  # seen again after /forgetme: a new sighting
         stamp = when.isoformat()
         row = (community, user.uid, user.platform, user.id, user.name, user.handle, int(user.is_bot), stamp, stamp,
@@ -124,6 +202,7 @@ class MemberDirectory:
         self._unsaved[(community, user.uid)] = row
         if membership_changed and active_unit() is not None:
             await self.db.execute(UPSERT, row)
+            await self._tell("seen", [user.uid])
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_behind(), name="practica-members-writer")
 
@@ -131,9 +210,14 @@ class MemberDirectory:
         await asyncio.sleep(0)  # gather what the running lanes see now into one statement
         while self._unsaved:
             rows = dict(self._unsaved)
-            try:
+            steps: list[Step] = [
                 # filtered when it runs: a member erased meanwhile (/forgetme) must not be written back
-                await self.db.write_batch([(UPSERT, lambda: [row for row in rows.values() if row[1] not in self._erased], True)])
+                (UPSERT, lambda: [row for row in rows.values() if row[1] not in self._erased], True)]
+            joined = self._announce & rows.keys()
+            if joined and self.notices is not None:  # other workers hear of new members when they are stored
+                steps.append(self.notices.step("seen", sorted({uid for _, uid in joined})))
+            try:
+                await self.db.write_batch(steps)
             except Exception:  # noqa: BLE001 - the directory is rebuilt from members' next messages
                 log.warning("could not record %d member sighting(s); they are recorded at their next message",
                             len(rows), exc_info=True)
@@ -144,6 +228,7 @@ class MemberDirectory:
         for key, row in rows.items():
             if self._unsaved.get(key) == row:
                 del self._unsaved[key]
+                self._announce.discard(key)
 
     async def flush(self, *, community: str | None = None, uid: str | None = None) -> None:
         """Store the sightings not written yet (of one community or member), before a query reads them.
@@ -157,6 +242,7 @@ class MemberDirectory:
             return
         async with self.db.transaction():
             await self.db.executemany(UPSERT, list(rows.values()))
+            await self._tell("seen", sorted({uid for key, uid in self._announce & rows.keys()}))
         if active_unit() is None:
             self._forget_saved(rows)
 
@@ -243,6 +329,7 @@ class MemberDirectory:
         self.chosen[uid] = community
         await self.db.execute("INSERT INTO practica_member_community (uid, community) VALUES (?, ?) "
                               "ON CONFLICT (uid) DO UPDATE SET community = excluded.community", (uid, community))
+        await self._tell("home", [uid])
 
     async def set_locale(self, uid: str, locale: str | None) -> None:
         if locale is None:
@@ -252,6 +339,7 @@ class MemberDirectory:
             self.locales[uid] = locale
             await self.db.execute("INSERT INTO practica_member_prefs (uid, locale) VALUES (?, ?) "
                                   "ON CONFLICT (uid) DO UPDATE SET locale = excluded.locale", (uid, locale))
+        await self._tell("lang", [uid])
 
     async def export(self, uid: str) -> dict[str, object]:
         await self.flush(uid=uid)
@@ -262,11 +350,13 @@ class MemberDirectory:
     async def erase(self, uid: str) -> int:
         for key in [k for k in self._unsaved if k[1] == uid]:
             del self._unsaved[key]
+        self._announce = {k for k in self._announce if k[1] != uid}
         self._erased.add(uid)
         async with self.db.transaction():
             count = await self.db.execute_rowcount("DELETE FROM practica_members WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_prefs WHERE uid = ?", (uid,))
             await self.db.execute("DELETE FROM practica_member_community WHERE uid = ?", (uid,))
+            await self._tell("forget", [uid])
         self.chosen.pop(uid, None)
         for key in [k for k in self._seen if k[1] == uid]:
             del self._seen[key]

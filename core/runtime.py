@@ -23,7 +23,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from core.dashboard import auth as dashboard_auth
 from core.config import Community, Config
 from core.context import Context
 from core.deliveries import INSERT_SQL as OUTBOX_INSERT, Deliveries, Delivery, platform_of
+from core.directories import Listener, Notices, PluginDirectories
 from core.dispatcher import Dispatcher
 from core.hookspecs import QUESTIONS
 from core.errors import ConfigError, PracticaError
@@ -123,6 +124,8 @@ class Runtime:
         self.deliveries: Deliveries = None  # type: ignore[assignment]
         self._inbox_writer: InboxWriter | None = None
         self.workers: Workers | None = None  # PostgreSQL: this worker's share of a database other workers may use
+        self.directories: Listener | None = None  # several workers: hears the others' changes to what is kept in memory
+        self._notices: Notices | None = None
         self._lock: DatabaseLock | None = None
         self._stop_requested = asyncio.Event()
         self._state: dict[str, dict[str, Any]] = {}
@@ -217,12 +220,17 @@ class Runtime:
             self.deliveries.allocate = self.workers.outbox_ids
             await self.workers.start()
         self.deliveries.notify_runner = self._run_notify
-        self.native_polls = NativePolls(self.storage, self.clock)
-        await self.native_polls.load()
+        notices = self._notices = Notices(self.storage) if self.workers is not None else None
+        self.native_polls = NativePolls(self.storage, self.clock, notices)
         self.outbox.receipts = NotingReceipts(self.deliveries, self.native_polls)
-        self.members = MemberDirectory(self.storage)
+        self.members = MemberDirectory(self.storage, notices)
+        self.identities = Identities(self.storage, notices)
+        if notices is not None:  # listening before loading (core's and plugins'): no change in between is missed
+            self.directories = Listener(self._database, notices, [self.members, self.identities, self.native_polls],
+                                        PluginDirectories(self._plugin_directory_changed))
+            await self.directories.start()
+        await self.native_polls.load()
         await self.members.load()
-        self.identities = Identities(self.storage)
         await self.identities.load()
         paused = frozenset((plugin, c.name) for c in self.config.communities.values() for plugin in c.disabled_plugins)
         self.scheduler = Scheduler(self.storage, self.clock, self._run_job, kinds_from(self.loaded.jobs),
@@ -235,6 +243,8 @@ class Runtime:
         async with self.unit():
             await self.runner.each("practica_startup", lambda plugin: Context(self, plugin, default))
         await self.scheduler.catch_up()
+        if self.directories is not None:  # plugins loaded their state at startup: apply what came since
+            self.directories.run()
         if self.workers is None:
             for inbox_id, event in await self.inbox.pending():
                 self.dispatcher.enqueue(event, inbox_id)
@@ -295,6 +305,7 @@ class Runtime:
         self.dispatcher.close()
         await self.outbox.close()
         await self.runner.guard.close()
+        await self._stop_directories()
         if self.storage is not None:
             if self.workers is not None:
                 await self.workers.stop()
@@ -350,6 +361,7 @@ class Runtime:
         self._started_adapters.clear()
         await self.runner.guard.close()
         await self.members.flush()
+        await self._stop_directories()
         if self.workers is not None:  # what is left here is the other workers' at once
             await self.workers.stop()
             self.workers = None
@@ -358,6 +370,11 @@ class Runtime:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    async def _stop_directories(self) -> None:
+        if self.directories is not None:
+            await self.directories.stop()
+            self.directories = None
 
     async def _stop_dashboard(self) -> None:
         if self.dashboard is not None:
@@ -513,6 +530,20 @@ class Runtime:
         task.add_done_callback(self._background_done)
         return task
 
+    async def announce(self, plugin: str, kind: str, keys: Iterable[str]) -> None:
+        """Tell the other workers that `plugin`'s entries `keys` of `kind` changed (core.directories);
+        nothing to do on SQLite or with a single worker."""
+        if self._notices is not None:
+            await self._notices.announce(f"{plugin}.{kind}", keys)
+
+    async def _plugin_directory_changed(self, plugin: str | None, kind: str | None, keys: Sequence[str]) -> None:
+        """Another worker's change to a plugin's state (or, plugin None: reload everything)."""
+        default = self.config.community_for(None)
+        if plugin is not None and plugin not in self.loaded.enabled:
+            return
+        await self.runner.each("practica_directory_changed", lambda name: Context(self, name, default), only=plugin,
+                               kind=kind, keys=list(keys))
+
     def _background_done(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -558,6 +589,8 @@ class Runtime:
                 await asyncio.gather(self._done_writer, return_exceptions=True)
             if self.members is not None:
                 await self.members.flush()
+            if self.directories is not None:  # what other workers committed so far is applied here
+                await self.directories.caught_up()
             await asyncio.sleep(0)
             if self.dispatcher.pending == 0 and not self._background:
                 return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import core
 from core import AccountsLinked, Context, Delivery, Event, MessageEvent, hookimpl
 from plugins.homework import jobs, store
@@ -32,3 +34,7 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
         await jobs.on_delivered(ctx, delivery)
+
+    @hookimpl
+    async def practica_directory_changed(self, kind: str | None, keys: Sequence[str], ctx: Context) -> None:
+        await by_reply.posted_elsewhere(ctx, kind, keys)

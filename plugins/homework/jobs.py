@@ -119,6 +119,7 @@ async def on_delivered(ctx: Context, delivery: Delivery) -> None:
     if delivery.tag == POSTED and delivery.sent is not None and delivery.sent.message_id:
         await store.set_message_id(ctx.db, a.id, delivery.sent.message_id)
         remember_post(ctx, f"{a.chat_platform}:{a.chat_id}", delivery.sent.message_id, a.id)
+        await ctx.announce("post", [str(a.id)])  # other workers match replies to it too
     elif delivery.tag == REMINDER_DM and delivery.failed and a.status == "open":
         # Several refused DMs of one reminder round share one group post: the key makes it one job.
         await ctx.jobs.schedule(GROUP_REMINDER, ctx.now(), payload={"assignment": a.id},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import core
 from core import Context, Event, MessageEvent, hookimpl
 from plugins.leaderboards import store
 from plugins.leaderboards.config import LeaderboardsConfig
-from plugins.leaderboards.services import boards, scoring
+from plugins.leaderboards.services import boards, scoring, workers
 
 
 class Plugin(core.Plugin):
@@ -27,6 +29,10 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_on_event(self, event: Event, ctx: Context) -> None:
         await scoring.on_event(event, ctx)
+
+    @hookimpl
+    async def practica_directory_changed(self, kind: str | None, keys: Sequence[str], ctx: Context) -> None:
+        await workers.changed(ctx, kind, keys)
 
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:

@@ -15,4 +15,6 @@ async def user_data(member: str, ctx: Context, erase: bool) -> Mapping[str, Any]
     if not erase:
         return await store.export(ctx.db, member)
     scoring.forget_member(ctx, member)
-    return await store.erase(ctx.db, member)
+    erased = await store.erase(ctx.db, member)
+    await ctx.announce("erased", [member])  # other workers forget their counters and levels of the member
+    return erased

@@ -97,6 +97,11 @@ def level_changes_since(db: Storage, version: int) -> list[tuple[str | None, str
     return [(community, member) for number, community, member in changes if number > version]
 
 
+def levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
+    """Note that levels changed (here or, with several workers, on another worker): `level_changes_since`."""
+    _levels_changed(db, community, *members)
+
+
 def _levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
     version = _levels_version.get(db, 0) + 1
     _levels_version[db] = version

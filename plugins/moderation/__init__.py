@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import core
 from core import ButtonPressed, Context, Delivery, Event, JoinRequest, MemberJoined, MessageEvent, Verdict, hookimpl
 from plugins.moderation import commands
@@ -47,3 +49,7 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_on_delivered(self, delivery: Delivery, ctx: Context) -> None:
         await actions.on_delivered(ctx, delivery)
+
+    @hookimpl
+    async def practica_directory_changed(self, kind: str | None, keys: Sequence[str], ctx: Context) -> None:
+        await memory.changed(ctx, kind, keys)

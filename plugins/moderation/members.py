@@ -21,8 +21,5 @@ async def user_data(member: str, ctx: Context, erase: bool) -> Mapping[str, Any]
         return found or None
     summary = await store.erase_member(ctx.db, member)
     summary["held_messages"] = await held_store.erase_member(ctx.db, member)
-    mod = memory.state(ctx)
-    mod.accepted = {k: v for k, v in mod.accepted.items() if k[1] != member}
-    mod.gated = {k for k in mod.gated if k[1] != member}
-    mod.questionnaires.pop(member, None)
+    await memory.erased(ctx, member)
     return summary

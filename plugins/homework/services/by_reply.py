@@ -1,10 +1,12 @@
 """Submissions by reply: a reply (text, photo, voice note...) to an assignment's post counts as handing it in.
 
-Runs for every message, so the check is in memory: (chat, replied-to message id) -> assignment id.
+Runs for every message, so the check is in memory: (chat, replied-to message id) -> assignment id,
+kept current across several workers (the worker that posted announces it: `posted_elsewhere`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from core import Context, MessageEvent
@@ -20,6 +22,19 @@ async def load_posts(ctx: Context) -> None:
     posts: dict[tuple[str, str], int] = ctx.state.setdefault("posts", {})
     for chat_key, message_id, assignment_id in await store.posted_messages(ctx.db, ctx.now() - LATE_WINDOW):
         posts[(chat_key, message_id)] = assignment_id
+
+
+async def posted_elsewhere(ctx: Context, kind: str | None, assignment_ids: Sequence[str]) -> None:
+    """Several workers: another worker posted these assignments (kind None: anything may have changed),
+    so that a reply to the post is a submission whichever worker handles it."""
+    if kind is None:  # posts are only ever added (a reply to a closed assignment is checked): read them all again
+        await load_posts(ctx)
+        return
+    posts: dict[tuple[str, str], int] = ctx.state.setdefault("posts", {})
+    for assignment_id in assignment_ids:
+        a = await store.get_assignment(ctx.db, int(assignment_id))
+        if a is not None and a.message_id:
+            posts[(f"{a.chat_platform}:{a.chat_id}", a.message_id)] = a.id
 
 
 async def on_message(event: MessageEvent, ctx: Context) -> None:

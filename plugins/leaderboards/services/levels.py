@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import CommandContext, Context, NotFound, UsageError, User
 from plugins.leaderboards import store
-from plugins.leaderboards.services import progress
+from plugins.leaderboards.services import progress, workers
 from plugins.leaderboards.logic import LEVELS, find_module, is_champion, parse_level
 
 
@@ -43,6 +43,7 @@ async def set_level(ctx: CommandContext, module: str, level: str) -> None:
     # lowering (or repeating) a confirmed level needs no new confirmation
     confirmed = not ctx.config.confirm_levels or (before is not None and before[1] and value <= before[0])
     await store.set_level(ctx.db, ctx.community.name, ctx.identity.person_of(user), key, value, confirmed, ctx.now())
+    await workers.levels_changed(ctx, ctx.community.name, [ctx.identity.person_of(user)])
     if confirmed:
         await ctx.reply(ctx.t("level.recorded", module=modules[key], level=_level_name(ctx, value)))
         await announce_champion(ctx, user)
@@ -74,6 +75,8 @@ async def confirm(ctx: Context, who: str, module: str) -> None:
         raise NotFound(ctx.t("member.unknown", who=who[:40]))
     key = _module(ctx, module, modules)
     level = await store.confirm_level(ctx.db, ctx.community.name, ctx.identity.person_of(member), key)
+    if level is not None:
+        await workers.levels_changed(ctx, ctx.community.name, [ctx.identity.person_of(member)])
     if level is None:
         raise NotFound(ctx.t("confirm.nothing", name=member.name, module=modules[key]))
     await ctx.reply(ctx.t("confirm.done", name=member.name, module=modules[key], level=_level_name(ctx, level)))

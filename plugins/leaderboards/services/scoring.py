@@ -153,6 +153,7 @@ async def on_event(event: Event, ctx: Context) -> None:
     """Points from other plugins' domain events (declared in core.domain_events; those plugins are never imported)."""
     if isinstance(event, AccountsLinked):  # a person linked accounts: their points, levels and profile become one
         await store.merge_accounts(ctx.db, ctx.community.name, event.person, event.accounts)
+        await ctx.announce("levels", [f"{ctx.community.name}|{member}" for member in event.accounts])
         return
     if not isinstance(event, (HomeworkSubmitted, QuizAnswered, ResourceVerified)) or event.member.is_bot:
         return

@@ -180,6 +180,7 @@ async def sanction(ctx: Context, *, action: str, member: User, actor: User | Non
         await dm_quietly(ctx, member, t("notice.warn", community=ctx.community.name, reason=reason_text) + " " + appeal)
     elif action == "mute":
         mod.muted[(ctx.community.name, member.uid)] = expires
+        await memory.told(ctx, member.uid)
         for key in keys:
             await ctx.act(Restrict(chat=chat_ref(key), user=member, reason=reason, until=expires))
         notice = t("notice.mute_until", when=when) if expires else t("notice.mute")
@@ -246,6 +247,7 @@ async def lift(ctx: Context, case: store.Case, chats: Iterable[str], status: str
     member = case.member
     await store.set_case_status(ctx.db, case.id, status)
     other = await store.open_mute_of(ctx.db, ctx.community.name, member.uid, ctx.now()) if case.action == "mute" else None
+    await memory.told(ctx, member.uid)
     if other is not None:
         memory.state(ctx).muted[(ctx.community.name, member.uid)] = other.expires_at
         return

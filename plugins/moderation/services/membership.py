@@ -36,6 +36,7 @@ async def start(ctx: Context, member: User, chat: ChatRef) -> None:
     asked = questions(ctx)
     request = await store.insert_request(ctx.db, ctx.community.name, member, chat.key,
                                          "questionnaire" if asked else "pending", ctx.now())
+    await memory.told(ctx, member.uid)
     mod = memory.state(ctx)
     if not ctx.capabilities(chat.platform).join_requests:
         mod.gated.add((ctx.community.name, member.uid))
@@ -72,6 +73,7 @@ async def on_direct_message(event: MessageEvent, ctx: Context) -> None:
         await ctx.reply(_question(ctx, asked, len(answers)), quote=False)
         return
     await store.update_request(ctx.db, request.id, answers=answers, status="pending")
+    await memory.told(ctx, event.author.uid)
     mod.questionnaires.pop(event.author.uid, None)
     await ctx.reply(ctx.t("questionnaire.done"), quote=False)
     await submit(ctx, await store.get_request(ctx.db, request.id))  # type: ignore[arg-type]
@@ -149,6 +151,7 @@ async def _finalize(ctx: Context, request: store.Request, moderator: User | None
                                decided_at=ctx.now())
     await ctx.jobs.cancel_prefix(f"join:{request.id}:")
     memory.state(ctx).gated.discard((ctx.community.name, member.uid))
+    await memory.told(ctx, member.uid)
     chat = actions.chat_ref(request.chat)
     caps = ctx.capabilities(chat.platform)
     if caps.join_requests:
@@ -190,6 +193,7 @@ async def _close(ctx: Context, request: store.Request, status: str, by: str, rea
     mod.gated.discard((ctx.community.name, member.uid))
     if mod.questionnaires.get(member.uid) == request.id:
         del mod.questionnaires[member.uid]
+    await memory.told(ctx, member.uid)
     chat = actions.chat_ref(request.chat)
     caps = ctx.capabilities(chat.platform)
     if caps.join_requests:
@@ -242,6 +246,7 @@ async def accept(ctx: Context, member: User, where: ChatRef | None) -> None:
     await store.save_acceptance(ctx.db, ctx.community.name, member.uid, config.rules_version, ctx.now())
     mod.accepted[key] = config.rules_version
     mod.reminded.pop(key, None)
+    await memory.told(ctx, member.uid)
     await ctx.reply(ctx.t("accept.done", version=config.rules_version))
     if first:
         await welcome(ctx, member, where if where is not None and not where.is_direct else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -307,9 +308,18 @@ async def is_banned(db: Storage, community: str, member_uid: str, now: datetime)
     return row is not None
 
 
-async def active_mutes(db: Storage, now: datetime) -> list[Case]:
+def _of_members(uids: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    """` AND member_uid IN (...)` and its parameters for `uids` (nothing for None: every member)."""
+    if uids is None:
+        return "", ()
+    return f" AND member_uid IN ({','.join('?' * len(uids)) or 'NULL'})", tuple(uids)
+
+
+async def active_mutes(db: Storage, now: datetime, uids: Sequence[str] | None = None) -> list[Case]:
+    """Running mutes (of `uids` only, when given)."""
+    among, params = _of_members(uids)
     rows = await db.fetchall("SELECT * FROM moderation_cases WHERE action = 'mute' AND status = 'open' "
-                             "AND (expires_at IS NULL OR expires_at > ?)", (stamp(now),))
+                             "AND (expires_at IS NULL OR expires_at > ?)" + among, (stamp(now), *params))
     return [Case.from_row(r) for r in rows]
 
 
@@ -358,8 +368,11 @@ async def open_request_of(db: Storage, community: str, member_uid: str) -> Reque
     return Request.from_row(row) if row else None
 
 
-async def open_requests(db: Storage) -> list[Request]:
-    rows = await db.fetchall("SELECT * FROM moderation_requests WHERE status IN ('questionnaire', 'pending') ORDER BY id")
+async def open_requests(db: Storage, uids: Sequence[str] | None = None) -> list[Request]:
+    """Join requests not decided yet (of `uids` only, when given), oldest first."""
+    among, params = _of_members(uids)
+    rows = await db.fetchall("SELECT * FROM moderation_requests WHERE status IN ('questionnaire', 'pending')"
+                             + among + " ORDER BY id", params)
     return [Request.from_row(r) for r in rows]
 
 
@@ -389,8 +402,11 @@ async def update_request(db: Storage, request_id: int, *, status: str | None = N
 # --------------------------------------------------------------------------------------- acceptances
 
 
-async def load_acceptances(db: Storage) -> list[tuple[str, str, str]]:
-    rows = await db.fetchall("SELECT community, member_uid, version FROM moderation_acceptances")
+async def load_acceptances(db: Storage, uids: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
+    """(community, member, version of the code of conduct accepted), of `uids` only when given."""
+    among, params = _of_members(uids)
+    rows = await db.fetchall("SELECT community, member_uid, version FROM moderation_acceptances WHERE 1 = 1" + among,
+                             params)
     return [(r["community"], r["member_uid"], r["version"]) for r in rows]
 
 
