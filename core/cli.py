@@ -111,10 +111,13 @@ def _check(path: Path) -> int:
     from core.runtime import Runtime
 
     from core.errors import ConfigError
-    from core.engines import database_problem
+    from core.engines import database_problem, workers_problem
 
     config = load_config(path)
     runtime = Runtime(config)
+    problem = workers_problem(config.database_path, config.practica.several_workers)
+    if problem is not None:
+        raise ConfigError(f"{path} [practica]: {problem}")
     problem = database_problem(config.database_path)
     if problem is not None:
         raise ConfigError(f"{path} [practica] database: {problem}")

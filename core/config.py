@@ -38,8 +38,8 @@ class PracticaSettings:
     delivery_retry_window: float = 6 * 3600.0
     log_level: str = "WARNING"
     several_workers: bool = False
-    """PostgreSQL: let several `practica run` share the database (chat leases, claimed jobs, one poller).
-    Off by default: a database restart can still leave such a worker stuck (README, Operating on PostgreSQL)."""
+    """PostgreSQL only: let several `practica run` share the database (chat leases, claimed jobs, one poller,
+    shards). Off by default: one worker needs none of it (README, Operating on PostgreSQL)."""
     worker_lease: float = 10.0
     """PostgreSQL, several workers: seconds after which a dead worker's chats, jobs and intake pass to another."""
 

@@ -128,6 +128,14 @@ async def reachable_problem(database: str, timeout: float = 10.0) -> str | None:
     return None
 
 
+def workers_problem(database: str, several_workers: bool) -> str | None:
+    """Why `[practica] several_workers` cannot hold for `database` (a SQLite file serves one process)."""
+    if several_workers and not is_postgresql(database):
+        return ("key 'several_workers' needs a PostgreSQL database (database = \"postgresql://...\"); a SQLite "
+                "file serves one `practica run` only: remove the key, or move the data with `practica migrate`")
+    return None
+
+
 def database_problem(database: str) -> str | None:
     """Why `database` cannot be used (what `practica check` reports before a start would fail)."""
     if not is_postgresql(database):

@@ -61,7 +61,7 @@ from core.scheduler import Job, JobKind, Scheduler, kinds_from
 from core.schema import did_you_mean, validate
 from urllib.parse import urlsplit
 
-from core.engines import again_on_lost_connection, is_postgresql, open_storage, redacted, url_problem
+from core.engines import again_on_lost_connection, is_postgresql, open_storage, redacted, url_problem, workers_problem
 from core.storage import Storage, is_storage_full, to_utc_text
 from core.unit import Outgoing, Step, UnitOfWork
 from core.workers import Workers, migration_lock
@@ -196,6 +196,9 @@ class Runtime:
             raise
 
     async def _start(self) -> None:
+        problem = workers_problem(self._database, self.config.practica.several_workers)
+        if problem is not None:
+            raise ConfigError(f"{self.config.path} [practica]: {problem}")
         if is_postgresql(self._database):  # any number of workers may share it (core.workers)
             await self._open_postgresql()
         else:

@@ -48,6 +48,20 @@ def test_check_names_a_misspelt_key_and_the_intended_one(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_several_workers_on_a_sqlite_file_is_refused_with_the_fix(tmp_path, command):
+    path = write(tmp_path, """
+        [practica]
+        several_workers = true
+        [adapters.console]
+    """)
+    result = run_cli(command, "--config", str(path), stdin="/help\n")
+    assert result.returncode == 1
+    assert "key 'several_workers' needs a PostgreSQL database" in result.stderr
+    assert "practica migrate" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing was answered: the bot did not start on a shared SQLite file
+
+
 def test_check_names_a_misspelt_plugin_setting(tmp_path):
     path = write(tmp_path, """
         [adapters.console]
