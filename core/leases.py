@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import secrets
 import socket
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("practica.leases")
 
+TRUST = 0.6
+"""Share of the lease time a worker trusts its leases for after their last renewal began: past it (the
+database unreachable, the process paused), it acts as if it held none, well before another worker can
+take them (at the full lease time, by the database's clock), so two workers never work one chat at once."""
+
 MIGRATIONS = (
     {"sqlite": "",
      "postgresql": """
@@ -39,7 +45,20 @@ MIGRATIONS = (
         );
         CREATE INDEX practica_leases_owner ON practica_leases (owner);
      """},
+    {"sqlite": "",
+     "postgresql": """
+        CREATE FUNCTION practica_hold_lease(lease TEXT, holder TEXT) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM practica_leases
+                           WHERE name = lease AND owner = holder AND expires_at >= now()) THEN
+                RAISE EXCEPTION 'lease % is not held by %', lease, holder USING ERRCODE = 'PR001';
+            END IF;
+        END $$;
+     """},
 )
+FENCE_SQL = "SELECT practica_hold_lease(?, ?)"
+"""A unit's first step with several workers: its commit fails (LEASE_LOST) unless its chat is still ours."""
+LEASE_LOST = "PR001"
 
 ACQUIRE_SQL = (
     "INSERT INTO practica_leases (name, owner, expires_at) "
@@ -52,6 +71,11 @@ RENEW_SQL = ("UPDATE practica_leases SET expires_at = now() + (?::float8) * inte
 RELEASE_SQL = "DELETE FROM practica_leases WHERE owner = ? AND name = ANY(?::text[])"
 RELEASE_ALL_SQL = "DELETE FROM practica_leases WHERE owner = ?"
 LIVE_SQL = "SELECT name, owner FROM practica_leases WHERE name LIKE ? AND expires_at >= now() ORDER BY name"
+
+
+def is_lease_lost(error: BaseException) -> bool:
+    """Whether `error` is FENCE_SQL's: the unit's chat was another worker's by the time it committed."""
+    return getattr(error, "sqlstate", None) == LEASE_LOST
 
 
 def worker_id() -> str:
@@ -114,14 +138,29 @@ class Renewer:
         self.on_lost = on_lost
         self.held: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._trusted_until: dict[str, float] = {}  # loop time, per lease: see TRUST
+
+    def trusted(self, name: str) -> bool:
+        """Whether lease `name` is held and may be acted on now: taken or renewed recently enough (TRUST)."""
+        return name in self.held and asyncio.get_running_loop().time() < self._trusted_until.get(name, -math.inf)
+
+    def _trust(self, names: Iterable[str], since: float) -> None:
+        until = since + self.leases.ttl * TRUST
+        for name in names:
+            self._trusted_until[name] = max(self._trusted_until.get(name, -math.inf), until)
 
     def note(self, names: Iterable[str]) -> None:
         """Record leases just acquired (so the next renewal can tell if one was lost)."""
+        names = set(names)
         self.held.update(names)
+        self._trust(names, asyncio.get_running_loop().time())
 
     def forget(self, names: Iterable[str]) -> None:
         """Record leases just released."""
+        names = set(names)
         self.held.difference_update(names)
+        for name in names:
+            self._trusted_until.pop(name, None)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -130,9 +169,13 @@ class Renewer:
     async def renew_now(self) -> set[str]:
         """Renew at once; returns the names still held (and reports the lost ones)."""
         before = set(self.held)
+        started = asyncio.get_running_loop().time()
         still = await self.leases.renew()
+        self._trust(still, started)
         lost = before - still
         self.held = still | (self.held - before)  # leases noted while the renewal ran stay
+        for name in lost:
+            self._trusted_until.pop(name, None)
         if lost:
             log.warning("lost %d lease(s) this worker could not renew in time (paused or cut off?)", len(lost))
             if self.on_lost is not None:

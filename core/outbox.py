@@ -26,7 +26,7 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -102,6 +102,8 @@ class Outbox:
         self.receipts = receipts
         self.retry_window = retry_window
         self._paused = True
+        self.may_send: Callable[[str], bool] | None = None
+        """Several workers: whether a stored row of this chat may still be sent from here (core.workers)."""
 
     def resume(self) -> None:
         """Start sending (the runtime calls it once the adapters are connected)."""
@@ -250,6 +252,10 @@ class Outbox:
 
     async def _step(self, key: str, lane: _Lane, item: _Item, platform: str) -> None:
         """Try to send the item's next part; requeue the item, or settle its future."""
+        if item.record is not None and self.may_send is not None and not self.may_send(item.action.queue_key):
+            if not item.future.done():  # several workers: the chat's lease is not ours to trust any more;
+                item.future.set_result(None)  # its row (and its progress) wait for the chat's holder
+            return
         adapter = self.adapters.get(platform)
         if adapter is None:
             await self._permanent(lane, item, platform, DeliveryError(f"no adapter for platform {platform!r}", permanent=True))

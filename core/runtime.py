@@ -72,6 +72,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("practica.runtime")
 
 
+class _LeftForTheHolder(Exception):
+    """Several workers: an event this worker may no longer handle (core.workers.Workers.may_work)."""
+
+
 CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.members": members_module.MIGRATIONS,
     "core.identities": identities_module.MIGRATIONS,
@@ -219,6 +223,7 @@ class Runtime:
             self.workers = Workers(self.storage, self.inbox, self.deliveries, self.config.practica.worker_lease,
                                    enqueue=self.dispatcher.enqueue, submit=self._submit_stored, busy=self._lane_busy,
                                    spawn=self.spawn)
+            self.outbox.may_send = self.workers.may_work
             self.inbox.allocate = self.workers.inbox_ids
             self.deliveries.allocate = self.workers.outbox_ids
             await self.workers.start()
@@ -454,16 +459,28 @@ class Runtime:
         handled again once the server answers (core.engines.again_on_lost_connection), so nothing is lost.
         """
         unit = self.unit(inbox_id or None)
+        workers = self.workers
 
         async def attempt() -> None:
             nonlocal unit
+            if workers is not None and inbox_id and not workers.may_work(event.order_key):
+                raise _LeftForTheHolder  # the chat's lease may be another worker's by now: its row waits for the holder
             unit = self.unit(inbox_id or None)
+            if workers is not None and inbox_id:
+                unit.fence = workers.fence(event.order_key)
             async with unit:
                 await self.dispatcher.handle(event)
 
         try:
             await again_on_lost_connection(attempt, "handling the event")
+        except _LeftForTheHolder:
+            assert workers is not None
+            workers.left(inbox_id)
         except Exception as exc:
+            if workers is not None and leases_module.is_lease_lost(exc):  # rolled back whole: the chat's holder handles it
+                log.warning("an event's chat passed to another worker while it was handled here; left to that worker")
+                workers.left(inbox_id)
+                return
             if not is_storage_full(exc):
                 raise
             self.note_storage_full()

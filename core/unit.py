@@ -96,7 +96,7 @@ class UnitOfWork:
 
     __slots__ = ("storage", "on_commit", "on_clean", "inbox_id", "eager", "outgoing", "events", "undo", "after_commit",
                  "task", "opened", "wrote", "unsaved", "lost", "before_commit", "_token", "_unit_token", "_pending_part",
-                 "_savepoints", "_outer")
+                 "_savepoints", "_outer", "fence")
 
     def __init__(self, storage: UnitStorage, on_commit: Callable[[UnitOfWork], list[Step]],
                  *, inbox_id: int | None = None, eager: bool = False,
@@ -122,6 +122,7 @@ class UnitOfWork:
         self._pending_part: Part | None = None
         self._savepoints = 0
         self._outer: UnitOfWork | None = None
+        self.fence: Step | None = None  # several workers: a statement that fails unless the chat is still ours
 
     # --- entering and leaving ----------------------------------------------------------------
 
@@ -212,6 +213,8 @@ class UnitOfWork:
                 if self.before_commit is not None:
                     await self.before_commit(self)
                 steps = self.on_commit(self)
+                if self.fence is not None and (steps or self.opened):  # nothing commits unless the chat is ours
+                    steps = [self.fence, *steps]
                 if self.opened:  # the unit's rows and the COMMIT in one trip to the database thread
                     trip = self.storage.queue_script([*steps, ("COMMIT", (), False)])
                     # Hand the connection on now: the next unit's statements queue behind this trip

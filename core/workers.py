@@ -34,7 +34,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from core.intakes import IntakeLeader
-from core.leases import Leases, Renewer, worker_id
+from core.leases import FENCE_SQL, Leases, Renewer, worker_id
 from core.storage_pg import MIGRATION_LOCK
 
 if TYPE_CHECKING:
@@ -203,7 +203,23 @@ class Workers:
         """Whether new work of `lane` may go straight to this worker's dispatcher or outbox: its lease is
         ours and no load of its stored rows is running (work arriving meanwhile is loaded after those
         rows, in id order, by the next claim)."""
-        return lane not in self._loading and f"chat:{lane}" in self.renewer.held
+        return lane not in self._loading and self.may_work(lane)
+
+    def may_work(self, lane: str) -> bool:
+        """Whether this worker may still handle or send `lane`'s work now: it holds the chat's lease and
+        renewed it recently enough (core.leases.TRUST). Work it may not do stays stored for the holder."""
+        return self.renewer.trusted(f"chat:{lane}")
+
+    def fence(self, lane: str) -> tuple[str, tuple[str, str], bool]:
+        """The statement a unit of `lane` commits with: it fails unless the chat's lease is still ours
+        by the database's clock (the last guard, for a commit that began while the lease was trusted)."""
+        return FENCE_SQL, (f"chat:{lane}", self.id), False
+
+    def left(self, inbox_id: int | None) -> None:
+        """The dispatcher left an event unhandled (see `may_work`): its row is still pending, and a later
+        claim of its chat (by this worker or another) loads it again."""
+        if inbox_id:
+            self._queued.pop(inbox_id, None)
 
     def offer_event(self, event: Event, row_id: int) -> None:
         """A stored inbound event: handled here if this worker holds (or can take) its chat."""
