@@ -146,9 +146,6 @@ class SharedWindow:
             async with asyncio.timeout(ANSWER_WITHIN):
                 row = await self.db.fetchone(RESERVE_SQL, (self.platform, second, want, want,
                                                            self.cap, self.cap, self.cap))
-                if second - self._swept >= SWEEP_EVERY:
-                    self._swept = second
-                    await self.db.execute(SWEEP_SQL, (self.platform, second - SWEEP_EVERY))
         except Exception as exc:  # noqa: BLE001 - unreachable, cut off, slow: send on this worker's share
             self._fall_back(exc)
             self._alone(second)
@@ -160,6 +157,17 @@ class SharedWindow:
             self._full = second
         else:
             self._grant(second, int(row[0]))
+        if second - self._swept >= SWEEP_EVERY:
+            self._swept = second
+            await self._sweep(second)
+
+    async def _sweep(self, second: int) -> None:
+        """Delete this platform's windows older than SWEEP_EVERY seconds (the next sweep retries a failed one)."""
+        try:
+            async with asyncio.timeout(ANSWER_WITHIN):
+                await self.db.execute(SWEEP_SQL, (self.platform, second - SWEEP_EVERY))
+        except Exception as exc:  # noqa: BLE001 - old rows only take room; the next sweep deletes them
+            log.debug("could not delete old %s sending windows (%s)", self.platform, type(exc).__name__)
 
     def _grant(self, second: int, tokens: int) -> None:
         if self._second != second:

@@ -163,3 +163,20 @@ async def test_a_database_that_does_not_answer_leaves_each_worker_its_share_with
     finally:
         await blocker.close()
         await b.runtime.stop()
+
+
+async def test_windows_older_than_a_minute_are_deleted(make_bot):
+    bot = await make_bot(platform="telegram", config=WORKERS)
+    sent: list[tuple[int, str, str, str]] = []
+    record(bot, sent, "only")
+    burst(bot, "f", chats=3, each=5)
+    await send_all([bot], sent, 15)
+    await bot.clock.advance(minutes=2)
+    burst(bot, "g", chats=1, each=1)
+    await send_all([bot], sent, 16)
+    conn = await asyncpg.connect(bot.database)
+    try:
+        seconds = [r[0] for r in await conn.fetch("SELECT second FROM practica_send_windows ORDER BY second")]
+    finally:
+        await conn.close()
+    assert seconds == [sent[-1][0]]  # only the window of the last send is left
