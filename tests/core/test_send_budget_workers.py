@@ -38,7 +38,7 @@ def record(bot: Any, sent: list[tuple[int, str, str, str]], worker: str) -> None
     bot.runtime.outbox.budgets = {"telegram": Budget(global_per_second=CAP)}  # the kit turns budgets off
 
 
-async def second_worker(make_bot: Any, bot: Any) -> Any:
+async def second_worker(bot: Any) -> Any:
     """Another worker on `bot`'s database and clock; the clock lets both finish before it moves."""
     other = await bot.build(bot.clock, bot.database)
 
@@ -82,7 +82,7 @@ def per_chat(sent: list[tuple[int, str, str, str]]) -> dict[str, list[str]]:
 
 async def test_two_workers_never_send_more_than_the_platforms_cap_in_one_second_together(make_bot):
     a = await make_bot(platform="telegram", config=WORKERS)
-    b = await second_worker(make_bot, a)
+    b = await second_worker(a)
     try:
         sent: list[tuple[int, str, str, str]] = []
         record(a, sent, "a")
@@ -132,7 +132,7 @@ async def both_see_two_workers(conn: asyncpg.Connection, bots: list[Any]) -> Non
 async def test_a_database_that_does_not_answer_leaves_each_worker_its_share_with_one_warning(make_bot, caplog):
     caplog.set_level(logging.INFO, logger="practica.outbox")
     a = await make_bot(platform="telegram", config=WORKERS)
-    b = await second_worker(make_bot, a)
+    b = await second_worker(a)
     blocker = await asyncpg.connect(a.database)
     try:
         await both_see_two_workers(blocker, [a, b])
