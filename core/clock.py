@@ -86,6 +86,10 @@ class FakeClock(Clock):
                 self._offset += (when - self._now).total_seconds()
                 self._now = when
             future.set_result(None)
+            while self._sleepers and self._sleepers[0][0] <= when:  # every sleeper of this moment wakes at once:
+                other = heapq.heappop(self._sleepers)[2]  # one would not settle while the others wait
+                if not other.done():
+                    other.set_result(None)
             await self._let_run()
         self._offset += (target - self._now).total_seconds()
         self._now = target

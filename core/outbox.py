@@ -3,7 +3,10 @@
 - Order: one worker per chat sends its queue in order; within a chat, lower priorities go first
   (moderation, replies, reminders, announcements), same priority in submission order.
 - Budgets: per platform, a minimum gap per chat, a per-minute cap per group and a global per-second
-  cap, as each adapter declares them (`Adapter.budget`, a core.adapter.Budget).
+  cap, as each adapter declares them (`Adapter.budget`, a core.adapter.Budget), all kept here (the
+  global one over any sliding second). With several workers, `shared` also gives a window that they
+  keep together (core.send_windows): a send then takes a token from it too, and waits for the next
+  second when it is full.
 - Errors: a "retry after N s" holds that chat's queue N seconds and retries the same action, so
   nothing is lost or reordered (only a higher-priority action queued meanwhile may go first);
   transient errors (5xx, timeouts, refused connections) are retried with capped exponential backoff,
@@ -73,6 +76,18 @@ class _Lane:
     warned_permanent: bool = False
 
 
+class Rate(Protocol):
+    """A platform's global per-second cap kept outside this outbox (core.send_windows.SharedWindow)."""
+
+    def try_take(self) -> bool:
+        """Spend one token now if one is at hand (no I/O)."""
+
+    async def wait(self) -> float:
+        """Get tokens: 0.0 when some are at hand now, else the seconds until the next window."""
+
+    async def close(self) -> None: ...
+
+
 class Receipts(Protocol):
     """Where a durable action's progress is stored (the runtime's delivery records)."""
 
@@ -104,6 +119,10 @@ class Outbox:
         self._paused = True
         self.may_send: Callable[[str], bool] | None = None
         """Several workers: whether a stored row of this chat may still be sent from here (core.workers)."""
+        self.shared: Callable[[str, int], Rate] | None = None
+        """Several workers: makes the window (platform, cap) that keeps a platform's global cap for all of them."""
+        self._rates: dict[str, tuple[int, Rate]] = {}
+        self._old_rates: list[Rate] = []
 
     def resume(self) -> None:
         """Start sending (the runtime calls it once the adapters are connected)."""
@@ -195,6 +214,10 @@ class Outbox:
                 if item is not None:
                     _fail(item.future, DeliveryError("the bot stopped before this was delivered"))
         self._lanes.clear()
+        for rate in (*self._old_rates, *(rate for _, rate in self._rates.values())):
+            await rate.close()
+        self._rates.clear()
+        self._old_rates.clear()
 
     def _sweep(self) -> None:
         """Forget idle chats whose budget windows have expired (keeps memory flat with many chats)."""
@@ -227,6 +250,13 @@ class Outbox:
                 lane.current = item
                 platform = self._platform(item.action)
                 wait = self._wait_needed(lane, platform, item.action)
+                if wait <= 0 and (rate := self._rate(platform)) is not None and not rate.try_take():
+                    lane.current = None  # the item waits in the queue (a stop fails it there)
+                    heapq.heappush(lane.heap, item)
+                    wait = await rate.wait()
+                    if wait > 0:
+                        await self._sleep(lane, wait)
+                    continue
                 if wait > 0:
                     lane.current = None
                     heapq.heappush(lane.heap, item)
@@ -342,6 +372,20 @@ class Outbox:
         return parts
 
     # --- budgets -----------------------------------------------------------------------------
+
+    def _rate(self, platform: str) -> Rate | None:
+        """The shared window of `platform`'s global cap (several workers), made on first use."""
+        if self.shared is None:
+            return None
+        budget = self.budgets.get(platform)
+        if budget is None or not budget.global_per_second:
+            return None
+        known = self._rates.get(platform)
+        if known is None or known[0] != budget.global_per_second:
+            if known is not None:  # the budget changed (tests do): the old window closes with the outbox
+                self._old_rates.append(known[1])
+            known = self._rates[platform] = (budget.global_per_second, self.shared(platform, budget.global_per_second))
+        return known[1]
 
     def _wait_needed(self, lane: _Lane, platform: str, action: Action) -> float:
         """Seconds to wait before `action` may leave: the chat's hold, then the platform's budgets."""

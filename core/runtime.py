@@ -35,6 +35,7 @@ from core import leases as leases_module
 from core import members as members_module
 from core import native_polls as native_polls_module
 from core import scheduler as scheduler_module
+from core import send_windows as send_windows_module
 from core.adapter import Adapter, AdapterHost, CommandInfo, adapter_names, load_adapter_class
 from core.capabilities import Capabilities
 from core.clock import Clock
@@ -85,6 +86,7 @@ CORE_MIGRATIONS: dict[str, tuple[Migration, ...]] = {
     "core.outbox": deliveries_module.MIGRATIONS,
     "core.dashboard": dashboard_auth.MIGRATIONS,
     "core.leases": leases_module.MIGRATIONS,
+    "core.send_windows": send_windows_module.MIGRATIONS,
 }
 
 
@@ -227,6 +229,8 @@ class Runtime:
             self.inbox.allocate = self.workers.inbox_ids
             self.deliveries.allocate = self.workers.outbox_ids
             await self.workers.start()
+            workers = self.workers  # the global per-second caps hold for all workers together
+            self.outbox.shared = send_windows_module.shared_windows(self.storage, self.clock, lambda: workers.live)
         self.deliveries.notify_runner = self._run_notify
         notices = self._notices = Notices(self.storage) if self.workers is not None else None
         self.native_polls = NativePolls(self.storage, self.clock, notices)

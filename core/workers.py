@@ -199,6 +199,11 @@ class Workers:
 
     # --- what the runtime offers ------------------------------------------------------------------
 
+    @property
+    def live(self) -> int:
+        """Live workers on the database, as of the last tick (this one included)."""
+        return self._live
+
     def holds(self, lane: str) -> bool:
         """Whether new work of `lane` may go straight to this worker's dispatcher or outbox: its lease is
         ours and no load of its stored rows is running (work arriving meanwhile is loaded after those
