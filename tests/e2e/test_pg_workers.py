@@ -77,6 +77,24 @@ async def _what_is_left(dsn: str, sent: list[tuple[int, int]], api) -> str:
             f"leases {[tuple(r) for r in leases]}")
 
 
+def _duplicates_per_chat(api) -> Counter[int]:
+    """How many answers beyond the first each chat got (one per message answered twice)."""
+    duplicates: Counter[int] = Counter()
+    for (chat, _), count in replies_by_message(api).items():
+        duplicates[chat] += count - 1
+    return duplicates
+
+
+def _first_answers(api, chat_id: int) -> list[int]:
+    """The messages of `chat_id` in the order their first answers went out."""
+    first: list[int] = []
+    for call in api.answered:
+        quoted = call.params.get("reply_parameters") if call.method == "sendMessage" else None
+        if isinstance(quoted, dict) and int(call.params["chat_id"]) == chat_id and quoted["message_id"] not in first:
+            first.append(quoted["message_id"])
+    return first
+
+
 async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(api, tmp_path, pg_dsn):
     bots = []
     for n in range(WORKERS):
@@ -136,18 +154,12 @@ async def test_three_workers_one_killed_mid_burst_answer_every_member_in_order(a
     answered = replies_by_message(api)
     assert all(answered[m] >= 1 for m in sent)  # nothing lost
     assert held_by_leader >= 1  # the killed worker had chats of its own, not only the intake
-    duplicates: Counter[int] = Counter()
-    for (chat, _), count in answered.items():
-        duplicates[chat] += count - 1
+    duplicates = _duplicates_per_chat(api)
     assert all(d <= 1 for d in duplicates.values()), duplicates  # only what was in flight at the one kill
     for c in range(CHATS):  # each chat's answers came in the order its member wrote
         chat_id = private(c)["id"]
         expected = [m for ch, m in sent if ch == chat_id]
-        first_answers: list[int] = []
-        for call in api.answered:
-            quoted = call.params.get("reply_parameters") if call.method == "sendMessage" else None
-            if isinstance(quoted, dict) and int(call.params["chat_id"]) == chat_id and quoted["message_id"] not in first_answers:
-                first_answers.append(quoted["message_id"])
+        first_answers = _first_answers(api, chat_id)
         if first_answers != expected:
             conn = await asyncpg.connect(pg_dsn)
             try:
@@ -216,20 +228,11 @@ async def test_two_workers_ride_out_a_database_restart_mid_burst(api, tmp_path, 
         for bot in bots:
             if bot.process is not None and bot.process.returncode is None:
                 await bot.kill()
-    answered = replies_by_message(api)
-    duplicates: Counter[int] = Counter()
-    for (chat, _), count in answered.items():
-        duplicates[chat] += count - 1
+    duplicates = _duplicates_per_chat(api)
     assert all(d <= 1 for d in duplicates.values()), duplicates
     for c in range(chats):
         chat_id = private(c)["id"]
-        expected = [m for ch, m in sent if ch == chat_id]
-        first_answers: list[int] = []
-        for call in api.answered:
-            quoted = call.params.get("reply_parameters") if call.method == "sendMessage" else None
-            if isinstance(quoted, dict) and int(call.params["chat_id"]) == chat_id and quoted["message_id"] not in first_answers:
-                first_answers.append(quoted["message_id"])
-        assert first_answers == expected, f"chat {c}"
+        assert _first_answers(api, chat_id) == [m for ch, m in sent if ch == chat_id], f"chat {c}"
     conn = await asyncpg.connect(pg_dsn)
     try:  # every poll knows its message (recorded after the send, across the restart too): votes edit it
         rows = await conn.fetch("SELECT id, message_id FROM polls_polls")
