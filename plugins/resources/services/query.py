@@ -8,6 +8,8 @@ Nothing here talks to a database.
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +78,39 @@ def expand(group: Group, vocabulary: Vocabulary, *, last: bool) -> Group:
 def expanded(groups: Sequence[Group], vocabulary: Vocabulary) -> list[Group]:
     """`expand` every group (the last one may still be being typed)."""
     return [expand(g, vocabulary, last=i == len(groups) - 1) for i, g in enumerate(groups)]
+
+
+def most_matches(groups: Sequence[Group], vocabulary: Vocabulary) -> int | None:
+    """At most how many items can match every group, from the vocabulary's counts of items per word
+    (counts only grow while the library is open, so this never undercounts), or None when a word is not
+    counted (a word FTS5 splits, one indexed since the load, a phrase FTS5 still completes with `*`).
+
+    A required group matches at most the items of its alternatives; a phrase at most those of its
+    rarest word; all groups at most those of the rarest group. When this is within WINDOW, the window of
+    the most recent matches holds every match and the engine can skip it (same answer, less work).
+    """
+    least: int | None = None
+    for group in groups:
+        total = 0
+        for index, phrase in enumerate(group.alternatives):
+            if group.starred[index] if group.starred else group.prefix:
+                return None
+            counts = [vocabulary.counts.get(_token(word)) for word in phrase]
+            if not counts or None in counts:
+                return None
+            total += min(c for c in counts if c is not None)
+        least = total if least is None else min(least, total)
+    return least
+
+
+def _token(word: str) -> str:
+    """`word` as FTS5's unicode61 tokenizer indexes it (lower case, diacritics removed) when `fold` gives
+    the same, else "" (counted for no word): a fold that differs (a ligature) is never taken as a count."""
+    folded = logic.fold(word)
+    if word.isascii():
+        return folded
+    stripped = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+    return folded if stripped == folded else ""
 
 
 def variants(*texts: str) -> str:

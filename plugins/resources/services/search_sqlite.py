@@ -11,7 +11,8 @@ Cost: bounded whatever the size of the library. A prefix is completed from the i
 from fts5vocab) into at most PREFIX_CAP indexed words, never handed to FTS5 as `word*` (which merges the
 postings of every word with that prefix first). Candidates are the WINDOW most recent matches of the
 community (FTS5 walks its index from the newest row and stops), the best CANDIDATES of them by bm25 are
-ordered (current and verified first) and the page is returned.
+ordered (current and verified first) and the page is returned. When the vocabulary's counts show that at
+most WINDOW items can match (a small library, rare words), the window is skipped: it would hold them all.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from core import Storage
 from plugins.resources import logic
-from plugins.resources.services.query import CANDIDATES, WINDOW, Group, variants
+from plugins.resources.services.query import CANDIDATES, WINDOW, Group, most_matches, variants
 from plugins.resources.services.vocabulary import Vocabulary, vocabulary_for
 
 # Appended to the plugin's migrations by store.MIGRATIONS (migration 2).
@@ -86,18 +87,22 @@ COMMUNITY_INDEX = "CREATE INDEX resources_items_community_of ON resources_items 
 
 # Ranked in SQL, so that only the page leaves the database: the window (rowid and bm25 only), its best
 # CANDIDATES, then their items in the final order.
-_WINDOW_SQL = f"""
+_PAGE_SQL = """
 SELECT i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by, f.score, i.community
-FROM (SELECT id, score FROM (SELECT resources_fts.rowid AS id, bm25(resources_fts, {WEIGHTS}) AS score
-                             FROM resources_fts CROSS JOIN resources_items AS c INDEXED BY resources_items_community_of
-                                  ON c.id = resources_fts.rowid
-                             WHERE resources_fts MATCH ? AND c.community = ?
-                             ORDER BY resources_fts.rowid DESC LIMIT {WINDOW})
-      ORDER BY score, id LIMIT {CANDIDATES}) AS f
+FROM ({candidates}) AS f
 CROSS JOIN resources_items AS i ON i.id = f.id
 ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, f.score, i.id
 LIMIT ?
 """
+_MATCHES = f"""SELECT resources_fts.rowid AS id, bm25(resources_fts, {WEIGHTS}) AS score
+               FROM resources_fts CROSS JOIN resources_items AS c INDEXED BY resources_items_community_of
+                    ON c.id = resources_fts.rowid
+               WHERE resources_fts MATCH ? AND c.community = ?"""
+_WINDOW_SQL = _PAGE_SQL.format(candidates=f"SELECT id, score FROM ({_MATCHES} ORDER BY resources_fts.rowid DESC "
+                                          f"LIMIT {WINDOW}) ORDER BY score, id LIMIT {CANDIDATES}")
+# When the vocabulary's counts show at most WINDOW items can match, the window would hold every match:
+# the same candidates without it (no newest-first walk of the index, one sort fewer).
+_ALL_SQL = _PAGE_SQL.format(candidates=f"{_MATCHES} ORDER BY score, id LIMIT {CANDIDATES}")
 _BARE_SQL = f"""
 SELECT rowid, bm25(resources_fts, {WEIGHTS}) AS score FROM resources_fts
 WHERE resources_fts MATCH ? ORDER BY score LIMIT ?
@@ -146,8 +151,12 @@ def remember(db: Storage, *texts: str) -> None:
 
 async def rows(db: Storage, groups: Sequence[Group], community: str, limit: int) -> list[Any]:
     """One ranked query over a bounded window: the community's WINDOW most recent matches, their best
-    CANDIDATES by bm25 (title weighted), then outdated items last and verified items first."""
-    return list(await db.fetchall(_WINDOW_SQL, (match_expression(groups), community, limit)))
+    CANDIDATES by bm25 (title weighted), then outdated items last and verified items first. The window
+    is skipped when the vocabulary shows it would hold every match anyway (small libraries)."""
+    vocabulary = vocabulary_for(db)
+    bound = most_matches(groups, vocabulary) if vocabulary.loaded else None
+    sql = _ALL_SQL if bound is not None and bound <= WINDOW else _WINDOW_SQL
+    return list(await db.fetchall(sql, (match_expression(groups), community, limit)))
 
 
 async def texts(db: Storage, groups: Sequence[Group], community: str, limit: int) -> list[Any]:
