@@ -341,16 +341,16 @@ async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str])
                 for q in queries:
                     await search.search(dbs[size], "default", q, limit=11)
                     await search.bare_search(dbs[size], q, limit=11)
-        for _ in range(repeat):
+        for i in range(repeat):
             for size in sizes:
                 for kind, queries in QUERIES.items():
                     for q in queries:
-                        t0 = time.perf_counter()
-                        await search.search(dbs[size], "default", q, limit=11)
-                        ours[(size, kind)].append((time.perf_counter() - t0) * 1000)
-                        t0 = time.perf_counter()
-                        await search.bare_search(dbs[size], q, limit=11)
-                        bare[(size, kind)].append((time.perf_counter() - t0) * 1000)
+                        sides = [(ours, lambda db=dbs[size], q=q: search.search(db, "default", q, limit=11)),
+                                 (bare, lambda db=dbs[size], q=q: search.bare_search(db, q, limit=11))]
+                        for into, run in sides if i % 2 == 0 else reversed(sides):  # each side first half the time:
+                            t0 = time.perf_counter()  # the second one finds the query's pages cached by the first
+                            await run()
+                            into[(size, kind)].append((time.perf_counter() - t0) * 1000)
         for kind in QUERIES:
             p95s = [percentile(ours[(s, kind)], 95) for s in sizes]
             exact = kind in ("single term", "three terms")
