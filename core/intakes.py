@@ -56,7 +56,12 @@ class IntakeLeader:
         running = False
         while True:
             try:
-                held = name in self.renewer.held
+                if running and not self.renewer.trusted(name):  # cut off from the database (see core.leases.TRUST):
+                    log.warning("this worker could not renew the %s intake lease in time; it stops receiving",
+                                adapter.name)
+                    await adapter.stop_intake()  # stopped before another worker can take the lease over
+                    running = False
+                held = self.renewer.trusted(name)
                 if not held:
                     async with self.lock:
                         got = await self.leases.acquire([name])
@@ -96,14 +101,14 @@ class IntakeLeader:
         take free parts up to it, and start receiving the parts newly held (`running` is updated)."""
         prefix = f"intake:{adapter.name}:"
         names = {f"{prefix}{part}": part for part in range(adapter.intake_parts)}
-        live = len(await self.leases.live("worker:")) or 1
-        share = math.ceil(len(names) / live)
-        held = {part for name, part in names.items() if name in self.renewer.held}
+        held = {part for name, part in names.items() if self.renewer.trusted(name)}  # before asking the database
         for part in sorted(running - held):
             log.warning("this worker lost the %s intake lease of part %d; another worker receives it now",
                         adapter.name, part)
             running.discard(part)
             await adapter.stop_intake_part(part)
+        live = len(await self.leases.live("worker:")) or 1
+        share = math.ceil(len(names) / live)
         for part in sorted(held, reverse=True)[:max(0, len(held) - share)]:  # a worker joined: hand over
             running.discard(part)
             await adapter.stop_intake_part(part)  # closed before the lease goes: never two receivers

@@ -151,6 +151,7 @@ class Workers:
         self._sending: dict[int, asyncio.Future[Any]] = {}  # outbox ids in the outbox, and their deliveries
         self._wanted: set[str] = set()    # lanes with new work here that this worker does not hold yet
         self._loading: dict[str, int] = {}  # held lanes with stored rows to read first (a mark per lane): new work waits
+        self._left: set[str] = set()  # lanes whose work was left stored (see `may_work`): all of it waits for a load
         self._marks = itertools.count(1)
         self._claiming: asyncio.Task[Any] | None = None
         self._lock = asyncio.Lock()        # lease changes one at a time (an acquire never races a release)
@@ -212,8 +213,15 @@ class Workers:
 
     def may_work(self, lane: str) -> bool:
         """Whether this worker may still handle or send `lane`'s work now: it holds the chat's lease and
-        renewed it recently enough (core.leases.TRUST). Work it may not do stays stored for the holder."""
-        return self.renewer.trusted(f"chat:{lane}")
+        renewed it recently enough (core.leases.TRUST), and none of the chat's work was left stored since
+        its last load. Work it may not do stays stored: the chat's next load (here or on the worker that
+        takes the chat) reads it back in id order, so the chat's order holds."""
+        if lane in self._left:
+            return False
+        if self.renewer.trusted(f"chat:{lane}"):
+            return True
+        self._left.add(lane)  # what is queued behind in memory is left too, until the next load
+        return False
 
     def fence(self, lane: str) -> tuple[str, tuple[str, str], bool]:
         """The statement a unit of `lane` commits with: it fails unless the chat's lease is still ours
@@ -313,7 +321,7 @@ class Workers:
     async def _load(self, lanes: Iterable[str]) -> None:
         """Queue the pending rows of held `lanes` that are not in memory yet, oldest first (called
         under the lock; the lanes count as not held meanwhile, see `holds`)."""
-        wanted = sorted(lanes)
+        wanted = sorted(lane for lane in lanes if self._ready(lane))
         if not wanted:
             return
         marks = {lane: next(self._marks) for lane in wanted}
@@ -324,6 +332,17 @@ class Workers:
             for lane, mark in marks.items():
                 if self._loading.get(lane) == mark:  # not marked again meanwhile
                     del self._loading[lane]
+
+    def _ready(self, lane: str) -> bool:
+        """Whether `lane`'s stored rows may be read now: not while work of it was left and some of that
+        work is still in memory here (the dispatcher or the outbox is leaving it), or the lease is not
+        trusted yet (what is read would only be left again)."""
+        if lane not in self._left:
+            return True
+        if self._busy(lane) or not self.renewer.trusted(f"chat:{lane}"):
+            return False
+        self._left.discard(lane)
+        return True
 
     async def _load_rows(self, wanted: list[str]) -> None:
         outbox = [r[0] for r in await self.db.fetchall(

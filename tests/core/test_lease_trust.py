@@ -87,3 +87,21 @@ async def test_a_unit_that_outlasts_its_chats_lease_commits_nothing_the_next_hol
         assert await b.runtime.storage.fetchval("SELECT COUNT(*) FROM slowcase_runs") == 1  # A's write undone
     finally:
         await b.runtime.stop()
+
+
+@pytest.mark.parametrize("practica_engine", ["postgresql"])
+async def test_work_left_while_cut_off_is_answered_before_what_arrives_once_reconnected(make_bot):
+    a = await make_bot(platform="telegram", config={"practica": {"several_workers": True, "worker_lease": LEASE}})
+    await a.send("/whoami", user="amina")
+    assert a.next_reply().text.startswith("You are")
+    workers = a.runtime.workers
+    assert workers is not None
+    await workers.renewer.stop()  # cut off for a moment: past the trusted time, before the lease lapses
+    await workers.stop_looking()  # (and A keeps the chat: no idle chat is let go meanwhile)
+    await asyncio.sleep(LEASE * 0.7)
+    await a.send("/rules", user="amina")  # left stored
+    a.assert_no_replies()
+    await workers.renewer.renew_now()  # the database answers again: the lease was still A's
+    await a.send("/whoami", user="amina")
+    answers = [reply.text for reply in a.new_messages()]
+    assert len(answers) == 2 and answers[1].startswith("You are"), answers  # the left one first, then the new one
