@@ -38,7 +38,8 @@ NOTIFY_SQL = "SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p"
 RETRY = 0.5        # seconds before the first attempt to listen again after the connection was lost
 RETRY_MAX = 10.0   # longest wait between two attempts
 KEEPALIVE = 5.0    # seconds of silence after which the listening connection is checked
-CATCH_UP = 5.0     # longest wait of `caught_up` (a worker whose listener is cut does not stall `idle()`)
+CATCH_UP = 5.0     # longest wait of `caught_up` once the listener is cut (it must not stall `idle()`)
+CATCH_UP_MAX = 60.0  # longest wait of `caught_up` while listening (a round trip never takes that long)
 _SYNC = "sync"     # the kind of a worker's own round trip (`caught_up`)
 
 
@@ -139,15 +140,32 @@ class Listener:
 
     async def caught_up(self) -> None:
         """Return once every change committed by any worker before this call has been applied here (a
-        round trip of this worker's own notice), or after CATCH_UP seconds at most."""
+        round trip of this worker's own notice). While the listener is connected this waits as long as
+        the round trip takes (a loaded server is slow, not lossy), up to CATCH_UP_MAX; once it is cut,
+        for CATCH_UP more at most (the reload after reconnecting catches up, and `idle()` must not stall)."""
         if len(self._tasks) < 2:
             return
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + CATCH_UP_MAX
+        trip = asyncio.ensure_future(self._round_trip())
         try:
-            await asyncio.wait_for(self._round_trip(), CATCH_UP)
-        except (asyncio.TimeoutError, OSError, ConnectionError):
-            log.debug("directories: could not catch up with the other workers within %.0f s", CATCH_UP)
+            while not trip.done():
+                await asyncio.wait({trip}, timeout=CATCH_UP)
+                if trip.done():
+                    break
+                if not self._ready.is_set() or loop.time() >= give_up:
+                    log.warning("directories: could not catch up with the other workers (%s); what they "
+                                "changed is applied when the listener hears it",
+                                "not listening" if not self._ready.is_set() else "no answer")
+                    return
+            trip.result()
+        except (OSError, ConnectionError):
+            log.debug("directories: could not catch up with the other workers (connection lost)")
         except Exception as exc:  # noqa: BLE001 - a database error: the next notice or reload catches up
             log.debug("directories: could not catch up (%s)", type(exc).__name__)
+        finally:
+            trip.cancel()
+            await asyncio.gather(trip, return_exceptions=True)
 
     async def _round_trip(self) -> None:
         number = str(next(self._numbers))

@@ -173,8 +173,7 @@ class Outbox:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    busy = [lane.worker for lane in self._lanes.values()
-                            if lane.worker is not None and not lane.worker.done() and not self._parked(lane)]
+                    busy = self._busy()
                     if not busy:
                         return True
                     self._changed.clear()
@@ -185,6 +184,15 @@ class Outbox:
                         changed.cancel()
         except TimeoutError:
             return False
+
+    @property
+    def settled(self) -> bool:
+        """Whether nothing is being sent (what `join` waits for), without waiting."""
+        return not self._busy()
+
+    def _busy(self) -> list[asyncio.Task[None]]:
+        return [lane.worker for lane in self._lanes.values()
+                if lane.worker is not None and not lane.worker.done() and not self._parked(lane)]
 
     def _parked(self, lane: _Lane) -> bool:
         return (self.clock.manual and lane.waiting_until is not None

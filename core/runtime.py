@@ -616,7 +616,9 @@ class Runtime:
             if self.directories is not None:  # what other workers committed so far is applied here
                 await self.directories.caught_up()
             await asyncio.sleep(0)
-            if self.dispatcher.pending == 0 and not self._background:
+            # work handed over while this pass waited (a claimed chat's rows, a reply queued after the
+            # outbox was joined) starts another pass: the caller sees it done, receipts included
+            if self.dispatcher.pending == 0 and not self._background and self.outbox.settled:
                 return
 
     # --- AdapterHost ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ handles the one chat it is handed first, so the test knows which worker answers.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from core import SendPoll, directories
@@ -122,5 +124,33 @@ async def test_a_native_poll_posted_by_one_worker_takes_votes_in_its_community_o
         text = a.new_messages()[-1].text
         # dawit's vote acts in the poll's community, not in cohort8 (his private chat's, without polls)
         assert "2 votes" in text, text
+    finally:
+        await b.runtime.stop()
+
+
+async def test_a_slow_round_trip_is_waited_for_while_the_other_worker_listens(make_bot, monkeypatch):
+    """A loaded server or machine may take longer than CATCH_UP to bring a change over: `idle()` waits
+    for it as long as the listener is connected, instead of answering from a stale directory. And A's
+    `idle()` returns only once the poll's delivery (its record and notice) is stored: the reply of a
+    chat A had to claim first is queued while `idle()` runs (it once returned before)."""
+    monkeypatch.setattr(directories, "CATCH_UP", 0.05)
+    communities = {"cohort7": {"moderators": ["mod7"], "members": ["amina", "dawit"]},
+                   "cohort8": {"members": ["dawit"], "disabled_plugins": ["polls"]}}
+    a, b = await two_workers(make_bot, plugins={"polls"}, communities=communities)
+    polls = b.runtime.native_polls
+    quick_refresh = polls.refresh
+
+    async def slow_refresh(kind, keys):
+        await asyncio.sleep(0.5)  # far longer than CATCH_UP
+        await quick_refresh(kind, keys)
+
+    monkeypatch.setattr(polls, "refresh", slow_refresh)
+    try:
+        await a.send("/poll Best day? | Monday | Friday", user="mod7", chat="cohort7")
+        ref = next(f"poll{i + 1}" for i, action in enumerate(a.actions()) if isinstance(action, SendPoll))
+        await b.runtime.idle()
+        await b.vote(ref, [0], user="dawit")
+        await a.send("/results 1", user="amina", chat="cohort7")
+        assert "1 vote" in a.new_messages()[-1].text  # dawit's vote counted in the poll's community
     finally:
         await b.runtime.stop()
