@@ -31,6 +31,7 @@ import aiosqlite
 
 from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
+from core.inline_reads import InlineReads, Overran, is_plain_read
 from core.sqlddl import split_statements
 from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
@@ -78,6 +79,8 @@ class Storage:
 
     dialect: Dialect = "sqlite"
     """The SQL engine: "sqlite" here, "postgresql" for core.storage_pg (where plugins' SQL must differ)."""
+    inline_reads = True
+    """Short reads run on the loop's thread while the database thread is idle (core.inline_reads)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
@@ -87,11 +90,15 @@ class Storage:
         self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
         self._group_writer: asyncio.Task[None] | None = None
         self._writing = False  # a group is being written (or waits for the connection)
+        self._submitted = 0  # trips handed to the database thread (counted on the loop's thread)
+        self._finished = 0   # trips it has run (counted in that thread): equal when it is idle
+        self._inline: InlineReads | None = None
 
     @classmethod
     async def open(cls, path: str) -> Storage:
         """Open (creating if needed) the database at `path` (':memory:' for tests)."""
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        # the loop's thread runs short reads itself while aiosqlite's thread is idle (core.inline_reads)
+        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -162,7 +169,15 @@ class Storage:
         if not conn._running or conn._connection is None:  # noqa: SLF001 - aiosqlite pinned <0.23
             raise ValueError("Connection closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        conn._tx.put_nowait((future, fn))  # noqa: SLF001
+
+        def counted() -> T:
+            try:
+                return fn()
+            finally:
+                self._finished += 1  # only this thread writes it
+
+        self._submitted += 1
+        conn._tx.put_nowait((future, counted))  # noqa: SLF001
         return future
 
     def _in_thread(self, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
@@ -180,6 +195,28 @@ class Storage:
                 return fn(raw)
             return self._submit(with_prefix)
         return self._submit(lambda: fn(raw))
+
+    def _read(self, sql: str, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+        """A read: inline when it may be (see core.inline_reads), else a trip like any statement."""
+        raw: sqlite3.Connection | None = self.conn._connection  # noqa: SLF001
+        if not self.inline_reads or self._submitted != self._finished or raw is None or not self.conn._running:  # noqa: SLF001
+            return self._in_thread(fn)
+        inline = self._inline
+        if inline is None or inline.raw is not raw:
+            inline = self._inline = InlineReads(raw)
+        if not inline.may_run(sql):
+            return self._in_thread(fn)
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        prefix, self._prefix = self._prefix, []
+        try:
+            for statement in prefix:  # the unit's BEGIN, a part's SAVEPOINT: as a trip would run them
+                raw.execute(statement)
+            done.set_result(inline.run(sql, fn))
+        except Overran:
+            return self._submit(lambda: fn(raw))  # a long read: the thread runs it again, the loop goes on
+        except Exception as exc:  # noqa: BLE001 - handed back exactly as a trip would
+            done.set_exception(exc)
+        return done
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT, no parameters) at the start of the next trip. Only for the
@@ -352,11 +389,11 @@ class Storage:
 
     async def fetchall(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
         async with self._turn():
-            return await self._in_thread(lambda c: c.execute(sql, params).fetchall())
+            return await self._read(sql, lambda c: c.execute(sql, params).fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Row | None:
         async with self._turn():
-            return await self._in_thread(lambda c: c.execute(sql, params).fetchone())
+            return await self._read(sql, lambda c: c.execute(sql, params).fetchone())
 
     async def fetchval(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = (), default: Any = None) -> Any:
         """The first column of the first row, or `default`."""
