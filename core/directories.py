@@ -151,9 +151,7 @@ class Listener:
         try:
             while not trip.done():
                 await asyncio.wait({trip}, timeout=CATCH_UP)
-                if trip.done():
-                    break
-                if not self._ready.is_set() or loop.time() >= give_up:
+                if not trip.done() and (not self._ready.is_set() or loop.time() >= give_up):
                     log.warning("directories: could not catch up with the other workers (%s); what they "
                                 "changed is applied when the listener hears it",
                                 "not listening" if not self._ready.is_set() else "no answer")

@@ -79,8 +79,6 @@ class Storage:
 
     dialect: Dialect = "sqlite"
     """The SQL engine: "sqlite" here, "postgresql" for core.storage_pg (where plugins' SQL must differ)."""
-    inline_reads = True
-    """Short reads run on the loop's thread while the database thread is idle (core.inline_reads)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
@@ -199,7 +197,7 @@ class Storage:
     def _read(self, sql: str, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
         """A read: inline when it may be (see core.inline_reads), else a trip like any statement."""
         raw: sqlite3.Connection | None = self.conn._connection  # noqa: SLF001
-        if not self.inline_reads or self._submitted != self._finished or raw is None or not self.conn._running:  # noqa: SLF001
+        if self._submitted != self._finished or raw is None or not self.conn._running:  # noqa: SLF001
             return self._in_thread(fn)
         inline = self._inline
         if inline is None or inline.raw is not raw:
