@@ -21,17 +21,18 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence, Sized
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
 from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
-from core.inline_reads import InlineReads, Overran, is_plain_read
+from core.checkpoints import WalCheckpoints
+from core.inline_trips import InlineTrips, Overran
 from core.sqlddl import split_statements
 from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
@@ -90,32 +91,43 @@ class Storage:
         self._writing = False  # a group is being written (or waits for the connection)
         self._submitted = 0  # trips handed to the database thread (counted on the loop's thread)
         self._finished = 0   # trips it has run (counted in that thread): equal when it is idle
-        self._inline: InlineReads | None = None
+        raw: sqlite3.Connection = conn._connection  # type: ignore[assignment]  # noqa: SLF001 - open while Storage is
+        self._inline = InlineTrips(raw)
+        self._checkpoints: WalCheckpoints | None = None
 
     @classmethod
     async def open(cls, path: str) -> Storage:
         """Open (creating if needed) the database at `path` (':memory:' for tests)."""
-        # the loop's thread runs short reads itself while aiosqlite's thread is idle (core.inline_reads)
+        # the loop's thread runs short statements itself while aiosqlite's thread is idle (core.inline_trips)
         conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
+            async with conn.execute("PRAGMA journal_mode=WAL") as cursor:
+                wal = (await cursor.fetchone())[0] == "wal"  # type: ignore[index]  # ':memory:' has none
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
+            if wal:  # checkpoints run in their own thread, not inside a COMMIT on the loop (core.checkpoints)
+                await conn.execute("PRAGMA wal_autocheckpoint=0")
             await conn.execute(SCHEMA_TABLE)
         except BaseException:
             await conn.close()  # its thread would otherwise keep the process alive
             raise
-        return cls(conn, path)
+        storage = cls(conn, path)
+        if wal:
+            raw = storage._inline.raw
+            storage._checkpoints = WalCheckpoints(path, lambda: raw.total_changes, lambda: storage.checkpoint("PASSIVE"))
+            storage._checkpoints.start()
+        return storage
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and truncate it, so erased rows do not linger in `-wal`.
+    async def checkpoint(self, mode: Literal["TRUNCATE", "PASSIVE"] = "TRUNCATE") -> None:
+        """Copy the WAL into the database file and truncate it, so erased rows do not linger in `-wal`
+        (`mode` "PASSIVE": copy only, what core.checkpoints asks when it fell behind the writes).
 
         Waits for any transaction in progress (it takes the connection's turn like a statement).
         """
         async with self._turn():
-            await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+            await self._in_thread(lambda c: c.execute(f"PRAGMA wal_checkpoint({mode})").fetchall())
 
     async def hold(self) -> None:
         """Take the one connection for the current task's unit of work (see core.unit)."""
@@ -127,6 +139,8 @@ class Storage:
     async def close(self) -> None:
         if self._group_writer is not None:
             await asyncio.gather(self._group_writer, return_exceptions=True)
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
         async with self._lock:
             await self.conn.close()
 
@@ -167,9 +181,11 @@ class Storage:
         if not conn._running or conn._connection is None:  # noqa: SLF001 - aiosqlite pinned <0.23
             raise ValueError("Connection closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        starting = self._inline.starting
 
         def counted() -> T:
             try:
+                starting()
                 return fn()
             finally:
                 self._finished += 1  # only this thread writes it
@@ -194,27 +210,45 @@ class Storage:
             return self._submit(with_prefix)
         return self._submit(lambda: fn(raw))
 
-    def _read(self, sql: str, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
-        """A read: inline when it may be (see core.inline_reads), else a trip like any statement."""
-        raw: sqlite3.Connection | None = self.conn._connection  # noqa: SLF001
-        if self._submitted != self._finished or raw is None or not self.conn._running:  # noqa: SLF001
-            return self._in_thread(fn)
-        inline = self._inline
-        if inline is None or inline.raw is not raw:
-            inline = self._inline = InlineReads(raw)
-        if not inline.may_run(sql):
-            return self._in_thread(fn)
+    def _idle(self) -> bool:
+        """Whether the loop's thread may use the connection now: aiosqlite's thread has nothing queued
+        or running (so the order of statements is kept) and the connection is open."""
+        return self._submitted == self._finished and self.conn._running and self.conn._connection is not None  # noqa: SLF001
+
+    def _now(self, run: Callable[[], T], *, prefix: bool = True) -> asyncio.Future[T]:
+        """`run()` on the loop's thread, after the deferred BEGIN / SAVEPOINT as a trip would run them;
+        its result or exception in a future, exactly as a trip hands them back (Overran propagates)."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        prefix, self._prefix = self._prefix, []
+        deferred, self._prefix = (self._prefix, []) if prefix else ([], self._prefix)
+        inline = self._inline
         try:
-            for statement in prefix:  # the unit's BEGIN, a part's SAVEPOINT: as a trip would run them
-                raw.execute(statement)
-            done.set_result(inline.run(sql, fn))
+            inline.starting()
+            for statement in deferred:
+                inline.raw.execute(statement)
+            done.set_result(run())
         except Overran:
-            return self._submit(lambda: fn(raw))  # a long read: the thread runs it again, the loop goes on
+            raise
         except Exception as exc:  # noqa: BLE001 - handed back exactly as a trip would
             done.set_exception(exc)
         return done
+
+    def _read(self, sql: str, fn: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+        """A read: inline when it may be (see core.inline_trips), else a trip like any statement."""
+        inline = self._inline
+        if not self._idle() or not inline.may_read(sql):
+            return self._in_thread(fn)
+        try:
+            return self._now(lambda: inline.read(sql, fn))
+        except Overran:
+            return self._submit(lambda: fn(inline.raw))  # a long read: the thread runs it again, the loop goes on
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T], sql: str | None = None, rows: int = 1) -> Awaitable[T]:
+        """A write (`sql`, or None for the core's commit trips) of `rows` rows: inline when the thread
+        is idle and the write is known to be short (see core.inline_trips), else a trip."""
+        inline = self._inline
+        if not self._idle() or not inline.may_write(sql, rows):
+            return self._in_thread(fn)
+        return self._now(lambda: inline.write(sql, fn))
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT, no parameters) at the start of the next trip. Only for the
@@ -245,13 +279,13 @@ class Storage:
         """Run one statement; returns the last inserted row id (or 0)."""
         _note_write()
         async with self._turn():
-            return await self._in_thread(lambda c: c.execute(sql, params).lastrowid or 0)
+            return await self._write(lambda c: c.execute(sql, params).lastrowid or 0, sql)
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
         """Run one statement; returns how many rows it changed."""
         _note_write()
         async with self._turn():
-            return await self._in_thread(lambda c: c.execute(sql, params).rowcount)
+            return await self._write(lambda c: c.execute(sql, params).rowcount, sql)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """Run one statement for many rows in a single call (much cheaper than a call per row); returns
@@ -259,7 +293,7 @@ class Storage:
         _note_write()
         async with self._turn():
             rows = list(rows)
-            return await self._in_thread(lambda c: c.executemany(sql, rows).rowcount)
+            return await self._write(lambda c: c.executemany(sql, rows).rowcount, sql, len(rows))
 
     async def run_script(self, steps: Sequence[tuple[str, Sequence[Any], bool]]) -> None:
         """Several statements in one trip: (sql, parameters, many). The unit of work's commit uses it
@@ -312,7 +346,8 @@ class Storage:
             if not mine.done():
                 mine.set_exception(error)
 
-        self._in_thread(run).add_done_callback(done)  # type: ignore[attr-defined]
+        rows = sum(len(params) if many and isinstance(params, Sized) else 1 for _, params, many in own)
+        self._write(run, None, rows).add_done_callback(done)  # type: ignore[attr-defined]
         return mine
 
     async def write_batch(self, steps: Sequence[Step]) -> list[int | None]:
@@ -366,8 +401,12 @@ class Storage:
             self._lock.release()
             return
         fns = [fn for fn, _ in batch]
+        raw = self._inline.raw
         try:
-            trip = self._submit(lambda: _run_group(self.conn._connection, fns))  # type: ignore[arg-type]  # noqa: SLF001
+            if self._idle():  # the core's batches: a few rows each (inline, see core.inline_trips)
+                trip = self._now(lambda: _run_group(raw, fns), prefix=False)
+            else:
+                trip = self._submit(lambda: _run_group(raw, fns))
         except BaseException as exc:  # the connection is closed
             self._writing = False
             self._lock.release()

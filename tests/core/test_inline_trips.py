@@ -1,0 +1,167 @@
+"""Short statements run on the loop's thread (core.inline_trips), WAL checkpoints in their own thread
+(core.checkpoints): answers stay exactly those of a trip to the database thread, inside transactions and
+savepoints too; a long read, a big write or a big commit never holds the loop (the bot keeps answering
+other chats meanwhile); and the write-ahead log is still copied back into the database file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+from core import inline_trips
+from core.storage import Storage
+
+HEAVY = "SELECT COUNT(*) FROM demo_n a, demo_n b WHERE a.x + b.x = 1999"  # 4 million pairs looked at, 2,000 found
+
+
+@pytest.fixture
+async def db(tmp_path):
+    storage = await Storage.open(str(tmp_path / "t.db"))
+    await storage.migrate("demo", ("CREATE TABLE demo_n (x INTEGER);",))
+    await storage.executemany("INSERT INTO demo_n (x) VALUES (?)", [(i,) for i in range(2000)])
+    yield storage
+    await storage.close()
+
+
+async def test_reads_see_the_writes_queued_before_them_and_the_transaction_they_are_in(db):
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_n (x) VALUES (-1)")
+        queued = db.queue_script([("INSERT INTO demo_n (x) VALUES (-2)", (), False)])  # still on the thread
+        assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 2
+        await queued
+        with pytest.raises(RuntimeError):
+            async with db.transaction():  # a savepoint undone: the read after it no longer sees its row
+                await db.execute("INSERT INTO demo_n (x) VALUES (-3)")
+                assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 3
+                raise RuntimeError("undo")
+        assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 2
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 2
+
+
+async def test_a_read_past_its_budget_still_answers_and_keeps_the_transaction(db, monkeypatch):
+    monkeypatch.setattr(inline_trips, "BUDGET", 0.0)  # every read overruns: each is run again on the thread
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_n (x) VALUES (-1)")
+        assert await db.fetchval(HEAVY) == 2000
+        assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 1  # its write is still there
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n") == 2001
+
+
+async def test_a_bad_read_fails_as_before_and_the_connection_goes_on(db):
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        await db.fetchall("SELECT missing_column FROM demo_n")
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_n (x) VALUES (-1)")
+        with pytest.raises(sqlite3.OperationalError):
+            await db.fetchone("SELECT missing_column FROM demo_n")
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 1
+
+
+class OtherChats:
+    """Another chat's task: counts how often the loop ran it while a statement was awaited."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            self.ticks += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> OtherChats:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        await self._task
+
+    async def served_during(self, statement) -> int:
+        """How many turns the other chat got while `statement` (an awaitable) ran."""
+        await asyncio.sleep(0)
+        before = self.ticks
+        await statement
+        return self.ticks - before
+
+
+async def test_a_long_read_lets_the_loop_serve_others_meanwhile(db):
+    async with OtherChats() as others:
+        assert await others.served_during(db.fetchval(HEAVY)) > 10  # the read moved to the thread
+        assert await others.served_during(db.fetchval(HEAVY)) > 10  # known as long now: straight to the thread
+
+
+HEAVY_WRITE = "INSERT INTO demo_n (x) SELECT -1 FROM demo_n a, demo_n b WHERE a.x + b.x = 1999"  # 2,000 rows
+
+
+async def test_a_write_that_was_slow_once_goes_to_the_thread_from_then_on(db):
+    async with OtherChats() as others:
+        assert await others.served_during(db.execute("INSERT INTO demo_n (x) VALUES (-5)")) == 0  # short: inline
+        await db.execute(HEAVY_WRITE)  # a write cannot be cut off: this first one runs whole, and is remembered
+        assert await others.served_during(db.execute(HEAVY_WRITE)) > 10
+        many = "INSERT INTO demo_n (x) SELECT ?"  # never run before: no slow run remembered
+        assert await others.served_during(db.executemany(many, [(-2,)] * (inline_trips.MANY_ROWS + 1))) > 0
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 4000 + inline_trips.MANY_ROWS + 2
+
+
+async def test_a_commit_of_many_rows_leaves_the_loop_free(db):
+    from core.unit import UnitOfWork
+
+    await db.migrate("text", ("CREATE TABLE demo_text (body TEXT);",))
+    async with OtherChats() as others:
+        # a unit of work's end: its own rows (here a marker) and the COMMIT in one trip
+        async with UnitOfWork(db, lambda unit: [("INSERT INTO demo_text (body) VALUES ('end')", (), False)]):
+            for _ in range(inline_trips.MANY_ROWS // 10 + 5):  # each call short, so inline; about 1 MB in all
+                await db.executemany("INSERT INTO demo_text (body) VALUES (?)", [("x" * 3000,)] * 10)
+            await asyncio.sleep(0)
+            before = others.ticks
+        assert others.ticks - before > 10  # the COMMIT wrote its pages in the thread
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_text") == inline_trips.MANY_ROWS + 51
+
+
+async def test_a_failed_write_fails_as_before_and_the_transaction_goes_on(db):
+    await db.migrate("unique", ("CREATE TABLE demo_u (k TEXT PRIMARY KEY);",))
+    async with db.transaction():
+        await db.execute("INSERT INTO demo_u (k) VALUES ('a')")
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction():
+                await db.execute("INSERT INTO demo_u (k) VALUES ('a')")
+        await db.execute("INSERT INTO demo_u (k) VALUES ('b')")
+    assert [r[0] for r in await db.fetchall("SELECT k FROM demo_u ORDER BY k")] == ["a", "b"]
+
+
+def wal_size(path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+async def test_the_write_ahead_log_stays_small_under_writes_without_a_pause(tmp_path, monkeypatch):
+    from core import checkpoints
+
+    monkeypatch.setattr(checkpoints, "EVERY", 0.02)
+    monkeypatch.setattr(checkpoints, "BEHIND", 500)  # pages: 2 MB
+    path = tmp_path / "wal.db"
+    storage = await Storage.open(str(path))
+    try:
+        await storage.migrate("demo", ("CREATE TABLE demo_text (body TEXT);",))
+        body = "x" * 3000  # a page each
+        largest = 0
+        for _ in range(10):  # 12,000 pages, about 50 MB, written as fast as the loop can
+            for _ in range(40):
+                async with storage.transaction():
+                    await storage.executemany("INSERT INTO demo_text (body) VALUES (?)", [(body,)] * 30)
+            largest = max(largest, wal_size(path))
+        assert storage._checkpoints.done > 0
+        assert largest < 20_000_000  # without checkpoints it would reach 50 MB
+        with closing(sqlite3.connect(path)) as other:  # another reader sees every row, from the file and the log
+            assert other.execute("SELECT COUNT(*) FROM demo_text").fetchone()[0] == 12_000
+    finally:
+        await storage.close()
+    assert wal_size(path) == 0  # the last connection's close copied the rest back
+    with closing(sqlite3.connect(path)) as other:
+        assert other.execute("SELECT COUNT(*) FROM demo_text").fetchone()[0] == 12_000
