@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+
+from core.throttle import Throttle
 
 log = logging.getLogger("practica.storage")
 
@@ -45,7 +46,7 @@ class WalCheckpoints:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="practica-checkpoint")
         self._conn: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
-        self._warned_at: float | None = None
+        self._failing = Throttle(WARN_EVERY)  # one log line per ten minutes of failing checkpoints
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._every(), name="practica-wal-checkpoints")
@@ -64,9 +65,7 @@ class WalCheckpoints:
             except Exception as exc:  # noqa: BLE001 - the checkpoints must go on whatever one of them met
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
                     continue  # another checkpoint is running (Storage.checkpoint): the next one goes on
-                now = time.monotonic()
-                if self._warned_at is None or now - self._warned_at > WARN_EVERY:
-                    self._warned_at = now
+                if self._failing.due():
                     log.warning("the database file could not take in its write-ahead log (%s); the data is "
                                 "safe in %s-wal, and practica tries again", type(exc).__name__, self.path)
                 continue

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from core.events import Event
 from core.deliveries import IdSource, finish_or_cancel
 from core.engines import is_transient
 from core.storage import Storage, is_storage_full, to_utc_text
+from core.throttle import Throttle
 
 log = logging.getLogger("practica.inbox")
 
@@ -134,7 +134,7 @@ class InboxWriter:
         self.on_stored = on_stored  # called with each event and its row id as soon as its batch is stored
         self._buffer: list[tuple[Event, str | None, asyncio.Future[int | None]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._warned_at: float | None = None
+        self._storage_trouble = Throttle(WARN_EVERY)  # one log line per ten minutes of storage trouble
 
     def put(self, event: Event, source: str | None) -> asyncio.Future[int | None]:
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -158,11 +158,9 @@ class InboxWriter:
                     ids = await self.inbox.store([(e, s) for e, s, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - storage trouble must never lose an event
                     if is_storage_full(exc) or not is_transient(exc):
-                        now = time.monotonic()
-                        if self._warned_at is None or now - self._warned_at > WARN_EVERY:
+                        if self._storage_trouble.due():
                             log.error("could not record inbound events (%s): they are handled from memory until "
                                       "the database accepts writes again (disk full?)", type(exc).__name__)
-                            self._warned_at = now
                         ids = [0] * len(batch)
                     else:  # locked, busy, I/O, connection lost: wait and try again; the platform is not told meanwhile
                         log.warning("could not record inbound events (%s); retrying in %.1f s", type(exc).__name__, delay)

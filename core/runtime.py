@@ -64,6 +64,7 @@ from urllib.parse import urlsplit
 
 from core.engines import again_on_lost_connection, is_postgresql, open_storage, redacted, url_problem, workers_problem
 from core.storage import Storage, is_storage_full, to_utc_text
+from core.throttle import Throttle
 from core.unit import Outgoing, Step, UnitOfWork
 from core.workers import Workers, migration_lock
 
@@ -137,7 +138,7 @@ class Runtime:
         self._state: dict[str, dict[str, Any]] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._started_adapters: list[Adapter] = []
-        self._full_warned_at: float | None = None
+        self._storage_full = Throttle(600.0, lambda: self.clock.monotonic())  # logged at most every ten minutes
         self._done_batch: list[int] = []
         self._done_writer: asyncio.Task[None] | None = None
         self.dashboard: DashboardServer | None = None  # when [dashboard] enabled
@@ -507,9 +508,7 @@ class Runtime:
 
     def note_storage_full(self) -> None:
         """The database cannot grow: say so in the log, at most every ten minutes."""
-        now = self.clock.monotonic()
-        if self._full_warned_at is None or now - self._full_warned_at > 600:
-            self._full_warned_at = now
+        if self._storage_full.due():
             log.error("the database cannot grow (disk full?): answering what needs no saving; "
                       "free some space and practica recovers by itself")
 
