@@ -9,8 +9,9 @@ seconds (only when something was written since) from its own connection, in its 
 checkpoint never waits for the main connection nor blocks its writes. But the WAL starts over only
 when a transaction begins after a checkpoint copied everything, which never happens while writes go on
 without a pause: when the WAL holds more than `BEHIND` pages, a checkpoint runs with the main
-connection's turn held (`catch_up`, in aiosqlite's thread, as SQLite's own auto-checkpoint would inside
-a COMMIT), so the WAL stays a few megabytes under any load.
+connection's turn held (`Storage.catch_up_wal`, in aiosqlite's thread, as SQLite's own auto-checkpoint
+would inside a COMMIT), so the WAL stays a few megabytes under any load. While that waits for its
+turn, this thread goes on copying, so the hold itself copies only the last few milliseconds of writes.
 
 What a crash or a full disk does is unchanged: a checkpoint cut off by SIGKILL is finished by the next
 open, and one that cannot write (disk full) leaves the pages in the WAL, where they stay readable and
@@ -38,7 +39,8 @@ class WalCheckpoints:
     """Checkpoints of the SQLite database at `path`; `written()` tells how many rows the main
     connection has changed so far (read on the loop's thread), so an idle bot checkpoints nothing."""
 
-    def __init__(self, path: str, written: Callable[[], int], catch_up: Callable[[], Awaitable[object]]) -> None:
+    def __init__(self, path: str, written: Callable[[], int],
+                 catch_up: Callable[[Callable[[], Awaitable[object]]], Awaitable[None]]) -> None:
         self.path = path
         self._written = written
         self._catch_up = catch_up
@@ -61,7 +63,7 @@ class WalCheckpoints:
             try:
                 pages = await loop.run_in_executor(self._executor, self._checkpoint)
                 if pages > BEHIND:
-                    await self._catch_up()
+                    await self._catch_up(lambda: loop.run_in_executor(self._executor, self._checkpoint))
             except Exception as exc:  # noqa: BLE001 - the checkpoints must go on whatever one of them met
                 if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
                     continue  # another checkpoint is running (Storage.checkpoint): the next one goes on

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -116,18 +116,41 @@ class Storage:
         storage = cls(conn, path)
         if wal:
             raw = storage._inline.raw
-            storage._checkpoints = WalCheckpoints(path, lambda: raw.total_changes, lambda: storage.checkpoint("PASSIVE"))
+            storage._checkpoints = WalCheckpoints(path, lambda: raw.total_changes, storage.catch_up_wal)
             storage._checkpoints.start()
         return storage
 
-    async def checkpoint(self, mode: Literal["TRUNCATE", "PASSIVE"] = "TRUNCATE") -> None:
-        """Copy the WAL into the database file and truncate it, so erased rows do not linger in `-wal`
-        (`mode` "PASSIVE": copy only, what core.checkpoints asks when it fell behind the writes).
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it, so erased rows do not linger in `-wal`.
 
         Waits for any transaction in progress (it takes the connection's turn like a statement).
         """
         async with self._turn():
-            await self._in_thread(lambda c: c.execute(f"PRAGMA wal_checkpoint({mode})").fetchall())
+            await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+
+    async def catch_up_wal(self, copy_meanwhile: Callable[[], Awaitable[object]]) -> None:
+        """A checkpoint with every write held, so the WAL starts over at the next one (core.checkpoints).
+
+        Waiting for the turn can take a while under load (the units queued before it go first), and the
+        hold lasts as long as copying what was written meanwhile: so until the turn is ours,
+        `copy_meanwhile()` (a checkpoint from the checkpoints' own thread) goes on copying, and the copy
+        made with the writes held is only of the last few milliseconds.
+        """
+        turn = asyncio.ensure_future(self._lock.acquire())
+        try:
+            while not turn.done():
+                await copy_meanwhile()
+                await asyncio.wait([turn], timeout=0.005)
+        except BaseException:
+            if turn.done() and not turn.cancelled() and turn.exception() is None:
+                self._lock.release()
+            else:
+                turn.cancel()
+            raise
+        try:  # in aiosqlite's thread, after any COMMIT still queued there
+            await self._in_thread(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+        finally:
+            self._lock.release()
 
     async def hold(self) -> None:
         """Take the one connection for the current task's unit of work (see core.unit)."""

@@ -166,3 +166,31 @@ async def test_the_write_ahead_log_stays_small_under_writes_without_a_pause(tmp_
     assert wal_size(path) == 0  # the last connection's close copied the rest back
     with closing(sqlite3.connect(path)) as other:
         assert other.execute("SELECT COUNT(*) FROM demo_text").fetchone()[0] == 12_000
+
+
+@pytest.mark.parametrize("when", ["turn free", "turn taken during the copy", "turn held by a transaction"])
+async def test_a_checkpoint_failing_while_it_catches_up_holds_no_chat(db, when):
+    """The catch-up (core.checkpoints) waits for the connection's turn while copying; when a copy fails
+    (a full disk), every chat's writes go on, whether or not the turn had been taken."""
+    release = asyncio.Event()
+    holder = None
+    if when == "turn held by a transaction":
+        async def hold() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO demo_n (x) VALUES (-1)")
+                await release.wait()
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.01)
+
+    async def failing_copy() -> None:
+        if when == "turn taken during the copy":
+            await asyncio.sleep(0.01)  # the free turn is taken meanwhile
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError):
+        await asyncio.wait_for(db.catch_up_wal(failing_copy), 2)
+    release.set()
+    if holder is not None:
+        await holder
+    await asyncio.wait_for(db.execute("INSERT INTO demo_n (x) VALUES (-2)"), 2)  # a chat's write goes through
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == (2 if holder else 1)
