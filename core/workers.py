@@ -313,8 +313,15 @@ class Workers:
             got = await self.leases.acquire(names) if names else set()
             self.renewer.note(got)
             taken = {name[len("chat:"):] for name in got}
-            if taken:
-                await self.outbox_ids.renew()  # new rows of these chats sort after their previous holder's
+            if taken:  # new rows of these chats must sort after their previous holder's
+                marks = {lane: next(self._marks) for lane in taken}
+                self._loading.update(marks)  # work arriving during the renewal waits for the load (see `holds`)
+                try:
+                    await self.outbox_ids.renew()
+                finally:
+                    for lane, mark in marks.items():
+                        if self._loading.get(lane) == mark:
+                            del self._loading[lane]
             await self._load(taken | ours)
         return taken | ours
 

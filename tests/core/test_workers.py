@@ -102,6 +102,37 @@ async def test_a_message_arriving_while_its_chats_stored_ones_are_read_waits_for
         await db.close()
 
 
+async def test_a_message_arriving_while_the_new_holder_renews_its_row_ids_waits_for_the_stored_ones(pg_dsn):
+    """Taking a chat renews the worker's row ids (its rows then sort after the previous holder's): a
+    message arriving during that renewal is handled after the chat's stored ones, not before."""
+    db = await _open(pg_dsn)
+    worker = Worker(db)
+    try:
+        await worker.workers.start()
+        ids = await worker.inbox.store([(said("-4", n), None) for n in (1, 2, 3)])  # left by a holder that died
+        assert all(ids)
+        renewing = asyncio.Event()
+        go_on = asyncio.Event()
+        renew = worker.workers.outbox_ids.renew
+
+        async def slow_renew() -> None:  # the sequence answers slowly (a busy server)
+            renewing.set()
+            await go_on.wait()
+            await renew()
+
+        worker.workers.outbox_ids.renew = slow_renew  # type: ignore[method-assign]
+        claim = asyncio.create_task(worker.workers.look())  # takes the chat, renews its ids
+        await renewing.wait()
+        await worker.arrive(said("-4", 4))  # the member writes again meanwhile
+        go_on.set()
+        await claim
+        await worker.settle()
+        assert worker.handled == ["message 1", "message 2", "message 3", "message 4"]
+    finally:
+        await worker.workers.stop()
+        await db.close()
+
+
 async def test_a_dead_workers_chat_passes_to_another_with_its_unhandled_messages_in_order(pg_dsn):
     db_a, db_b = await _open(pg_dsn), await _open(pg_dsn)
     a, b = Worker(db_a, ttl=0.5), Worker(db_b, ttl=0.5)
