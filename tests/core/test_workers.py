@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from core import deliveries as deliveries_module
 from core import inbox as inbox_module
 from core import leases as leases_module
@@ -72,58 +74,31 @@ async def _open(dsn: str) -> PgStorage:
     return db
 
 
-async def test_a_message_arriving_while_its_chats_stored_ones_are_read_waits_for_them(pg_dsn):
+@pytest.mark.parametrize("slow_step", ["reading the stored rows", "renewing the row ids"])
+async def test_a_message_arriving_while_its_chat_is_being_taken_waits_for_the_stored_ones(pg_dsn, slow_step):
+    """Taking a chat reads its stored rows and renews the worker's row ids (so its new rows sort after
+    the previous holder's); a message arriving during either step is handled after the stored ones."""
     db = await _open(pg_dsn)
     worker = Worker(db)
     try:
         await worker.workers.start()
         ids = await worker.inbox.store([(said("-1", n), None) for n in (1, 2, 3)])  # stored while nobody held the chat
         assert all(ids)
-        reading = asyncio.Event()
+        slowed = asyncio.Event()
         go_on = asyncio.Event()
-        read = worker.inbox.pending
+        owner, name = (worker.inbox, "pending") if slow_step == "reading the stored rows" else (worker.workers.outbox_ids, "renew")
+        step = getattr(owner, name)
 
-        async def slow_read(ids: Any = None) -> Any:  # the claim reads the stored rows slowly (a busy server)
-            reading.set()
+        async def slow(*args: Any, **kwargs: Any) -> Any:  # the server answers this step slowly (a busy server)
+            slowed.set()
             await go_on.wait()
-            return await read(ids=ids)
+            return await step(*args, **kwargs)
 
-        worker.inbox.pending = slow_read  # type: ignore[method-assign]
-        claim = asyncio.create_task(worker.workers.look())  # takes the chat, starts reading its rows
-        await reading.wait()
+        setattr(owner, name, slow)
+        claim = asyncio.create_task(worker.workers.look())  # takes the chat
+        await slowed.wait()
         await worker.arrive(said("-1", 4))  # a new message of that chat, meanwhile
-        worker.inbox.pending = read  # type: ignore[method-assign]
-        go_on.set()
-        await claim
-        await worker.settle()
-        assert worker.handled == ["message 1", "message 2", "message 3", "message 4"]
-    finally:
-        await worker.workers.stop()
-        await db.close()
-
-
-async def test_a_message_arriving_while_the_new_holder_renews_its_row_ids_waits_for_the_stored_ones(pg_dsn):
-    """Taking a chat renews the worker's row ids (its rows then sort after the previous holder's): a
-    message arriving during that renewal is handled after the chat's stored ones, not before."""
-    db = await _open(pg_dsn)
-    worker = Worker(db)
-    try:
-        await worker.workers.start()
-        ids = await worker.inbox.store([(said("-4", n), None) for n in (1, 2, 3)])  # left by a holder that died
-        assert all(ids)
-        renewing = asyncio.Event()
-        go_on = asyncio.Event()
-        renew = worker.workers.outbox_ids.renew
-
-        async def slow_renew() -> None:  # the sequence answers slowly (a busy server)
-            renewing.set()
-            await go_on.wait()
-            await renew()
-
-        worker.workers.outbox_ids.renew = slow_renew  # type: ignore[method-assign]
-        claim = asyncio.create_task(worker.workers.look())  # takes the chat, renews its ids
-        await renewing.wait()
-        await worker.arrive(said("-4", 4))  # the member writes again meanwhile
+        setattr(owner, name, step)
         go_on.set()
         await claim
         await worker.settle()
