@@ -29,8 +29,8 @@ import itertools
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from core.intakes import IntakeLeader
@@ -314,14 +314,8 @@ class Workers:
             self.renewer.note(got)
             taken = {name[len("chat:"):] for name in got}
             if taken:  # new rows of these chats must sort after their previous holder's
-                marks = {lane: next(self._marks) for lane in taken}
-                self._loading.update(marks)  # work arriving during the renewal waits for the load (see `holds`)
-                try:
+                with self._holding_back(taken):  # work arriving during the renewal waits for the load
                     await self.outbox_ids.renew()
-                finally:
-                    for lane, mark in marks.items():
-                        if self._loading.get(lane) == mark:
-                            del self._loading[lane]
             await self._load(taken | ours)
         return taken | ours
 
@@ -331,13 +325,20 @@ class Workers:
         wanted = sorted(lane for lane in lanes if self._ready(lane))
         if not wanted:
             return
-        marks = {lane: next(self._marks) for lane in wanted}
+        with self._holding_back(wanted):
+            await self._load_rows(wanted)
+
+    @contextmanager
+    def _holding_back(self, lanes: Iterable[str]) -> Iterator[None]:
+        """While the block runs, `lanes` count as not held (see `holds`): their new work waits to be read
+        back by a load, in id order."""
+        marks = {lane: next(self._marks) for lane in lanes}
         self._loading.update(marks)
         try:
-            await self._load_rows(wanted)
+            yield
         finally:
             for lane, mark in marks.items():
-                if self._loading.get(lane) == mark:  # not marked again meanwhile
+                if self._loading.get(lane) == mark:  # not marked again meanwhile (`_want`: a later load reads it)
                     del self._loading[lane]
 
     def _ready(self, lane: str) -> bool:
