@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.events import User
-from core.storage import Storage
+from core.storage import RowsLater, Storage
 from core.unit import Step, active_unit
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ class MemberDirectory:
             rows = dict(self._unsaved)
             steps: list[Step] = [
                 # filtered when it runs: a member erased meanwhile (/forgetme) must not be written back
-                (UPSERT, lambda: [row for row in rows.values() if row[1] not in self._erased], True)]
+                (UPSERT, RowsLater(lambda: [row for row in rows.values() if row[1] not in self._erased], len(rows)), True)]
             joined = self._announce & rows.keys()
             if joined and self.notices is not None:  # other workers hear of new members when they are stored
                 steps.append(self.notices.step("seen", sorted({uid for _, uid in joined})))

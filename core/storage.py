@@ -32,7 +32,7 @@ import aiosqlite
 from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.checkpoints import WalCheckpoints
-from core.inline_trips import InlineTrips, Overran
+from core.inline_trips import MANY_ROWS, InlineTrips, Overran
 from core.sqlddl import split_statements
 from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
@@ -86,7 +86,7 @@ class Storage:
         self.path = path
         self._lock = asyncio.Lock()
         self._prefix: list[str] = []  # BEGIN / SAVEPOINT waiting for the next statement's trip
-        self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._grouped: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any], int]] = []  # fn, result, rows
         self._group_writer: asyncio.Task[None] | None = None
         self._writing = False  # a group is being written (or waits for the connection)
         self._submitted = 0  # trips handed to the database thread (counted on the loop's thread)
@@ -329,7 +329,7 @@ class Storage:
         whatever transaction is open, so the connection is clean for the next trip queued behind it:
         a unit may hand the connection on as soon as its COMMIT is queued (see UnitOfWork.commit)."""
         batch, self._grouped = self._grouped, []
-        fns = [fn for fn, _ in batch]
+        fns = [fn for fn, _, _ in batch]
 
         # A unit's commit takes the waiting batches into its own transaction, each in a savepoint, before
         # its COMMIT: one commit (one write of the shared pages to the WAL) instead of two.
@@ -369,7 +369,7 @@ class Storage:
             if not mine.done():
                 mine.set_exception(error)
 
-        rows = sum(len(params) if many and isinstance(params, Sized) else 1 for _, params, many in own)
+        rows = _rows_of(own) + sum(count for _, _, count in batch)  # the batches taken in are written in this trip too
         self._write(run, None, rows).add_done_callback(done)  # type: ignore[attr-defined]
         return mine
 
@@ -384,11 +384,11 @@ class Storage:
         function without arguments, called when the batch is written (rows filtered at that moment).
         When no group is being written, the caller starts one itself (no writer task to wake).
         """
-        return await self._grouped_call(lambda c: _run_steps(c, steps))
+        return await self._grouped_call(lambda c: _run_steps(c, steps), _rows_of(steps))
 
-    async def _grouped_call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _grouped_call(self, fn: Callable[[sqlite3.Connection], T], rows: int) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._grouped.append((fn, future))
+        self._grouped.append((fn, future, rows))
         if not self._writing:
             self._writing = True
             try:
@@ -423,10 +423,10 @@ class Storage:
             self._writing = False
             self._lock.release()
             return
-        fns = [fn for fn, _ in batch]
+        fns = [fn for fn, _, _ in batch]
         raw = self._inline.raw
         try:
-            if self._idle():  # the core's batches: a few rows each (inline, see core.inline_trips)
+            if self._idle() and self._inline.may_write(None, sum(rows for _, _, rows in batch)):  # see core.inline_trips
                 trip = self._now(lambda: _run_group(raw, fns), prefix=False)
             else:
                 trip = self._submit(lambda: _run_group(raw, fns))
@@ -527,6 +527,27 @@ class Storage:
         if applied:
             log.info("plugin %s: applied %d migration(s), now at %d", plugin, applied, len(migrations))
         return applied
+
+
+def _rows_of(steps: Sequence[Step]) -> int:
+    """How many rows `steps` write, for the inline rule (core.inline_trips): a `many` step's rows made
+    when the batch is written count as their `len()` (an upper bound, see `RowsLater`), or as too many."""
+    return sum((len(params) if isinstance(params, Sized) else MANY_ROWS + 1) if many else 1 for _, params, many in steps)
+
+
+class RowsLater:
+    """The rows of a `many` step, made only when its batch is written (so they can be filtered at that
+    moment), with `at_most` saying how many there can be."""
+
+    def __init__(self, make: Callable[[], list[Any]], at_most: int) -> None:
+        self._make = make
+        self._at_most = at_most
+
+    def __call__(self) -> list[Any]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return self._at_most
 
 
 def _run_steps(c: sqlite3.Connection, steps: Sequence[Step]) -> list[int | None]:
@@ -631,8 +652,8 @@ def _failure(trip: asyncio.Future[Any]) -> BaseException | None:
     return asyncio.CancelledError() if trip.cancelled() else trip.exception()
 
 
-def _settle(batch: Sequence[tuple[Any, asyncio.Future[Any]]], results: Sequence[tuple[bool, Any]]) -> None:
-    for (_, future), (ok, value) in zip(batch, results):
+def _settle(batch: Sequence[tuple[Any, asyncio.Future[Any], int]], results: Sequence[tuple[bool, Any]]) -> None:
+    for (_, future, _), (ok, value) in zip(batch, results):
         if future.done():  # its caller stopped waiting
             continue
         if ok:

@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 
 from core import inline_trips
-from core.storage import Storage
+from core.storage import RowsLater, Storage
 
 HEAVY = "SELECT COUNT(*) FROM demo_n a, demo_n b WHERE a.x + b.x = 1999"  # 4 million pairs looked at, 2,000 found
 
@@ -107,6 +107,18 @@ async def test_a_write_that_was_slow_once_goes_to_the_thread_from_then_on(db):
         many = "INSERT INTO demo_n (x) SELECT ?"  # never run before: no slow run remembered
         assert await others.served_during(db.executemany(many, [(-2,)] * (inline_trips.MANY_ROWS + 1))) > 0
     assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 4000 + inline_trips.MANY_ROWS + 2
+
+
+@pytest.mark.parametrize("given", ["a list", "rows made later, with their bound", "rows made later, no bound"])
+async def test_a_big_batch_of_the_cores_own_writes_lets_other_chats_run(db, given):
+    """Done marks after a replay, member sightings at a busy start: the core's batches (write_batch)
+    follow the same rule as any write, so a big one is written in the thread while other chats go on."""
+    rows = [(-7,)] * 20_000  # tens of milliseconds of writing
+    made = {"a list": rows, "rows made later, with their bound": RowsLater(lambda: rows, len(rows)),
+            "rows made later, no bound": lambda: rows}[given]
+    async with OtherChats() as others:
+        assert await others.served_during(db.write_batch([("INSERT INTO demo_n (x) VALUES (?)", made, True)])) > 10
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x = -7") == len(rows)
 
 
 def test_a_commit_of_many_rows_is_left_to_the_thread_and_a_small_one_is_not(tmp_path):
