@@ -386,7 +386,7 @@ class Storage:
         """
         return await self._grouped_call(lambda c: _run_steps(c, steps), _rows_of(steps))
 
-    async def _grouped_call(self, fn: Callable[[sqlite3.Connection], T], rows: int) -> T:
+    async def _grouped_call(self, fn: Callable[[sqlite3.Connection], T], rows: int = 1) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._grouped.append((fn, future, rows))
         if not self._writing:
