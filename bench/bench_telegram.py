@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -131,6 +132,55 @@ class AdapterPath:
         await flush()
 
 
+def old_batches(n: int, base: datetime) -> Callable[[], list[dict[str, Any]]]:
+    """Each call: the next `n` updates of the old stream (fresh ids, dates 10 ms apart)."""
+    counter = {"next": 1}
+
+    def batch() -> list[dict[str, Any]]:
+        start = counter["next"]
+        counter["next"] += n
+        return updates(n, start, base + timedelta(milliseconds=10 * start))
+    return batch
+
+
+def raw_pass(app: Any, batch: Any) -> Any:
+    """A timed pass of raw PTB: `Update.de_json` and `Application.process_update` for each update."""
+    from telegram import Update
+
+    async def one() -> float:
+        data = batch()
+        started = time.perf_counter()
+        for item in data:
+            await app.process_update(Update.de_json(item, app.bot))
+        return time.perf_counter() - started
+    return one
+
+
+def practica_pass(bench: Any, batch: Any) -> Any:
+    """A timed pass of practica's adapter path, until every event is handled and its replies queued."""
+    path = AdapterPath(bench)
+
+    async def one() -> float:
+        data = batch()
+        started = time.perf_counter()
+        await path.feed(data)
+        await bench.runtime.idle()
+        return time.perf_counter() - started
+    return one
+
+
+def parse_only(path: AdapterPath, batch: Any) -> Any:
+    """A timed pass of practica's parsing of the getUpdates items alone."""
+    async def one() -> float:
+        data = batch()
+        parse = path.bot._parse  # noqa: SLF001
+        started = time.perf_counter()
+        for item in data:
+            parse(item)
+        return time.perf_counter() - started
+    return one
+
+
 async def run(quick: bool) -> Result:
     from telegram import Update
 
@@ -148,36 +198,11 @@ async def run(quick: bool) -> Result:
     bot = app.bot
     base = datetime.now(timezone.utc) - timedelta(days=1)
     rounds = Rounds(n)
-    old_counter = {"next": 1}
-
-    def old_batch() -> list[dict[str, Any]]:
-        start = old_counter["next"]
-        old_counter["next"] += n
-        return updates(n, start, base + timedelta(milliseconds=10 * start))
+    old_batch = old_batches(n, base)
 
     def counter_batch() -> Any:
         counter = Counter(rounds)
         return lambda: realistic_updates(counter.next(), base)
-
-    def raw_pass(batch: Any) -> Any:
-        async def one() -> float:
-            data = batch()
-            started = time.perf_counter()
-            for item in data:
-                await app.process_update(Update.de_json(item, bot))
-            return time.perf_counter() - started
-        return one
-
-    def practica_pass(bench: Any, batch: Any) -> Any:
-        path = AdapterPath(bench)
-
-        async def one() -> float:
-            data = batch()
-            started = time.perf_counter()
-            await path.feed(data)
-            await bench.runtime.idle()
-            return time.perf_counter() - started
-        return one
 
     def de_json_pass(bench: Any, batch: Any) -> Any:
         """The path as it was before the JSON conversion: PTB's de_json for every update."""
@@ -197,16 +222,6 @@ async def run(quick: bool) -> Result:
             return time.perf_counter() - started
         return one
 
-    def parse_only(path: AdapterPath, batch: Any) -> Any:
-        async def one() -> float:
-            data = batch()
-            parse = path.bot._parse  # noqa: SLF001
-            started = time.perf_counter()
-            for item in data:
-                parse(item)
-            return time.perf_counter() - started
-        return one
-
     real = await start_runtime(["essentials", *five], settings="realistic")
     real_ptb = await start_runtime(["essentials", *five], settings="realistic")
     real_writes = await start_runtime(["essentials", *five], settings="realistic-writes")
@@ -216,11 +231,11 @@ async def run(quick: bool) -> Result:
         setup = await populate(real, "telegram", str(GROUP_BASE), base - timedelta(hours=1))
         for other in (real_ptb, real_writes):
             await populate(other, "telegram", str(GROUP_BASE), base - timedelta(hours=1))
-        times = await interleaved({"raw": raw_pass(counter_batch()), "practica": practica_pass(real, counter_batch()),
+        times = await interleaved({"raw": raw_pass(app, counter_batch()), "practica": practica_pass(real, counter_batch()),
                                    "de_json": de_json_pass(real_ptb, counter_batch()),
                                    "writes": practica_pass(real_writes, counter_batch()),
                                    "parse": parse_only(AdapterPath(real), counter_batch()),
-                                   "raw old": raw_pass(old_batch), "practica old": practica_pass(old, old_batch),
+                                   "raw old": raw_pass(app, old_batch), "practica old": practica_pass(old, old_batch),
                                    "parse old": parse_only(AdapterPath(old), old_batch)},
                                   passes=passes, warmup=1)
         raw = n / median(times["raw"])
@@ -239,11 +254,7 @@ async def run(quick: bool) -> Result:
         result.add("realistic stream: practica's parsing of the getUpdates JSON", 1e6 / parse, "us/update",
                    baseline=1e6 / raw, baseline_label="us/update, raw PTB whole path")
         result.add("realistic stream: practica per-update cost beyond parsing (defaults)", 1e6 / rate - 1e6 / parse, "us/update")
-        result.add("updates/s, old stream (/help and /whoami only, flood control off)", n / median(times["practica old"]),
-                   "updates/s", baseline=n / median(times["raw old"]), baseline_label="updates/s, raw PTB",
-                   ratio=paired_ratio(times["raw old"], times["practica old"]))
-        result.add("old stream: practica per-update cost beyond parsing", 1e6 * (median(times["practica old"])
-                   - median(times["parse old"])) / n, "us/update")
+        add_old_stream(result, times, n)
 
         path = AdapterPath(real)
         completion = Completion(real, "telegram")
@@ -284,11 +295,44 @@ async def run(quick: bool) -> Result:
             f"update's latency runs from its arrival to its handling being done (for a command: its reply reaching the adapter; "
             f"raw PTB: process_update returned). Practica takes what has arrived as one getUpdates batch, stores it, then takes "
             f"the next, as its adapter does. {missing} update(s) without a recorded completion.")
-        result.notes.append("Old stream (the first figure of earlier runs): 70% messages, 20% replies, 10% /help or /whoami, "
-                            "20 groups, 2,000 members, 10 ms apart, flood control off.")
+        result.notes.append(OLD_STREAM_NOTE)
     finally:
         for bench in benches:
             await bench.close()
+    return result
+
+
+OLD_STREAM_NOTE = ("Old stream (the first figure of earlier runs): 70% messages, 20% replies, 10% /help or /whoami, "
+                   "20 groups, 2,000 members, 10 ms apart, flood control off.")
+
+
+def add_old_stream(result: Result, times: dict[str, list[float]], n: int) -> None:
+    """The old stream's two figures, from the interleaved passes 'raw old', 'practica old', 'parse old'."""
+    result.add("updates/s, old stream (/help and /whoami only, flood control off)", n / median(times["practica old"]),
+               "updates/s", baseline=n / median(times["raw old"]), baseline_label="updates/s, raw PTB",
+               ratio=paired_ratio(times["raw old"], times["practica old"]))
+    result.add("old stream: practica per-update cost beyond parsing", 1e6 * (median(times["practica old"])
+               - median(times["parse old"])) / n, "us/update")
+
+
+async def run_old_stream(quick: bool) -> Result:
+    """Only the old stream's figures, with one runtime in the process (`bench pipeline` compares them with
+    the tree before the durable pipeline, whose benchmark had that stream alone)."""
+    result = Result("telegram", "Telegram path, old stream only: Bot API JSON -> practica vs raw PTB Application")
+    five = enabled_five(builtin_plugins())
+    n, passes = (1_000, 2) if quick else (4_000, 7)
+    app, _ = raw_application()
+    base = datetime.now(timezone.utc) - timedelta(days=1)
+    old_batch = old_batches(n, base)
+
+    old = await start_runtime(["essentials", *five], settings="defaults")
+    try:
+        times = await interleaved({"raw old": raw_pass(app, old_batch), "practica old": practica_pass(old, old_batch),
+                                   "parse old": parse_only(AdapterPath(old), old_batch)}, passes=passes, warmup=1)
+        add_old_stream(result, times, n)
+        result.notes.append(OLD_STREAM_NOTE)
+    finally:
+        await old.close()
     return result
 
 
