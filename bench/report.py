@@ -11,7 +11,7 @@ from bench.common import fmt
 HOW = """## How to reproduce
 
 From the repository root: `make bench` (or `.venv/bin/python -m bench`) runs every benchmark, each in
-its own fresh interpreter, and rewrites this file; it takes a few minutes on 2 cores (budget: 10).
+its own fresh interpreter, and rewrites this file; it takes about ten minutes on 2 cores.
 `python -m bench telegram` runs one (names: telegram, discord, core, commands, search, scheduler,
 startup, pipeline, dashboard, scaling, workers), `--quick` is a smoke run with small sizes, `--no-write` only prints, and
 `--merge` puts the figures of the ones named into this file in place of their old ones. Nothing touches the
