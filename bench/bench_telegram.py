@@ -235,8 +235,7 @@ async def run(quick: bool) -> Result:
                                    "de_json": de_json_pass(real_ptb, counter_batch()),
                                    "writes": practica_pass(real_writes, counter_batch()),
                                    "parse": parse_only(AdapterPath(real), counter_batch()),
-                                   "raw old": raw_pass(app, old_batch), "practica old": practica_pass(old, old_batch),
-                                   "parse old": parse_only(AdapterPath(old), old_batch)},
+                                   **old_stream_passes(app, old, old_batch)},
                                   passes=passes, warmup=1)
         raw = n / median(times["raw"])
         rate = n / median(times["practica"])
@@ -306,6 +305,12 @@ OLD_STREAM_NOTE = ("Old stream (the first figure of earlier runs): 70% messages,
                    "20 groups, 2,000 members, 10 ms apart, flood control off.")
 
 
+def old_stream_passes(app: Any, bench: Any, batch: Any) -> dict[str, Any]:
+    """The old stream's timed passes: raw PTB, practica, practica's parsing alone."""
+    return {"raw old": raw_pass(app, batch), "practica old": practica_pass(bench, batch),
+            "parse old": parse_only(AdapterPath(bench), batch)}
+
+
 def add_old_stream(result: Result, times: dict[str, list[float]], n: int) -> None:
     """The old stream's two figures, from the interleaved passes 'raw old', 'practica old', 'parse old'."""
     result.add("updates/s, old stream (/help and /whoami only, flood control off)", n / median(times["practica old"]),
@@ -327,8 +332,7 @@ async def run_old_stream(quick: bool) -> Result:
 
     old = await start_runtime(["essentials", *five], settings="defaults")
     try:
-        times = await interleaved({"raw old": raw_pass(app, old_batch), "practica old": practica_pass(old, old_batch),
-                                   "parse old": parse_only(AdapterPath(old), old_batch)}, passes=passes, warmup=1)
+        times = await interleaved(old_stream_passes(app, old, old_batch), passes=passes, warmup=1)
         add_old_stream(result, times, n)
         result.notes.append(OLD_STREAM_NOTE)
     finally:
