@@ -66,8 +66,9 @@ async def run(quick: bool) -> Result:
     result.add("practica cost per update beyond parsing, durable", beyond["now"], "us/update", baseline=beyond["before"],
                baseline_label="us/update, in-memory (before)")
     result.add("extra cost of durability per reply", (beyond["now"] - beyond["before"]) / REPLY_SHARE, "us/reply")
-    result.notes.append(f"{'1 run' if quick else f'{RUNS} alternating runs'} of `bench telegram` in each tree (before = "
-                        f"commit {BEFORE}), on the stream both know (the old one: /help and /whoami, flood control off); "
+    result.notes.append(f"{'1 run' if quick else f'{RUNS} alternating runs'} in each tree (before = commit {BEFORE}: its "
+                        f"whole `bench telegram`; now: `bench_telegram.run_old_stream`, that stream's passes alone, one "
+                        f"runtime in the process), on the stream both know (the old one: /help and /whoami, flood control off); "
                         f"medians of the per-run ratios to raw PTB measured in the same process. 'Now' is practica's "
                         f"whole Telegram path today: the durable pipeline, and plain text messages converted from their "
                         f"JSON instead of PTB's de_json, which is why it can pass 'before'; the costs beyond parsing "

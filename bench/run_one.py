@@ -22,8 +22,12 @@ def main() -> int:
     logging.basicConfig(level=logging.CRITICAL)  # plugin warnings would only add I/O to the timings
     logging.getLogger("practica").setLevel(logging.CRITICAL)
     module = importlib.import_module(f"bench.bench_{name}")
+    entry = getattr(module, function or "run", None)
+    if not callable(entry):
+        print(f"bench_{name} has no entry point {function!r}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
-    result = asyncio.run(getattr(module, function or "run")(quick))
+    result = asyncio.run(entry(quick))
     result.seconds = time.perf_counter() - started
     with open(out, "w") as f:
         json.dump(result.to_json(), f)
