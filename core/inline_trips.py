@@ -17,13 +17,18 @@ thread (so the connection is idle and the order of statements is kept):
   A COMMIT never waits for a disk flush here: with `synchronous=NORMAL` in WAL mode only checkpoints
   flush, and those run in a thread of their own (core.checkpoints).
 
-A statement that ran past its budget once always goes to the thread after that (searches, exports,
-purges: the same SQL text is slow again), so the loop pays for it only once.
+A statement that ran past its budget goes to the thread after that (searches, exports, purges: the
+same SQL text is slow again), so the loop pays for it only once. Its runs there are timed: one that
+then runs quickly `FORGIVEN_AFTER` times in a row is forgotten and runs inline again, because the overrun
+was a hiccup (a cold cache at startup, a wait for the GIL while a checkpoint ran), not its cost. Without
+that, one such hiccup sent every later /search of the library to the thread for good, each paying a
+hand-over and the wait behind the thread's queue.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -37,6 +42,7 @@ MANY_ROWS = 200     # rows in one call, or changed by a transaction being commit
 
 _READS = ("select", "values")
 SLOW_KEPT = 512     # statements remembered as too slow to run inline (forgotten all at once past that)
+FORGIVEN_AFTER = 3  # quick runs in the thread in a row after which a slow statement runs inline again
 
 
 def is_plain_read(sql: str) -> bool:
@@ -56,7 +62,9 @@ class InlineTrips:
         self.raw = raw
         self._deadline = 0.0
         self._overran = False
-        self.slow: set[str] = set()  # SQL texts that overran once: they go to the thread
+        self.slow: set[str] = set()  # SQL texts that overran: they go to the thread
+        self._quick_runs: dict[str, int] = {}  # of those: quick runs in the thread in a row
+        self._marks = threading.Lock()  # `slow` changes on the loop's thread and on the database thread
         self._changes_before = raw.total_changes  # rows changed before the open transaction began
 
     def starting(self) -> None:
@@ -111,7 +119,30 @@ class InlineTrips:
             if sql is not None and time.perf_counter() - started > WRITE_SLOW:
                 self._remember_slow(sql)
 
+    def timed(self, sql: str | None, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        """`fn` for the database thread. When `sql` is remembered as slow, its run there is timed: quick
+        runs (within the budget of its kind, in CPU time) `FORGIVEN_AFTER` times in a row forget it."""
+        if sql is None or sql not in self.slow:
+            return fn
+
+        def run(raw: sqlite3.Connection) -> T:
+            started = time.thread_time()  # the thread's CPU time: its waits for the GIL are not the statement's cost
+            result = fn(raw)
+            quick = time.thread_time() - started < (BUDGET if is_plain_read(sql) else WRITE_SLOW)
+            with self._marks:
+                runs = self._quick_runs.get(sql, 0) + 1 if quick else 0
+                if runs >= FORGIVEN_AFTER:
+                    self.slow.discard(sql)
+                    self._quick_runs.pop(sql, None)
+                elif sql in self.slow:
+                    self._quick_runs[sql] = runs
+            return result
+        return run
+
     def _remember_slow(self, sql: str) -> None:
-        if len(self.slow) >= SLOW_KEPT:
-            self.slow.clear()
-        self.slow.add(sql)
+        with self._marks:
+            if len(self.slow) >= SLOW_KEPT:
+                self.slow.clear()
+                self._quick_runs.clear()
+            self.slow.add(sql)
+            self._quick_runs[sql] = 0

@@ -259,18 +259,19 @@ class Storage:
         """A read: inline when it may be (see core.inline_trips), else a trip like any statement."""
         inline = self._inline
         if not self._idle() or not inline.may_read(sql):
-            return self._in_thread(fn)
+            return self._in_thread(inline.timed(sql, fn))
         try:
             return self._now(lambda: inline.read(sql, fn))
         except Overran:
-            return self._submit(lambda: fn(inline.raw))  # a long read: the thread runs it again, the loop goes on
+            again = inline.timed(sql, fn)
+            return self._submit(lambda: again(inline.raw))  # a long read: the thread runs it again, the loop goes on
 
     def _write(self, fn: Callable[[sqlite3.Connection], T], sql: str | None = None, rows: int = 1) -> Awaitable[T]:
         """A write (`sql`, or None for the core's commit trips) of `rows` rows: inline when the thread
         is idle and the write is known to be short (see core.inline_trips), else a trip."""
         inline = self._inline
         if not self._idle() or not inline.may_write(sql, rows):
-            return self._in_thread(fn)
+            return self._in_thread(inline.timed(sql, fn))
         return self._now(lambda: inline.write(sql, fn))
 
     def defer(self, sql: str) -> None:

@@ -96,6 +96,19 @@ async def test_a_long_read_lets_the_loop_serve_others_meanwhile(db):
         assert await others.served_during(db.fetchval(HEAVY)) > 10  # known as long now: straight to the thread
 
 
+async def test_a_read_slow_once_by_a_hiccup_runs_inline_again_and_a_long_one_stays_on_the_thread(db, monkeypatch):
+    quick = "SELECT COUNT(*) FROM demo_n WHERE x < 10"
+    async with OtherChats() as others:
+        monkeypatch.setattr(inline_trips, "BUDGET", 0.0)  # a hiccup: this one run overruns
+        assert await db.fetchval(quick) == 10
+        monkeypatch.undo()
+        served = [await others.served_during(db.fetchval(quick)) for _ in range(inline_trips.FORGIVEN_AFTER + 2)]
+        assert all(n > 0 for n in served[:inline_trips.FORGIVEN_AFTER])  # remembered: on the thread meanwhile
+        assert served[-2:] == [0, 0]  # quick there every time: forgiven, inline again
+        assert [await others.served_during(db.fetchval(HEAVY)) > 10 for _ in range(inline_trips.FORGIVEN_AFTER + 2)] \
+            == [True] * (inline_trips.FORGIVEN_AFTER + 2)  # long on the thread too: it stays there
+
+
 HEAVY_WRITE = "INSERT INTO demo_n (x) SELECT -1 FROM demo_n a, demo_n b WHERE a.x + b.x = 1999"  # 2,000 rows
 
 
