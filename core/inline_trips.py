@@ -18,11 +18,12 @@ thread (so the connection is idle and the order of statements is kept):
   flush, and those run in a thread of their own (core.checkpoints).
 
 A statement that ran past its budget goes to the thread after that (searches, exports, purges: the
-same SQL text is slow again), so the loop pays for it only once. Its runs there are timed: one that
-then runs quickly `FORGIVEN_AFTER` times in a row is forgotten and runs inline again, because the overrun
-was a hiccup (a cold cache at startup, a wait for the GIL while a checkpoint ran), not its cost. Without
-that, one such hiccup sent every later /search of the library to the thread for good, each paying a
-hand-over and the wait behind the thread's queue.
+same SQL text is slow again), so the loop pays for it only once. A read's runs there are timed: one
+that then runs quickly `FORGIVEN_AFTER` times in a row is forgotten and runs inline again, because the
+overrun was a hiccup (a cold cache at startup, a wait for the GIL while a checkpoint ran), not its cost.
+Without that, one such hiccup sent every later /search of the library to the thread for good, each
+paying a hand-over and the wait behind the thread's queue. Reads only: a read forgiven wrongly costs
+the loop one budget before it is cut off, a write cannot be cut off, so a slow write stays on the thread.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ MANY_ROWS = 200     # rows in one call, or changed by a transaction being commit
 
 _READS = ("select", "values")
 SLOW_KEPT = 512     # statements remembered as too slow to run inline (forgotten all at once past that)
-FORGIVEN_AFTER = 3  # quick runs in the thread in a row after which a slow statement runs inline again
+FORGIVEN_AFTER = 3  # quick runs in the thread in a row after which a slow read runs inline again
 
 
 def is_plain_read(sql: str) -> bool:
@@ -119,16 +120,16 @@ class InlineTrips:
             if sql is not None and time.perf_counter() - started > WRITE_SLOW:
                 self._remember_slow(sql)
 
-    def timed(self, sql: str | None, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-        """`fn` for the database thread. When `sql` is remembered as slow, its run there is timed: quick
-        runs (within the budget of its kind, in CPU time) `FORGIVEN_AFTER` times in a row forget it."""
-        if sql is None or sql not in self.slow:
+    def timed_read(self, sql: str, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        """`fn` (which runs the read `sql`) for the database thread. When `sql` is remembered as slow, its
+        run there is timed: runs within `BUDGET` of CPU time `FORGIVEN_AFTER` times in a row forget it."""
+        if sql not in self.slow:
             return fn
 
         def run(raw: sqlite3.Connection) -> T:
             started = time.thread_time()  # the thread's CPU time: its waits for the GIL are not the statement's cost
             result = fn(raw)
-            quick = time.thread_time() - started < (BUDGET if is_plain_read(sql) else WRITE_SLOW)
+            quick = time.thread_time() - started < BUDGET
             with self._marks:
                 runs = self._quick_runs.get(sql, 0) + 1 if quick else 0
                 if runs >= FORGIVEN_AFTER:

@@ -259,11 +259,11 @@ class Storage:
         """A read: inline when it may be (see core.inline_trips), else a trip like any statement."""
         inline = self._inline
         if not self._idle() or not inline.may_read(sql):
-            return self._in_thread(inline.timed(sql, fn))
+            return self._in_thread(inline.timed_read(sql, fn))
         try:
             return self._now(lambda: inline.read(sql, fn))
         except Overran:
-            again = inline.timed(sql, fn)
+            again = inline.timed_read(sql, fn)
             return self._submit(lambda: again(inline.raw))  # a long read: the thread runs it again, the loop goes on
 
     def _write(self, fn: Callable[[sqlite3.Connection], T], sql: str | None = None, rows: int = 1) -> Awaitable[T]:
@@ -271,7 +271,7 @@ class Storage:
         is idle and the write is known to be short (see core.inline_trips), else a trip."""
         inline = self._inline
         if not self._idle() or not inline.may_write(sql, rows):
-            return self._in_thread(inline.timed(sql, fn))
+            return self._in_thread(fn)
         return self._now(lambda: inline.write(sql, fn))
 
     def defer(self, sql: str) -> None:

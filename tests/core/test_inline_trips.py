@@ -122,6 +122,17 @@ async def test_a_write_that_was_slow_once_goes_to_the_thread_from_then_on(db):
     assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == 4000 + inline_trips.MANY_ROWS + 2
 
 
+async def test_a_write_slow_once_stays_on_the_thread_however_quick_it_runs_there(db, monkeypatch):
+    small = "INSERT INTO demo_n (x) VALUES (?)"  # a write cannot be cut off: forgiving it wrongly would hold the loop
+    async with OtherChats() as others:
+        monkeypatch.setattr(inline_trips, "WRITE_SLOW", 0.0)  # this one run counts as slow
+        await db.execute(small, (-1,))
+        monkeypatch.undo()
+        served = [await others.served_during(db.execute(small, (-1,))) for _ in range(inline_trips.FORGIVEN_AFTER + 2)]
+        assert all(n > 0 for n in served)
+    assert await db.fetchval("SELECT COUNT(*) FROM demo_n WHERE x < 0") == inline_trips.FORGIVEN_AFTER + 3
+
+
 @pytest.mark.parametrize("given", ["a list", "rows made later, with their bound", "rows made later, no bound"])
 async def test_a_big_batch_of_the_cores_own_writes_lets_other_chats_run(db, given):
     """Done marks after a replay, member sightings at a busy start: the core's batches (write_batch)
