@@ -35,3 +35,4 @@ class Plugin(core.Plugin):
     @hookimpl
     async def practica_shutdown(self, ctx: Context) -> None:
         await insights.flush(ctx)
+        await search.stop(ctx.db)

@@ -28,9 +28,9 @@ from plugins.resources.services.search_sqlite import COMMUNITY_INDEX, FTS_SCHEMA
 from plugins.resources.services.vocabulary import Vocabulary, vocabulary_for
 
 __all__ = ["CANDIDATES", "COMMUNITY_INDEX", "FTS_SCHEMA", "FUZZY_MIN", "PREFIX_CAP", "PREFIX_MIN", "VARIANTS_SCHEMA",
-           "WINDOW", "Group", "Outcome", "QueryError", "Vocabulary", "answers", "bare_search", "compile_synonyms",
-           "engine", "expand", "expanded", "match_expression", "parse_query", "prepare", "remember", "search",
-           "variants", "vocabulary_for"]
+           "WINDOW", "Group", "Outcome", "QueryError", "Vocabulary", "answers", "bare_search", "changed", "compact",
+           "compile_synonyms", "engine", "expand", "expanded", "match_expression", "parse_query", "prepare", "remember", "search",
+           "stop", "variants", "vocabulary_for"]
 
 
 def engine(db: Storage) -> ModuleType:
@@ -47,6 +47,21 @@ async def prepare(db: Storage) -> Any:
 def remember(db: Storage, *texts: str) -> None:
     """A newly saved item's words can be suggested and completed at once (no restart)."""
     engine(db).remember(db, *texts)
+
+
+def changed(db: Storage) -> None:
+    """An item left the library: on SQLite its index entries are merged away soon (fts_compaction)."""
+    engine(db).changed(db)
+
+
+async def compact(db: Storage) -> bool:
+    """Merge the search index now (SQLite, small libraries; see fts_compaction); True when merged."""
+    return bool(await engine(db).compact(db))
+
+
+async def stop(db: Storage) -> None:
+    """At shutdown: no index merge starts any more; the one running is waited for."""
+    await engine(db).stop(db)
 
 
 def _stems(groups: Sequence[Group]) -> set[str]:

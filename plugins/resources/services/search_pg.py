@@ -206,6 +206,19 @@ def remember(db: Storage, *texts: str) -> None:
     """Nothing to do: the triggers added the item's words in its own transaction."""
 
 
+def changed(db: Storage) -> None:
+    """Nothing to do: a GIN index needs no merging by the plugin (autovacuum tidies it)."""
+
+
+async def compact(db: Storage) -> bool:
+    """Nothing to merge on PostgreSQL (see `changed`)."""
+    return False
+
+
+async def stop(db: Storage) -> None:
+    """Nothing runs in the background here."""
+
+
 async def lexicon(db: Storage, stems: Iterable[str]) -> Vocabulary:
     """The part of the vocabulary that completes `stems`: each one's PREFIX_CAP most common completions
     and the stem itself when indexed (enough for `query.expand` and `Vocabulary.known`), in one query."""

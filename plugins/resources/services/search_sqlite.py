@@ -22,6 +22,7 @@ from typing import Any
 
 from core import Storage
 from plugins.resources import logic
+from plugins.resources.services import fts_compaction
 from plugins.resources.services.query import CANDIDATES, WINDOW, Group, most_matches, variants
 from plugins.resources.services.vocabulary import Vocabulary, vocabulary_for
 
@@ -131,6 +132,7 @@ async def prepare(db: Storage) -> Vocabulary:
         await db.executemany("UPDATE resources_items SET variants = ? WHERE id = ?",
                              [(variants(r[1], r[2], r[3]), r[0]) for r in rows])
     await vocabulary.load(db)
+    fts_compaction.changed(db)  # what a run that stopped before its merge left in pieces
     return vocabulary
 
 
@@ -145,8 +147,15 @@ async def suggestions(db: Storage, vocabulary: Vocabulary, terms: Sequence[str])
 
 
 def remember(db: Storage, *texts: str) -> None:
-    """A saved item's words join the in-memory vocabulary (suggested without a restart)."""
+    """A saved item's words join the in-memory vocabulary (suggested without a restart); its index
+    segment is merged with the others soon (fts_compaction)."""
     vocabulary_for(db).add_text(*texts)
+    fts_compaction.changed(db)
+
+
+changed = fts_compaction.changed  # an item was deleted: merge its index entries away soon
+compact = fts_compaction.compact
+stop = fts_compaction.stop
 
 
 async def rows(db: Storage, groups: Sequence[Group], community: str, limit: int) -> list[Any]:
