@@ -172,3 +172,32 @@ async def test_team_confirmation_names_the_team_board_in_the_readers_words(lb, p
     bot.next_reply()
     await bot.send("/team Gondar", user="bekele")
     assert bot.next_reply().text == "Your team is now Gondar. See /top teams."
+
+
+@pytest.mark.parametrize("overlaid_at_most", [50, 1], ids=["counted-in", "written-first"])
+async def test_top_counts_thank_you_points_at_once_whether_or_not_they_are_written_yet(lb, monkeypatch, overlaid_at_most):
+    """Thank-you replies are written behind; /top shows them at once, hidden members stay off, and the
+    same board comes back after a restart (when every queued row has been written)."""
+    from plugins.leaderboards.services import ledger
+
+    monkeypatch.setattr(ledger, "OVERLAID_AT_MOST", overlaid_at_most)
+    monkeypatch.setattr(ledger, "FLUSH_AFTER", 3600.0)  # nothing is written by the timer during the test
+    bot = await lb(thanks={"points": 3, "cooldown_minutes": 0, "per_giver_daily": 0})
+    await greet(bot, "amina", "bekele", "chaltu", "dawit", "trainer")
+    await give(bot, "amina", 5, "start")
+    await give(bot, "bekele", 4, "start")
+    await give(bot, "dawit", 2, "start")
+    await bot.send("/leaderboard hide", user="dawit")
+    bot.new_messages()
+    for helper, thanker in (("bekele", "amina"), ("chaltu", "amina"), ("chaltu", "bekele"), ("dawit", "amina")):
+        answer = await bot.send(f"Here is the partograph chart, {thanker}.", user=helper)
+        await bot.send("thank you!", user=thanker, reply_to=answer)
+    bot.assert_no_replies()
+    expected = ["1. bekele — 7 pts", "2. chaltu — 6 pts", "3. amina — 5 pts"]  # dawit (hidden) not shown
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == expected
+    await bot.send("/top", user="amina")  # this week's board too
+    assert bot.next_reply().text.splitlines()[1:] == expected
+    await bot.restart()
+    await bot.send("/top all", user="amina")
+    assert bot.actions(Reply)[-1].text.splitlines()[1:] == expected

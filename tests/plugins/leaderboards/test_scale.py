@@ -1,6 +1,7 @@
 """/top, /rank, /points and /progress cost the same in a community of 500 and of 5,000 members: the SQLite
 work of every statement they send is counted (instructions, no clock) after the boards and counts are
-kept, with points, levels and members changing in between as they do in a living community."""
+kept, with points (queued thank-you points among them), levels and members changing in between as they
+do in a living community."""
 
 from __future__ import annotations
 
@@ -43,11 +44,14 @@ async def _community(lb, size: int):
 
 
 async def _work(bot, log) -> dict[str, int]:
-    """Instructions per command, each after some change (a new member, a level, points)."""
+    """Instructions per command, each after some change (a new member, a level, thank-you points that
+    are still queued: the command counts them in or writes them first)."""
     out = {}
     for n, (text, user) in enumerate(COMMANDS):
         await bot.send(f"hello from a newcomer {n}", user=f"new{n}")
         await bot.send("/level pph expert", user=f"m{10 + n}")
+        answer = await bot.send("The partograph alert line is crossed: refer.", user=f"m{40 + n}")
+        await bot.send("thank you!", user=f"m{60 + n}", reply_to=answer)
         bot.new_messages()
         log.clear()
         log.recording = True
