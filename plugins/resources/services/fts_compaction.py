@@ -68,10 +68,10 @@ def _start(db: Storage, merges: _Merges) -> None:
 
 async def compact(db: Storage) -> bool:
     """Merge the index into one segment now, when the library is small enough; True when merged."""
-    highest = await db.fetchval("SELECT MAX(id) FROM resources_items", (), None)
-    if highest is not None and int(highest) > COMPACT_MAX:
-        return False
     try:
+        highest = await db.fetchval("SELECT MAX(id) FROM resources_items", (), None)
+        if highest is not None and int(highest) > COMPACT_MAX:
+            return False
         async with db.transaction():
             await db.run(_OPTIMIZE)  # `run`: always on the database thread
     except Exception:  # noqa: BLE001 - rolled back: the index is as it was, still correct
