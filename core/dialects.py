@@ -30,6 +30,10 @@ DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql")
 Migration = Union[str, Mapping[str, str]]
 """One migration: portable SQL, or its variant per dialect (see the module's docstring)."""
 
+MIGRATION_LOCK = 7_274_201
+"""PostgreSQL advisory lock key: workers started together create and migrate tables one at a time.
+Here, not in core.storage_pg, so that core.workers needs no asyncpg on a SQLite start."""
+
 
 def migration_sql(entry: Migration, dialect: Dialect, plugin: str, version: int) -> str:
     """The SQL of migration `version` of `plugin` for `dialect` ('' when it has nothing to do there).

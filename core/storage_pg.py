@@ -29,14 +29,13 @@ from typing import Any
 
 import asyncpg
 
-from core.dialects import Dialect, Migration, migration_sql, refuse_unknown_version
+from core.dialects import MIGRATION_LOCK, Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements, to_postgresql
 from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
 log = logging.getLogger("practica.storage")
 
-MIGRATION_LOCK = 7_274_201  # pg_advisory_lock key: workers started together create and migrate tables one at a time
 
 Row = Any  # asyncpg.Record: index and column-name access, like sqlite3.Row
 

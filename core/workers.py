@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.intakes import IntakeLeader
 from core.leases import FENCE_SQL, Leases, Renewer, worker_id
-from core.storage_pg import MIGRATION_LOCK
+from core.dialects import MIGRATION_LOCK
 
 if TYPE_CHECKING:
     from core.adapter import Adapter

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
 
 from core import fold
 from plugins.resources import logic
@@ -309,6 +308,8 @@ def _near_stems(glossary: Glossary, frequency: Counter[str]) -> dict[str, str]:
             parent[word] = parent[parent[word]]
             word = parent[word]
         return word
+
+    from rapidfuzz.distance import Levenshtein  # only when topics are grouped (/faq, the dashboard): not at every start
 
     for word in plain:
         for length in (len(word) - 1, len(word), len(word) + 1):

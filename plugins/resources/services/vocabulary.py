@@ -18,8 +18,6 @@ import heapq
 import weakref
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from core import Storage
 from plugins.resources import logic
 
@@ -101,6 +99,8 @@ class Vocabulary:
             candidates.extend(self._by_length.get(length, ()))
         if not candidates:
             return None
+        from rapidfuzz import fuzz, process  # only for a query that found nothing: not at every start
+
         found = process.extractOne(term, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return found[0] if found else None
 
