@@ -36,7 +36,6 @@ from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
 
 log = logging.getLogger("practica.storage")
 
-
 Row = Any  # asyncpg.Record: index and column-name access, like sqlite3.Row
 
 SCHEMA_TABLE = """

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-
 from core import fold
 from plugins.resources import logic
 from plugins.resources.services.wordlists import ASPECTS, CHATTER, STOPWORDS
