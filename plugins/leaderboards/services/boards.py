@@ -68,7 +68,6 @@ async def team_board(ctx: Context, period: str) -> None:
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=period[:30]))
     kept = await board(ctx, chosen)
-    await ledger.flush(ctx.db)  # team totals are kept as the queued rows are written
     board_ = (await team_totals.board(ctx.db, kept.community, kept.id))[: ctx.config.top]
     if not board_:
         await ctx.reply(ctx.t("teams.empty"))

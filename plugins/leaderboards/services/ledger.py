@@ -58,10 +58,6 @@ CREATE INDEX leaderboards_ledger_actor ON leaderboards_ledger (community, actor,
 """
 
 CHUNK = 400  # members per IN (...) list
-# Appended to reads of some members' totals: in key order, SQLite reads them by the primary key
-# (window_id, member). Without it SQLite 3.40 prefers the covering rank index and reads every total of
-# the window: 18 ms instead of 30 us for ten members of a 100,000-member board.
-_BY_KEY = "ORDER BY window_id, member"
 
 # ------------------------------------------------------------------------------------ writing
 
@@ -191,9 +187,12 @@ async def _apply(db: Storage, communities: dict[int, str], deltas: dict[tuple[in
     old: dict[tuple[int, str], int] = {}
     profiles: dict[tuple[str, str], tuple[bool, str | None]] = {}
     for chunk in _chunks(members):  # primary-key reads only: (window, member) and (community, member)
+        # In key order: SQLite 3.40 then reads the totals by the primary key. Without the ORDER BY it
+        # prefers the covering rank index and reads every total of the window (18 ms instead of 30 us
+        # for ten members of a 100,000-member board).
         for r in await db.fetchall(
                 f"SELECT window_id, member, points FROM leaderboards_totals WHERE window_id IN ({_marks(window_ids)}) "
-                f"AND member IN ({_marks(chunk)}) {_BY_KEY}", (*window_ids, *chunk)):
+                f"AND member IN ({_marks(chunk)}) ORDER BY window_id, member", (*window_ids, *chunk)):
             old[(r[0], r[1])] = int(r[2])
         profiles.update(await team_totals.profiles_of(db, names, chunk))
     totals, tally, teams = [], defaultdict(int), defaultdict(int)
@@ -287,17 +286,10 @@ async def recount(db: Storage, community: str, members: Sequence[str]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A board period of one community: [starts, ends) as stored UTC texts, open on either side when None."""
+    """A board period of one community: [starts, ends), open on either side when None."""
 
     id: int
     community: str
-    starts: str | None = None
-    ends: str | None = None
-
-    def holds(self, community: str, created_at: str) -> bool:
-        """Whether a ledger row of `community` made at `created_at` counts in this window."""
-        return (community == self.community and (self.starts is None or created_at >= self.starts)
-                and (self.ends is None or created_at < self.ends))
 
 
 def _span(starts: datetime | None, ends: datetime | None) -> str:
@@ -312,22 +304,22 @@ _known: weakref.WeakKeyDictionary[Storage, dict[tuple[str, str], int]] = weakref
 async def window(db: Storage, community: str, starts: datetime | None = None, ends: datetime | None = None) -> Window:
     """The window [starts, ends) of `community`, counted from the ledger the first time it is asked for.
 
-    Queued rows need not be written first: their flush adds them to every window they fall in, one
-    counted meanwhile included (the readers below flush, or count them in, for read-your-writes).
+    Queued rows are written first: whatever a board then tells is stored, so a crash after the answer
+    cannot take back points the member was shown (docs/plugins/leaderboards.md).
     """
+    await flush(db)
     span = _span(starts, ends)
-    bounds = (iso(starts) if starts else None, iso(ends) if ends else None)
     known = _known.setdefault(db, {})
     if (community, span) in known:
-        return Window(known[(community, span)], community, *bounds)
+        return Window(known[(community, span)], community)
     found = await db.fetchval("SELECT id FROM leaderboards_windows WHERE community = ? AND span = ?", (community, span))
     if found is not None:
         known[(community, span)] = int(found)
-        return Window(int(found), community, *bounds)
+        return Window(int(found), community)
     async with db.transaction():
         window_id = await db.execute(
             "INSERT INTO leaderboards_windows (community, span, starts_at, ends_at) VALUES (?, ?, ?, ?)",
-            (community, span, *bounds))
+            (community, span, iso(starts) if starts else None, iso(ends) if ends else None))
         sql = "SELECT ?, member, SUM(points) FROM leaderboards_ledger WHERE community = ?"
         params: list[Any] = [window_id, community]
         if starts is not None:
@@ -342,7 +334,7 @@ async def window(db: Storage, community: str, starts: datetime | None = None, en
             "WHERE window_id = ? AND NOT EXISTS (SELECT 1 FROM leaderboards_profiles AS p WHERE p.community = ? "
             "AND p.member = t.member AND p.hidden = 1) GROUP BY points", (window_id, window_id, community))
         await team_totals.window_created(db, window_id)
-    return Window(window_id, community, *bounds)  # remembered once its transaction is over (the next call looks it up)
+    return Window(window_id, community)  # remembered once its transaction is over (the next call looks it up)
 
 
 async def prune(db: Storage, community: str, older_than: datetime) -> int:
@@ -368,51 +360,12 @@ _PUBLIC = ("NOT EXISTS (SELECT 1 FROM leaderboards_profiles AS p WHERE p.communi
            "AND p.hidden = 1)")
 
 
-OVERLAID_AT_MOST = 50  # members with queued points that /top counts in without writing them first
-
-
 async def top(db: Storage, w: Window, limit: int) -> list[tuple[str, int]]:
-    """The best `limit` public members with positive totals, best first (ties by member id).
-
-    Points still queued (written behind) count without being written first, so a /top does not wait for
-    the batch's seven statements: the first `limit` + k stored rows (k members with queued points; these
-    only gain) hold every member who can end in the first `limit`, and the k members' stored totals and
-    profiles are two primary-key reads. Past OVERLAID_AT_MOST such members the batch is written instead.
-    A queued row that repeats a stored one (a message scored again after a restart) counts here until
-    its flush drops it.
-    """
-    queued = _queued(db, w)
-    if len(queued) > OVERLAID_AT_MOST:
-        await flush(db)
-        queued = {}
+    """The best `limit` public members with positive totals, best first (ties by member id)."""
     rows = await db.fetchall(
         f"SELECT t.member, t.points FROM leaderboards_totals AS t WHERE t.window_id = ? AND t.points > 0 AND {_PUBLIC} "
-        "ORDER BY t.points DESC, t.member LIMIT ?", (w.id, w.community, limit + len(queued)))
-    board = {r[0]: int(r[1]) for r in rows}
-    if queued:
-        members = sorted(queued)
-        stored = await _stored_totals(db, w, members)
-        profiles = await team_totals.profiles_of(db, [w.community], members)
-        for member in members:
-            if not profiles.get((w.community, member), (False, None))[0]:  # hidden members stay off the board
-                board[member] = stored.get(member, 0) + queued[member]
-    ranked = sorted(((m, p) for m, p in board.items() if p > 0), key=lambda mp: (-mp[1], mp[0]))
-    return ranked[:limit]
-
-
-def _queued(db: Storage, w: Window) -> dict[str, int]:
-    """Points per member in the queued rows that fall in `w`."""
-    out: dict[str, int] = defaultdict(int)
-    for row in _pending.get(db, ()):
-        if w.holds(row[0], row[7]):
-            out[row[1]] += int(row[2])
-    return out
-
-
-async def _stored_totals(db: Storage, w: Window, members: Sequence[str]) -> dict[str, int]:
-    rows = await db.fetchall(f"SELECT member, points FROM leaderboards_totals WHERE window_id = ? AND member IN ({_marks(members)}) "
-                             f"{_BY_KEY}", (w.id, *members))
-    return {r[0]: int(r[1]) for r in rows}
+        "ORDER BY t.points DESC, t.member LIMIT ?", (w.id, w.community, limit))
+    return [(r[0], int(r[1])) for r in rows]
 
 
 async def total(db: Storage, w: Window, member: str) -> int:
@@ -421,9 +374,7 @@ async def total(db: Storage, w: Window, member: str) -> int:
 
 
 async def totals_of(db: Storage, windows: Sequence[Window], member: str) -> list[int]:
-    """`member`'s points in each of `windows` (0 when none), in one primary-key read each (queued
-    rows written first)."""
-    await flush(db)
+    """`member`'s points in each of `windows` (0 when none), in one primary-key read each."""
     ids = [w.id for w in windows]
     rows = await db.fetchall(f"SELECT window_id, points FROM leaderboards_totals WHERE window_id IN ({_marks(ids)}) "
                              "AND member = ?", (*ids, member))
@@ -433,9 +384,7 @@ async def totals_of(db: Storage, windows: Sequence[Window], member: str) -> list
 
 async def standing(db: Storage, w: Window, member: str, points: int, *, hidden: bool) -> tuple[int | None, int]:
     """(place of `member` with `points` among the public members and themselves, how many are ranked):
-    ties share the better place; no place without positive points. One read of the tally (queued rows
-    written first)."""
-    await flush(db)
+    ties share the better place; no place without positive points. One read of the tally."""
     row = await db.fetchone(
         "SELECT COALESCE(SUM(members), 0), COALESCE(SUM(CASE WHEN points > ? THEN members ELSE 0 END), 0) "
         "FROM leaderboards_tally WHERE window_id = ? AND points > 0", (points, w.id))
@@ -447,7 +396,6 @@ async def standing(db: Storage, w: Window, member: str, points: int, *, hidden: 
 
 async def most_improved(db: Storage, current: Window, previous: Window) -> tuple[str, int] | None:
     """The public member whose total grew most from `previous` to `current` (growth > 0; ties by member id)."""
-    await flush(db)
     row = await db.fetchone(
         "SELECT t.member, t.points - COALESCE(b.points, 0) AS gain FROM leaderboards_totals AS t "
         "LEFT JOIN leaderboards_totals AS b ON b.window_id = ? AND b.member = t.member "

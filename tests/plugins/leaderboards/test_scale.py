@@ -45,7 +45,7 @@ async def _community(lb, size: int):
 
 async def _work(bot, log) -> dict[str, int]:
     """Instructions per command, each after some change (a new member, a level, thank-you points that
-    are still queued: the command counts them in or writes them first)."""
+    are still queued: the command writes them first)."""
     out = {}
     for n, (text, user) in enumerate(COMMANDS):
         await bot.send(f"hello from a newcomer {n}", user=f"new{n}")
