@@ -138,7 +138,6 @@ async def delete_command(ctx: CommandContext, item_id: int) -> None:
     if user.uid not in (row["added_by"], row["author_uid"]) and await ctx.role_of() < Role.MODERATOR:
         raise PermissionDenied(ctx.t("delete.not_yours", id=item_id))
     await store.delete_item(ctx.db, item_id)
-    search.changed(ctx.db)
     await ctx.reply(ctx.t("delete.done", id=item_id, title=library.shown(row["title"])))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import Migration, Storage
-from plugins.resources.services import search_pg
+from plugins.resources.services import search, search_pg
 from plugins.resources.services.query import variants
 from plugins.resources.services.search_sqlite import COMMUNITY_INDEX, FTS_SCHEMA, VARIANTS_SCHEMA
 
@@ -238,6 +238,7 @@ async def add_item(db: Storage, item: NewItem) -> tuple[int, bool]:
         if item.tags:
             await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
                                  [(item_id, item.community, tag) for tag in item.tags])
+    search.changed(db)  # the index is merged back into one piece soon (SQLite)
     return int(item_id), True
 
 
@@ -249,6 +250,7 @@ async def add_items(db: Storage, items: Iterable[NewItem]) -> None:
             if item.tags:
                 await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
                                      [(item_id, item.community, tag) for tag in item.tags])
+    search.changed(db)  # the index is merged back into one piece soon (SQLite)
 
 
 async def get_item(db: Storage, community: str, item_id: int) -> Any:
@@ -268,6 +270,7 @@ async def delete_item(db: Storage, item_id: int) -> None:
         await db.execute("UPDATE resources_items SET superseded_by = NULL WHERE superseded_by = ?", (item_id,))
         await db.execute("DELETE FROM resources_item_tags WHERE item_id = ?", (item_id,))
         await db.execute("DELETE FROM resources_items WHERE id = ?", (item_id,))
+    search.changed(db)  # the index is merged back into one piece soon (SQLite)
 
 
 _LIST_COLUMNS = "i.id, i.title, i.kind, i.size, i.added_at, i.verified, i.superseded_by"

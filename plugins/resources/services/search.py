@@ -50,7 +50,8 @@ def remember(db: Storage, *texts: str) -> None:
 
 
 def changed(db: Storage) -> None:
-    """An item left the library: on SQLite its index entries are merged away soon (fts_compaction)."""
+    """Items were added to or deleted from the library (store): on SQLite the index is merged back into
+    one piece soon (fts_compaction)."""
     engine(db).changed(db)
 
 

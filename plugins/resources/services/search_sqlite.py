@@ -147,13 +147,15 @@ async def suggestions(db: Storage, vocabulary: Vocabulary, terms: Sequence[str])
 
 
 def remember(db: Storage, *texts: str) -> None:
-    """A saved item's words join the in-memory vocabulary (suggested without a restart); its index
-    segment is merged with the others soon (fts_compaction)."""
+    """A saved item's words join the in-memory vocabulary (suggested without a restart)."""
     vocabulary_for(db).add_text(*texts)
+
+
+def changed(db: Storage) -> None:
+    """Items were added or deleted (store): the index is merged back into one piece soon."""
     fts_compaction.changed(db)
 
 
-changed = fts_compaction.changed  # an item was deleted: merge its index entries away soon
 compact = fts_compaction.compact
 stop = fts_compaction.stop
 
