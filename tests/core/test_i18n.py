@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 
 from core import Context
@@ -32,10 +33,11 @@ def plural_tables(path: Path) -> dict[str, dict[str, str]]:
     return {key: dict(value) for key, value in load_catalogs(path.parent)[path.stem].items() if not isinstance(value, str)}
 
 
-def forms_needed(lang: str) -> set[str]:
+@cache  # 100,001 calls of the rule: once per language, not once per plural table
+def forms_needed(lang: str) -> frozenset[str]:
     """The plural categories whole-number counts up to 100 000 take in `lang` (French: one, other)."""
     rule = plural_rule(lang)
-    return {rule(n) for n in range(100_001)}
+    return frozenset(rule(n) for n in range(100_001))
 
 
 def test_every_catalog_is_complete_in_english_and_french():
