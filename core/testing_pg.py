@@ -137,7 +137,11 @@ class PgServer:
         name = f"t{os.getpid()}_{next(self._names)}"
         conn = await asyncpg.connect(self.dsn())
         try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            # FILE_COPY (PostgreSQL 15+) copies template0's files: about half the time of the default
+            # WAL_LOG, which writes every page through the WAL (fsync is off here, so no cost in safety).
+            newer = int(await conn.fetchval("SHOW server_version_num")) >= 150000
+            strategy = " STRATEGY FILE_COPY" if newer else ""
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0{strategy}')
         finally:
             await conn.close()
         return self.dsn(name)
