@@ -116,34 +116,43 @@ async def _flush_quietly(db: Storage) -> None:
 
 async def flush(db: Storage) -> None:
     """Write queued activity rows (cheap when there are none), and add those not already stored
-    (a message scored again after a restart) to the boards."""
-    rows = _pending.get(db)
-    if not rows:
+    (a message scored again after a restart) to the boards.
+
+    The rows are taken from the queue only once this transaction holds the database: a timed flush
+    waiting for the connection leaves them queued, so a board read by the task holding it (a /top
+    whose unit of work began first) writes them itself and shows them."""
+    if not _pending.get(db):
         return
-    _pending[db] = []
     timer = _timers.pop(db, None)
     if timer is not None:
         timer.cancel()
+    taken: list[tuple[Any, ...]] = []
     try:
-        await _write(db, rows)
+        async with db.transaction():
+            taken = _pending.get(db) or []
+            if not taken:  # written meanwhile by the task that held the database
+                return
+            _pending[db] = []
+            await _write(db, taken)
     except BaseException:
-        _pending[db][:0] = rows  # nothing was stored: they go with the next flush
-        if db not in _timers:
-            _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
+        if taken:  # nothing was stored: they go with the next flush
+            _pending.setdefault(db, [])[:0] = taken
+            if db not in _timers:
+                _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
         raise
 
 
 async def _write(db: Storage, rows: list[tuple[Any, ...]]) -> None:
-    async with db.transaction():
-        count = await db.executemany(_INSERT, rows)
-        if count == len(rows):  # the usual case: every row is new, no need to read them back
-            await _record(db, [(r[0], r[1], int(r[2]), r[7]) for r in rows])
-            return
-        # Some were stored before (a message scored again after a restart): the rows just inserted are
-        # the last `count` ids (ids grow; this transaction holds the database).
-        inserted = await db.fetchall(
-            "SELECT community, member, points, created_at FROM leaderboards_ledger ORDER BY id DESC LIMIT ?", (count,))
-        await _record(db, [(r[0], r[1], int(r[2]), r[3]) for r in inserted])
+    """Store queued rows and add them to the boards (in the caller's transaction)."""
+    count = await db.executemany(_INSERT, rows)
+    if count == len(rows):  # the usual case: every row is new, no need to read them back
+        await _record(db, [(r[0], r[1], int(r[2]), r[7]) for r in rows])
+        return
+    # Some were stored before (a message scored again after a restart): the rows just inserted are
+    # the last `count` ids (ids grow; this transaction holds the database).
+    inserted = await db.fetchall(
+        "SELECT community, member, points, created_at FROM leaderboards_ledger ORDER BY id DESC LIMIT ?", (count,))
+    await _record(db, [(r[0], r[1], int(r[2]), r[3]) for r in inserted])
 
 
 async def add_points(db: Storage, *, community: str, member: str, points: int, source: str, reason: str,

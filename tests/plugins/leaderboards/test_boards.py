@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
 
 from core import DirectMessage, Reply
+from tests.engines import SQLITE_ONLY
 from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
 
 ADDIS = {"timezone": "Africa/Addis_Ababa", "chats": ["telegram:g1"]}
@@ -215,3 +217,26 @@ async def test_top_shows_thank_you_points_at_once_and_what_it_shows_is_already_s
     assert await _committed_thanks(bot) == 4
     await bot.send("/top", user="amina")  # this week's board too
     assert bot.next_reply().text.splitlines()[1:] == expected
+
+
+@SQLITE_ONLY  # one connection: the timed write waits for the task that holds it
+async def test_a_thank_you_whose_timed_write_waits_for_the_database_is_on_the_board_read_meanwhile(lb, monkeypatch):
+    """The timed write of queued thank-you points fires while another task (a /top whose unit of work
+    began first) holds the database: that task's board still shows them, and they are stored once."""
+    from plugins.leaderboards.services import ledger
+
+    monkeypatch.setattr(ledger, "FLUSH_AFTER", 0.2)
+    bot = await lb(thanks={"points": 3, "cooldown_minutes": 0, "per_giver_daily": 0})
+    await greet(bot, "amina", "bekele")
+    answer = await bot.send("Here is the partograph chart, amina.", user="bekele")
+    await bot.send("thank you!", user="amina", reply_to=answer)
+    db = bot.runtime.storage
+    async with db.transaction():
+        await db.fetchval("SELECT 1")  # this task holds the database from here on
+        await asyncio.sleep(0.5)  # the timer fires; its write waits for the connection
+        shown = await ledger.top(db, await ledger.window(db, bot.home), 10)
+    assert shown == [("telegram:bekele", 3)]
+    await asyncio.sleep(0.3)  # the timed write now has the connection
+    assert await _committed_thanks(bot) == 1  # stored once, by the board's read; the timed write found nothing left
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. bekele — 3 pts"]
