@@ -97,6 +97,7 @@ class MemberDirectory:
         self.notices = notices
         self._announce: set[tuple[str, str]] = set()  # membership changes to announce with their write
         self._seen: dict[tuple[str, str], tuple[str, str | None, str, bool]] = {}
+        self._bots: set[str] = set()  # uids of bot accounts (with `_seen`, what naming a member needs)
         self.locales: dict[str, str] = {}
         self._unsaved: dict[tuple[str, str], tuple[object, ...]] = {}
         self._erased: set[str] = set()  # erased while a write was on its way: never written back
@@ -108,8 +109,10 @@ class MemberDirectory:
         self._changes: dict[str, deque[tuple[int, str]]] = {}
 
     async def load(self) -> None:
-        for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active FROM practica_members"):
+        for row in await self.db.fetchall("SELECT community, uid, name, handle, last_seen, active, is_bot FROM practica_members"):
             self._seen[(row["community"], row["uid"])] = (row["name"], row["handle"], row["last_seen"][:10], bool(row["active"]))
+            if row["is_bot"]:
+                self._bots.add(row["uid"])
         for row in await self.db.fetchall("SELECT uid, locale FROM practica_member_prefs WHERE locale IS NOT NULL"):
             self.locales[row["uid"]] = row["locale"]
         for row in await self.db.fetchall("SELECT uid, community FROM practica_member_community"):
@@ -127,6 +130,7 @@ class MemberDirectory:
         for (community, uid), row in self._unsaved.items():
             seen[(community, uid)] = (str(row[4]), row[5] if row[5] is None else str(row[5]), str(row[7])[:10], bool(row[9]))
         self._seen, self.locales, self.chosen = seen, fresh.locales, fresh.chosen
+        self._bots |= fresh._bots
         for key in old.keys() | seen.keys():
             before, now = old.get(key), seen.get(key)
             if (before is None) != (now is None) or (before is not None and now is not None and before[3] != now[3]):
@@ -185,6 +189,8 @@ class MemberDirectory:
         if known is not None and known == (user.name, user.handle, day, active):
             return
         self._seen[(community, user.uid)] = (user.name, user.handle, day, active)
+        if user.is_bot:
+            self._bots.add(user.uid)
         membership_changed = known is None or known[3] != active
         if membership_changed:
             self._changed(community, user.uid)
@@ -267,9 +273,14 @@ class MemberDirectory:
         return [uid for number, uid in changes if number > version]
 
     async def lookup(self, community: str, uids: Iterable[str]) -> dict[str, Member]:
-        """The members of `community` among `uids`, whether active or not (one index lookup per uid,
-        batched): what naming a few people needs, without reading the whole community."""
+        """The members of `community` among `uids`, whether active or not: what naming a few people
+        needs, without reading the whole community. With one process, from memory (the directory keeps
+        every member's name and handle); with several workers, one index lookup per uid, batched (another
+        worker may have seen a new name)."""
         wanted = list(dict.fromkeys(uids))
+        if self.notices is None:  # one process: every sighting and erasure passes here, so memory is the directory
+            return {uid: self._remembered(community, uid, known) for uid in wanted
+                    if (known := self._seen.get((community, uid))) is not None}
         out: dict[str, Member] = {}
         for uid in wanted:
             row = self._unsaved.get((community, uid))  # seen a moment ago: not written yet
@@ -287,6 +298,11 @@ class MemberDirectory:
                 out[r["uid"]] = Member(community, User(platform=r["platform"], id=r["user_id"], name=r["name"],
                                                        handle=r["handle"], is_bot=bool(r["is_bot"])), bool(r["active"]))
         return out
+
+    def _remembered(self, community: str, uid: str, known: tuple[str, str | None, str, bool]) -> Member:
+        platform, _, user_id = uid.partition(":")
+        return Member(community, User(platform=platform, id=user_id, name=known[0], handle=known[1], is_bot=uid in self._bots),
+                      known[3])
 
     async def find(self, community: str, text: str, platform: str = "") -> User | None:
         """A member of `community` named by `@handle`, `platform:id`, or exact display name (the most

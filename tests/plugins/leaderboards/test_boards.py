@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from core import DirectMessage, Reply
+from core import DirectMessage, Reply, User
 from tests.engines import SQLITE_ONLY
 from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
 
@@ -240,3 +240,26 @@ async def test_a_thank_you_whose_timed_write_waits_for_the_database_is_on_the_bo
     assert await _committed_thanks(bot) == 1  # stored once, by the board's read; the timed write found nothing left
     await bot.send("/top all", user="amina")
     assert bot.next_reply().text.splitlines()[1:] == ["1. bekele — 3 pts"]
+
+
+async def test_boards_name_members_by_their_latest_name_before_and_after_a_restart(lb):
+    """/top names each member as they last appeared (a new display name shows at once, even before
+    the directory has written it), and the same after a restart; an erased member is never named."""
+    bot = await lb()
+    await greet(bot, "amina", "bekele", "chaltu", "trainer")
+    await give(bot, "amina", 5, "start")
+    await give(bot, "bekele", 4, "start")
+    await give(bot, "chaltu", 2, "start")
+    renamed = User(bot.platform, "bekele", "Bekele Tadesse", "bekele")
+    await bot.send("I changed my name on the app", user=renamed)
+    await bot.send("/top all", user="amina")
+    expected = ["1. amina — 5 pts", "2. Bekele Tadesse — 4 pts", "3. chaltu — 2 pts"]
+    assert bot.next_reply().text.splitlines()[1:] == expected
+    await bot.restart()
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == expected
+    await bot.send("/forgetme confirm", user="chaltu", chat="dm")
+    await bot.press(bot.buttons(bot.next_reply())["Yes, delete"], user="chaltu")
+    bot.new_messages()
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == expected[:2]
