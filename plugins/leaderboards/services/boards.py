@@ -22,11 +22,6 @@ async def display_names(ctx: Context, uids: list[str]) -> dict[str, str]:
     return {uid: known[uid].name if uid in known else uid.partition(":")[2] or uid for uid in uids}
 
 
-def window_start(ctx: Context, period: str, now: datetime | None = None) -> datetime | None:
-    """Start of the current week / month in the community's time zone; None for all time."""
-    return window_bounds(ctx, period, now)[0]
-
-
 def window_bounds(ctx: Context, period: str, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
     """[start, end) of the current week / month in the community's time zone; (None, None) for all time."""
     now = now or ctx.now()
@@ -52,8 +47,8 @@ async def top(ctx: Context, what: str = "", period: str = "") -> None:
     chosen = parse_period(what)
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=what[:30]))
-    start = window_start(ctx, chosen)
-    shown = await ledger.top(ctx.db, await board(ctx, chosen), ctx.config.top)
+    start, end = window_bounds(ctx, chosen)
+    _, shown = await ledger.first_rows(ctx.db, ctx.community.name, start, end, ctx.config.top)
     if not shown:
         await ctx.reply(ctx.t(f"top.empty.{chosen}"))
         return

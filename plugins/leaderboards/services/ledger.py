@@ -310,13 +310,16 @@ def _span(starts: datetime | None, ends: datetime | None) -> str:
 _known: weakref.WeakKeyDictionary[Storage, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
 
 
-async def window(db: Storage, community: str, starts: datetime | None = None, ends: datetime | None = None) -> Window:
+async def window(db: Storage, community: str, starts: datetime | None = None, ends: datetime | None = None, *,
+                 write_queued: bool = True) -> Window:
     """The window [starts, ends) of `community`, counted from the ledger the first time it is asked for.
 
     Queued rows are written first: whatever a board then tells is stored, so a crash after the answer
-    cannot take back points the member was shown (docs/plugins/leaderboards.md).
+    cannot take back points the member was shown (docs/plugins/leaderboards.md). Only `first_rows`,
+    which decides itself whether they must be, leaves them queued (`write_queued=False`).
     """
-    await flush(db)
+    if write_queued:
+        await flush(db)
     span = _span(starts, ends)
     known = _known.setdefault(db, {})
     if (community, span) in known:
@@ -375,6 +378,50 @@ async def top(db: Storage, w: Window, limit: int) -> list[tuple[str, int]]:
         f"SELECT t.member, t.points FROM leaderboards_totals AS t WHERE t.window_id = ? AND t.points > 0 AND {_PUBLIC} "
         "ORDER BY t.points DESC, t.member LIMIT ?", (w.id, w.community, limit))
     return [(r[0], int(r[1])) for r in rows]
+
+
+async def first_rows(db: Storage, community: str, starts: datetime | None, ends: datetime | None,
+                     limit: int) -> tuple[Window, list[tuple[str, int]]]:
+    """The window and its best `limit` public members (as `top`), with the queued rows written first
+    only when one of them could change those rows: what is shown is always stored, and a board that
+    queued thank-you points cannot change costs one read instead of a write of the whole batch."""
+    w = await window(db, community, starts, ends, write_queued=False)
+    shown = await top(db, w, limit)
+    if await _queued_could_change(db, w, starts, ends, shown, limit):
+        await flush(db)
+        shown = await top(db, w, limit)
+    return w, shown
+
+
+async def _queued_could_change(db: Storage, w: Window, starts: datetime | None, ends: datetime | None,
+                               shown: list[tuple[str, int]], limit: int) -> bool:
+    """Whether writing the queued rows could change `shown`, the first rows of `w`: a queued row of a
+    member shown, or one that could lift a member in (rows are ordered by points, then member id)."""
+    since, until = (iso(starts) if starts else ""), (iso(ends) if ends else None)
+    queued: dict[str, int] = defaultdict(int)
+    for r in _pending.get(db, ()):
+        if r[0] == w.community and r[7] >= since and (until is None or r[7] < until):
+            queued[r[1]] += int(r[2])
+    if not queued:
+        return False
+    if len(shown) < limit or any(points <= 0 for points in queued.values()) or any(m in queued for m, _ in shown):
+        return True
+    last_member, last_points = shown[-1]
+    stored = await totals_in(db, w, list(queued))
+
+    def enters(member: str, points: int) -> bool:
+        return points > last_points or (points == last_points and member < last_member)
+    return any(enters(m, stored.get(m, 0) + d) for m, d in queued.items())
+
+
+async def totals_in(db: Storage, w: Window, members: Sequence[str]) -> dict[str, int]:
+    """Points of `members` in `w` (absent: none), by primary key."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(members)):
+        for r in await db.fetchall(f"SELECT member, points FROM leaderboards_totals WHERE window_id = ? "
+                                   f"AND member IN ({_marks(chunk)}) ORDER BY member", (w.id, *chunk)):
+            found[r[0]] = int(r[1])
+    return found
 
 
 async def total(db: Storage, w: Window, member: str) -> int:

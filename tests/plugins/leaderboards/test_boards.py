@@ -263,3 +263,43 @@ async def test_boards_name_members_by_their_latest_name_before_and_after_a_resta
     bot.new_messages()
     await bot.send("/top all", user="amina")
     assert bot.next_reply().text.splitlines()[1:] == expected[:2]
+
+
+async def test_top_writes_queued_thanks_when_they_change_the_rows_shown_and_never_shows_unstored_points(lb, monkeypatch):
+    """/top shows the stored board; queued thank-you points are written first whenever they could
+    change what it shows (a member shown, or one lifted in, ties going to the lower member id), so
+    every point on the board is committed; points that cannot reach it wait for their batch."""
+    from plugins.leaderboards.services import ledger
+
+    monkeypatch.setattr(ledger, "FLUSH_AFTER", 3600.0)  # nothing is written by the timer during the test
+    bot = await lb(top=2, thanks={"points": 1, "cooldown_minutes": 0, "per_giver_daily": 0})
+    await greet(bot, "amina", "bekele", "chaltu", "dawit", "trainer")
+    await give(bot, "amina", 9, "start")
+    await give(bot, "chaltu", 5, "start")
+    await give(bot, "dawit", 3, "start")
+    bot.new_messages()
+
+    async def thank(helper: str) -> None:
+        answer = await bot.send(f"See the chart, {helper}.", user=helper)
+        await bot.send("thank you!", user="trainer", reply_to=answer)
+
+    async def board() -> list[str]:
+        await bot.send("/top all", user="trainer")
+        return bot.next_reply().text.splitlines()[1:]
+
+    await thank("dawit")  # 3 -> 4: still below chaltu's 5
+    assert await board() == ["1. amina — 9 pts", "2. chaltu — 5 pts"]
+    assert await _committed_thanks(bot) == 0  # could not change the board: left for its batch
+    await thank("dawit")  # 4 -> 5, tied with chaltu, and "chaltu" < "dawit": still out
+    assert await board() == ["1. amina — 9 pts", "2. chaltu — 5 pts"]
+    assert await _committed_thanks(bot) == 0
+    await thank("bekele")
+    await thank("bekele")
+    await thank("bekele")
+    await thank("bekele")
+    await thank("bekele")  # 0 -> 5, tied with chaltu, and "bekele" < "chaltu": lifted in
+    assert await board() == ["1. amina — 9 pts", "2. bekele — 5 pts"]
+    assert await _committed_thanks(bot) == 7  # what the board shows is stored (the whole batch went)
+    await thank("amina")  # a member shown: her new total is written before she is shown
+    assert await board() == ["1. amina — 10 pts", "2. bekele — 5 pts"]
+    assert await _committed_thanks(bot) == 8
