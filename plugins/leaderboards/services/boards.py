@@ -48,7 +48,7 @@ async def top(ctx: Context, what: str = "", period: str = "") -> None:
     if chosen is None:
         raise UsageError(ctx.t("top.bad_period", word=what[:30]))
     start, end = window_bounds(ctx, chosen)
-    _, shown = await ledger.first_rows(ctx.db, ctx.community.name, start, end, ctx.config.top)
+    shown = await ledger.first_rows(ctx.db, ctx.community.name, start, end, ctx.config.top)
     if not shown:
         await ctx.reply(ctx.t(f"top.empty.{chosen}"))
         return

@@ -381,16 +381,16 @@ async def top(db: Storage, w: Window, limit: int) -> list[tuple[str, int]]:
 
 
 async def first_rows(db: Storage, community: str, starts: datetime | None, ends: datetime | None,
-                     limit: int) -> tuple[Window, list[tuple[str, int]]]:
-    """The window and its best `limit` public members (as `top`), with the queued rows written first
-    only when one of them could change those rows: what is shown is always stored, and a board that
-    queued thank-you points cannot change costs one read instead of a write of the whole batch."""
+                     limit: int) -> list[tuple[str, int]]:
+    """The best `limit` public members of the window [starts, ends) of `community` (as `top`), with the
+    queued rows written first only when one of them could change those rows: what is shown is always
+    stored, and a board that queued points cannot change costs one read instead of a write of the batch."""
     w = await window(db, community, starts, ends, write_queued=False)
     shown = await top(db, w, limit)
     if await _queued_could_change(db, w, starts, ends, shown, limit):
         await flush(db)
         shown = await top(db, w, limit)
-    return w, shown
+    return shown
 
 
 async def _queued_could_change(db: Storage, w: Window, starts: datetime | None, ends: datetime | None,
@@ -407,14 +407,14 @@ async def _queued_could_change(db: Storage, w: Window, starts: datetime | None, 
     if len(shown) < limit or any(points <= 0 for points in queued.values()) or any(m in queued for m, _ in shown):
         return True
     last_member, last_points = shown[-1]
-    stored = await totals_in(db, w, list(queued))
+    stored = await _totals_in(db, w, list(queued))
 
     def enters(member: str, points: int) -> bool:
         return points > last_points or (points == last_points and member < last_member)
     return any(enters(m, stored.get(m, 0) + d) for m, d in queued.items())
 
 
-async def totals_in(db: Storage, w: Window, members: Sequence[str]) -> dict[str, int]:
+async def _totals_in(db: Storage, w: Window, members: Sequence[str]) -> dict[str, int]:
     """Points of `members` in `w` (absent: none), by primary key."""
     found: dict[str, int] = {}
     for chunk in _chunks(list(members)):
