@@ -177,6 +177,7 @@ class MemberDirectory:
         for uid in gone:
             self.locales.pop(uid, None)
             self.chosen.pop(uid, None)
+            self._bots.discard(uid)
 
     async def _tell(self, kind: str, uids: Iterable[str]) -> None:
         if self.notices is not None:
@@ -378,4 +379,5 @@ class MemberDirectory:
             del self._seen[key]
             self._changed(key[0], uid)
         self.locales.pop(uid, None)
+        self._bots.discard(uid)
         return count
