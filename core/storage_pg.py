@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ import asyncpg
 from core.dialects import MIGRATION_LOCK, Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements, to_postgresql
-from core.unit import Step, _in_transaction, current_unit, nested_block, unit_of
+from core.unit import Step, _in_transaction, current_unit, nested_block, on_rollback, unit_of
 
 log = logging.getLogger("practica.storage")
 
@@ -218,6 +218,10 @@ class PgStorage:
         self._releases.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.debug("a connection could not go back to the pool: %s", type(task.exception()).__name__)
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call `undo` if the current unit of work's writes so far are rolled back (see core.unit.on_rollback)."""
+        on_rollback(self, undo)
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT) just before the held connection's next statement."""

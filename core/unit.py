@@ -298,6 +298,16 @@ def unit_of(storage: UnitStorage) -> UnitOfWork | None:
     return unit
 
 
+def on_rollback(storage: UnitStorage, undo: Callable[[], None]) -> None:
+    """Call `undo` if what the current task's unit of work on `storage` wrote so far is rolled back (the
+    part running now fails, or the unit's COMMIT does): for in-memory state that must follow what the
+    database keeps. Outside a unit nothing is registered: a transaction of its own commits or raises
+    where it stands."""
+    unit = unit_of(storage)
+    if unit is not None:
+        unit.undo.append(undo)
+
+
 @asynccontextmanager
 async def nested_block(storage: UnitStorage, unit: UnitOfWork | None) -> AsyncIterator[None]:
     """A `transaction()` inside a unit or another transaction, on either engine: a savepoint, so that an

@@ -135,11 +135,19 @@ async def flush(db: Storage) -> None:
             _pending[db] = []
             await _write(db, taken)
     except BaseException:
-        if taken:  # nothing was stored: they go with the next flush
-            _pending.setdefault(db, [])[:0] = taken
-            if db not in _timers:
-                _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
+        if taken:  # nothing was stored
+            _queue_again(db, taken)
         raise
+    # Inside a unit of work the rows are stored only with its COMMIT: if the unit (or the plugin call
+    # that flushed) is rolled back instead, they go back to the queue rather than being lost.
+    db.on_rollback(lambda: _queue_again(db, taken))
+
+
+def _queue_again(db: Storage, rows: list[tuple[Any, ...]]) -> None:
+    """Rows a flush took but did not store: they go with the next flush."""
+    _pending.setdefault(db, [])[:0] = rows
+    if db not in _timers:
+        _timers[db] = asyncio.get_running_loop().call_later(FLUSH_AFTER, _flush_in_background, db)
 
 
 async def _write(db: Storage, rows: list[tuple[Any, ...]]) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from core import DirectMessage, Reply, User
+from core import DirectMessage, Reply, User, hookimpl
 from tests.engines import SQLITE_ONLY
 from tests.plugins.leaderboards.conftest import HomeworkSubmitted, QuizAnswered, greet
 
@@ -303,3 +303,34 @@ async def test_top_writes_queued_thanks_when_they_change_the_rows_shown_and_neve
     await thank("amina")  # a member shown: her new total is written before she is shown
     assert await board() == ["1. amina — 10 pts", "2. bekele — 5 pts"]
     assert await _committed_thanks(bot) == 8
+
+
+class FlushesThenFails:
+    """A plugin call that writes the queued points (as any read of the ledger does) and then fails."""
+
+    @hookimpl
+    async def practica_on_message(self, event, ctx):
+        if event.text == "boom":
+            from plugins.leaderboards import store  # the test reaches in; plugins never import each other
+
+            await store.flush(ctx.db)
+            raise RuntimeError("the plugin failed after the write")
+
+
+async def test_queued_points_written_by_a_plugin_call_that_fails_are_queued_again_not_lost(lb, monkeypatch):
+    """The call's writes are rolled back with it, and so the points it wrote go back to the queue: the
+    board shows them and they are stored, instead of vanishing with the failed call."""
+    from plugins.leaderboards.services import ledger
+
+    monkeypatch.setattr(ledger, "FLUSH_AFTER", 3600.0)
+    bot = await lb(extra_plugins={"boom": FlushesThenFails()}, thanks={"points": 3, "cooldown_minutes": 0,
+                                                                        "per_giver_daily": 0})
+    await greet(bot, "amina", "bekele")
+    answer = await bot.send("Here is the partograph chart, amina.", user="bekele")
+    await bot.send("thank you!", user="amina", reply_to=answer)
+    await bot.send("boom", user="amina")
+    bot.assert_no_replies()  # a failing plugin says nothing into the chat
+    assert await _committed_thanks(bot) == 0
+    await bot.send("/top all", user="amina")
+    assert bot.next_reply().text.splitlines()[1:] == ["1. bekele — 3 pts"]
+    assert await _committed_thanks(bot) == 1
