@@ -290,6 +290,7 @@ async def start_runtime(plugins: Iterable[str] | None, *, settings: str = "defau
                         database: str | None = None) -> Bench:
     """A started Runtime: `plugins` enabled (None = no plugin at all, not even essentials), capture adapters,
     a fresh SQLite file (WAL) in a temporary folder, outbound rate budgets off (nothing is sent)."""
+    from core.heap import settle_after_start
     from core.runtime import Runtime
 
     names = list(plugins or ())
@@ -313,6 +314,7 @@ async def start_runtime(plugins: Iterable[str] | None, *, settings: str = "defau
     holder["rt"] = runtime
     runtime.outbox.budgets = {}  # captured in memory: platform rate limits would only add sleeps
     await runtime.start()
+    settle_after_start()  # as `practica run` does once the bot has started (core.heap)
     return Bench(runtime, adapters, folder)
 
 

@@ -83,6 +83,7 @@ def setup_logging(level: str, stream: TextIO | None = None) -> logging.Handler:
 
 def _run(path: Path) -> int:
     from core.config import load_config
+    from core.heap import settle_after_start
     from core.runtime import Runtime
 
     config = load_config(path)
@@ -97,6 +98,7 @@ def _run(path: Path) -> int:
             except (NotImplementedError, RuntimeError):
                 pass
         async with runtime:
+            settle_after_start()  # what startup built lives as long as the process (core.heap)
             if runtime.dashboard is not None:
                 print(f"practica: dashboard listening on {runtime.dashboard.local_url}"
                       f" (links use {runtime.dashboard.url}); coordinators send /dashboard", file=sys.stderr, flush=True)
