@@ -12,6 +12,9 @@ Python services do after their warm-up); later collections walk only what was ma
 from __future__ import annotations
 
 import gc
+import logging
+
+log = logging.getLogger("practica.runtime")
 
 
 def settle_after_start() -> None:
@@ -19,3 +22,4 @@ def settle_after_start() -> None:
     still alive out of the collector's later passes. Called once the bot has started."""
     gc.collect()
     gc.freeze()
+    log.debug("%d startup objects left the collector's full passes", gc.get_freeze_count())

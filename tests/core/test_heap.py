@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from core.heap import settle_after_start
+from tests.core.test_config_and_cli import run_cli, write
 
 
 class Node:
@@ -41,3 +42,17 @@ def test_startup_objects_leave_the_collector_and_garbage_is_still_freed(unfrozen
     gc.collect()
     assert later_ref() is None
     assert kept.me is kept
+
+
+def test_practica_run_settles_its_heap_once_started_and_still_answers(tmp_path) -> None:
+    path = write(tmp_path, """
+        [practica]
+        log_level = "DEBUG"
+        database = "bot.db"
+        [adapters.console]
+    """)
+    result = run_cli("run", "--config", str(path), stdin="zeinab> /whoami\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "bot> You are zeinab" in result.stdout
+    settled = [line for line in result.stderr.splitlines() if "startup objects left the collector's full passes" in line]
+    assert len(settled) == 1 and int(settled[0].split(" startup objects")[0].split()[-1]) > 1_000
