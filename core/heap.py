@@ -7,6 +7,11 @@ single `practica run` walked ~35k startup objects each time, 7 ms with 1,000 mem
 one interpreter, paused 40-50 ms once every two passes of 4,000 updates. Those pauses stop every chat
 at once. After startup those objects are moved out of the collector's view (`gc.freeze`, what large
 Python services do after their warm-up); later collections walk only what was made since.
+
+The price: a frozen object that later becomes part of an unreachable cycle is never freed. Reference
+counting still frees everything else (a directory entry replaced, a finished task), and what was frozen
+is only what startup left alive, once per process, so that loss is bounded. Stored data is not
+concerned: this is process memory only.
 """
 
 from __future__ import annotations
