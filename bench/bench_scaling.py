@@ -6,7 +6,8 @@ interleaved, medians / percentiles over all passes):
 - members 1k -> 100k: /top, /rank, /progress (and /whoami, which reads no member list) in a community of
   N members with points, levels, a few hidden members and teams, while members post, newcomers arrive,
   levels and points change between the commands;
-- items 10k -> 1M: /search's code path per query kind, against a bare FTS5 bm25 query on the same index;
+- items 10k -> 1M: /search's code path per query kind, against a bare FTS5 bm25 query on the same index,
+  and /resources' reads (the overview, a tag's page);
 - jobs 100k -> 1M pending: start to ready, and a plugin's job lookups (list, keyed lookup, key prefix).
 
 Databases are built in bulk (one transaction, indexes and the FTS5 index built once at the end) in
@@ -322,14 +323,22 @@ async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str])
     dbs: dict[int, Any] = {}
     built = []
     base = _item_base(min(sizes[-1], 100_000))  # larger libraries repeat these texts under new numbers
+    before_counts = store.MIGRATIONS[:store.MIGRATIONS.index(store.BROWSING_READY)]
+    tags_at = store.ITEM_COLUMNS.index("tags")
     try:
         for size in sizes:
             path = str(folder / f"items-{size}.db")
             db = await Storage.open(path)
-            await db.migrate("resources", store.MIGRATIONS)
+            await db.migrate("resources", before_counts)
             await db.close()
             t0 = time.perf_counter()
-            bulk_insert(path, "resources_items", store.ITEM_COLUMNS, [base[i % len(base)] for i in range(size)], fts="resources_fts")
+            library = [base[i % len(base)] for i in range(size)]
+            bulk_insert(path, "resources_items", store.ITEM_COLUMNS, library, fts="resources_fts")
+            bulk_insert(path, "resources_item_tags", ("item_id", "community", "tag"),
+                        [(n, "default", tag) for n, row in enumerate(library, 1) for tag in row[tags_at].split()])
+            db = await Storage.open(path)
+            await db.migrate("resources", store.MIGRATIONS)  # /resources' kept counts, made as an upgrade makes them
+            await db.close()  # the last connection closed: its log is written into the file before measuring
             built.append(f"{size:,} items in {time.perf_counter() - t0:.1f} s")
             dbs[size] = await Storage.open(path)
             await search.prepare(dbs[size])
@@ -367,6 +376,7 @@ async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str])
             rows.append(_scaling_row("items", f"/search {kind} p95 ms", sizes, p95s))
             if exact:
                 rows.append(_scaling_row("items", f"bare FTS5 {kind} p95 ms", sizes, [percentile(bare[(s, kind)], 95) for s in sizes]))
+        await _browse(result, sizes, repeat, dbs, rows)
         result.notes.append(f"items: built in bulk ({'; '.join(built)}: one transaction, the FTS5 index built at the end); "
                             f"6 queries per kind ({', '.join(QUERIES)}), {repeat} interleaved runs per query and size, ours "
                             "and the bare query (quoted words, no prefix, no community filter, no join) alternating. "
@@ -375,6 +385,37 @@ async def items_axis(result: Result, quick: bool, folder: Path, rows: list[str])
     finally:
         for db in dbs.values():
             await db.close()
+
+
+async def _browse(result: Result, sizes: Sequence[int], repeat: int, dbs: dict[int, Any], rows: list[str]) -> None:
+    """/resources' reads at each library size: the overview (latest items, the item count, the top tags)
+    and the page of a tag (its most used one, and one of the middle)."""
+    from plugins.resources import store
+
+    async def overview(db: Any) -> None:
+        await store.recent_items(db, "default", 10)
+        await store.count_items(db, "default")
+        await store.top_tags(db, "default", 10)
+
+    used = [row["tag"] for row in await store.top_tags(dbs[sizes[0]], "default", 1_000)]
+    pages = {"overview": overview,
+             f"#{used[0]} (the most used tag)": lambda db: store.tagged_items(db, "default", used[0], 10),
+             f"#{used[len(used) // 2]} (a tag of the middle)": lambda db: store.tagged_items(db, "default", used[len(used) // 2], 10)}
+    times: dict[tuple[int, str], list[float]] = {(s, k): [] for s in sizes for k in pages}
+    for i in range(repeat + 1):  # the first pass warms the caches and is not counted
+        for size in sizes:
+            for name, read in pages.items():
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    await read(dbs[size])
+                    if i:
+                        times[(size, name)].append((time.perf_counter() - t0) * 1000)
+    for name in pages:
+        p95s = [percentile(times[(s, name)], 95) for s in sizes]
+        for size, p95 in zip(sizes, p95s):
+            result.add(f"items: /resources {name} p95 at {size:,} items", p95, "ms", baseline=p95s[0],
+                       baseline_label=f"ms at {sizes[0]:,} items")
+        rows.append(_scaling_row("items", f"/resources {name} p95 ms", sizes, p95s))
 
 
 # ------------------------------------------------------------------------------------------ jobs

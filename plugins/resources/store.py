@@ -6,6 +6,7 @@ The full-text index is the one engine-specific part: migrations 2-4 have a varia
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,43 @@ REQUESTS_COUNT = "ALTER TABLE resources_items ADD COLUMN requests INTEGER NOT NU
 # partial index instead of the whole library.
 NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) WHERE variants IS NULL;"
 
+# 8: what /resources reads is kept ready as items come and go, so it reads a few rows however large the
+# library is (`bench scaling` at 1M items, 2026-12-07: counting took ~60 ms for the items and ~350 ms for
+# the tags, and a common tag's page sorted all its items, 120-160 ms; past the inline budget, every other
+# unit of work waited behind them in the database thread):
+# - the library's size per community and each tag's items (the overview);
+# - each tag row carries its item's place on a tag's page (outdated last, verified first, newest first),
+#   indexed, so a page reads its ten rows in order (the index it replaces led with the same two columns).
+#   The store's writes keep both (`_count`, `set_verified`, `set_superseded`, `delete_item`).
+BROWSING_READY = """
+CREATE TABLE resources_library_sizes (
+    community TEXT PRIMARY KEY,
+    items INTEGER NOT NULL
+);
+CREATE TABLE resources_tag_counts (
+    community TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    PRIMARY KEY (community, tag)
+);
+CREATE INDEX resources_tag_counts_top ON resources_tag_counts (community, items DESC, tag);
+INSERT INTO resources_library_sizes (community, items)
+    SELECT community, COUNT(*) FROM resources_items GROUP BY community;
+INSERT INTO resources_tag_counts (community, tag, items)
+    SELECT community, tag, COUNT(*) FROM resources_item_tags GROUP BY community, tag;
+ALTER TABLE resources_item_tags ADD COLUMN outdated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE resources_item_tags ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE resources_item_tags ADD COLUMN added_at TEXT NOT NULL DEFAULT '';
+UPDATE resources_item_tags SET
+    outdated = (SELECT CASE WHEN i.superseded_by IS NULL THEN 0 ELSE 1 END FROM resources_items AS i
+                WHERE i.id = resources_item_tags.item_id),
+    verified = (SELECT i.verified FROM resources_items AS i WHERE i.id = resources_item_tags.item_id),
+    added_at = (SELECT i.added_at FROM resources_items AS i WHERE i.id = resources_item_tags.item_id);
+CREATE INDEX resources_item_tags_page
+    ON resources_item_tags (community, tag, outdated, verified DESC, added_at DESC, item_id DESC);
+DROP INDEX resources_item_tags_tag;
+"""
+
 # On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
 # 2 and 4 build the tsvector index (see search_pg).
 MIGRATIONS: tuple[Migration, ...] = (
@@ -158,6 +196,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     REQUESTS_COUNT,
     NO_VARIANTS,
     COMMUNITY_INDEX,
+    BROWSING_READY,
 )
 
 
@@ -171,6 +210,11 @@ _INSERT = (f"INSERT INTO resources_items ({', '.join(ITEM_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})")
 # The same file or link saved twice at once: the unique indexes decide, in the same statement as the insert.
 _INSERT_NEW = f"{_INSERT} ON CONFLICT DO NOTHING RETURNING id"
+_TAG_INSERT = "INSERT INTO resources_item_tags (item_id, community, tag, added_at) VALUES (?, ?, ?, ?)"
+_SIZE_ADD = ("INSERT INTO resources_library_sizes (community, items) VALUES (?, ?) "
+             "ON CONFLICT (community) DO UPDATE SET items = resources_library_sizes.items + excluded.items")
+_TAG_COUNT_ADD = ("INSERT INTO resources_tag_counts (community, tag, items) VALUES (?, ?, ?) "
+                  "ON CONFLICT (community, tag) DO UPDATE SET items = resources_tag_counts.items + excluded.items")
 QUESTION_INSERT = ("INSERT INTO resources_questions (community, member, text, source, results, asked_at) "
                    "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -236,21 +280,39 @@ async def add_item(db: Storage, item: NewItem) -> tuple[int, bool]:
                 raise RuntimeError("resources_items refused a row that matches no existing item")
             return existing, False
         if item.tags:
-            await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
-                                 [(item_id, item.community, tag) for tag in item.tags])
+            await db.executemany(_TAG_INSERT, [(item_id, item.community, tag, item.added_at) for tag in item.tags])
+        await _count(db, Counter({item.community: 1}), Counter((item.community, tag) for tag in item.tags))
     search.changed(db)  # the index is merged back into one piece soon (SQLite)
     return int(item_id), True
 
 
 async def add_items(db: Storage, items: Iterable[NewItem]) -> None:
     """Store many items at once (bulk loading, e.g. for benchmarks); tags are stored too."""
+    sizes: Counter[str] = Counter()
+    tags: Counter[tuple[str, str]] = Counter()
     async with db.transaction():
         for item in items:
             item_id = await db.execute(_INSERT, item.values())
             if item.tags:
-                await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
-                                     [(item_id, item.community, tag) for tag in item.tags])
+                await db.executemany(_TAG_INSERT, [(item_id, item.community, tag, item.added_at) for tag in item.tags])
+            sizes[item.community] += 1
+            tags.update((item.community, tag) for tag in item.tags)
+        await _count(db, sizes, tags)
     search.changed(db)  # the index is merged back into one piece soon (SQLite)
+
+
+async def _count(db: Storage, sizes: Counter[str], tags: Counter[tuple[str, str]]) -> None:
+    """Add items stored (or, negative, removed) to the overview's counts, in the caller's transaction.
+
+    Rows are changed in one order (community, then tag), so concurrent saves on PostgreSQL take their row
+    locks in the same order and never deadlock; a tag no item has any more is dropped.
+    """
+    if sizes:
+        await db.executemany(_SIZE_ADD, sorted(sizes.items()))
+    if tags:
+        await db.executemany(_TAG_COUNT_ADD, [(community, tag, n) for (community, tag), n in sorted(tags.items())])
+    for community in sorted({community for (community, _), n in tags.items() if n < 0}):
+        await db.execute("DELETE FROM resources_tag_counts WHERE community = ? AND items <= 0", (community,))
 
 
 async def get_item(db: Storage, community: str, item_id: int) -> Any:
@@ -258,18 +320,27 @@ async def get_item(db: Storage, community: str, item_id: int) -> Any:
 
 
 async def set_verified(db: Storage, item_id: int, by: str, at: str) -> None:
-    await db.execute("UPDATE resources_items SET verified = 1, verified_by = ?, verified_at = ? WHERE id = ?", (by, at, item_id))
+    async with db.transaction():
+        await db.execute("UPDATE resources_items SET verified = 1, verified_by = ?, verified_at = ? WHERE id = ?", (by, at, item_id))
+        await db.execute("UPDATE resources_item_tags SET verified = 1 WHERE item_id = ?", (item_id,))  # its place on tag pages
 
 
 async def set_superseded(db: Storage, item_id: int, new_id: int | None) -> None:
-    await db.execute("UPDATE resources_items SET superseded_by = ? WHERE id = ?", (new_id, item_id))
+    async with db.transaction():
+        await db.execute("UPDATE resources_items SET superseded_by = ? WHERE id = ?", (new_id, item_id))
+        await db.execute("UPDATE resources_item_tags SET outdated = ? WHERE item_id = ?", (int(new_id is not None), item_id))
 
 
 async def delete_item(db: Storage, item_id: int) -> None:
     async with db.transaction():
-        await db.execute("UPDATE resources_items SET superseded_by = NULL WHERE superseded_by = ?", (item_id,))
-        await db.execute("DELETE FROM resources_item_tags WHERE item_id = ?", (item_id,))
-        await db.execute("DELETE FROM resources_items WHERE id = ?", (item_id,))
+        current = await db.fetchall("UPDATE resources_items SET superseded_by = NULL WHERE superseded_by = ? RETURNING id",
+                                    (item_id,))  # the items it replaced are current again, on tag pages too
+        if current:
+            await db.executemany("UPDATE resources_item_tags SET outdated = 0 WHERE item_id = ?", [(row[0],) for row in current])
+        tags = await db.fetchall("DELETE FROM resources_item_tags WHERE item_id = ? RETURNING community, tag", (item_id,))
+        community = await db.fetchval("DELETE FROM resources_items WHERE id = ? RETURNING community", (item_id,))
+        if community is not None:  # not already deleted by a moderator at the same moment
+            await _count(db, Counter({community: -1}), Counter({(row[0], row[1]): -1 for row in tags}))
     search.changed(db)  # the index is merged back into one piece soon (SQLite)
 
 
@@ -282,19 +353,22 @@ async def recent_items(db: Storage, community: str, limit: int) -> list[Any]:
 
 
 async def tagged_items(db: Storage, community: str, tag: str, limit: int) -> list[Any]:
+    """A tag's page: outdated items last, verified first, newest first (in the tag rows' own index)."""
     return await db.fetchall(f"SELECT {_LIST_COLUMNS} FROM resources_item_tags AS t JOIN resources_items AS i "
                              f"ON i.id = t.item_id WHERE t.community = ? AND t.tag = ? "
-                             f"ORDER BY i.superseded_by IS NOT NULL, i.verified DESC, i.added_at DESC LIMIT ?",
+                             f"ORDER BY t.outdated, t.verified DESC, t.added_at DESC, t.item_id DESC LIMIT ?",
                              (community, tag, limit))
 
 
 async def top_tags(db: Storage, community: str, limit: int) -> list[Any]:
-    return await db.fetchall("SELECT tag, COUNT(*) AS n FROM resources_item_tags WHERE community = ? "
-                             "GROUP BY tag ORDER BY n DESC, tag LIMIT ?", (community, limit))
+    """The community's most used tags and their items, most first (kept counts: see migration 8)."""
+    return await db.fetchall("SELECT tag, items AS n FROM resources_tag_counts WHERE community = ? "
+                             "ORDER BY items DESC, tag LIMIT ?", (community, limit))
 
 
 async def count_items(db: Storage, community: str) -> int:
-    return int(await db.fetchval("SELECT COUNT(*) FROM resources_items WHERE community = ?", (community,), 0))
+    """How many items the community's library holds (a kept count: see migration 8)."""
+    return int(await db.fetchval("SELECT items FROM resources_library_sizes WHERE community = ?", (community,), 0))
 
 
 # --- logged questions ------------------------------------------------------------------------------

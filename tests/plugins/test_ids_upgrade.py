@@ -65,6 +65,9 @@ async def test_an_upgraded_database_keeps_its_history_and_never_reuses_a_number(
     assert "#1" in bot.next_reply().text  # the search index still points at the item
     await bot.send("/resources #pph", user="amina")
     assert "Misoprostol dosing chart" in bot.next_reply().text  # and so do its tags
+    await bot.send("/resources", user="amina")
+    overview = bot.next_reply().text  # counted from the old rows when the counts were first kept
+    assert overview.startswith("Library items: 1.") and "Tags: #pph (1)" in overview
 
     await bot.send("/poll Skin to skin first? | Yes | No", user="amina")
     assert bot.next_reply().text.startswith("Poll #3:")  # #2 is taken by the deleted poll's jobs

@@ -145,6 +145,62 @@ async def test_items_are_per_community(make_bot):
     assert bot.actions(SendFile)[0].file_ref == "TG-REF"
 
 
+def _overview(text: str) -> tuple[str, str]:
+    """The overview's item count line and its tags line."""
+    lines = text.splitlines()
+    return lines[0], next((line for line in lines if line.startswith("Tags:")), "")
+
+
+async def test_the_overview_counts_each_communitys_items_and_tags_as_they_come_and_go(make_bot):
+    config = {"communities": {"cohort": {"chats": ["telegram:g2"]}}, "plugins": {"resources": {}}}
+    bot = await make_bot(platform="telegram", plugins={"resources"}, moderators=["trainer"], config=config)
+    cohort = ChatRef(platform="telegram", id="g2", kind="group")
+    guide = await save(bot, "/save https://example.org/pph PPH guide #pph #protocol", user="amina")
+    drill = await save(bot, "/save https://example.org/drill PPH drill #pph #drill", user="bekele")
+    await bot.send("/save https://EXAMPLE.org/pph/ Same guide #pph #extra", user="chaltu")
+    assert f"already in the library as #{guide}." in bot.next_reply().text  # counted once, its tags too
+    await save(bot, "/save https://example.org/kmc Kangaroo care #newborn #pph", chat=cohort)
+    await bot.send("/resources")
+    assert _overview(bot.next_reply().text) == ("Library items: 2. Latest first:", "Tags: #pph (2) #drill (1) #protocol (1)")
+    await bot.send("/resources", chat=cohort)
+    assert _overview(bot.next_reply().text) == ("Library items: 1. Latest first:", "Tags: #newborn (1) #pph (1)")
+
+    await bot.send(f"/delete {drill}", user="trainer")
+    assert "removed" in bot.next_reply().text
+    await bot.send(f"/delete {drill}", user="trainer")  # already gone: nothing is counted twice
+    assert f"no library item #{drill}" in bot.next_reply().text
+    await bot.send("/resources")
+    assert _overview(bot.next_reply().text) == ("Library items: 1. Latest first:", "Tags: #pph (1) #protocol (1)")
+    await bot.send(f"/delete {guide}", user="amina")
+    assert "removed" in bot.next_reply().text
+    await bot.send("/resources")
+    assert "library is empty" in bot.next_reply().text
+    await bot.send("/resources", chat=cohort)  # the other community's library is untouched
+    assert _overview(bot.next_reply().text) == ("Library items: 1. Latest first:", "Tags: #newborn (1) #pph (1)")
+
+
+async def test_a_tag_page_lists_verified_items_first_and_outdated_ones_last_as_moderators_mark_them(library_bot):
+    bot = await library_bot()
+    plain = await save(bot, "/save https://example.org/plain PPH poster #pph", user="amina")
+    drill = await save(bot, "/save https://example.org/drill PPH drill #pph", user="chaltu")
+    old = await save(bot, "/save https://example.org/old PPH guideline 2012 #pph", user="amina")
+    new = await save(bot, "/save https://example.org/new PPH guideline 2024 #pph #protocol", user="bekele")
+
+    async def page() -> list[int]:
+        await bot.send("/resources #pph")
+        return [int(line.split()[0].lstrip("#")) for line in bot.next_reply().text.splitlines()[1:]]
+
+    assert await page() == [new, old, drill, plain]  # newest first
+    await bot.send(f"/verify {plain}", user="trainer")
+    assert "verified" in bot.next_reply().text
+    await bot.send(f"/supersede {old} {new}", user="trainer")
+    assert "outdated" in bot.next_reply().text
+    assert await page() == [plain, new, drill, old]
+    await bot.send(f"/delete {new}", user="trainer")  # its replacement gone, the old guideline is current again
+    assert "removed" in bot.next_reply().text
+    assert await page() == [plain, old, drill]
+
+
 async def test_french_replies(library_bot):
     bot = await library_bot(community={"locale": "fr"})
     await bot.send("/search")

@@ -119,14 +119,19 @@ async def test_an_edited_item_is_found_by_its_new_words(db):
     assert outcome.suggestion == "umbilical"
 
 
-async def test_members_saving_at_once_through_two_workers_all_get_their_items(db):
+async def test_members_saving_at_once_through_two_workers_all_get_their_items_and_counts(db):
     import asyncio
 
     other = await open_storage(db.path)
     try:
         titles = [f"Misoprostol {' '.join(f'w{(n * 7 + k) % 12}' for k in range(6))} note {n}" for n in range(12)]
-        saved = await asyncio.gather(*(store.add_item(db if n % 2 else other, _item(t)) for n, t in enumerate(titles)))
+        tags = [("pph", "drill") if n % 3 else ("drill", "pph", f"t{n % 2}") for n in range(12)]  # orders differ
+        saved = await asyncio.gather(*(store.add_item(db if n % 2 else other, _item(t, tags=tags[n]))
+                                       for n, t in enumerate(titles)))
         assert sorted(item_id for item_id, created in saved if created) == list(range(1, 13))
+        assert await store.count_items(other, "default") == 12  # the kept counts: no save lost, none deadlocked
+        assert [tuple(row) for row in await store.top_tags(other, "default", 10)] == [
+            ("drill", 12), ("pph", 12), ("t0", 2), ("t1", 2)]
         assert sorted(await _ids(db, "misoprostol", limit=20)) == list(range(1, 13))
         words = await db.fetchval("SELECT count(*) FROM resources_words WHERE word LIKE 'w%'")
         assert words == 12  # each new word stored once, whoever saved it first
