@@ -157,6 +157,8 @@ NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) 
 # - each tag row carries its item's place on a tag's page (outdated last, verified first, newest first),
 #   indexed, so a page reads its ten rows in order (the index it replaces led with the same two columns).
 #   The store's writes keep both (`_count`, `set_verified`, `set_superseded`, `delete_item`).
+# - /delete finds the items the deleted one replaced in an index of the few outdated items, instead of
+#   reading the whole library.
 BROWSING_READY = """
 CREATE TABLE resources_library_sizes (
     community TEXT PRIMARY KEY,
@@ -184,6 +186,7 @@ UPDATE resources_item_tags SET
 CREATE INDEX resources_item_tags_page
     ON resources_item_tags (community, tag, outdated, verified DESC, added_at DESC, item_id DESC);
 DROP INDEX resources_item_tags_tag;
+CREATE INDEX resources_items_superseded ON resources_items (superseded_by) WHERE superseded_by IS NOT NULL;
 """
 
 # On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
