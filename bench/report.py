@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,22 @@ def write_report(path: Path, results: list[dict[str, Any]], machine: dict[str, s
     path.write_text("\n".join(lines) + "\n")
 
 
+_MERGED = re.compile(r"^- Merged later \(`python -m bench (?P<names>[^`]*) --merge`\): (?P<runs>.*) at (?P<when>.*)$")
+
+
+def _merged_without(line: str, names: set[str]) -> str | None:
+    """A "Merged later" line of the machine section without the benchmarks merged now (their figures
+    are replaced), or None when it named only those; any other line as it is."""
+    found = _MERGED.match(line)
+    if found is None:
+        return line
+    left = [name for name in found["names"].split() if name not in names]
+    if not left:
+        return None
+    runs = [run for run in found["runs"].split(", ") if run.split(" (", 1)[0] not in names]
+    return f"- Merged later (`python -m bench {' '.join(left)} --merge`): {', '.join(runs)} at {found['when']}"
+
+
 def merge_report(path: Path, results: list[dict[str, Any]], *, when: datetime) -> None:
     """Put these benchmarks' rows and sections into an existing full report, leaving every other
     benchmark's figures as they were (`python -m bench NAME --merge`): a re-run of one benchmark without
@@ -107,8 +124,7 @@ def merge_report(path: Path, results: list[dict[str, Any]], *, when: datetime) -
         f"{r['benchmark']} ({r['seconds']:.0f} s)" for r in results) + f" at {when:%Y-%m-%d %H:%M} UTC"
     machine = lines.index("## Machine and versions")
     figures = lines.index("## Figures")
-    kept = [line for line in lines[machine:figures] if not (line.startswith("- Merged later") and
-                                                           all(f"{n} (" in line for n in names))]
+    kept = [line for line in (_merged_without(line, names) for line in lines[machine:figures]) if line is not None]
     while kept and not kept[-1]:
         kept.pop()
     lines[machine:figures] = kept + [merged, ""]
