@@ -9,11 +9,13 @@ from starlette.responses import Response
 
 from core import to_utc_text
 from core.dashboard import Page, View, bar_chart
+from plugins.resources import store
 from plugins.resources.services import insights
 
 TEMPLATES = Path(__file__).parent / "templates"
 PERIODS = (7, 30, 90)
 SHOWN = 30
+LIBRARY_SHOWN = 500  # items on the library page (most requested first); its CSV has every item
 
 
 def _days(view: View) -> int:
@@ -53,18 +55,20 @@ async def questions(view: View) -> Response:
 
 
 async def library(view: View) -> Response:
-    """Every item: verified or not, superseded, how often requested (most requested first)."""
-    rows = await view.ctx.db.fetchall(
-        "SELECT id, kind, title, tags, verified, superseded_by, requests, added_at FROM resources_items WHERE community = ? "
-        "ORDER BY requests DESC, id", (view.ctx.community.name,))
+    """The items, most requested first: verified or not, superseded, how often requested. The page shows
+    the first LIBRARY_SHOWN (read in that order from an index, whatever the library's size); the CSV has all."""
+    as_csv = view.query.get("format") == "csv"
+    db, community = view.ctx.db, view.ctx.community.name
+    rows = await store.requested_items(db, community, None if as_csv else LIBRARY_SHOWN)
     yes, no = view.t("dash.yes"), view.t("dash.no")
     items = [(r["id"], r["title"], r["kind"], r["tags"], yes if r["verified"] else no,
               f'#{r["superseded_by"]}' if r["superseded_by"] else "", r["requests"]) for r in rows]
     header = ["#", view.t("dash.title"), view.t("dash.kind"), view.t("dash.tags"), view.t("dash.verified"),
               view.t("dash.superseded"), view.t("dash.requests")]
-    if view.query.get("format") == "csv":
+    if as_csv:
         return view.csv("library", header, items)
-    return view.render("library.html", header=header, items=items[:500], total=len(items), csv_url=view.url(format="csv"))
+    return view.render("library.html", header=header, items=items, total=await store.count_items(db, community),
+                       csv_url=view.url(format="csv"))
 
 
 PAGES = (

@@ -157,8 +157,8 @@ NO_VARIANTS = "CREATE INDEX resources_items_no_variants ON resources_items (id) 
 # - each tag row carries its item's place on a tag's page (outdated last, verified first, newest first),
 #   indexed, so a page reads its ten rows in order (the index it replaces led with the same two columns).
 #   The store's writes keep both (`_count`, `set_verified`, `set_superseded`, `delete_item`).
-# - /delete finds the items the deleted one replaced in an index of the few outdated items, instead of
-#   reading the whole library.
+# - /delete finds the items the deleted one replaced in an index of the few outdated items, and the
+#   dashboard's library page reads its most requested items in order, instead of reading the whole library.
 BROWSING_READY = """
 CREATE TABLE resources_library_sizes (
     community TEXT PRIMARY KEY,
@@ -187,6 +187,7 @@ CREATE INDEX resources_item_tags_page
     ON resources_item_tags (community, tag, outdated, verified DESC, added_at DESC, item_id DESC);
 DROP INDEX resources_item_tags_tag;
 CREATE INDEX resources_items_superseded ON resources_items (superseded_by) WHERE superseded_by IS NOT NULL;
+CREATE INDEX resources_items_requested ON resources_items (community, requests DESC, id);
 """
 
 # On PostgreSQL, migration 1's ids are already never reused (an identity column), so 3 has nothing to do;
@@ -367,6 +368,15 @@ async def top_tags(db: Storage, community: str, limit: int) -> list[Any]:
     """The community's most used tags and their items, most first (kept counts: see migration 8)."""
     return await db.fetchall("SELECT tag, items AS n FROM resources_tag_counts WHERE community = ? "
                              "ORDER BY items DESC, tag LIMIT ?", (community, limit))
+
+
+async def requested_items(db: Storage, community: str, limit: int | None = None) -> list[Any]:
+    """The community's items, most requested first (the dashboard's library page; every item for its CSV)."""
+    sql = ("SELECT id, kind, title, tags, verified, superseded_by, requests, added_at FROM resources_items "
+           "WHERE community = ? ORDER BY requests DESC, id")
+    if limit is None:
+        return await db.fetchall(sql, (community,))
+    return await db.fetchall(f"{sql} LIMIT ?", (community, limit))
 
 
 async def count_items(db: Storage, community: str) -> int:

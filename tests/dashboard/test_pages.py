@@ -7,6 +7,7 @@ import io
 
 import aiohttp
 
+from plugins.resources import store
 from tests.dashboard.conftest import sign_in
 
 
@@ -64,6 +65,32 @@ async def test_each_page_shows_the_conversations(make_bot, browser):
             assert rows[0] == ["Member", "#1 Manikin practice"]
         async with http.get(f"{base}/c/cohort7/questions?days=99999") as response:
             assert response.status == 400
+
+
+async def test_the_library_page_shows_a_large_librarys_most_requested_items_and_its_csv_every_item(make_bot, browser):
+    bot = await make_bot(config=_config())
+    db = bot.runtime.storage
+
+    def note(community: str, n: int) -> store.NewItem:
+        return store.NewItem(community=community, kind="note", title=f"Note {n:03d}", tags=("pph",),
+                             added_at="2026-11-01T08:00:00.000000Z")
+
+    await store.add_items(db, [note("cohort7", n) for n in range(1, 504)])  # ids 1-503
+    await store.add_items(db, [note("default", 999)])  # another community's: never shown here
+    for item_id in (201, 201, 201, 8):
+        await store.count_request(db, item_id)
+    page = await sign_in(bot, browser, "trainer")
+    base = page.url.split("/c/")[0].rstrip("/")
+    await page.goto(f"{base}/c/cohort7/library")
+    assert "503 items" in await page.inner_text("body")
+    rows = (await page.inner_text("#library")).splitlines()[1:]
+    assert len(rows) == 500  # the most requested first, then by number: 1-500 without 8 and 201
+    assert [row.split("\t")[0] for row in rows[:4]] == ["201", "8", "1", "2"] and rows[-1].startswith("500\t")
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with aiohttp.ClientSession(cookies=cookies) as http:
+        async with http.get(f"{base}/c/cohort7/library?format=csv") as response:
+            lines = list(csv.reader(io.StringIO((await response.read()).decode("utf-8"))))
+    assert len(lines) == 1 + 503 and "Note 999" not in {line[1] for line in lines}
 
 
 async def test_pages_work_without_javascript_and_in_french(make_bot, browser):
