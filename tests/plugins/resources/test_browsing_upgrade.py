@@ -11,10 +11,10 @@ from tests.engines import practica_engine  # noqa: F401  (SQLite and PostgreSQL)
 BEFORE = store.MIGRATIONS[:store.MIGRATIONS.index(store.BROWSING_READY)]
 
 
-async def _item(db, community: str, title: str, added_at: str, tags: tuple[str, ...], **marks) -> int:
+async def _item(db, community: str, title: str, added_at: str, tags: tuple[str, ...], verified: bool = False) -> int:
     item_id = await db.fetchval("INSERT INTO resources_items (community, kind, title, tags, added_at, verified) "
                                 "VALUES (?, 'link', ?, ?, ?, ?) RETURNING id",
-                                (community, title, " ".join(tags), added_at, int(marks.get("verified", False))))
+                                (community, title, " ".join(tags), added_at, int(verified)))
     await db.executemany("INSERT INTO resources_item_tags (item_id, community, tag) VALUES (?, ?, ?)",
                          [(item_id, community, tag) for tag in tags])
     return int(item_id)

@@ -164,6 +164,8 @@ async def test_the_overview_counts_each_communitys_items_and_tags_as_they_come_a
     assert _overview(bot.next_reply().text) == ("Library items: 2. Latest first:", "Tags: #pph (2) #drill (1) #protocol (1)")
     await bot.send("/resources", chat=cohort)
     assert _overview(bot.next_reply().text) == ("Library items: 1. Latest first:", "Tags: #newborn (1) #pph (1)")
+    await bot.send("/resources", user="bekele", chat="dm")  # a private chat: the member's own community
+    assert _overview(bot.next_reply().text) == ("Library items: 2. Latest first:", "Tags: #pph (2) #drill (1) #protocol (1)")
 
     await bot.send(f"/delete {drill}", user="trainer")
     assert "removed" in bot.next_reply().text
