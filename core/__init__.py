@@ -24,6 +24,7 @@ from core.settings import (Settings, above, at_least, between, clock_range_text,
                            setting)
 from core.text import clean_text, excerpt, fold
 from core.dialects import Migration
+from core.slices import sliced
 from core.sqlmerge import move_rows
 from core.storage import Storage, from_utc_text, to_utc_text
 
@@ -38,5 +39,5 @@ __all__ = [
     "Reply", "ReplyTo", "ResourceVerified", "Restrict", "Role", "SendFile", "SendPoll", "Sent", "Settings", "StopPoll",
     "Storage", "Text", "Unban", "Unrestrict", "UploadFile", "UsageError", "User", "Verdict", "above", "at_least",
     "between", "clean_text", "clock_range_text", "command", "duration_text", "excerpt", "fold", "from_utc_text",
-    "hookimpl", "load_config", "non_empty", "setting", "to_utc_text",
+    "hookimpl", "load_config", "non_empty", "setting", "sliced", "to_utc_text",
 ]

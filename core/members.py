@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.events import User
+from core.slices import sliced
 from core.storage import RowsLater, Storage
 from core.unit import Step, active_unit
 
@@ -330,7 +331,11 @@ class MemberDirectory:
         rows = await self.db.fetchall(
             "SELECT platform, user_id, name, handle, is_bot FROM practica_members WHERE community = ? AND active = 1"
             + ("" if include_bots else " AND is_bot = 0") + " ORDER BY name", (community,))
-        return [User(platform=r["platform"], id=r["user_id"], name=r["name"], handle=r["handle"], is_bot=bool(r["is_bot"])) for r in rows]
+        users: list[User] = []
+        async for chunk in sliced(rows):  # 100,000 members: the other chats go on meanwhile
+            users.extend(User(platform=r["platform"], id=r["user_id"], name=r["name"], handle=r["handle"],
+                              is_bot=bool(r["is_bot"])) for r in chunk)
+        return users
 
     async def is_member(self, community: str, uid: str) -> bool:
         return (community, uid) in self._seen and self._seen[(community, uid)][3]

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from core.context import Context
 from core.events import ChatRef, Role, User
+from core.slices import sliced
 
 if TYPE_CHECKING:
     from core.config import Community
     from core.host import Host
 
 Handler = Callable[["View"], Awaitable[Response]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,17 @@ class Site(Protocol):
     def page_context(self, plugin: str, community: Community, locale: str) -> Context: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Paged(Generic[T]):
+    """One page of a long table (`View.paged`); the template shows it with `{% include "core/pager.html" %}`."""
+
+    rows: Sequence[T]
+    page: int
+    pages: int
+    prev_url: str
+    next_url: str
+
+
 @dataclass
 class View:
     """What a page handler gets: the request, its community context and rendering helpers."""
@@ -117,6 +130,17 @@ class View:
     def format_day(self, when: Any) -> str:
         return self.ctx.format_day(when, locale=self.locale) if when is not None else ""
 
+    def paged(self, rows: Sequence[T], per_page: int, **query: Any) -> Paged[T]:
+        """The rows of the page asked for (`?page=`, kept within range), and links to the pages around it
+        with the same `query` (filters). A bad page number is a 400."""
+        pages = max(1, -(-len(rows) // per_page))
+        try:
+            page = min(max(1, int(self.query.get("page", "1"))), pages)
+        except ValueError:
+            raise self.fail(400, "dashboard.error.bad_input") from None
+        return Paged(rows[(page - 1) * per_page:page * per_page], page, pages,
+                     self.url(**query, page=page - 1), self.url(**query, page=page + 1))
+
     def url(self, slug: str | None = None, **query: Any) -> str:
         """This community's page `slug` (default: this page), with a query string."""
         from urllib.parse import urlencode
@@ -126,16 +150,32 @@ class View:
         return base + ("?" + urlencode(items) if items else "")
 
 
+CSV_SLICE = 1_000  # rows written between two turns of the loop: a large export never holds the bot's chats
+
+
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """`name`.csv as an attachment: UTF-8 with a header row; cells that a spreadsheet would run are quoted."""
+    """`name`.csv as an attachment: UTF-8 with a header row; cells that a spreadsheet would run are quoted.
+
+    Streamed CSV_SLICE rows at a time, the loop going on between two slices (the dashboard shares the
+    bot's loop): give `rows` as a generator and an export of 100,000 members or a million items is
+    formatted as it is sent, never as one whole text nor in one long turn of the loop.
+    """
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "export"
+    return StreamingResponse(_csv_chunks(header, rows), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
+
+
+async def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> AsyncIterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe_cell(v) for v in row])
-    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_") or "export"
-    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'})
+    async for chunk in sliced(rows, CSV_SLICE):
+        writer.writerows([_safe_cell(v) for v in row] for row in chunk)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+    if out.tell():
+        yield out.getvalue().encode("utf-8")
 
 
 def _safe_cell(value: Any) -> str:
