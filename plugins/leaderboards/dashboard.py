@@ -10,10 +10,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from core import Storage, from_utc_text
+from core import Storage, from_utc_text, sliced
 from core.dashboard import Page, View, bar_chart
 from plugins.leaderboards import store
-from plugins.leaderboards.services import certificates, levels
+from plugins.leaderboards.services import certificates, progress as kept
 from plugins.leaderboards.logic import LEVELS, is_champion, modules_to_champion
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -50,23 +50,25 @@ class Gathered:
 _cache: weakref.WeakKeyDictionary[Storage, dict[str, tuple[Any, float, Gathered]]] = weakref.WeakKeyDictionary()
 
 
-def _gather(table: Table, modules: dict[str, str]) -> Gathered:
+async def _gather(table: Table, modules: dict[str, str]) -> Gathered:
     counts = {key: [0, 0, 0] for key in modules}
     one_away = []
-    for user, recorded in table:
-        confirmed = _confirmed(recorded)
-        for key in modules:
-            if confirmed.get(key, 0):
-                counts[key][confirmed[key] - 1] += 1
-        if len(modules) > 1 and modules_to_champion(confirmed, modules) == 1:
-            one_away.append((user.name, next(label for key, label in modules.items() if confirmed.get(key, 0) < 3)))
+    async for chunk in sliced(table):  # a large community: the bot's chats go on meanwhile
+        for user, recorded in chunk:
+            confirmed = _confirmed(recorded)
+            for key in modules:
+                if confirmed.get(key, 0):
+                    counts[key][confirmed[key] - 1] += 1
+            if len(modules) > 1 and modules_to_champion(confirmed, modules) == 1:
+                one_away.append((user.name, next(label for key, label in modules.items() if confirmed.get(key, 0) < 3)))
     return Gathered(table, counts, one_away)
 
 
 async def _table(view: View) -> tuple[dict[str, str], Gathered]:
     """(modules, [(learner, their levels)] sorted by name). Kept while no level changes, at most CACHE_SECONDS
-    (so that a join, a name change or a new platform role shows within that time): at 10,000 members the
-    learners and their levels take a few hundred milliseconds to gather."""
+    (so that a join or a name change shows within that time). Who is a learner comes from the counts
+    /progress keeps (services/progress.py), not from asking every member's role again: at 100,000 members
+    that took a second of the loop."""
     modules = view.ctx.config.module_labels()
     db, name = view.ctx.db, view.ctx.community.name
     key = (store.levels_version(db), tuple(modules))
@@ -75,8 +77,10 @@ async def _table(view: View) -> tuple[dict[str, str], Gathered]:
     if held is not None and held[0] == key and now - held[1] < CACHE_SECONDS:
         return modules, held[2]
     recorded = await store.all_levels(db, name)
-    learners = sorted(await levels.learners(view.ctx), key=lambda u: (u.name.casefold(), u.uid))
-    gathered = _gather([(user, recorded.get(user.uid, {})) for user in learners], modules)
+    learning = (await kept.counts(view.ctx, modules)).accounts
+    learners = sorted((u for u in await view.ctx.members.active() if u.uid in learning),
+                      key=lambda u: (u.name.casefold(), u.uid))
+    gathered = await _gather([(user, recorded.get(user.uid, {})) for user in learners], modules)
     _cache[db][name] = (key, now, gathered)
     return modules, gathered
 
@@ -121,26 +125,19 @@ async def progress(view: View) -> Response:
                 for who, missing in gathered.one_away[:MAX_ONE_AWAY]]
     chart = bar_chart([(label, gathered.counts[key]) for key, label in modules.items()], [view.t(f"level.{n}") for n in LEVELS],
                       title=view.t("dprogress.chart"))
-    pages = max(1, -(-len(matching) // PER_PAGE))
-    try:
-        page = min(max(1, int(view.query.get("page", "1"))), pages)
-    except ValueError:
-        raise view.fail(400, "dashboard.error.bad_input") from None
-    rows = [row(u, rec) for u, rec in matching[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    paged = view.paged(matching, PER_PAGE, module=module, level=level)
+    rows = [row(u, rec) for u, rec in paged.rows]
     return view.render("progress.html", header=header, rows=rows, total=len(table), modules=modules, levels=LEVELS,
-                       module=module, level=level, chart=chart, one_away=one_away, page=page, pages=pages,
-                       csv_url=view.url(module=module, level=level, format="csv"),
-                       prev_url=view.url(module=module, level=level, page=page - 1),
-                       next_url=view.url(module=module, level=level, page=page + 1))
+                       module=module, level=level, chart=chart, one_away=one_away, paged=paged,
+                       csv_url=view.url(module=module, level=level, format="csv"))
 
 
 async def _progress_summary(view: View) -> list[tuple[str, Any]]:
+    """The overview's figure: Champions among the learners, from the counts /progress keeps."""
     modules = view.ctx.config.module_labels()
     if not modules:
         return []
-    confirmed = await store.confirmed_levels(view.ctx.db, view.ctx.community.name)
-    learners = {u.uid for u in await levels.learners(view.ctx)}
-    return [(view.t("dprogress.summary_champions"), sum(1 for uid in learners if is_champion(confirmed.get(uid, {}), modules)))]
+    return [(view.t("dprogress.summary_champions"), (await kept.counts(view.ctx, modules)).missing[0])]
 
 
 progress.summary = _progress_summary  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from collections import deque
 from datetime import datetime
 from typing import Any
 
-from core import Storage, move_rows, to_utc_text as iso
+from core import Storage, move_rows, sliced, to_utc_text as iso
 from plugins.leaderboards.services import ledger, team_totals
 
 MIGRATIONS = (
@@ -145,8 +145,9 @@ async def all_levels(db: Storage, community: str) -> dict[str, dict[str, tuple[i
     rows = await db.fetchall("SELECT member, module, level, confirmed, updated_at FROM leaderboards_levels WHERE community = ?",
                              (community,))
     out: dict[str, dict[str, tuple[int, bool, str]]] = {}
-    for r in rows:
-        out.setdefault(r["member"], {})[r["module"]] = (int(r["level"]), bool(r["confirmed"]), r["updated_at"])
+    async for chunk in sliced(rows):
+        for r in chunk:
+            out.setdefault(r["member"], {})[r["module"]] = (int(r["level"]), bool(r["confirmed"]), r["updated_at"])
     return out
 
 
@@ -155,8 +156,9 @@ async def confirmed_levels(db: Storage, community: str) -> dict[str, dict[str, i
     rows = await db.fetchall("SELECT member, module, level FROM leaderboards_levels WHERE community = ? AND confirmed = 1",
                              (community,))
     out: dict[str, dict[str, int]] = {}
-    for r in rows:
-        out.setdefault(r["member"], {})[r["module"]] = int(r["level"])
+    async for chunk in sliced(rows):
+        for r in chunk:
+            out.setdefault(r["member"], {})[r["module"]] = int(r["level"])
     return out
 
 

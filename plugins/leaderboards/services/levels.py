@@ -102,14 +102,6 @@ async def announce_champion(ctx: Context, member: User) -> None:
     await ctx.dm(member, ctx.t_for(locale, "certificate.offer", command=ctx.command_word("certificate", locale=locale)))
 
 
-async def learners(ctx: Context) -> list[User]:
-    """Active members who are learners: not moderators, admins or owners, whether the role is configured
-    in the community or given by the platform (a Telegram chat administrator, a Discord server owner).
-    Reads the whole member list: for the dashboard's table; /progress keeps its counts (progress.py)."""
-    chats: dict[str, object] = {}
-    return [user for user in await ctx.members.active() if await progress.is_learner(ctx, user, None, chats)]
-
-
 async def progress_command(ctx: Context) -> None:
     """/progress: toward the Champion certificate, among learners only (staff are not counted): per module
     how many are proficient or better, then how many are Champions and how many are one module away.

@@ -11,13 +11,12 @@ from then on) while /progress answers from the kept ones.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import Context, Role, User
+from core import Context, Role, User, sliced
 from plugins.leaderboards import store
 
 MAX_AGE = 3600.0  # seconds before the counts are built again from scratch (platform roles move)
@@ -137,11 +136,10 @@ async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
     for member, levels in (await store.confirmed_levels(ctx.db, ctx.community.name)).items():
         found.levels[member] = levels
     chats: dict[str, Any] = {}
-    for n, user in enumerate(await ctx.members.active()):
-        if await is_learner(ctx, user, here, chats):
-            found.add_account(user.uid, ctx.identity.person_of(user))
-        if n % 1_000 == 999:
-            await asyncio.sleep(0)  # a large community: let other chats' work run meanwhile
+    async for chunk in sliced(await ctx.members.active()):  # a large community: other chats' work goes on meanwhile
+        for user in chunk:
+            if await is_learner(ctx, user, here, chats):
+                found.add_account(user.uid, ctx.identity.person_of(user))
     return found
 
 
