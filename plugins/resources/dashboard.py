@@ -61,13 +61,13 @@ async def library(view: View) -> Response:
     db, community = view.ctx.db, view.ctx.community.name
     rows = await store.requested_items(db, community, None if as_csv else LIBRARY_SHOWN)
     yes, no = view.t("dash.yes"), view.t("dash.no")
-    items = [(r["id"], r["title"], r["kind"], r["tags"], yes if r["verified"] else no,
-              f'#{r["superseded_by"]}' if r["superseded_by"] else "", r["requests"]) for r in rows]
+    items = ((r["id"], r["title"], r["kind"], r["tags"], yes if r["verified"] else no,
+              f'#{r["superseded_by"]}' if r["superseded_by"] else "", r["requests"]) for r in rows)
     header = ["#", view.t("dash.title"), view.t("dash.kind"), view.t("dash.tags"), view.t("dash.verified"),
               view.t("dash.superseded"), view.t("dash.requests")]
     if as_csv:
-        return view.csv("library", header, items)
-    return view.render("library.html", header=header, items=items, total=await store.count_items(db, community),
+        return view.csv("library", header, items)  # formatted as it is sent (core.dashboard.csv_response)
+    return view.render("library.html", header=header, items=list(items), total=await store.count_items(db, community),
                        csv_url=view.url(format="csv"))
 
 
