@@ -7,6 +7,7 @@ import io
 
 import aiohttp
 
+from core.storage import to_utc_text
 from plugins.resources import store
 from tests.dashboard.conftest import sign_in
 
@@ -110,3 +111,45 @@ async def test_pages_work_without_javascript_and_in_french(make_bot, browser):
     assert "déconnecté" in await page.inner_text("#message")
     response = await page.goto(page.url.split("/logout")[0] + "/c/cohort7/")
     assert response.status == 401
+
+
+async def _many_members(bot, community: str, count: int, prefix: str) -> None:
+    """`count` members seen in `community` (straight into the member table, as years of chat would leave it)."""
+    when = to_utc_text(bot.clock.now())
+    await bot.runtime.storage.executemany(
+        "INSERT INTO practica_members (community, uid, platform, user_id, name, handle, first_seen, last_seen) "
+        "VALUES (?, ?, 'console', ?, ?, NULL, ?, ?)",
+        [(community, f"console:{prefix}{n:04d}", f"{prefix}{n:04d}", f"{prefix}{n:04d}", when, when)
+         for n in range(count)])
+    await bot.restart()  # the member directory is read at start
+
+
+async def test_the_homework_page_of_a_large_community_is_paged_and_its_csv_has_every_member(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await bot.send("/homework add Manikin practice | due tomorrow 18:00 | 10 minutes on the newborn manikin", user="trainer")
+    await _many_members(bot, "cohort7", 1_200, "nurse")
+    await _many_members(bot, "default", 5, "other")  # another community's members: never on this page
+    await bot.send("/done 1", user="amina")
+    await bot.send("/done 1", user="nurse0001")
+    page = await sign_in(bot, browser, "trainer")
+    base = page.url.split("/c/")[0].rstrip("/")
+    await page.goto(f"{base}/c/cohort7/homework")
+    rows = (await page.inner_text("#homework")).splitlines()[1:]
+    assert len(rows) == 200 and rows[0].split("\t") == ["amina", "on time"] and rows[2].startswith("nurse0001\ton time")
+    assert "Page 1 of 7" in await page.inner_text(".pager")
+    bars = await page.locator("#chart svg text").all_text_contents()
+    assert "2" in bars and "1200" not in bars  # handed in by two: counted from the submissions, not the members
+    await page.click(".pager >> text=Next")
+    await page.locator(".pager", has_text="Page 2 of 7").wait_for()
+    assert (await page.inner_text("#homework")).splitlines()[1].startswith("nurse0199\tnot yet")
+    await page.goto(f"{base}/c/cohort7/homework?page=99")  # past the end: the last page
+    assert "Page 7 of 7" in await page.inner_text(".pager")
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with aiohttp.ClientSession(cookies=cookies) as http:
+        async with http.get(f"{base}/c/cohort7/homework?page=two") as response:
+            assert response.status == 400
+        async with http.get(f"{base}/c/cohort7/homework?format=csv") as response:  # streamed in slices of 1,000 rows
+            lines = list(csv.reader(io.StringIO((await response.read()).decode("utf-8"))))
+    names = [line[0] for line in lines[1:]]
+    assert lines[0] == ["Member", "#1 Manikin practice"] and len(names) == len(set(names)) == 1 + 1_200 + 1
+    assert not any(name.startswith("other") for name in names) and lines[-1] == ["trainer", "not yet"]

@@ -95,3 +95,22 @@ async def test_bekele_is_not_yet_a_champion(make_bot):
     await bot.send("/certificate", user="Bekele")
     assert "expert in every module" in bot.next_reply().text
     assert not bot.actions(UploadFile)
+
+
+async def test_the_overview_counts_champions_among_learners_and_follows_level_changes(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    await bot.send("/level hbb expert", user="trainer")  # staff expert in every module: not a Champion learner
+    page = await sign_in(bot, browser, "trainer")
+    base = page.url.split("/c/")[0]
+
+    async def champions() -> str:
+        await page.goto(f"{base}/c/cohort7/")
+        figures = [" ".join(f.split()) for f in await page.locator("#figures .fig").all_inner_texts()]
+        return next(f for f in figures if f.endswith("Champions"))
+
+    assert await champions() == "1 Champions"  # amina
+    await bot.send("/level hbb expert", user="Bekele")
+    assert await champions() == "2 Champions"  # the kept counts follow the change
+    await bot.send("/level pph familiar", user="amina")
+    assert await champions() == "1 Champions"
