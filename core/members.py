@@ -337,6 +337,22 @@ class MemberDirectory:
                               is_bot=bool(r["is_bot"])) for r in chunk)
         return users
 
+    async def page(self, community: str, offset: int, limit: int) -> list[User]:
+        """Active members (bots excluded) by name, case-insensitively, then uid: `limit` of them from
+        `offset`. A page of a long table, read along the name index whatever the community's size."""
+        await self.flush(community=community)
+        rows = await self.db.fetchall(
+            "SELECT platform, user_id, name, handle, is_bot FROM practica_members WHERE community = ? AND active = 1 "
+            "AND is_bot = 0 ORDER BY lower(name), uid LIMIT ? OFFSET ?", (community, limit, offset))
+        return [User(platform=r["platform"], id=r["user_id"], name=r["name"], handle=r["handle"], is_bot=bool(r["is_bot"]))
+                for r in rows]
+
+    async def count(self, community: str) -> int:
+        """How many active members (bots excluded) the community has."""
+        await self.flush(community=community)
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM practica_members WHERE community = ? AND active = 1 "
+                                          "AND is_bot = 0", (community,), 0))
+
     async def is_member(self, community: str, uid: str) -> bool:
         return (community, uid) in self._seen and self._seen[(community, uid)][3]
 

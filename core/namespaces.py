@@ -114,6 +114,15 @@ class Members:
         and exports; to name a few people use `by_ids`, to keep counts `changes_since`."""
         return await self._host.members.members(self._community.name)
 
+    async def page(self, offset: int, limit: int) -> list[User]:
+        """`limit` active members (bots excluded) from `offset`, by name (case-insensitive) then uid: one
+        page of a long table (with `count`), whatever the size of the community."""
+        return await self._host.members.page(self._community.name, offset, limit)
+
+    async def count(self) -> int:
+        """How many active members (bots excluded) this community has."""
+        return await self._host.members.count(self._community.name)
+
     async def by_ids(self, uids: Iterable[str]) -> dict[str, User]:
         """uid -> User for the members of this community among `uids` (also those who left; unknown uids
         are absent). One index lookup per uid, whatever the size of the community."""

@@ -13,7 +13,7 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from core.host import Host
 
 Handler = Callable[["View"], Awaitable[Response]]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,14 @@ class Site(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Paged(Generic[T]):
-    """One page of a long table (`View.paged`); the template shows it with `{% include "core/pager.html" %}`."""
+class Paged:
+    """Which page of a long table is shown (`View.paged`): rows `start` to `stop` of the whole, and links to
+    the pages around it. The template shows it with `{% include "core/pager.html" %}`."""
 
-    rows: Sequence[T]
     page: int
     pages: int
+    start: int
+    stop: int
     prev_url: str
     next_url: str
 
@@ -130,15 +131,16 @@ class View:
     def format_day(self, when: Any) -> str:
         return self.ctx.format_day(when, locale=self.locale) if when is not None else ""
 
-    def paged(self, rows: Sequence[T], per_page: int, **query: Any) -> Paged[T]:
-        """The rows of the page asked for (`?page=`, kept within range), and links to the pages around it
-        with the same `query` (filters). A bad page number is a 400."""
-        pages = max(1, -(-len(rows) // per_page))
+    def paged(self, total: int, per_page: int, **query: Any) -> Paged:
+        """The page of `total` rows asked for (`?page=`, kept within range), with links to the pages around
+        it keeping `query` (filters). A page number that is not a number is a 400."""
+        pages = max(1, -(-total // per_page))
         try:
             page = min(max(1, int(self.query.get("page", "1"))), pages)
         except ValueError:
             raise self.fail(400, "dashboard.error.bad_input") from None
-        return Paged(rows[(page - 1) * per_page:page * per_page], page, pages,
+        start = (page - 1) * per_page
+        return Paged(page, pages, start, min(start + per_page, total),
                      self.url(**query, page=page - 1), self.url(**query, page=page + 1))
 
     def url(self, slug: str | None = None, **query: Any) -> str:

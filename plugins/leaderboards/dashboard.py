@@ -78,9 +78,11 @@ async def _table(view: View) -> tuple[dict[str, str], Gathered]:
         return modules, held[2]
     recorded = await store.all_levels(db, name)
     learning = (await kept.counts(view.ctx, modules)).accounts
-    learners = sorted((u for u in await view.ctx.members.active() if u.uid in learning),
-                      key=lambda u: (u.name.casefold(), u.uid))
-    gathered = await _gather([(user, recorded.get(user.uid, {})) for user in learners], modules)
+    table: Table = []
+    async for chunk in sliced(await view.ctx.members.active()):
+        table.extend((user, recorded.get(user.uid, {})) for user in chunk if user.uid in learning)
+    table.sort(key=lambda pair: (pair[0].name.casefold(), pair[0].uid))
+    gathered = await _gather(table, modules)
     _cache[db][name] = (key, now, gathered)
     return modules, gathered
 
@@ -125,8 +127,8 @@ async def progress(view: View) -> Response:
                 for who, missing in gathered.one_away[:MAX_ONE_AWAY]]
     chart = bar_chart([(label, gathered.counts[key]) for key, label in modules.items()], [view.t(f"level.{n}") for n in LEVELS],
                       title=view.t("dprogress.chart"))
-    paged = view.paged(matching, PER_PAGE, module=module, level=level)
-    rows = [row(u, rec) for u, rec in paged.rows]
+    paged = view.paged(len(matching), PER_PAGE, module=module, level=level)
+    rows = [row(u, rec) for u, rec in matching[paged.start:paged.stop]]
     return view.render("progress.html", header=header, rows=rows, total=len(table), modules=modules, levels=LEVELS,
                        module=module, level=level, chart=chart, one_away=one_away, paged=paged,
                        csv_url=view.url(module=module, level=level, format="csv"))
