@@ -6,6 +6,7 @@ import csv
 import io
 
 import aiohttp
+import pytest
 
 from core.storage import to_utc_text
 from plugins.resources import store
@@ -124,6 +125,7 @@ async def _many_members(bot, community: str, count: int, prefix: str) -> None:
     await bot.restart()  # the member directory is read at start
 
 
+@pytest.mark.parametrize("practica_engine", ["sqlite", "postgresql"])
 async def test_the_homework_page_of_a_large_community_is_paged_and_its_csv_has_every_member(make_bot, browser):
     bot = await make_bot(config=_config())
     await bot.send("/homework add Manikin practice | due tomorrow 18:00 | 10 minutes on the newborn manikin", user="trainer")
