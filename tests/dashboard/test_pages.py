@@ -131,6 +131,7 @@ async def test_the_homework_page_of_a_large_community_is_paged_and_its_csv_has_e
     await bot.send("/homework add Manikin practice | due tomorrow 18:00 | 10 minutes on the newborn manikin", user="trainer")
     await _many_members(bot, "cohort7", 1_200, "nurse")
     await _many_members(bot, "default", 5, "other")  # another community's members: never on this page
+    await _many_members(bot, "default", 3, "nurse")  # nurse0000-0002 are members of both: listed once here
     await bot.send("/done 1", user="amina")
     await bot.send("/done 1", user="nurse0001")
     page = await sign_in(bot, browser, "trainer")

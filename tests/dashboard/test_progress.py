@@ -110,6 +110,8 @@ async def test_the_overview_counts_champions_among_learners_and_follows_level_ch
         return next(f for f in figures if f.endswith("Champions"))
 
     assert await champions() == "1 Champions"  # amina
+    await bot.send("/level hbb expert", user="Bekele", chat=ChatRef("console", "g2", "group"))  # his other community
+    assert await champions() == "1 Champions"  # levels count where they were recorded: not in cohort7
     await bot.send("/level hbb expert", user="Bekele")
     assert await champions() == "2 Champions"  # the kept counts follow the change
     await bot.send("/level pph familiar", user="amina")
