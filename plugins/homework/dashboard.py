@@ -44,6 +44,13 @@ async def _handed_in(view: View, ids: list[int]) -> dict[tuple[int, bool], int]:
     return {(r["assignment_id"], bool(r["on_time"])): int(r["n"]) for r in rows}
 
 
+async def _one_per_person(view: View, members: list[Any]) -> list[Any]:
+    """`members` less the accounts a person linked (/link) to their own account when that one is a member
+    here too: a person is one row, as homework expects them once. A page may so show a row fewer."""
+    return [m for m in members if (person := view.ctx.identity.person_of(m)) == m.uid
+            or not await view.ctx.members.is_member(person)]
+
+
 async def homework(view: View) -> Response:
     """A row per member (PER_PAGE a page, by name), a column per recent assignment; completion chart.
 
@@ -57,15 +64,16 @@ async def homework(view: View) -> Response:
     header = [view.t("dash.member"), *(f'#{a["id"]} {a["title"]}' for a in assignments)]
 
     def cells(member: Any, done: dict[tuple[int, str], bool]) -> list[str]:
-        return [words[done.get((a["id"], member.uid))] for a in assignments]
+        person = view.ctx.identity.person_of(member)  # submissions are stored under the person
+        return [words[done.get((a["id"], person))] for a in assignments]
 
     if csv:
         everyone = sorted(await view.ctx.members.active(), key=lambda u: (u.name.lower(), u.uid))  # the page's order
         done = await _done(view, ids, None)
-        return view.csv("homework", header, ([m.name, *cells(m, done)] for m in everyone))
+        return view.csv("homework", header, ([m.name, *cells(m, done)] for m in await _one_per_person(view, everyone)))
     paged = view.paged(await view.ctx.members.count(), PER_PAGE)
-    members = await view.ctx.members.page(paged.start, PER_PAGE)
-    done = await _done(view, ids, [m.uid for m in members])
+    members = await _one_per_person(view, await view.ctx.members.page(paged.start, PER_PAGE))
+    done = await _done(view, ids, list({view.ctx.identity.person_of(m) for m in members}))
     handed_in = await _handed_in(view, ids)
     bars = [(f'#{a["id"]} {view.format_day(from_utc_text(a["due_at"]))}',
              [handed_in.get((a["id"], True), 0), handed_in.get((a["id"], False), 0)]) for a in assignments]

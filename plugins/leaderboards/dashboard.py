@@ -65,22 +65,27 @@ async def _gather(table: Table, modules: dict[str, str]) -> Gathered:
 
 
 async def _table(view: View) -> tuple[dict[str, str], Gathered]:
-    """(modules, [(learner, their levels)] sorted by name). Kept while no level changes, at most CACHE_SECONDS
+    """(modules, [(learner, their levels)] sorted by name): a row per person, however many accounts they
+    linked with /link, as /progress counts them. Kept while no level or link changes, at most CACHE_SECONDS
     (so that a join or a name change shows within that time). Who is a learner comes from the counts
     /progress keeps (services/progress.py), not from asking every member's role again: at 100,000 members
     that took a second of the loop."""
     modules = view.ctx.config.module_labels()
     db, name = view.ctx.db, view.ctx.community.name
-    key = (store.levels_version(db), tuple(modules))
+    key = (store.levels_version(db), view.ctx.identity.version(), tuple(modules))
     held = _cache.setdefault(db, {}).get(name)
     now = time.monotonic()
     if held is not None and held[0] == key and now - held[1] < CACHE_SECONDS:
         return modules, held[2]
     recorded = await store.all_levels(db, name)
-    learning = (await kept.counts(view.ctx, modules)).accounts
-    table: Table = []
+    learning = (await kept.counts(view.ctx, modules)).accounts  # learner account -> person
+    named: dict[str, Any] = {}  # person -> the account their row names (their own when it is a learner here)
     async for chunk in sliced(await view.ctx.members.active()):
-        table.extend((user, recorded.get(user.uid, {})) for user in chunk if user.uid in learning)
+        for user in chunk:
+            person = learning.get(user.uid)
+            if person is not None and (person not in named or user.uid == person):
+                named[person] = user
+    table: Table = [(user, recorded.get(person, {})) for person, user in named.items()]  # levels follow the person
     table.sort(key=lambda pair: (pair[0].name.casefold(), pair[0].uid))
     gathered = await _gather(table, modules)
     _cache[db][name] = (key, now, gathered)
