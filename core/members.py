@@ -123,7 +123,7 @@ class MemberDirectory:
 
     async def reload(self) -> None:
         """Read everything again (another worker's changes may have been missed): sightings not written
-        yet stay, and membership changes found are numbered as if seen here (`changes_since`)."""
+        yet stay, and membership (and name) changes found are numbered as if seen here (`changes_since`)."""
         old = self._seen
         fresh = MemberDirectory(self.db)
         await fresh.load()
@@ -134,7 +134,7 @@ class MemberDirectory:
         self._bots |= fresh._bots
         for key in old.keys() | seen.keys():
             before, now = old.get(key), seen.get(key)
-            if (before is None) != (now is None) or (before is not None and now is not None and before[3] != now[3]):
+            if (before is None) != (now is None) or (before is not None and now is not None and before[::3] != now[::3]):
                 self._changed(*key)
 
     async def refresh(self, kind: str, uids: Sequence[str]) -> None:
@@ -152,7 +152,7 @@ class MemberDirectory:
                         continue
                     known = self._seen.get(key)
                     self._seen[key] = (row["name"], row["handle"], row["last_seen"][:10], bool(row["active"]))
-                    if known is None or known[3] != bool(row["active"]):
+                    if known is None or known[3] != bool(row["active"]) or known[0] != row["name"]:
                         self._changed(*key)
             else:
                 table, column, into = (("practica_member_prefs", "locale", self.locales) if kind == "lang"
@@ -194,10 +194,10 @@ class MemberDirectory:
         if user.is_bot:
             self._bots.add(user.uid)
         membership_changed = known is None or known[3] != active
-        if membership_changed:
+        if known is None or membership_changed or known[0] != user.name:  # a new name moves them in lists kept by name
             self._changed(community, user.uid)
-            if self.notices is not None:
-                self._announce.add((community, user.uid))
+        if membership_changed and self.notices is not None:
+            self._announce.add((community, user.uid))
         self._erased.discard(user.uid)  # seen again after /forgetme: a new sighting
         stamp = when.isoformat()
         row = (community, user.uid, user.platform, user.id, user.name, user.handle, int(user.is_bot), stamp, stamp,
@@ -260,11 +260,12 @@ class MemberDirectory:
         self._changes.setdefault(community, deque(maxlen=CHANGES_KEPT)).append((version, uid))
 
     def version(self, community: str) -> int:
-        """A number that grows whenever someone becomes or stops being a member of `community`."""
+        """A number that grows whenever someone becomes or stops being a member of `community`, or is seen
+        there under a new name."""
         return self._versions.get(community, 0)
 
     def changes_since(self, community: str, version: int) -> list[str] | None:
-        """The uids whose membership of `community` changed after `version` (oldest first), or None when
+        """The uids whose membership of `community` (or name) changed after `version` (oldest first), or None when
         that is too long ago to tell (more than CHANGES_KEPT changes since): then count again."""
         current = self._versions.get(community, 0)
         if version >= current:

@@ -130,11 +130,12 @@ class Members:
         return {uid: member.user for uid, member in found.items()}
 
     def version(self) -> int:
-        """A number that grows whenever someone joins, leaves or is erased from this community."""
+        """A number that grows whenever someone joins, leaves or is erased from this community, or is seen
+        under a new name."""
         return self._host.members.version(self._community.name)
 
     def changes_since(self, version: int) -> list[str] | None:
-        """The uids whose membership changed after `version()` was `version`, or None when that is too long
+        """The uids whose membership (or name) changed after `version()` was `version`, or None when that is too long
         ago to tell: a plugin keeping per-member counts catches up instead of recounting."""
         return self._host.members.changes_since(self._community.name, version)
 

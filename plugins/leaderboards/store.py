@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +76,7 @@ member_rows = ledger.member_rows
 # ------------------------------------------------------------------------------------- levels
 
 
+MEMBERS_PER_READ = 500  # members named in one statement (well under either engine's limit of parameters)
 _levels_version: weakref.WeakKeyDictionary[Storage, int] = weakref.WeakKeyDictionary()
 # Whose levels changed, numbered like levels_version: (version, community, member); None for "any".
 LEVEL_CHANGES_KEPT = 10_000
@@ -140,10 +142,18 @@ async def levels_of(db: Storage, community: str, member: str) -> dict[str, tuple
     return {r["module"]: (int(r["level"]), bool(r["confirmed"])) for r in rows}
 
 
-async def all_levels(db: Storage, community: str) -> dict[str, dict[str, tuple[int, bool, str]]]:
-    """member -> {module: (level, confirmed, updated_at)} of every recorded level in the community."""
-    rows = await db.fetchall("SELECT member, module, level, confirmed, updated_at FROM leaderboards_levels WHERE community = ?",
-                             (community,))
+async def all_levels(db: Storage, community: str,
+                     members: Sequence[str] | None = None) -> dict[str, dict[str, tuple[int, bool, str]]]:
+    """member -> {module: (level, confirmed, updated_at)} of every recorded level in the community (or of
+    `members` only, read MEMBERS_PER_READ at a time)."""
+    sql = "SELECT member, module, level, confirmed, updated_at FROM leaderboards_levels WHERE community = ?"
+    if members is None:
+        rows = await db.fetchall(sql, (community,))
+    else:
+        rows = []
+        for start in range(0, len(members), MEMBERS_PER_READ):
+            part = members[start:start + MEMBERS_PER_READ]
+            rows += await db.fetchall(f"{sql} AND member IN ({','.join('?' * len(part))})", (community, *part))
     out: dict[str, dict[str, tuple[int, bool, str]]] = {}
     async for chunk in sliced(rows):
         for r in chunk:

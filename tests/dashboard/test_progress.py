@@ -6,7 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-from core import ChatRef, DirectMessage, UploadFile
+import aiohttp
+import pytest
+
+from core import ChatRef, DirectMessage, UploadFile, User
 from tests.dashboard.conftest import sign_in
 
 MODULES = {"pph": "Postpartum haemorrhage", "hbb": "Helping Babies Breathe"}
@@ -116,3 +119,48 @@ async def test_the_overview_counts_champions_among_learners_and_follows_level_ch
     assert await champions() == "2 Champions"  # the kept counts follow the change
     await bot.send("/level pph familiar", user="amina")
     assert await champions() == "1 Champions"
+
+
+@pytest.mark.parametrize("practica_engine", ["sqlite", "postgresql"])
+async def test_the_kept_progress_table_follows_levels_joins_departures_and_erasure_after_a_visit(make_bot, browser):
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    page = await sign_in(bot, browser, "trainer")
+    url = page.url.split("/c/")[0] + "/c/cohort7/progress"
+
+    async def seen() -> tuple[list[list[str]], str, str]:
+        await page.goto(url)
+        rows = [line.split("\t")[:4] for line in (await page.inner_text("#progress")).splitlines()[1:]]
+        one_away = await page.locator("#one-away li").all_inner_texts()
+        return rows, (await page.inner_text("main")).splitlines()[2], ", ".join(one_away)
+
+    assert await seen() == ([["amina", "expert", "expert", "Champion"], ["Bekele", "expert", "familiar", ""],
+                             ["Chaltu", "proficient", "", ""]], "3 learners (staff not counted)",
+                            "Bekele: Helping Babies Breathe")
+    await bot.send("/level hbb expert", user="Bekele")
+    await bot.send("/level hbb proficient", user="Chaltu")
+    await bot.send("/level pph expert", user="Chaltu")
+    await bot.send("/level pph familiar", user="amina", chat=ChatRef("console", "g2", "group"))  # her other community
+    assert await seen() == ([["amina", "expert", "expert", "Champion"], ["Bekele", "expert", "expert", "Champion"],
+                             ["Chaltu", "expert", "proficient", ""]], "3 learners (staff not counted)",
+                            "Chaltu: Helping Babies Breathe")
+    await bot.send("hello, I joined after the training", user="Abebe")  # sorts first
+    await bot.send("/level hbb familiar", user="Abebe")
+    await bot.leave("Chaltu", chat=ChatRef("console", "g1", "group"))
+    assert await seen() == ([["Abebe", "", "familiar", ""], ["amina", "expert", "expert", "Champion"],
+                             ["Bekele", "expert", "expert", "Champion"]], "3 learners (staff not counted)", "")
+    assert "Nobody yet." in await page.inner_text("main")
+    bars = await page.locator("#chart svg text").all_text_contents()  # Chaltu's levels left with her
+    assert bars[:4] == ["Postpartum haemorrhage", "2", "Helping Babies Breathe", "3"]
+    assert await page.locator("#chart svg rect title").all_text_contents() == ["expert: 2", "familiar: 1", "expert: 2"]
+    await bot.send("my new name", user=User(platform="console", id="amina", name="Tigist"))  # renamed: sorts last
+    assert [r[0] for r in (await seen())[0]] == ["Abebe", "Bekele", "Tigist"]
+    await bot.send("/forgetme", user="Bekele", chat=bot.dm_chat("Bekele"))
+    await bot.send("/forgetme confirm", user="Bekele", chat=bot.dm_chat("Bekele"))
+    rows, learners, _ = await seen()
+    assert [r[0] for r in rows] == ["Abebe", "Tigist"] and learners == "2 learners (staff not counted)"
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with aiohttp.ClientSession(cookies=cookies) as http:
+        async with http.get(f"{url}?format=csv") as response:
+            lines = list(csv.reader(io.StringIO((await response.read()).decode("utf-8"))))
+    assert [line[:3] for line in lines[1:]] == [["Abebe", "", "familiar"], ["Tigist", "expert", "expert"]]
