@@ -103,7 +103,9 @@ async def _build(ctx: Context, counts: Counts) -> Table:
             person = counts.accounts.get(user.uid)
             if person is not None:
                 accounts.setdefault(person, []).append(user)
-    rows = [_learner(person, users, recorded.get(person, {})) for person, users in accounts.items()]
+    rows: list[Learner] = []
+    async for people in sliced(list(accounts.items())):
+        rows.extend(_learner(person, users, recorded.get(person, {})) for person, users in people)
     rows.sort(key=lambda r: r.key)
     async for part in sliced(rows):
         for row in part:
