@@ -52,8 +52,7 @@ async def progress(view: View) -> Response:
     if module and module not in modules or level and level not in (*LEVELS, "none"):
         raise view.fail(400, "dashboard.error.bad_input")
     names = {(n, ok): _level_name(view, n, ok) for n in (1, 2, 3) for ok in (True, False)}
-    # a copy: the kept rows move on with the next visit while a CSV of these is still being sent
-    matching = [r for r in table.rows if _matches(r.recorded, modules, module, level)] if level else list(table.rows)
+    matching = [r for r in table.rows if _matches(r.recorded, modules, module, level)] if level else table.rows
 
     def row(learner: Learner) -> Row:
         recorded = learner.recorded
@@ -65,8 +64,9 @@ async def progress(view: View) -> Response:
     header = [view.t("dprogress.name"), *modules.values(), view.t("dprogress.champion"), view.t("dprogress.champion_since")]
     if view.query.get("format") == "csv":
         yes, no = view.t("dprogress.yes"), view.t("dprogress.no")
+        learners = list(matching)  # a copy: the kept rows move on with the next visit while this CSV is sent
         return view.csv("progress", header, ([r.name, *r.cells, yes if r.champion else no, r.since]
-                                             for r in map(row, matching)))
+                                             for r in map(row, learners)))
     one_away = [view.t("dprogress.one_away_missing", name=name, module=modules[missing])
                 for _, name, missing in table.one_away[:MAX_ONE_AWAY]]
     chart = bar_chart([(label, table.chart[key]) for key, label in modules.items()], [view.t(f"level.{n}") for n in LEVELS],
