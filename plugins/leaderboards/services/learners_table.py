@@ -1,12 +1,12 @@
 """The dashboard's table of learners and their levels, kept between visits and caught up with changes.
 
-Building it reads every recorded level and every member of the community: at 100,000 members about two
-seconds, a quarter of a second of it holding the bot's loop. So it is built once, like the /progress counts
+Building it reads every recorded level and every member of the community: at 100,000 members several
+seconds, with holds of the bot's loop up to a fifth of a second. So it is built once, like the /progress counts
 (services/progress.py) it follows, then brought up to date at each visit: the persons whose levels changed
 (`store.level_changes_since`) or whose membership or name changed (`ctx.members.changes_since`) are read
-again, and only their rows, their part of the chart and of the "one module away" list move. It is built
-again when the counts are (a link between accounts, a change log too old to follow, the hourly recount
-that also notices who became staff).
+again, and only their rows, their part of the chart and of the "one module away" list move. When the counts
+are counted again (hourly: who became staff), only the persons whose learner accounts differ move; the
+table is built again only when accounts are linked or a change log no longer reaches back far enough.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ async def table(ctx: Context, modules: dict[str, str]) -> Table:
     kept: dict[Any, Table] = ctx.state.setdefault(_STATE, {})
     key = (ctx.community.name, tuple(modules))
     held = kept.get(key)
+    if held is not None and held.counts is not counts and held.counts.links_version == counts.links_version:
+        await _follow(ctx, held, counts)  # counted again (hourly): only who became or stopped being a learner moves
     if held is None or held.counts is not counts or not await _catch_up(ctx, held):
         held = kept[key] = await _build(ctx, counts)
     return held
@@ -128,13 +130,30 @@ async def _catch_up(ctx: Context, held: Table) -> bool:
         return False
     persons = {member for where, member in levels if member is not None and where in (None, community)}
     persons.update(ctx.identity.person_of(uid) for uid in changed)
-    if persons:
-        learning = {person: [a for a in ctx.identity.accounts_of(person) if held.counts.accounts.get(a) == person]
-                    for person in sorted(persons)}
-        known = await ctx.members.by_ids([a for accounts in learning.values() for a in accounts])
-        recorded = await store.all_levels(ctx.db, community, [p for p, accounts in learning.items() if accounts])
-        for person, accounts in learning.items():
-            users = [known[a] for a in accounts if a in known]
-            held.put(_learner(person, users, recorded.get(person, {})) if users else None, person)
+    await _read_again(ctx, held, persons)
     held.members_version, held.levels_version = members_now, levels_now
     return True
+
+
+async def _follow(ctx: Context, held: Table, counts: Counts) -> None:
+    """Take the counts' new learners (counted again from scratch: platform roles move) without building
+    the table again: only the persons whose learner accounts differ are read again."""
+    old, new = held.counts.accounts, counts.accounts
+    persons: set[str] = set()
+    async for chunk in sliced([*old.items(), *new.items()]):
+        persons.update(person for uid, person in chunk if old.get(uid) != new.get(uid))
+    held.counts = counts
+    await _read_again(ctx, held, persons)
+
+
+async def _read_again(ctx: Context, held: Table, persons: set[str]) -> None:
+    """Read `persons`' learner accounts, names and levels again and put their rows in place."""
+    if not persons:
+        return
+    learning = {person: [a for a in ctx.identity.accounts_of(person) if held.counts.accounts.get(a) == person]
+                for person in sorted(persons)}
+    known = await ctx.members.by_ids([a for accounts in learning.values() for a in accounts])
+    recorded = await store.all_levels(ctx.db, ctx.community.name, [p for p, accounts in learning.items() if accounts])
+    for person, accounts in learning.items():
+        users = [known[a] for a in accounts if a in known]
+        held.put(_learner(person, users, recorded.get(person, {})) if users else None, person)
