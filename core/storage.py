@@ -34,7 +34,7 @@ from core.errors import MigrationError
 from core.checkpoints import WalCheckpoints
 from core.inline_trips import MANY_ROWS, InlineTrips, Overran
 from core.sqlddl import split_statements
-from core.unit import Step, _in_transaction, current_unit, nested_block, on_rollback, unit_of
+from core.unit import Step, _in_transaction, after_commit, current_unit, nested_block, on_rollback, unit_of
 
 log = logging.getLogger("practica.storage")
 
@@ -277,6 +277,10 @@ class Storage:
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Call `undo` if the current unit of work's writes so far are rolled back (see core.unit.on_rollback)."""
         on_rollback(self, undo)
+
+    def after_commit(self, done: Callable[[], None]) -> None:
+        """Call `done` once the current unit of work's writes are committed, else at once (see core.unit.after_commit)."""
+        after_commit(self, done)
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT, no parameters) at the start of the next trip. Only for the

@@ -32,7 +32,7 @@ import asyncpg
 from core.dialects import MIGRATION_LOCK, Dialect, Migration, migration_sql, refuse_unknown_version
 from core.errors import MigrationError
 from core.sqlddl import split_statements, to_postgresql
-from core.unit import Step, _in_transaction, current_unit, nested_block, on_rollback, unit_of
+from core.unit import Step, _in_transaction, after_commit, current_unit, nested_block, on_rollback, unit_of
 
 log = logging.getLogger("practica.storage")
 
@@ -222,6 +222,10 @@ class PgStorage:
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Call `undo` if the current unit of work's writes so far are rolled back (see core.unit.on_rollback)."""
         on_rollback(self, undo)
+
+    def after_commit(self, done: Callable[[], None]) -> None:
+        """Call `done` once the current unit of work's writes are committed, else at once (see core.unit.after_commit)."""
+        after_commit(self, done)
 
     def defer(self, sql: str) -> None:
         """Run `sql` (BEGIN or SAVEPOINT) just before the held connection's next statement."""

@@ -308,6 +308,18 @@ def on_rollback(storage: UnitStorage, undo: Callable[[], None]) -> None:
         unit.undo.append(undo)
 
 
+def after_commit(storage: UnitStorage, done: Callable[[], None]) -> None:
+    """Call `done` once what the current task's unit of work on `storage` wrote is committed (never if it
+    is rolled back), else at once: for an in-memory note that something changed, which others then read
+    from the database and must find there (on PostgreSQL they read on other connections, which see
+    nothing until the COMMIT)."""
+    unit = unit_of(storage)
+    if unit is None:
+        done()
+    else:
+        unit.after_commit.append(done)
+
+
 @asynccontextmanager
 async def nested_block(storage: UnitStorage, unit: UnitOfWork | None) -> AsyncIterator[None]:
     """A `transaction()` inside a unit or another transaction, on either engine: a savepoint, so that an

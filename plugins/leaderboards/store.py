@@ -105,6 +105,12 @@ def levels_changed(db: Storage, community: str | None = None, *members: str) -> 
 
 
 def _levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
+    # noted once committed: a reader on another connection (PostgreSQL) that sees the new version must
+    # also find the new levels, or it would keep the old ones as caught up
+    db.after_commit(lambda: _note_levels_changed(db, community, *members))
+
+
+def _note_levels_changed(db: Storage, community: str | None, *members: str) -> None:
     version = _levels_version.get(db, 0) + 1
     _levels_version[db] = version
     log = _level_changes.get(db)

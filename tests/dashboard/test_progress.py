@@ -229,3 +229,38 @@ async def test_the_kept_progress_table_after_any_mix_of_changes_equals_one_built
                 state.pop("learners_table", None)
                 state.pop("progress", None)  # count and build everything again
                 assert kept == await seen(), step
+
+
+@pytest.mark.parametrize("practica_engine", ["postgresql"])  # SQLite: a read waits for the open unit to end
+async def test_a_visit_while_a_level_is_being_recorded_does_not_keep_the_old_level(make_bot, browser, monkeypatch):
+    """On PostgreSQL the page reads on another connection, which sees a level only once its unit commits:
+    the change is noted after the COMMIT, so a visit in between does not take the old level as current."""
+    import asyncio
+
+    from plugins.leaderboards import store
+
+    bot = await make_bot(config=_config())
+    await _learners(bot)
+    page = await sign_in(bot, browser, "trainer")
+    url = page.url.split("/c/")[0] + "/c/cohort7/progress"
+
+    async def bekele() -> list[str]:
+        await page.goto(url)
+        return next(line.split("\t")[:3] for line in (await page.inner_text("#progress")).splitlines() if line.startswith("Bekele"))
+
+    assert await bekele() == ["Bekele", "expert", "familiar"]
+    written, release = asyncio.Event(), asyncio.Event()
+    set_level = store.set_level
+
+    async def slow_set_level(*args, **kwargs) -> None:  # the level is written; its unit has not committed yet
+        await set_level(*args, **kwargs)
+        written.set()
+        await release.wait()
+
+    monkeypatch.setattr(store, "set_level", slow_set_level)
+    recording = asyncio.create_task(bot.send("/level hbb expert", user="Bekele"))
+    await asyncio.wait_for(written.wait(), 10)
+    assert await bekele() == ["Bekele", "expert", "familiar"]  # not committed: not there yet
+    release.set()
+    await recording
+    assert await bekele() == ["Bekele", "expert", "expert"]
