@@ -100,12 +100,12 @@ def level_changes_since(db: Storage, version: int) -> list[tuple[str | None, str
 
 
 def levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
-    """Note that levels changed (here or, with several workers, on another worker): `level_changes_since`."""
-    _levels_changed(db, community, *members)
+    """Note that levels changed on another worker (committed there): `level_changes_since`."""
+    _note_levels_changed(db, community, *members)
 
 
 def _levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
-    # noted once committed: a reader on another connection (PostgreSQL) that sees the new version must
+    # this worker's own change, noted once committed: a reader on another connection (PostgreSQL) that sees the new version must
     # also find the new levels, or it would keep the old ones as caught up
     db.after_commit(lambda: _note_levels_changed(db, community, *members))
 
