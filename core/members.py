@@ -194,7 +194,8 @@ class MemberDirectory:
         if user.is_bot:
             self._bots.add(user.uid)
         membership_changed = known is None or known[3] != active
-        if known is None or membership_changed or known[0] != user.name:  # a new name moves them in lists kept by name
+        renamed = known is not None and known[0] != user.name  # a new name moves them in lists kept by name
+        if membership_changed or renamed:
             self._changed(community, user.uid)
         if membership_changed and self.notices is not None:
             self._announce.add((community, user.uid))

@@ -105,8 +105,8 @@ def levels_changed(db: Storage, community: str | None = None, *members: str) -> 
 
 
 def _levels_changed(db: Storage, community: str | None = None, *members: str) -> None:
-    # this worker's own change, noted once committed: a reader on another connection (PostgreSQL) that sees the new version must
-    # also find the new levels, or it would keep the old ones as caught up
+    # this worker's own change, noted once committed: a reader on another connection (PostgreSQL) that
+    # sees the new version must also find the new levels, or it would keep the old ones as caught up
     db.after_commit(lambda: _note_levels_changed(db, community, *members))
 
 
