@@ -118,20 +118,13 @@ async def _build(ctx: Context, counts: Counts) -> Table:
 
 
 async def _catch_up(ctx: Context, held: Table) -> bool:
-    """Read again the persons whose levels or membership changed since `held` saw them; False when the
-    change logs no longer reach back that far, or do not say whose levels changed."""
-    members_now, levels_now = ctx.members.version(), store.levels_version(ctx.db)
-    changed = ctx.members.changes_since(held.members_version)
-    levels = store.level_changes_since(ctx.db, held.levels_version)
-    if changed is None or levels is None:
+    """Read again the persons whose levels, membership or name changed since `held` saw them; False when
+    that cannot be told (then the table is built again)."""
+    changes = progress.changes_since(ctx, held.members_version, held.levels_version)
+    if changes is None:
         return False
-    community = ctx.community.name
-    if any(member is None and where in (None, community) for where, member in levels):
-        return False
-    persons = {member for where, member in levels if member is not None and where in (None, community)}
-    persons.update(ctx.identity.person_of(uid) for uid in changed)
-    await _read_again(ctx, held, persons)
-    held.members_version, held.levels_version = members_now, levels_now
+    await _read_again(ctx, held, changes.levels | {ctx.identity.person_of(uid) for uid in changes.members})
+    held.members_version, held.levels_version = changes.members_version, changes.levels_version
     return True
 
 

@@ -143,28 +143,47 @@ async def _build(ctx: Context, modules: tuple[str, ...]) -> Counts:
     return found
 
 
-async def _catch_up(ctx: Context, held: Counts) -> bool:
-    """Apply the membership and level changes since `held` was last brought up to date; False when the
-    change logs no longer reach back that far (then everything is counted again)."""
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed in a community since two versions: to catch up what is kept instead of recounting."""
+
+    members: list[str]  # uids whose membership or name changed (oldest first, maybe repeated)
+    levels: set[str]  # persons whose levels here changed
+    members_version: int  # the versions these bring what is kept up to
+    levels_version: int
+
+
+def changes_since(ctx: Context, members_version: int, levels_version: int) -> Changes | None:
+    """The membership and level changes after these versions; None when the change logs no longer reach
+    back that far, or say only that some levels changed (then everything is counted again)."""
     members_now, levels_now = ctx.members.version(), store.levels_version(ctx.db)
-    changed = ctx.members.changes_since(held.members_version)
-    levels = store.level_changes_since(ctx.db, held.levels_version)
+    changed = ctx.members.changes_since(members_version)
+    levels = store.level_changes_since(ctx.db, levels_version)
     if changed is None or levels is None:
-        return False
+        return None
     community = ctx.community.name
     if any(member is None and where in (None, community) for where, member in levels):
-        return False  # "some levels changed" without saying whose
+        return None  # "some levels changed" without saying whose
     persons = {member for where, member in levels if member is not None and where in (None, community)}
-    for person in sorted(persons):
-        recorded = await store.levels_of(ctx.db, community, person)
+    return Changes(changed, persons, members_now, levels_now)
+
+
+async def _catch_up(ctx: Context, held: Counts) -> bool:
+    """Apply the membership and level changes since `held` was last brought up to date; False when they
+    cannot be told (then everything is counted again)."""
+    changes = changes_since(ctx, held.members_version, held.levels_version)
+    if changes is None:
+        return False
+    for person in sorted(changes.levels):
+        recorded = await store.levels_of(ctx.db, ctx.community.name, person)
         held.set_levels(person, {m: lvl for m, (lvl, ok) in recorded.items() if ok})
-    if changed:
-        uids = list(dict.fromkeys(changed))
+    if changes.members:
+        uids = list(dict.fromkeys(changes.members))
         known = await ctx.members.by_ids(uids)
         for uid in uids:
             held.drop_account(uid)
             user = known.get(uid)
             if user is not None and await ctx.members.is_member(uid) and await is_learner(ctx, user, held.chat):
                 held.add_account(uid, ctx.identity.person_of(user))
-    held.members_version, held.levels_version = members_now, levels_now
+    held.members_version, held.levels_version = changes.members_version, changes.levels_version
     return True
