@@ -43,7 +43,7 @@ class Table:
     """Learners by name, the chart's counts and who is one module away, as of the versions it has seen."""
 
     modules: tuple[str, ...]
-    counts: Counts  # the kept /progress counts whose learners these are (replaced: build again)
+    counts: Counts  # the kept /progress counts whose learners these are (counted again: `_follow`)
     members_version: int
     levels_version: int
     rows: list[Learner] = field(default_factory=list)  # sorted by key
