@@ -125,7 +125,7 @@ async def test_the_overview_counts_champions_among_learners_and_follows_level_ch
 
 
 @pytest.mark.parametrize("practica_engine", ["sqlite", "postgresql"])
-async def test_the_kept_progress_table_follows_levels_joins_departures_and_erasure_after_a_visit(make_bot, browser):
+async def test_the_kept_progress_table_follows_levels_joins_departures_new_names_and_erasure_after_a_visit(make_bot, browser):
     bot = await make_bot(config=_config())
     await _learners(bot)
     page = await sign_in(bot, browser, "trainer")
