@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from core import from_utc_text, to_utc_text
 from core.dashboard import Page, View, bar_chart
+from plugins.homework.services import notify
 
 TEMPLATES = Path(__file__).parent / "templates"
 LAST = 12  # the most recent assignments shown as columns; the CSV has all of them
@@ -45,10 +46,10 @@ async def _handed_in(view: View, ids: list[int]) -> dict[tuple[int, bool], int]:
 
 
 async def _one_per_person(view: View, members: list[Any]) -> list[Any]:
-    """`members` less the accounts a person linked (/link) to their own account when that one is a member
-    here too: a person is one row, as homework expects them once. A page may so show a row fewer."""
-    return [m for m in members if (person := view.ctx.identity.person_of(m)) == m.uid
-            or not await view.ctx.members.is_member(person)]
+    """`members`, a person who linked accounts (/link) once: on the account reminders name them on (their
+    own when it is a member here; `notify.audience_member`). A page may so show a row fewer."""
+    return [m for m in members if view.ctx.identity.person_of(m) == m.uid
+            or await notify.audience_member(view.ctx, m.uid, staff=True) is not None]
 
 
 async def homework(view: View) -> Response:

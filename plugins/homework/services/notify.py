@@ -39,13 +39,14 @@ async def audience(ctx: Context) -> list[User]:
     return list(people.values())
 
 
-async def audience_member(ctx: Context, uid: str) -> User | None:
+async def audience_member(ctx: Context, uid: str, *, staff: bool = False) -> User | None:
     """`uid` as `audience` would list them (an active member, not a trainer, and the account their
-    person is reminded on), or None: the same answer as searching `audience(ctx)`, without reading it."""
+    person is reminded on), or None: the same answer as searching `audience(ctx)`, without reading it.
+    `staff`: trainers and moderators too (the dashboard's table, which lists every member once)."""
     accounts = ctx.identity.accounts_of(uid)
     known = await ctx.members.by_ids(accounts)
     expected = [known[a] for a in accounts if a in known and not known[a].is_bot and await ctx.members.is_member(a)
-                and ctx.community.role_of(known[a]) < Role.MODERATOR]
+                and (staff or ctx.community.role_of(known[a]) < Role.MODERATOR)]
     if not expected:
         return None
     person = ctx.identity.person_of(uid)
